@@ -1,0 +1,49 @@
+"""Command line: ``phota-widgets serve`` runs the embedded server; ``phota-widgets demo`` shows off."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``phota-widgets`` command."""
+    parser = argparse.ArgumentParser(prog="phota-widgets", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the embedded Phota-compatible server")
+    serve.add_argument("--port", type=int, default=8765, help="port (0: any free one)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
+    serve.add_argument("--api-key", default=None, help="key to accept (default: random, printed)")
+    serve.add_argument("--data-dir", default=None, help="keep profiles here across restarts")
+    demo = commands.add_parser("demo", help="generate, edit, enhance and remix a sample photo")
+    demo.add_argument("--out", default="phota-demo", help="folder for the outputs and report")
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return _serve(args.host, args.port, args.api_key, args.data_dir)
+    from phota_widgets.demo import run_demo
+
+    return run_demo(args.out)
+
+
+def _serve(host: str, port: int, api_key: str | None, data_dir: str | None) -> int:
+    from phota_widgets.local.server import LocalServer
+
+    server = LocalServer(host=host, port=port, api_key=api_key, data_dir=data_dir).start()
+    print(f"Phota-compatible local server (a stand-in, offline) at {server.base_url}")
+    print(f"  export PHOTA_BASE_URL={server.base_url}")
+    print(f"  export PHOTA_API_KEY={server.api_key}")
+    print("Ctrl-C stops it.")
+    try:
+        while server.running:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

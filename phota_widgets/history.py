@@ -1,0 +1,95 @@
+"""``History``: the runs of a Session's store, to filter, re-open, re-run and tabulate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from phota_widgets.api.results import Result
+from phota_widgets.api.thumbnails import data_uri
+from phota_widgets.store import RunRecord, RunStatus
+
+if TYPE_CHECKING:
+    import pandas
+
+    from phota_widgets.session import Session
+
+
+class History:
+    """A filtered view of recorded runs, newest first (``session.history``)."""
+
+    def __init__(
+        self, session: Session, filters: dict[str, Any] | None = None
+    ) -> None:
+        self._session = session
+        self._filters: dict[str, Any] = dict(filters or {})
+
+    @property
+    def runs(self) -> list[RunRecord]:
+        """The matching runs, newest first."""
+        return self._session.store.runs(**self._filters)
+
+    def filter(
+        self,
+        *,
+        endpoint: str | None = None,
+        prompt: str | None = None,
+        status: RunStatus | None = None,
+        since: float | datetime | None = None,
+        until: float | datetime | None = None,
+        limit: int | None = None,
+    ) -> History:
+        """A narrower view (prompt matches a case-insensitive substring)."""
+        given = {
+            "endpoint": endpoint, "prompt": prompt, "status": status,
+            "since": since, "until": until, "limit": limit,
+        }
+        return History(self._session, {**self._filters, **{k: v for k, v in given.items() if v is not None}})
+
+    def result(self, run: str | RunRecord) -> Result:
+        """Re-open a run as a Result (images from disk)."""
+        return self._session.result(run if isinstance(run, str) else run.run_id)
+
+    def rerun(self, run: str | RunRecord) -> Result:
+        """Run again with the same parameters (and the same input images)."""
+        record = self._session.store.get(run if isinstance(run, str) else run.run_id)
+        return self._session.run(record.endpoint, **self._session.rerun_params(record.run_id))
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        """One row per run (needs pandas)."""
+        return self._session.store.to_dataframe(self.runs)
+
+    def __iter__(self) -> Iterator[RunRecord]:
+        return iter(self.runs)
+
+    def __len__(self) -> int:
+        return len(self.runs)
+
+    def __getitem__(self, key: int | str) -> RunRecord:
+        if isinstance(key, str):
+            return self._session.store.get(key)
+        return self.runs[key]
+
+    def _repr_html_(self) -> str:
+        rows = []
+        for run in self.runs[:50]:
+            thumbs = "".join(
+                f'<img src="{data_uri(self._session.store.thumbnail(o, max_px=64))}" '
+                'style="height:48px;margin-right:2px"/>'
+                for o in run.outputs[:4]
+            )
+            when = datetime.fromtimestamp(run.created_at).strftime("%Y-%m-%d %H:%M:%S")
+            cost = f"${run.cost:.2f}" if run.cost is not None else ""
+            rows.append(
+                f"<tr><td>{escape(run.run_id)}</td><td>{when}</td><td>{escape(run.endpoint)}</td>"
+                f"<td>{escape((run.prompt or '')[:60])}</td><td>{escape(run.status)}</td>"
+                f"<td>{cost}</td><td>{thumbs}</td></tr>"
+            )
+        head = "<tr><th>run</th><th>when</th><th>endpoint</th><th>prompt</th><th>status</th>"
+        head += "<th>cost</th><th>outputs</th></tr>"
+        return f'<table class="phota-history">{head}{"".join(rows)}</table>'
+
+    def __repr__(self) -> str:
+        return f"History({len(self)} runs)"

@@ -1,0 +1,29 @@
+"""The embedded Phota-compatible server: the whole API offline, with real image processing.
+
+Names are imported on first use, so importing ``phota_widgets`` does not load FastAPI or uvicorn.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from phota_widgets.local.faults import Faults
+    from phota_widgets.local.profiles import TrainingDurations
+    from phota_widgets.local.server import LocalServer
+
+_EXPORTS = {
+    "Faults": "phota_widgets.local.faults",
+    "LocalServer": "phota_widgets.local.server",
+    "TrainingDurations": "phota_widgets.local.profiles",
+}
+
+__all__ = ["Faults", "LocalServer", "TrainingDurations"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'phota_widgets.local' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

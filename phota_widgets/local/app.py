@@ -1,0 +1,308 @@
+"""The embedded Phota-compatible API: a FastAPI app on the wire layer's own models.
+
+Same paths under ``/v1/phota``, same auth (``X-API-Key``: missing 403, wrong 401), same status
+codes and error bodies (``{"detail", "request_id", "code"}``; 422 in FastAPI's shape), and
+``X-Request-Id`` on every answer. It is a local stand-in and says so in ``X-Phota-Local``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from PIL import Image
+from pydantic import BaseModel, ValidationError
+
+from phota_widgets.api.models import (
+    REQUEST_MODELS,
+    UNSUPPORTED_OPTION,
+    EditRequest,
+    EnhanceRequest,
+    ImageRequest,
+    ImageResponse,
+    JobHandle,
+    KnownSubjects,
+    ProfileAddRequest,
+    ProfileAddResponse,
+    ProfileDeleteResponse,
+    ProfileList,
+    ProfileStatusResponse,
+    ProfileSummary,
+    RemixRequest,
+    ResponseMode,
+    WebhookSecretResponse,
+)
+from phota_widgets.local import render
+from phota_widgets.local.faults import API_PREFIX
+from phota_widgets.local.jobs import DownloadStore, JobRegistry, Rendered, WorkFailed
+from phota_widgets.local.profiles import ProfileRegistry
+from phota_widgets.local.training import decode_training_images
+
+STAND_IN_NOTICE = "phota-widgets embedded server: a local stand-in for the Phota API"
+NOTES_HEADER = "X-Phota-Local-Notes"
+MAX_BODY_BYTES = 200 * 1024 * 1024
+
+
+@dataclass
+class LocalState:
+    """Everything the app holds: the account's key and secret, profiles, jobs, downloads."""
+
+    api_key: str
+    profiles: ProfileRegistry
+    downloads: DownloadStore = field(default_factory=DownloadStore)
+    webhook_secret: str = field(default_factory=lambda: "whsec_" + uuid.uuid4().hex)
+    sync_time_limit: float | None = None
+    queue_delay: float = 0.0
+    jobs: JobRegistry = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.jobs = JobRegistry(self.downloads, self.webhook_secret, self.queue_delay)
+
+
+class APIFailure(Exception):
+    """An error answer: status, detail and (for 400s) a code."""
+
+    def __init__(self, status_code: int, detail: Any, code: str | None = None) -> None:
+        super().__init__(str(detail))
+        self.status_code = status_code
+        self.detail = detail
+        self.code = code
+
+
+def create_app(state: LocalState) -> FastAPI:
+    """Build the app serving ``state``."""
+    app = FastAPI(title="Phota API (phota-widgets embedded server)", version="0.7.0-local")
+    app.state.local = state
+
+    @app.middleware("http")
+    async def request_ids(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request.state.request_id = uuid.uuid4().hex
+        response = await call_next(request)
+        response.headers["X-Request-Id"] = request.state.request_id
+        response.headers["X-Phota-Local"] = STAND_IN_NOTICE
+        return response
+
+    @app.exception_handler(APIFailure)
+    async def api_failure(request: Request, exc: APIFailure) -> JSONResponse:
+        body: dict[str, Any] = {"detail": exc.detail, "request_id": request.state.request_id}
+        if exc.code:
+            body["code"] = exc.code
+        headers = {"WWW-Authenticate": "APIKey"} if exc.status_code == 401 else None
+        return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception) -> JSONResponse:
+        request_id = getattr(request.state, "request_id", uuid.uuid4().hex)
+        return JSONResponse(
+            {"detail": "internal error", "request_id": request_id, "code": "INTERNAL"},
+            status_code=500,
+            headers={"X-Request-Id": request_id},
+        )
+
+    def authorize(request: Request) -> None:
+        key = request.headers.get("X-API-Key")
+        if not key:
+            raise APIFailure(403, "Not authenticated: send your key in the X-API-Key header")
+        if not hmac.compare_digest(key.encode(), state.api_key.encode()):
+            raise APIFailure(401, "Invalid API key")
+
+    async def image_endpoint(endpoint: str, request: Request) -> Response:
+        authorize(request)
+        model = REQUEST_MODELS[endpoint]
+        parsed = parse_body(
+            model, await read_json(request), {"allow_http_loopback_callbacks": True}
+        )
+        assert isinstance(parsed, (*REQUEST_MODELS.values(),))
+        check(lambda: render.check_profiles(state.profiles, parsed.referenced_profiles()))
+        work = _work(parsed, state)
+        if parsed.async_:
+            base = f"{str(request.base_url).rstrip('/')}{API_PREFIX}/_local/downloads"
+            job = state.jobs.submit(
+                work,
+                client_request_id=parsed.client_request_id,
+                download_base=base,
+                callback_url=parsed.callback_url,
+            )
+            handle = JobHandle(job_id=job.job_id, poll_url=f"{API_PREFIX}/jobs/{job.job_id}")
+            return JSONResponse(handle.model_dump(), status_code=202)
+        try:
+            rendered = await asyncio.wait_for(work(), state.sync_time_limit)
+        except TimeoutError:
+            raise APIFailure(504, "sync time limit reached; the cost is refunded") from None
+        except WorkFailed as exc:
+            raise APIFailure(exc.status_code, exc.detail, exc.code) from None
+        return _image_response(rendered, parsed, request, state)
+
+    for name in REQUEST_MODELS:
+
+        async def handler(request: Request, _name: str = name) -> Response:
+            return await image_endpoint(_name, request)
+
+        app.add_api_route(f"{API_PREFIX}/{name}", handler, methods=["POST"], name=name)
+
+    @app.get(API_PREFIX + "/jobs/{job_id}")
+    async def get_job(job_id: str, request: Request) -> Response:
+        authorize(request)
+        job = state.jobs.get(job_id)
+        if job is None:
+            raise APIFailure(404, f"job {job_id} not found", "JOB_NOT_FOUND")
+        return JSONResponse(job.body().model_dump(mode="json"))
+
+    @app.get(API_PREFIX + "/_local/downloads/{token}")
+    async def download(token: str) -> Response:
+        found = state.downloads.get(token)
+        if found is None:
+            raise APIFailure(404, "download link unknown or expired", "DOWNLOAD_EXPIRED")
+        return Response(content=found[0], media_type=found[1])
+
+    @app.get(API_PREFIX + "/webhook-secret")
+    async def webhook_secret(request: Request) -> Response:
+        authorize(request)
+        return _json(WebhookSecretResponse(secret=state.webhook_secret))
+
+    @app.post(API_PREFIX + "/profiles/add")
+    async def add_profile(request: Request) -> Response:
+        authorize(request)
+        context = {"allow_inline_training_images": True}
+        parsed = parse_body(ProfileAddRequest, await read_json(request), context)
+        assert isinstance(parsed, ProfileAddRequest)
+        images, notes = await decode_training_images(parsed.image_urls)
+        if not images:
+            raise APIFailure(
+                400, "no subject detected: no training image could be read", "NO_SUBJECT"
+            )
+        profile = await asyncio.to_thread(
+            state.profiles.add, images, parsed.training_tier, parsed.tag, notes
+        )
+        return _json(ProfileAddResponse(profile_id=profile.profile_id))
+
+    @app.get(API_PREFIX + "/profiles/ids")
+    async def list_profiles(request: Request, tag: str | None = None) -> Response:
+        authorize(request)
+        items = [
+            ProfileSummary(profile_id=p.profile_id, status=state.profiles.status(p), tag=p.tag)
+            for p in state.profiles.listing(tag)
+        ]
+        return _json(ProfileList(profiles=items))
+
+    @app.get(API_PREFIX + "/profiles/{profile_id}/status")
+    async def profile_status(profile_id: str, request: Request) -> Response:
+        authorize(request)
+        profile = _profile(state, profile_id)
+        status = state.profiles.status(profile)
+        message = state.profiles.message(profile, status)
+        return _json(ProfileStatusResponse(profile_id=profile_id, status=status, message=message))
+
+    @app.get(API_PREFIX + "/profiles/{profile_id}/profile_picture")
+    async def profile_picture(profile_id: str, request: Request) -> Response:
+        authorize(request)
+        _profile(state, profile_id)
+        picture = state.profiles.picture(profile_id)
+        if picture is None:
+            raise APIFailure(404, f"profile {profile_id} has no picture", "NO_PICTURE")
+        return Response(content=picture, media_type="image/jpeg")
+
+    @app.delete(API_PREFIX + "/profiles/{profile_id}")
+    async def delete_profile(profile_id: str, request: Request) -> Response:
+        authorize(request)
+        if not state.profiles.delete(profile_id):
+            raise APIFailure(404, f"profile {profile_id} not found", "PROFILE_NOT_FOUND")
+        return _json(ProfileDeleteResponse(profile_id=profile_id, status="ok"))
+
+    return app
+
+
+async def read_json(request: Request) -> Any:
+    """The body as JSON, or a 422 in FastAPI's shape."""
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise APIFailure(413, f"request body over {MAX_BODY_BYTES // 2**20} MB")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise APIFailure(
+            422, [{"loc": ["body"], "msg": f"JSON decode error: {exc}", "type": "json_invalid"}]
+        ) from None
+
+
+def parse_body(model: type[BaseModel], body: Any, context: dict[str, Any]) -> BaseModel:
+    """Validate a body: options the model refuses are 400s, shape problems 422s."""
+    if not isinstance(body, dict):
+        raise APIFailure(
+            422, [{"loc": ["body"], "msg": "Input should be an object", "type": "dict_type"}]
+        )
+    try:
+        return model.model_validate(body, context=context)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        unsupported = [e for e in errors if e["type"] == UNSUPPORTED_OPTION]
+        if unsupported:
+            raise APIFailure(400, unsupported[0]["msg"], "UNSUPPORTED_OPTION") from None
+        detail = [{"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in errors]
+        raise APIFailure(422, detail) from None
+
+
+def check(step: Callable[[], None]) -> None:
+    """Run a check that raises WorkFailed, as an API failure."""
+    try:
+        step()
+    except WorkFailed as exc:
+        raise APIFailure(exc.status_code, exc.detail, exc.code) from None
+
+
+def _work(request: ImageRequest, state: LocalState) -> Callable[[], Awaitable[Rendered]]:
+    """The image work of a request, as a coroutine factory (runs the CPU part in a thread)."""
+
+    async def work() -> Rendered:
+        inputs: list[Image.Image] = []
+        if isinstance(request, EditRequest):
+            for i, value in enumerate(request.images):
+                inputs.append(await render.load_image(value, f"images[{i}]"))
+        elif isinstance(request, EnhanceRequest):
+            inputs.append(await render.load_image(request.image, "image"))
+        elif isinstance(request, RemixRequest):
+            inputs.append(await render.load_image(request.input_image, "input_image"))
+            inputs.append(await render.load_image(request.reference_image, "reference_image"))
+        return await asyncio.to_thread(render.render, request, inputs, state.profiles)
+
+    return work
+
+
+def _image_response(
+    rendered: Rendered, request: ImageRequest, http: Request, state: LocalState
+) -> Response:
+    import base64
+
+    if request.response_mode is ResponseMode.URLS:
+        base = f"{str(http.base_url).rstrip('/')}{API_PREFIX}/_local/downloads"
+        urls = [f"{base}/{state.downloads.put(d, rendered.output_format)}" for d in rendered.images]
+        body = ImageResponse(download_urls=urls, images=[])
+    else:
+        images = [base64.b64encode(d).decode("ascii") for d in rendered.images]
+        body = ImageResponse(images=images, download_urls=[])
+    body.known_subjects = KnownSubjects(counts=rendered.known_subjects)
+    headers = {}
+    if rendered.notes:
+        text = " | ".join(rendered.notes)
+        headers[NOTES_HEADER] = text.encode("ascii", "replace").decode("ascii")[:4000]
+    return JSONResponse(body.model_dump(mode="json"), headers=headers)
+
+
+def _profile(state: LocalState, profile_id: str) -> Any:
+    profile = state.profiles.get(profile_id)
+    if profile is None:
+        raise APIFailure(404, f"profile {profile_id} not found", "PROFILE_NOT_FOUND")
+    return profile
+
+
+def _json(model: BaseModel) -> JSONResponse:
+    return JSONResponse(model.model_dump(mode="json"))

@@ -1,0 +1,148 @@
+"""The embedded server's image work for each endpoint: decode inputs, process, encode outputs."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+import httpx
+from PIL import Image
+
+from phota_widgets.api.models import (
+    MAX_INPUT_SIDE,
+    EditRequest,
+    EnhanceRequest,
+    GenerateRequest,
+    ImageRequest,
+    ProfileStatus,
+    RemixRequest,
+)
+from phota_widgets.local import engine, instructions, scene
+from phota_widgets.local.jobs import Rendered, WorkFailed
+from phota_widgets.local.profiles import ProfileRegistry, ready_portraits
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+FIXED_LONG_SIDE = 2048
+"""Enhance and remix are fixed to 2K."""
+
+
+def check_profiles(registry: ProfileRegistry, ids: Sequence[str]) -> None:
+    """Refuse unknown (404) and not-ready (400) profiles, as the real API would."""
+    for pid in ids:
+        profile = registry.get(pid)
+        if profile is None:
+            raise WorkFailed(404, f"profile {pid} not found", "PROFILE_NOT_FOUND")
+        status = registry.status(profile)
+        if status is not ProfileStatus.READY:
+            raise WorkFailed(
+                400, f"profile {pid} is {status.value}, not READY", "PROFILE_NOT_READY"
+            )
+
+
+async def load_image(value: str, what: str) -> Image.Image:
+    """Decode a wire image: raw base64, or a URL this offline server can reach (loopback only)."""
+    if value.startswith(("http://", "https://")):
+        host = urlsplit(value).hostname or ""
+        if host not in LOOPBACK_HOSTS:
+            raise WorkFailed(
+                400,
+                f"{what}: the embedded server is offline and cannot fetch {host}; "
+                "send the image itself (base64)",
+                "IMAGE_FETCH_FAILED",
+            )
+        try:
+            async with httpx.AsyncClient(timeout=30.0) as client:
+                response = await client.get(value)
+                response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise WorkFailed(400, f"{what}: could not fetch {value}: {exc}", "IMAGE_FETCH_FAILED")
+        data = response.content
+    else:
+        try:
+            data = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise WorkFailed(400, f"{what}: not valid base64", "INVALID_IMAGE") from None
+    return decode(data, what)
+
+
+def decode(data: bytes, what: str) -> Image.Image:
+    """Decode image bytes, downscaling anything over 4096 px (as Phota does)."""
+    try:
+        img = engine.decode_image(data)
+    except engine.ImageInputError as exc:
+        raise WorkFailed(400, f"{what}: {exc}", "INVALID_IMAGE") from None
+    if max(img.size) > MAX_INPUT_SIDE:
+        img.thumbnail((MAX_INPUT_SIDE, MAX_INPUT_SIDE), Image.Resampling.LANCZOS)
+    return img
+
+
+def render(
+    request: ImageRequest,
+    inputs: Sequence[Image.Image],
+    registry: ProfileRegistry,
+) -> Rendered:
+    """Do the image work of a validated request on its decoded inputs (CPU-bound: run in a thread)."""
+    profiles = request.referenced_profiles()
+    count = request.num_output_images
+    notes: list[str] = []
+    if isinstance(request, GenerateRequest):
+        size = engine.output_size(request.aspect_ratio.value, request.resolution.value, None)
+        portraits = ready_portraits(registry, profiles)
+        outputs = [
+            scene.generate(request.prompt, size, variation=i, portraits=portraits)
+            for i in range(count)
+        ]
+        notes.append("scene: " + (", ".join(scene.describe(request.prompt)) or "default"))
+    elif isinstance(request, EditRequest):
+        outputs = _edit(request, inputs, ready_portraits(registry, profiles), notes)
+    elif isinstance(request, EnhanceRequest):
+        outputs = [
+            engine.enhance(inputs[0], prompt=request.prompt, variation=i, long_side=FIXED_LONG_SIDE)
+            for i in range(count)
+        ]
+    elif isinstance(request, RemixRequest):
+        outputs = [
+            engine.remix(
+                inputs[0], inputs[1], prompt=request.prompt, variation=i, long_side=FIXED_LONG_SIDE
+            )
+            for i in range(count)
+        ]
+    else:  # pragma: no cover - the request models are a closed set
+        raise TypeError(type(request).__name__)
+    fmt = request.output_format.value
+    return Rendered(
+        images=[engine.encode(img, fmt) for img in outputs],
+        output_format=fmt,
+        known_subjects={pid: count for pid in profiles},
+        notes=notes,
+    )
+
+
+def _edit(
+    request: EditRequest,
+    inputs: Sequence[Image.Image],
+    portraits: Sequence[Image.Image],
+    notes: list[str],
+) -> list[Image.Image]:
+    """Apply the prompt's operations to the first image; further images become insets."""
+    parsed = instructions.parse(request.prompt)
+    notes.extend(parsed.notes)
+    if parsed.operations:
+        notes.append("applied: " + ", ".join(op.name for op in parsed.operations))
+    if len(inputs) > 1:
+        notes.append(f"images 2..{len(inputs)} were placed as insets on image 1")
+    long_side = engine.RESOLUTION_LONG_SIDE[request.resolution.value]
+    base = inputs[0].copy()
+    base.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
+    extras = [*inputs[1:], *portraits]
+    outputs = []
+    for i in range(request.num_output_images):
+        img = instructions.apply(base, parsed, variation=i)
+        size = engine.output_size(request.aspect_ratio.value, request.resolution.value, img.size)
+        img = engine.fit(img, size)
+        for slot, extra in enumerate(extras):
+            img = engine.paste_portrait(img, extra, slot, len(extras))
+        outputs.append(img)
+    return outputs

@@ -1,0 +1,464 @@
+"""Deterministic "generate": a scene drawn from the words of a prompt.
+
+The prompt's words pick the time of day (sky, sun or moon, stars), the setting (beach,
+mountains, city, forest, desert, snow, studio, field), a subject silhouette and the named
+colours. Layout details come from a random generator seeded by a SHA-256 of the prompt and
+the variation index, so the same request always draws the same picture and each
+variation differs visibly. Drawing happens at most at 1024 px, then is upscaled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
+
+from phota_widgets.local.engine import paste_portrait
+
+RGB = tuple[int, int, int]
+_DRAW_LONG_SIDE = 1024
+
+
+def _words(spec: str) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for part in spec.split(";"):
+        key, _, words = part.partition(":")
+        table |= dict.fromkeys(words.split(), key.strip())
+    return table
+
+
+_TIMES = _words(
+    "sunrise: sunrise dawn morning daybreak; sunset: sunset dusk evening twilight golden;"
+    "night: night midnight starry stars moon moonlight moonlit nighttime;"
+    "day: day noon sunny daylight afternoon midday"
+)
+_SETTINGS = _words(
+    "beach: beach sea ocean coast shore lake waves seaside island tropical;"
+    "mountains: mountain mountains hill hills alps peak peaks valley;"
+    "city: city street urban skyline downtown town buildings;"
+    "forest: forest woods woodland jungle trees; desert: desert dunes dune sand sahara;"
+    "snow: snow snowy winter ski arctic ice glacier;"
+    "studio: studio indoor indoors room office portrait headshot backdrop;"
+    "field: field meadow grass countryside farm park garden"
+)
+_SUBJECTS = _words(
+    "person: person man woman people girl boy child kid astronaut portrait headshot selfie;"
+    "cat: cat cats kitten kitty; dog: dog dogs puppy; car: car cars truck;"
+    "house: house home cabin cottage; tree: tree; boat: boat ship sailboat yacht;"
+    "bird: bird birds seagull; flower: flower flowers rose roses tulip tulips"
+)
+COLOURS: dict[str, RGB] = {
+    "red": (205, 30, 35), "orange": (240, 130, 25), "yellow": (245, 210, 40),
+    "green": (50, 160, 60), "blue": (35, 85, 200), "purple": (125, 50, 165),
+    "violet": (140, 80, 200), "pink": (240, 120, 170), "brown": (120, 75, 40),
+    "black": (20, 20, 22), "white": (245, 245, 240), "gray": (128, 128, 128),
+    "grey": (128, 128, 128), "teal": (0, 128, 128), "cyan": (40, 200, 220),
+    "magenta": (210, 40, 160), "gold": (212, 170, 50), "golden": (212, 170, 50),
+    "silver": (190, 192, 200), "navy": (20, 35, 100), "turquoise": (50, 210, 195),
+    "beige": (225, 205, 170), "maroon": (120, 20, 35),
+}  # fmt: skip
+_SKY: dict[str, tuple[RGB, RGB, RGB, float]] = {  # top, horizon, sun/moon, light on land
+    "day": ((62, 125, 210), (178, 212, 240), (255, 250, 225), 1.0),
+    "sunrise": ((88, 110, 180), (255, 190, 145), (255, 222, 165), 0.8),
+    "sunset": ((55, 45, 115), (255, 125, 60), (255, 170, 80), 0.6),
+    "night": ((4, 7, 24), (26, 36, 72), (235, 235, 220), 0.28),
+}
+
+
+@dataclass(frozen=True)
+class _Reading:
+    time: str | None
+    setting: str | None
+    subject: str | None
+    colours: tuple[str, ...]
+
+
+def _read(prompt: str) -> _Reading:
+    text = re.sub(r"\[\[[^\[\]]*\]\]", " ", prompt or "").lower()
+    text = text.replace("golden hour", "sunset").replace("blue hour", "dusk")
+    tokens = re.findall(r"[a-z]+", text)
+
+    def first(table: dict[str, str]) -> str | None:
+        return next((table[t] for t in tokens if t in table), None)
+
+    colours = tuple(dict.fromkeys(t for t in tokens if t in COLOURS))
+    return _Reading(first(_TIMES), first(_SETTINGS), first(_SUBJECTS), colours)
+
+
+def describe(prompt: str) -> list[str]:
+    """The features of the prompt that the scene uses, e.g. ``["time: sunset", ...]``."""
+    r = _read(prompt)
+    out = [f"time: {r.time}"] if r.time else []
+    out += [f"setting: {r.setting}"] if r.setting else []
+    out += [f"subject: {r.subject}"] if r.subject else []
+    return out + [f"colour: {c}" for c in r.colours]
+
+
+def generate(
+    prompt: str,
+    size: tuple[int, int],
+    *,
+    variation: int = 0,
+    portraits: Sequence[Image.Image] = (),
+) -> Image.Image:
+    """Draw the scene a prompt describes, at exactly `size`.
+
+    Args:
+        prompt: The generate prompt; ``[[id]]`` tokens are ignored.
+        size: Output (width, height).
+        variation: Index of the output; each index draws a different layout.
+        portraits: Profile pictures to place into the scene, in slot order.
+    """
+    w, h = size
+    if w < 1 or h < 1:
+        raise ValueError(f"size must be positive, got {size}")
+    reading = _read(prompt)
+    seed = hashlib.sha256(f"{prompt}\x00{variation}".encode()).digest()
+    rng = np.random.default_rng(int.from_bytes(seed[:8], "big"))
+    scale = min(1.0, _DRAW_LONG_SIDE / max(w, h))
+    work = (max(1, round(w * scale)), max(1, round(h * scale)))
+    img = _Painter(reading, work, rng, bool(portraits)).paint()
+    if reading.colours:
+        tint = Image.new("RGB", work, COLOURS[reading.colours[0]])
+        img = Image.blend(img, ImageChops.overlay(img, tint), 0.35 if reading.subject else 0.5)
+    for slot, portrait in enumerate(portraits):
+        img = paste_portrait(img, portrait, slot, len(portraits))
+    return img if img.size == size else img.resize(size, Image.Resampling.BICUBIC)
+
+
+def _mix(a: RGB, b: RGB, t: float) -> RGB:
+    return (
+        round(a[0] + (b[0] - a[0]) * t),
+        round(a[1] + (b[1] - a[1]) * t),
+        round(a[2] + (b[2] - a[2]) * t),
+    )
+
+
+class _Painter:
+    """Draws one scene on a canvas of the working size."""
+
+    def __init__(
+        self,
+        reading: _Reading,
+        size: tuple[int, int],
+        rng: np.random.Generator,
+        has_portraits: bool = False,
+    ):
+        self.r, self.rng, self.has_portraits = reading, rng, has_portraits
+        self.w, self.h = size
+        self.time = reading.time or "day"
+        self.top, self.horizon_rgb, self.sun_rgb, self.light = _SKY[self.time]
+        jitter = rng.integers(-14, 15, 3)
+        self.top = (
+            int(np.clip(self.top[0] + jitter[0], 0, 255)),
+            int(np.clip(self.top[1] + jitter[1], 0, 255)),
+            int(np.clip(self.top[2] + jitter[2], 0, 255)),
+        )
+        self.horizon = round(self.h * rng.uniform(0.5, 0.64))
+        self.img = Image.new("RGB", size, self.horizon_rgb)
+        self.draw = ImageDraw.Draw(self.img)
+
+    def lit(self, colour: RGB) -> RGB:
+        """A colour as seen under the scene's light (warm at sunset, blue at night)."""
+        tone = {"sunset": (255, 150, 90), "sunrise": (255, 200, 160), "night": (70, 90, 160)}
+        base = _mix(colour, _mix(colour, tone.get(self.time, colour), 0.35), 1.0)
+        return _mix((0, 0, 0), base, self.light)
+
+    def paint(self) -> Image.Image:
+        setting = self.r.setting or "field"
+        if setting == "studio":
+            self.studio()
+        else:
+            self.sky()
+            painters: dict[str, Callable[[], None]] = {
+                "beach": self.beach, "mountains": self.mountains, "city": self.city,
+                "forest": self.forest, "desert": self.desert, "snow": self.snow,
+                "field": self.field,
+            }  # fmt: skip
+            painters[setting]()
+        if self.r.subject and not (self.r.subject == "person" and self.has_portraits):
+            self.subject(self.r.subject)
+        return self.img
+
+    # ------------------------------------------------------------------ sky and light
+
+    def gradient(self, box: tuple[int, int, int, int], top: RGB, bottom: RGB) -> None:
+        x0, y0, x1, y1 = box
+        if x1 <= x0 or y1 <= y0:
+            return
+        t = np.linspace(0.0, 1.0, y1 - y0)[:, None, None]
+        col = np.array(top, dtype=np.float64) * (1 - t) + np.array(bottom, dtype=np.float64) * t
+        rows = np.broadcast_to(col, (y1 - y0, x1 - x0, 3)).astype(np.uint8)
+        self.img.paste(Image.fromarray(np.ascontiguousarray(rows)), (x0, y0))
+
+    def sky(self) -> None:
+        self.gradient((0, 0, self.w, self.horizon + 1), self.top, self.horizon_rgb)
+        unit = min(self.w, self.h)
+        if self.time == "night":
+            n = int(self.w * self.horizon / 900) + 20
+            xs, ys = self.rng.uniform(0, self.w, n), self.rng.uniform(0, self.horizon, n)
+            for x, y, b in zip(xs, ys, self.rng.uniform(0.4, 1.0, n), strict=True):
+                grey = round(255 * b * (1 - 0.6 * y / max(1, self.horizon)))
+                self.draw.point((float(x), float(y)), fill=(grey, grey, grey))
+        low = self.time in ("sunset", "sunrise")
+        cx = self.w * self.rng.uniform(0.2, 0.8)
+        cy = self.horizon * (self.rng.uniform(0.75, 0.92) if low else self.rng.uniform(0.15, 0.4))
+        radius = unit * (0.09 if low else 0.05)
+        self.glow(cx, cy, radius * (4 if low else 2.5), self.sun_rgb)
+        self.draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), fill=self.sun_rgb)
+        if self.time == "night":  # a few darker "seas" on the moon
+            for ox, oy, k in ((-0.3, -0.2, 0.28), (0.25, 0.1, 0.22), (-0.05, 0.4, 0.18)):
+                x, y, r = cx + ox * radius, cy + oy * radius, k * radius
+                self.draw.ellipse((x - r, y - r, x + r, y + r), fill=(205, 205, 195))
+        self.sun = (cx, cy)
+
+    def glow(self, cx: float, cy: float, radius: float, colour: RGB) -> None:
+        """Add a soft light around (cx, cy), computed at quarter size for speed."""
+        qw, qh = max(1, self.w // 4), max(1, self.h // 4)
+        mask = Image.new("L", (qw, qh), 0)
+        r = radius / 4
+        ImageDraw.Draw(mask).ellipse((cx / 4 - r, cy / 4 - r, cx / 4 + r, cy / 4 + r), fill=150)
+        mask = mask.filter(ImageFilter.GaussianBlur(max(1.0, r / 2)))
+        mask = mask.resize((self.w, self.h), Image.Resampling.BILINEAR)
+        self.img.paste(colour, (0, 0), mask)
+
+    # ----------------------------------------------------------------------- settings
+
+    def ridge(
+        self, base: float, amplitude: float, waves: int, sharp: bool
+    ) -> list[tuple[float, float]]:
+        xs = np.linspace(0, self.w, 48)
+        y = np.zeros_like(xs)
+        for k in range(1, waves + 1):
+            phase, weight = self.rng.uniform(0, 2 * math.pi), self.rng.uniform(0.4, 1.0) / k
+            y += weight * np.sin(xs / self.w * math.pi * (k + 0.5) + phase)
+        y = 1 - np.abs(y) if sharp else y
+        y = base - amplitude * (y - y.min()) / (np.ptp(y) + 1e-9)
+        return [(float(a), float(b)) for a, b in zip(xs, y, strict=True)]
+
+    def fill_below(self, line: list[tuple[float, float]], colour: RGB) -> None:
+        self.draw.polygon([*line, (self.w, self.h), (0, self.h)], fill=colour)
+
+    def field(self) -> None:
+        for i, green in enumerate([(120, 165, 90), (85, 145, 65), (60, 120, 50)]):
+            base = self.horizon + (self.h - self.horizon) * (0.1 + 0.3 * i)
+            line = self.ridge(base, self.h * 0.08, 3, False)
+            self.fill_below(line, self.lit(_mix(green, self.horizon_rgb, 0.3 - 0.1 * i)))
+
+    def beach(self) -> None:
+        sea_top = self.lit(_mix((30, 90, 150), self.horizon_rgb, 0.35))
+        shore = round(self.horizon + (self.h - self.horizon) * self.rng.uniform(0.45, 0.6))
+        self.gradient((0, self.horizon, self.w, shore), sea_top, self.lit((20, 70, 120)))
+        sx = self.sun[0]
+        for i in range(14):  # the sun's reflection on the water
+            y = self.horizon + (shore - self.horizon) * (i + 0.5) / 14
+            half = self.w * 0.02 * (1 + i * 0.25) * self.rng.uniform(0.6, 1.2)
+            self.draw.line(
+                (sx - half, y, sx + half, y), fill=_mix(self.sun_rgb, sea_top, 0.3), width=2
+            )
+        line = self.ridge(shore, self.h * 0.04, 2, False)
+        self.fill_below([(x, y - 3) for x, y in line], self.lit((240, 240, 235)))
+        self.fill_below(line, self.lit((225, 200, 150)))
+
+    def mountains(self) -> None:
+        for i in range(3):
+            base = self.horizon + self.h * 0.05 * i
+            line = self.ridge(base, self.h * (0.32 - 0.08 * i), 4, True)
+            rock = _mix((95, 100, 120), self.horizon_rgb, 0.55 - 0.2 * i)
+            self.fill_below(line, self.lit(rock))
+            if i == 0:
+                snowline = min(y for _, y in line) + self.h * 0.07
+                caps = [
+                    (x, y if y >= snowline else min(y + self.h * 0.03, snowline)) for x, y in line
+                ]
+                self.draw.polygon(line + caps[::-1], fill=self.lit((240, 242, 248)))
+        self.fill_below(self.ridge(self.h * 0.86, self.h * 0.04, 2, False), self.lit((70, 110, 60)))
+
+    def city(self) -> None:
+        night = self.time in ("night", "sunset")
+        for layer in range(2):
+            x = -self.rng.uniform(0, self.w * 0.05)
+            while x < self.w:
+                bw = self.w * self.rng.uniform(0.05, 0.11)
+                top = self.horizon - self.h * self.rng.uniform(0.1, 0.42) * (1 - 0.35 * layer)
+                body = self.lit(_mix((70, 75, 90), self.horizon_rgb, 0.45 - 0.3 * layer))
+                self.draw.rectangle((x, top, x + bw, self.h), fill=body)
+                lit = (255, 215, 120) if night else self.lit((150, 185, 220))
+                for wy in np.arange(top + 6, self.horizon - 4, max(6.0, self.h * 0.025)):
+                    for wx in np.arange(x + 4, x + bw - 6, max(6.0, self.w * 0.02)):
+                        if self.rng.random() < (0.45 if night else 0.8):
+                            self.draw.rectangle(
+                                (wx, wy, wx + 3 + self.w * 0.006, wy + 3 + self.h * 0.008), lit
+                            )
+                x += bw + self.w * self.rng.uniform(0.0, 0.02)
+        self.draw.rectangle((0, self.horizon, self.w, self.h), fill=self.lit((55, 55, 60)))
+        self.draw.rectangle(
+            (0, self.h * 0.8, self.w, self.h * 0.81), fill=self.lit((200, 200, 190))
+        )
+
+    def forest(self) -> None:
+        self.fill_below(self.ridge(self.horizon, self.h * 0.04, 2, False), self.lit((55, 95, 45)))
+        for layer in range(3):
+            count = 18 - 4 * layer
+            for x in np.sort(self.rng.uniform(-0.05, 1.05, count)) * self.w:
+                base = (
+                    self.horizon
+                    + (self.h - self.horizon) * (0.1 + 0.35 * layer)
+                    + self.rng.uniform(0, 8)
+                )
+                tall = self.h * (0.16 + 0.09 * layer) * self.rng.uniform(0.8, 1.2)
+                green = self.lit(_mix((30, 80, 40), self.horizon_rgb, 0.35 - 0.15 * layer))
+                self.conifer(float(x), float(base), float(tall), green)
+
+    def conifer(self, x: float, base: float, tall: float, green: RGB) -> None:
+        self.draw.rectangle(
+            (x - tall * 0.04, base - tall * 0.15, x + tall * 0.04, base),
+            fill=self.lit((80, 55, 35)),
+        )
+        for k in range(3):
+            y0, half = base - tall * (0.15 + 0.28 * k), tall * (0.3 - 0.07 * k)
+            self.draw.polygon([(x - half, y0), (x + half, y0), (x, y0 - tall * 0.42)], fill=green)
+
+    def desert(self) -> None:
+        for i, sand in enumerate([(220, 180, 120), (205, 160, 100), (190, 140, 85)]):
+            base = self.horizon + (self.h - self.horizon) * (0.05 + 0.35 * i)
+            self.fill_below(self.ridge(base, self.h * 0.09, 2, False), self.lit(sand))
+        x, base, tall = self.w * self.rng.uniform(0.1, 0.9), self.h * 0.9, self.h * 0.22
+        green, arm = self.lit((60, 120, 60)), tall * 0.08
+        self.draw.rounded_rectangle((x - arm, base - tall, x + arm, base), radius=arm, fill=green)
+        self.draw.rounded_rectangle(
+            (x - 4 * arm, base - tall * 0.7, x - 2.2 * arm, base - tall * 0.35),
+            radius=arm,
+            fill=green,
+        )
+        self.draw.rectangle((x - 4 * arm, base - tall * 0.45, x, base - tall * 0.35), fill=green)
+
+    def snow(self) -> None:
+        self.mountains()
+        self.fill_below(self.ridge(self.h * 0.8, self.h * 0.1, 2, False), self.lit((235, 240, 250)))
+        for x in self.rng.uniform(0, self.w, 4):
+            self.conifer(
+                float(x),
+                self.h * self.rng.uniform(0.85, 0.97),
+                self.h * 0.2,
+                self.lit((40, 70, 60)),
+            )
+        n = int(self.w * self.h / 4000) + 10
+        for x, y in zip(
+            self.rng.uniform(0, self.w, n), self.rng.uniform(0, self.h, n), strict=True
+        ):
+            r = self.rng.uniform(0.8, 2.2)
+            self.draw.ellipse((x - r, y - r, x + r, y + r), fill=(250, 250, 255))
+
+    def studio(self) -> None:
+        back = COLOURS[self.r.colours[1]] if len(self.r.colours) > 1 else (150, 152, 158)
+        floor = round(self.h * self.rng.uniform(0.72, 0.8))
+        self.gradient((0, 0, self.w, floor), _mix(back, (255, 255, 255), 0.3), back)
+        self.gradient(
+            (0, floor, self.w, self.h), _mix(back, (0, 0, 0), 0.35), _mix(back, (0, 0, 0), 0.6)
+        )
+        self.sun = (self.w * self.rng.uniform(0.3, 0.7), self.h * 0.35)
+        self.glow(self.sun[0], self.sun[1], min(self.w, self.h) * 0.45, (255, 255, 250))
+
+    # ------------------------------------------------------------------------ subjects
+
+    def subject(self, kind: str) -> None:
+        """Draw the named subject in the foreground, in the prompt's first colour."""
+        colour = COLOURS[self.r.colours[0]] if self.r.colours else _SUBJECT_COLOUR[kind]
+        night_glass = (255, 210, 120) if self.time == "night" else (160, 200, 230)
+        paints: dict[str, RGB] = {
+            "m": self.lit(colour), "d": self.lit(_mix(colour, (0, 0, 0), 0.45)),
+            "skin": self.lit((225, 182, 150)), "glass": self.lit(night_glass),
+            "wood": self.lit((95, 65, 40)), "leaf": self.lit((55, 130, 55)),
+            "roof": self.lit((150, 60, 50)), "white": self.lit((250, 248, 240)),
+            "yellow": self.lit((250, 200, 50)), "black": (22, 22, 22), "hub": (150, 150, 150),
+        }  # fmt: skip
+        s = min(self.h * 0.36, self.w * 0.4) * self.rng.uniform(0.9, 1.1)
+        cx = self.w * self.rng.uniform(0.32, 0.68)
+        base = self.h * self.rng.uniform(0.9, 0.95)
+        if kind == "boat":
+            base = self.horizon + (self.h - self.horizon) * 0.25
+        if kind == "bird":
+            for _ in range(int(self.rng.integers(3, 7))):
+                bx, by = (
+                    self.rng.uniform(0.1, 0.9) * self.w,
+                    self.rng.uniform(0.1, 0.6) * self.horizon,
+                )
+                bs = s * self.rng.uniform(0.08, 0.16)
+                wing = [(bx - bs, by - bs * 0.4), (bx, by), (bx + bs, by - bs * 0.4)]
+                self.draw.line(wing, fill=paints["m"], width=max(2, round(bs * 0.15)))
+            return
+        for shape, coords, paint in _SHAPES[kind]:
+            pts = [
+                (cx + x * s, base - y * s) for x, y in zip(coords[::2], coords[1::2], strict=True)
+            ]
+            fill = paints[paint]
+            if shape == "rect":
+                self.draw.rectangle((*pts[0], *pts[1]), fill=fill)
+            elif shape == "rrect":
+                self.draw.rounded_rectangle((*pts[0], *pts[1]), radius=s * 0.07, fill=fill)
+            elif shape == "ellipse":
+                self.draw.ellipse((*pts[0], *pts[1]), fill=fill)
+            elif shape == "poly":
+                self.draw.polygon(pts, fill=fill)
+            else:  # a thick line
+                self.draw.line(pts, fill=fill, width=max(2, round(s * 0.045)))
+
+
+_SUBJECT_COLOUR: dict[str, RGB] = {
+    "person": (55, 70, 110), "cat": (125, 112, 100), "dog": (150, 100, 60),
+    "car": (40, 90, 165), "house": (225, 205, 170), "tree": (60, 130, 55),
+    "boat": (240, 240, 235), "bird": (40, 40, 45), "flower": (230, 80, 125),
+}  # fmt: skip
+# Shapes in units of the subject's size: x right from its centre, y up from its base.
+# Boxes are (x0, y_top, x1, y_bottom); polygons and lines are point lists.
+_Shape = tuple[str, tuple[float, ...], str]
+_PETALS: list[_Shape] = [
+    (
+        "ellipse",
+        (
+            0.121 * math.cos(a) - 0.11,
+            0.78 + 0.121 * math.sin(a) + 0.11,
+            0.121 * math.cos(a) + 0.11,
+            0.78 + 0.121 * math.sin(a) - 0.11,
+        ),
+        "m",
+    )
+    for a in (k * math.pi / 3 for k in range(6))
+]
+_SHAPES: dict[str, list[_Shape]] = {
+    "person": [("rect", (-0.12, 0.45, -0.02, 0), "d"), ("rect", (0.02, 0.45, 0.12, 0), "d"),
+               ("rrect", (-0.2, 0.85, 0.2, 0.4), "m"), ("ellipse", (-0.12, 1.1, 0.12, 0.86), "skin")],
+    "cat": [("line", (-0.2, 0.3, -0.32, 0.8), "m"), ("ellipse", (-0.2, 0.45, 0.2, 0.05), "m"),
+            *[("rect", (x - 0.03, 0.2, x + 0.03, 0), "m") for x in (-0.14, -0.06, 0.06, 0.14)],
+            ("ellipse", (0.05, 0.65, 0.35, 0.35), "m"),
+            ("poly", (0.095, 0.575, 0.17, 0.575, 0.1325, 0.725), "m"),
+            ("poly", (0.23, 0.575, 0.305, 0.575, 0.2675, 0.725), "m"),
+            ("ellipse", (0.122, 0.5375, 0.158, 0.5), "black"),
+            ("ellipse", (0.242, 0.5375, 0.278, 0.5), "black")],
+    "dog": [("line", (-0.275, 0.3, -0.44, 0.7), "m"), ("ellipse", (-0.275, 0.45, 0.275, 0.05), "m"),
+            *[("rect", (x - 0.03, 0.2, x + 0.03, 0), "m") for x in (-0.19, -0.08, 0.08, 0.19)],
+            ("ellipse", (0.125, 0.65, 0.425, 0.35), "m"), ("ellipse", (0.11, 0.59, 0.215, 0.365), "d"),
+            ("ellipse", (0.197, 0.5375, 0.233, 0.5), "black"),
+            ("ellipse", (0.317, 0.5375, 0.353, 0.5), "black")],
+    "car": [("rrect", (-0.6, 0.35, 0.6, 0.1), "m"),
+            ("poly", (-0.35, 0.35, -0.2, 0.55, 0.25, 0.55, 0.4, 0.35), "m"),
+            ("poly", (-0.28, 0.37, -0.17, 0.51, 0.22, 0.51, 0.33, 0.37), "glass"),
+            ("ellipse", (-0.48, 0.23, -0.22, -0.03), "black"), ("ellipse", (0.22, 0.23, 0.48, -0.03), "black"),
+            ("ellipse", (-0.4, 0.15, -0.3, 0.05), "hub"), ("ellipse", (0.3, 0.15, 0.4, 0.05), "hub")],
+    "house": [("rect", (-0.4, 0.55, 0.4, 0), "m"), ("poly", (-0.5, 0.55, 0.5, 0.55, 0, 0.95), "roof"),
+              ("rect", (-0.08, 0.28, 0.08, 0), "d"), ("rect", (-0.27, 0.45, -0.15, 0.33), "glass"),
+              ("rect", (0.15, 0.45, 0.27, 0.33), "glass")],
+    "tree": [("rect", (-0.06, 0.5, 0.06, 0), "wood"), ("ellipse", (-0.3, 1.1, 0.3, 0.5), "m"),
+             ("ellipse", (-0.44, 0.84, 0, 0.4), "m"), ("ellipse", (0, 0.84, 0.44, 0.4), "m"),
+             ("ellipse", (-0.25, 0.8, 0.25, 0.3), "m")],
+    "boat": [("poly", (-0.45, 0.12, 0.45, 0.12, 0.32, 0, -0.32, 0), "m"),
+             ("line", (0, 0.12, 0, 0.8), "d"), ("poly", (0.02, 0.78, 0.02, 0.16, 0.38, 0.16), "white")],
+    "flower": [("line", (0, 0, 0, 0.7), "leaf"), ("ellipse", (0, 0.4, 0.2, 0.3), "leaf"), *_PETALS,
+               ("ellipse", (-0.077, 0.857, 0.077, 0.703), "yellow")],
+}  # fmt: skip

@@ -1,0 +1,347 @@
+"""``Session``: one client pair, one run store, defaults, a concurrency limit and a cost ledger.
+
+All API work runs on the session's own background event loop (a daemon thread), so a widget's Run
+click returns at once, other cells run meanwhile, and the blocking client works inside Jupyter.
+Every run is recorded in the run store as it happens: its parameters before sending, the job id
+before waiting, each image as soon as it arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from phota_widgets.api.client import AsyncPhotaClient
+from phota_widgets.api.errors import NotFoundError, PhotaError
+from phota_widgets.api.images import to_wire
+from phota_widgets.api.loop import BackgroundLoop
+from phota_widgets.api.models import ProfileSummary
+from phota_widgets.api.prices import DEFAULT_PRICE_TABLE, PriceTable
+from phota_widgets.api.results import OutputImage, Result
+from phota_widgets.api.sync import PhotaClient
+from phota_widgets.api.transport import resolve_api_key
+from phota_widgets.history import History
+from phota_widgets.store import RunRecord, RunStore
+
+if TYPE_CHECKING:
+    from phota_widgets.local.server import LocalServer
+
+IMAGE_PARAMS = ("images", "image", "input_image", "reference_image")
+LOCAL_BACKEND = "local"
+
+
+class Session:
+    """Everything a notebook shares: clients, run store, defaults, concurrency and costs.
+
+    Args:
+        api_key: the Phota key; defaults to ``PHOTA_API_KEY``. With neither (and no
+            ``base_url``), the session starts the embedded local server and says so once.
+        base_url: the API root (default: Phota's).
+        output_dir: where the run store keeps its index and images.
+        max_concurrency: requests in flight at once.
+        defaults: parameters applied to every run unless given (e.g. ``output_format``).
+        prices: the price table for estimates.
+        use_jobs: run through async jobs, so a lost kernel resumes instead of paying twice.
+        resume: collect jobs a previous kernel submitted but never collected.
+        local_server: an embedded server to use (started if needed) instead of a new one.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        output_dir: str | os.PathLike[str] = "phota-runs",
+        max_concurrency: int = 4,
+        defaults: Mapping[str, Any] | None = None,
+        prices: PriceTable = DEFAULT_PRICE_TABLE,
+        use_jobs: bool = True,
+        resume: bool = True,
+        local_server: LocalServer | None = None,
+    ) -> None:
+        if max_concurrency < 1:
+            raise ValueError("max_concurrency must be at least 1")
+        self.output_dir = Path(output_dir)
+        self.defaults: dict[str, Any] = dict(defaults or {})
+        self.prices = prices
+        self.use_jobs = use_jobs
+        self.max_concurrency = max_concurrency
+        self.loop = BackgroundLoop("phota-session")
+        self.store = RunStore(self.output_dir)
+        self.local_server: LocalServer | None = None
+        self._semaphore: asyncio.Semaphore | None = None
+        self._profiles: list[ProfileSummary] | None = None
+        self._lock = threading.Lock()
+        self.resuming: concurrent.futures.Future[list[Result]] | None = None
+        key = resolve_api_key(api_key)
+        if local_server is not None or (key is None and base_url is None):
+            self._use_local(local_server)
+        else:
+            self._connect(key, base_url, inline_training_images=False)
+        if resume and self.store.pending_jobs():
+            self.resuming = self.loop.submit(self.aresume())
+
+    # -- backends --------------------------------------------------------------------------------
+
+    def _use_local(self, server: LocalServer | None) -> None:
+        from phota_widgets.local.server import LocalServer
+
+        if server is None:
+            server = LocalServer(data_dir=self.output_dir / "local-server")
+        self.local_server = server.start()
+        self._connect(server.api_key, server.base_url, inline_training_images=True)
+        print(
+            "phota-widgets: no Phota API key found, so this session uses the embedded local "
+            f"stand-in server at {server.base_url} (offline, real image processing, "
+            "not Phota's models). Set PHOTA_API_KEY or call session.login() for the real API."
+        )
+
+    def _connect(self, key: str | None, base_url: str | None, *, inline_training_images: bool) -> None:
+        self.aclient = AsyncPhotaClient(
+            key, base_url, prices=self.prices, inline_training_images=inline_training_images
+        )
+        self.client = PhotaClient(async_client=self.aclient, loop=self.loop)
+        self._profiles = None
+
+    @property
+    def is_local(self) -> bool:
+        """Whether requests go to the embedded local server."""
+        return self.local_server is not None
+
+    @property
+    def backend(self) -> str:
+        """``local`` or the API root in use."""
+        return LOCAL_BACKEND if self.is_local else self.aclient.base_url
+
+    def use_key(self, api_key: str, base_url: str | None = None) -> None:
+        """Switch to the real API with this key (stops the embedded server)."""
+        if not api_key.strip():
+            raise ValueError("the API key is empty")
+        self._connect(api_key.strip(), base_url, inline_training_images=False)
+        if self.local_server is not None:
+            self.local_server.stop()
+            self.local_server = None
+
+    def login(self) -> Any:
+        """A password box for the key; it clears itself after reading (see ``widgets.login``)."""
+        from phota_widgets.widgets.login import LoginBox
+
+        return LoginBox(self)
+
+    # -- running ---------------------------------------------------------------------------------
+
+    def estimate(self, endpoint: str, **params: Any) -> float:
+        """What a run would cost (upper bound), before anything is sent."""
+        return self.prices.estimate(endpoint, {**self.defaults, **params})
+
+    @property
+    def spent(self) -> float:
+        """Estimated cost of this store's succeeded runs, in US dollars."""
+        return round(sum(r.cost or 0.0 for r in self.store.runs(status="succeeded")), 4)
+
+    async def arun(self, endpoint: str, **params: Any) -> Result:
+        """Run a request on the session's loop, recording it as it happens."""
+        params = {**self.defaults, **params}
+        params = await asyncio.to_thread(self._wire_images, params)
+        _, described = await self.aclient.prepare(endpoint, params)  # refuses before spending
+        run_id = self.store.start_run(endpoint, described, backend=self.backend)
+        started = time.perf_counter()
+        job_id: str | None = None
+        try:
+            async with self._limit():
+                if self.use_jobs:
+                    job = await self.aclient.submit(endpoint, **params)
+                    job_id = job.job_id
+                    self.store.record_job(run_id, job.job_id, job.client_request_id)
+                    result = await job.wait()
+                else:
+                    result = await self.aclient.run(endpoint, params)
+        except asyncio.CancelledError:
+            if job_id is None:  # a submitted job stays "submitted": resume() collects it
+                self.store.finish_run(run_id, status="cancelled", error="cancelled")
+            raise
+        except PhotaError as exc:
+            self.store.finish_run(run_id, status="failed", error=str(exc))
+            raise
+        return self._record(run_id, result, time.perf_counter() - started)
+
+    def _record(self, run_id: str, result: Result, elapsed: float) -> Result:
+        for image in result.images:
+            self.store.add_output(run_id, image.index, image.data, image.format)
+        self.store.finish_run(
+            run_id,
+            status="succeeded",
+            request_id=result.request_id,
+            elapsed=elapsed,
+            cost=result.cost_estimate,
+            known_subjects=result.known_subjects,
+        )
+        result.run_id = run_id
+        return result
+
+    def submit_run(self, endpoint: str, **params: Any) -> concurrent.futures.Future[Result]:
+        """Start a run on the background loop and return at once (cancel the future to stop)."""
+        return self.loop.submit(self.arun(endpoint, **params))
+
+    def run(self, endpoint: str, **params: Any) -> Result:
+        """Run a request and wait for it (blocking; fine inside a notebook cell)."""
+        return self.loop.run(self.arun(endpoint, **params))
+
+    def generate(self, prompt: str, **params: Any) -> Result:
+        """Generate from a prompt, recorded in the run store."""
+        return self.run("generate", prompt=prompt, **params)
+
+    def edit(self, prompt: str, images: Any, **params: Any) -> Result:
+        """Edit photos with a prompt, recorded in the run store."""
+        return self.run("edit", prompt=prompt, images=images, **params)
+
+    def enhance(self, image: Any, **params: Any) -> Result:
+        """Enhance a photo, recorded in the run store."""
+        return self.run("enhance", image=image, **params)
+
+    def remix(self, input_image: Any, reference_image: Any, **params: Any) -> Result:
+        """Remix a photo in a reference's style, recorded in the run store."""
+        return self.run("remix", input_image=input_image, reference_image=reference_image, **params)
+
+    def _limit(self) -> asyncio.Semaphore:
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.max_concurrency)
+        return self._semaphore
+
+    def _wire_images(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Encode image parameters once, keeping each input in the store by content hash."""
+        out = dict(params)
+        for name in IMAGE_PARAMS:
+            if name not in out:
+                continue
+            value = out[name]
+            many = name == "images" and isinstance(value, (list, tuple))
+            items = list(value) if many else [value]
+            wired = [to_wire(v, what=name) for v in items]
+            for w in wired:
+                if w.data is not None:
+                    self.store.store_input(w.data)
+            out[name] = wired if (many or name == "images") else wired[0]
+        return out
+
+    # -- resuming --------------------------------------------------------------------------------
+
+    async def aresume(self) -> list[Result]:
+        """Collect every job submitted but never collected (e.g. before a kernel restart)."""
+        results = []
+        for record in self.store.pending_jobs():
+            result = await self._resume_one(record)
+            if result is not None:
+                results.append(result)
+        return results
+
+    def resume(self) -> list[Result]:
+        """Blocking :meth:`aresume`."""
+        return self.loop.run(self.aresume())
+
+    async def _resume_one(self, record: RunRecord) -> Result | None:
+        assert record.job_id is not None
+        started = time.perf_counter()
+        try:
+            job = await self.aclient.get_job(record.job_id, endpoint=record.endpoint)
+            job.request = dict(record.params)
+            result = await job.wait()
+        except NotFoundError:
+            self.store.finish_run(
+                record.run_id, status="failed", error=f"job {record.job_id} is gone from the backend"
+            )
+            return None
+        except PhotaError as exc:
+            self.store.finish_run(record.run_id, status="failed", error=str(exc))
+            return None
+        return self._record(record.run_id, result, record.elapsed or time.perf_counter() - started)
+
+    # -- profiles, history -----------------------------------------------------------------------
+
+    def profiles(self, refresh: bool = False) -> list[ProfileSummary]:
+        """The account's profiles (listed once, then cached)."""
+        with self._lock:
+            if self._profiles is None or refresh:
+                self._profiles = self.client.profiles.list()
+            return list(self._profiles)
+
+    def forget_profiles(self) -> None:
+        """Drop the cached profile list (the next call lists again)."""
+        with self._lock:
+            self._profiles = None
+
+    @property
+    def history(self) -> History:
+        """Every run of this store: filter, re-open, re-run, DataFrame."""
+        return History(self)
+
+    def result(self, run_id: str) -> Result:
+        """Re-open a recorded run as a Result (images read from disk)."""
+        record = self.store.get(run_id)
+        images = [OutputImage(o.index, data=o.path.read_bytes()) for o in record.outputs]
+        return Result(
+            endpoint=record.endpoint,
+            images=images,
+            known_subjects=dict(record.known_subjects),
+            request_id=record.request_id,
+            request=dict(record.params),
+            elapsed=record.elapsed or 0.0,
+            cost_estimate=record.cost,
+            job_id=record.job_id,
+            run_id=record.run_id,
+        )
+
+    def input_image(self, reference: str) -> bytes | None:
+        """The bytes of a recorded input (``sha256:<hex>``), if the store has them."""
+        path = self.store.input_path(reference)
+        return path.read_bytes() if path else None
+
+    def rerun_params(self, run_id: str) -> dict[str, Any]:
+        """A recorded run's parameters with its input images read back from the store."""
+        record = self.store.get(run_id)
+        params = dict(record.params)
+        for name in IMAGE_PARAMS:
+            if name in params:
+                params[name] = _restore(self, params[name])
+        return params
+
+    # -- lifetime --------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop the loop and the embedded server; close the store."""
+        try:
+            self.loop.run(self.aclient.aclose())
+        except RuntimeError:
+            pass
+        self.loop.stop()
+        if self.local_server is not None:
+            self.local_server.stop()
+        self.store.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = f"local stand-in {self.aclient.base_url}" if self.is_local else self.backend
+        return f"Session(backend={where!r}, runs={len(self.store)}, spent=${self.spent:.2f})"
+
+
+def _restore(session: Session, value: Any) -> Any:
+    """Turn recorded ``sha256:`` references back into bytes (URLs stay as they are)."""
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return [_restore(session, v) for v in value]
+    if isinstance(value, str) and value.startswith("sha256:"):
+        data = session.input_image(value)
+        if data is None:
+            raise PhotaError(f"input {value} is no longer in the run store")
+        return data
+    return value

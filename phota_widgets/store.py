@@ -1,0 +1,565 @@
+"""RunStore: the durable record of every Phota run, so nothing paid for is ever lost.
+
+Layout under ``root``::
+
+    runs.sqlite3                 index of runs and outputs (WAL mode, schema in PRAGMA user_version)
+    images/<sha[:2]>/<sha>.<ext> output images, named by the sha256 of their bytes
+    inputs/<sha[:2]>/<sha><sfx>  input images, content-addressed the same way
+    thumbs/<sha>_<max_px>.jpg    cached JPEG thumbnails
+
+Every file is written atomically (temp file in the same folder, fsync, ``os.replace``) and every
+database write commits at once. One connection is shared by all threads behind a lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import numbers
+import os
+import re
+import sqlite3
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+from PIL import Image
+
+from phota_widgets.api.thumbnails import THUMBNAIL_MAX_PX, thumbnail_jpeg
+
+if TYPE_CHECKING:
+    import pandas
+
+__all__ = ["OutputRecord", "RunRecord", "RunStatus", "RunStore"]
+
+RunStatus = Literal["running", "submitted", "succeeded", "failed", "cancelled"]
+_STATUSES: frozenset[str] = frozenset(get_args(RunStatus))
+
+SCHEMA_VERSION = 1
+MAX_PARAM_CHARS = 2048
+_SECRET_KEYS = frozenset({"apikey", "authorization", "auth", "bearer", "credentials", "passwd"})
+_SECRET_SUFFIXES = ("apikey", "secret", "password", "token")
+_SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+_EXT_RE = re.compile(r"^[a-z0-9]{1,8}$")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, endpoint TEXT NOT NULL, params TEXT NOT NULL, prompt TEXT,
+    status TEXT NOT NULL, created_at REAL NOT NULL, backend TEXT NOT NULL,
+    request_id TEXT, job_id TEXT, client_request_id TEXT, elapsed REAL, cost REAL, error TEXT,
+    known_subjects TEXT NOT NULL DEFAULT '{}', note TEXT);
+CREATE INDEX IF NOT EXISTS runs_created ON runs (created_at);
+CREATE TABLE IF NOT EXISTS outputs (
+    run_id TEXT NOT NULL REFERENCES runs (run_id), idx INTEGER NOT NULL, sha256 TEXT NOT NULL,
+    output_format TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL,
+    picked INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (run_id, idx));
+"""
+_RUN_FIELDS = (
+    "run_id", "endpoint", "params", "status", "created_at", "backend", "request_id", "job_id",
+    "client_request_id", "elapsed", "cost", "error", "known_subjects", "note",
+)  # fmt: skip
+_RUN_COLS = ", ".join(_RUN_FIELDS)
+
+
+@dataclass(frozen=True)
+class OutputRecord:
+    """One output image of a run, stored on disk under its content hash."""
+
+    run_id: str
+    index: int
+    path: Path
+    sha256: str
+    output_format: str
+    width: int
+    height: int
+    picked: bool
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One call to the Phota API: what was asked, what happened, and what came back."""
+
+    run_id: str
+    endpoint: str
+    params: dict[str, Any]
+    status: RunStatus
+    created_at: float
+    backend: str
+    request_id: str | None
+    job_id: str | None
+    client_request_id: str | None
+    elapsed: float | None
+    cost: float | None
+    error: str | None
+    known_subjects: dict[str, int]
+    note: str | None
+    outputs: tuple[OutputRecord, ...]
+
+    @property
+    def prompt(self) -> str | None:
+        """The run's prompt, if it had one."""
+        value = self.params.get("prompt")
+        return value if isinstance(value, str) else None
+
+
+class RunStore:
+    """SQLite index plus content-addressed image files; safe to use from several threads.
+
+    Args:
+        root: folder of the store; created if missing, reopened if it already holds a store.
+    """
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root).expanduser().resolve()
+        for sub in ("images", "thumbs", "inputs"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(
+            self.root / "runs.sqlite3", timeout=10.0, check_same_thread=False
+        )
+        self._conn.create_function("pw_icontains", 2, _icontains, deterministic=True)
+        with self._lock:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=FULL")
+            version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                self._conn.close()
+                raise RuntimeError(
+                    f"run store {self.root} has schema v{version}; this phota-widgets reads "
+                    f"up to v{SCHEMA_VERSION}: upgrade phota-widgets"
+                )
+            with self._conn:
+                self._conn.executescript(_SCHEMA)
+                self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        self._closed = False
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def start_run(
+        self,
+        endpoint: str,
+        params: Mapping[str, Any],
+        *,
+        backend: str = "",
+        status: RunStatus = "running",
+    ) -> str:
+        """Record a new run and return its id; params are scrubbed of secrets and bulk first.
+
+        Raises:
+            ValueError: if params hold bytes or values that are not JSON-able.
+        """
+        _check_status(status)
+        clean = scrub_params(params)
+        prompt = clean.get("prompt")
+        run_id = uuid.uuid4().hex[:12]
+        row = (
+            run_id, endpoint, json.dumps(clean, ensure_ascii=False),
+            prompt if isinstance(prompt, str) else None, status, time.time(), backend,
+        )  # fmt: skip
+        with self._lock, self._conn:
+            self._conn.execute(
+                "INSERT INTO runs (run_id, endpoint, params, prompt, status, created_at, backend)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+        return run_id
+
+    def record_job(self, run_id: str, job_id: str, client_request_id: str | None) -> None:
+        """Remember an async job's id (before waiting on it) and mark the run "submitted"."""
+        self._update(
+            run_id,
+            "status = 'submitted', job_id = ?, client_request_id = ?",
+            (job_id, client_request_id),
+        )
+
+    def add_output(self, run_id: str, index: int, data: bytes, output_format: str) -> OutputRecord:
+        """Write an output image atomically under its sha256 and record it.
+
+        The same bytes always map to the same file, written once. Width and height are read
+        from the image header; an image Pillow cannot read is still kept, with a 0 x 0 size.
+        """
+        if index < 0:
+            raise ValueError(f"output index must be >= 0, got {index}")
+        if not data:
+            raise ValueError(f"output {index} of run {run_id!r} is empty")
+        ext = output_format.lower().lstrip(".")
+        ext = "jpg" if ext == "jpeg" else ext
+        if not _EXT_RE.match(ext):
+            raise ValueError(f"bad output format {output_format!r}")
+        self._require(run_id)
+        sha = hashlib.sha256(data).hexdigest()
+        path = self._image_path(sha, ext)
+        _write_once(path, data)
+        width, height = _image_size(data)
+        with self._lock, self._conn:
+            self._conn.execute(
+                "INSERT INTO outputs (run_id, idx, sha256, output_format, width, height)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, idx) DO UPDATE SET"
+                " sha256 = excluded.sha256, output_format = excluded.output_format,"
+                " width = excluded.width, height = excluded.height",
+                (run_id, index, sha, ext, width, height),
+            )
+            row = self._conn.execute(
+                "SELECT picked FROM outputs WHERE run_id = ? AND idx = ?", (run_id, index)
+            ).fetchone()
+        return OutputRecord(run_id, index, path, sha, ext, width, height, bool(row[0]))
+
+    def finish_run(
+        self,
+        run_id: str,
+        *,
+        status: RunStatus,
+        request_id: str | None = None,
+        elapsed: float | None = None,
+        cost: float | None = None,
+        error: str | None = None,
+        known_subjects: Mapping[str, int] | None = None,
+    ) -> None:
+        """Set a run's final status; fields left as None keep their value (except error)."""
+        _check_status(status)
+        subjects = None if known_subjects is None else json.dumps(dict(known_subjects))
+        self._update(
+            run_id,
+            "status = ?, request_id = COALESCE(?, request_id), elapsed = COALESCE(?, elapsed),"
+            " cost = COALESCE(?, cost), error = ?, known_subjects = COALESCE(?, known_subjects)",
+            (status, request_id, elapsed, cost, _redact(error), subjects),
+        )
+
+    def set_pick(self, run_id: str, index: int, picked: bool = True) -> None:
+        """Mark (or unmark) one output of a run as picked."""
+        with self._lock, self._conn:
+            cur = self._conn.execute(
+                "UPDATE outputs SET picked = ? WHERE run_id = ? AND idx = ?",
+                (int(picked), run_id, index),
+            )
+            if cur.rowcount == 0:
+                self._require(run_id)
+                raise KeyError(f"run {run_id!r} has no output {index}")
+
+    def set_note(self, run_id: str, note: str | None) -> None:
+        """Attach a free-text note to a run (None clears it)."""
+        self._update(run_id, "note = ?", (_redact(note),))
+
+    def store_input(self, data: bytes, suffix: str = "") -> str:
+        """Save an input image under root/inputs/ by content and return its sha256.
+
+        Callers put ``"sha256:<hex>"`` in params instead of the bytes.
+        """
+        if suffix and not suffix.startswith("."):
+            suffix = "." + suffix
+        if suffix and not _EXT_RE.match(suffix[1:].lower()):
+            raise ValueError(f"bad file suffix {suffix!r}")
+        sha = hashlib.sha256(data).hexdigest()
+        if self.input_path(sha) is None:
+            _write_once(self.root / "inputs" / sha[:2] / f"{sha}{suffix.lower()}", data)
+        return sha
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def input_path(self, sha256: str) -> Path | None:
+        """Path of a stored input image (``"sha256:"`` prefix allowed), or None if unknown."""
+        sha = sha256.removeprefix("sha256:").lower()
+        if not _SHA_RE.match(sha):
+            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+        folder = self.root / "inputs" / sha[:2]
+        return next(iter(sorted(folder.glob(f"{sha}*"))), None)
+
+    def get(self, run_id: str) -> RunRecord:
+        """Return one run.
+
+        Raises:
+            KeyError: if no run has this id.
+        """
+        found = self._select("WHERE run_id = ?", (run_id,))
+        if not found:
+            raise KeyError(f"unknown run id {run_id!r}")
+        return found[0]
+
+    def runs(
+        self,
+        *,
+        endpoint: str | None = None,
+        prompt: str | None = None,
+        status: RunStatus | None = None,
+        since: float | datetime | None = None,
+        until: float | datetime | None = None,
+        limit: int | None = None,
+    ) -> list[RunRecord]:
+        """Runs matching every given filter, newest first.
+
+        Args:
+            endpoint: exact endpoint name.
+            prompt: case-insensitive substring of the prompt.
+            status: exact status.
+            since: keep runs created at or after this time (epoch seconds or datetime).
+            until: keep runs created strictly before this time.
+            limit: at most this many runs.
+        """
+        where: list[str] = []
+        args: list[Any] = []
+        for clause, value in (
+            ("endpoint = ?", endpoint),
+            ("pw_icontains(prompt, ?)", prompt),
+            ("status = ?", status),
+            ("created_at >= ?", _epoch(since)),
+            ("created_at < ?", _epoch(until)),
+        ):
+            if value is not None:
+                where.append(clause)
+                args.append(value)
+        sql = ("WHERE " + " AND ".join(where)) if where else ""
+        sql += " ORDER BY created_at DESC, rowid DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(max(0, limit))
+        return self._select(sql, args)
+
+    def pending_jobs(self) -> list[RunRecord]:
+        """Submitted runs with a job id, oldest first: jobs to resume after a restart."""
+        sql = "WHERE status = 'submitted' AND job_id IS NOT NULL ORDER BY created_at, rowid"
+        return self._select(sql, ())
+
+    def picks(self) -> list[OutputRecord]:
+        """Every picked output, newest run first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT o.* FROM outputs o JOIN runs r USING (run_id) WHERE o.picked"
+                " ORDER BY r.created_at DESC, r.rowid DESC, o.idx"
+            ).fetchall()
+        return [self._output(row) for row in rows]
+
+    def thumbnail(self, output: OutputRecord, max_px: int = THUMBNAIL_MAX_PX) -> bytes:
+        """JPEG thumbnail of an output, cached under root/thumbs/<sha>_<max_px>.jpg."""
+        path = self.root / "thumbs" / f"{output.sha256}_{int(max_px)}.jpg"
+        with contextlib.suppress(FileNotFoundError):
+            return path.read_bytes()
+        data = thumbnail_jpeg(output.path.read_bytes(), max_px=max_px)
+        _atomic_write(path, data)
+        return data
+
+    def to_dataframe(self, runs: Sequence[RunRecord] | None = None) -> pandas.DataFrame:
+        """One row per run (all runs, newest first, by default); params become param_<name>."""
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError(
+                "RunStore.to_dataframe needs pandas: pip install pandas "
+                "(or pip install 'phota-widgets[pandas]')"
+            ) from exc
+        records = self.runs() if runs is None else runs
+        columns = [
+            "run_id", "created_at", "endpoint", "prompt", "status", "n_outputs", "picks",
+            "cost", "elapsed", "request_id", "job_id", "backend", "error",
+        ]  # fmt: skip
+        rows: list[dict[str, Any]] = []
+        for run in records:
+            values = (
+                run.run_id, run.created_at, run.endpoint, run.prompt, run.status,
+                len(run.outputs), sum(o.picked for o in run.outputs), run.cost, run.elapsed,
+                run.request_id, run.job_id, run.backend, run.error,
+            )  # fmt: skip
+            row: dict[str, Any] = dict(zip(columns, values, strict=False))
+            for key, value in run.params.items():
+                name = f"param_{key}"
+                row[name] = value
+                if name not in columns:
+                    columns.append(name)
+            rows.append(row)
+        frame = pd.DataFrame(rows, columns=columns)
+        frame["created_at"] = pd.to_datetime(frame["created_at"], unit="s", utc=True)
+        return frame
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the database connection (idempotent)."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._conn.close()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"RunStore({str(self.root)!r})"
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _image_path(self, sha: str, ext: str) -> Path:
+        return self.root / "images" / sha[:2] / f"{sha}.{ext}"
+
+    def _require(self, run_id: str) -> None:
+        with self._lock:
+            row = self._conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"unknown run id {run_id!r}")
+
+    def _update(self, run_id: str, assignments: str, args: tuple[Any, ...]) -> None:
+        with self._lock, self._conn:
+            cur = self._conn.execute(
+                f"UPDATE runs SET {assignments} WHERE run_id = ?", (*args, run_id)
+            )
+        if cur.rowcount == 0:
+            raise KeyError(f"unknown run id {run_id!r}")
+
+    def _select(self, tail: str, args: Iterable[Any]) -> list[RunRecord]:
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {_RUN_COLS} FROM runs {tail}", tuple(args)
+            ).fetchall()
+            outputs: dict[str, list[OutputRecord]] = {}
+            ids = [row[0] for row in rows]
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                for out in self._conn.execute(
+                    f"SELECT * FROM outputs WHERE run_id IN ({marks}) ORDER BY idx", chunk
+                ):
+                    outputs.setdefault(out[0], []).append(self._output(out))
+        records = []
+        for r in rows:
+            fields: dict[str, Any] = dict(zip(_RUN_FIELDS, r, strict=True))
+            fields["params"] = json.loads(fields["params"])
+            fields["known_subjects"] = json.loads(fields["known_subjects"])
+            records.append(RunRecord(**fields, outputs=tuple(outputs.get(r[0], ()))))
+        return records
+
+    def _output(self, row: Sequence[Any]) -> OutputRecord:
+        run_id, index, sha, ext, width, height, picked = row
+        path = self._image_path(sha, ext)
+        return OutputRecord(run_id, index, path, sha, ext, width, height, bool(picked))
+
+
+# -- scrubbing ---------------------------------------------------------------------------------
+
+
+def scrub_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a JSON-able copy of params that is safe to store.
+
+    Secret-like keys (api_key, authorization, token, password, secret, ...) are dropped, strings
+    over 2048 chars become ``"<omitted N chars>"``, and the value of ``PHOTA_API_KEY`` is
+    redacted wherever it appears. Applies recursively.
+
+    Raises:
+        ValueError: if a value is bytes-like or not JSON-able (the message names where).
+    """
+    result = _scrub(dict(params), "params")
+    assert isinstance(result, dict)
+    return result
+
+
+def _is_secret_key(key: str) -> bool:
+    norm = re.sub(r"[^a-z0-9]", "", key.lower())
+    return norm in _SECRET_KEYS or norm.endswith(_SECRET_SUFFIXES)
+
+
+def _scrub(value: Any, where: str) -> Any:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        raise ValueError(
+            f"{where} holds {len(value)} bytes: store the image with RunStore.store_input() "
+            "and pass 'sha256:<hex>' instead"
+        )
+    if isinstance(value, str):
+        if len(value) > MAX_PARAM_CHARS:
+            return f"<omitted {len(value)} chars>"
+        return _redact(str.__str__(value))  # plain str, also for str-based enums
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, os.PathLike):
+        return _scrub(os.fspath(value), where)
+    if isinstance(value, Mapping):
+        return {
+            str(k): _scrub(v, f"{where}[{k!r}]")
+            for k, v in value.items()
+            if not _is_secret_key(str(k))
+        }
+    if isinstance(value, (list, tuple)):
+        return [_scrub(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    raise ValueError(f"{where} is a {type(value).__name__}, which cannot be stored as JSON")
+
+
+def _redact(text: str | None) -> str | None:
+    key = os.environ.get("PHOTA_API_KEY", "")
+    if text is None or len(key) < 8:
+        return text
+    return text.replace(key, "<redacted>")
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _icontains(haystack: str | None, needle: str) -> bool:
+    return haystack is not None and needle.casefold() in haystack.casefold()
+
+
+def _check_status(status: str) -> None:
+    if status not in _STATUSES:
+        raise ValueError(f"status must be one of {sorted(_STATUSES)}, got {status!r}")
+
+
+def _epoch(when: float | datetime | None) -> float | None:
+    if isinstance(when, datetime):
+        return when.timestamp()
+    return None if when is None else float(when)
+
+
+def _image_size(data: bytes) -> tuple[int, int]:
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            return int(img.width), int(img.height)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return 0, 0
+
+
+def _write_once(path: Path, data: bytes) -> None:
+    """Write content-addressed data unless an identical-size file is already there."""
+    try:
+        if path.stat().st_size == len(data):
+            return
+    except FileNotFoundError:
+        pass
+    _atomic_write(path, data)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write via a temp file in the same folder, fsync, then os.replace."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    flag = getattr(os, "O_DIRECTORY", None)
+    if flag is not None:
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(path.parent, os.O_RDONLY | flag)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)

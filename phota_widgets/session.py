@@ -266,10 +266,15 @@ class Session:
 
     def profiles(self, refresh: bool = False) -> list[ProfileSummary]:
         """The account's profiles (listed once, then cached)."""
-        with self._lock:
-            if self._profiles is None or refresh:
-                self._profiles = self.client.profiles.list()
-            return list(self._profiles)
+        return self.loop.run(self.aprofiles(refresh))
+
+    async def aprofiles(self, refresh: bool = False) -> list[ProfileSummary]:
+        """The account's profiles, awaited on the session's loop (listed once, then cached)."""
+        if self._profiles is None or refresh:
+            profiles = await self.aclient.profiles.list()
+            with self._lock:
+                self._profiles = profiles
+        return list(self._profiles)
 
     def forget_profiles(self) -> None:
         """Drop the cached profile list (the next call lists again)."""

@@ -35,6 +35,8 @@ from phota_widgets.api.transport import (
 )
 
 IMAGE_FIELDS = ("images", "image", "input_image", "reference_image")
+TRANSPORT_FIELDS = {"async_", "response_mode", "callback_url", "client_request_id"}
+"""How a request travels, not what it asks for: left out of the recorded parameters."""
 
 
 def validation_message(endpoint: str, exc: ValidationError) -> str:
@@ -272,7 +274,9 @@ class AsyncPhotaClient:
         except ValidationError as exc:
             raise InvalidRequestError(validation_message(endpoint, exc)) from None
         self._check_profiles(request.referenced_profiles())
-        return request, described
+        recorded = request.model_dump(mode="json", exclude_none=True, exclude=TRANSPORT_FIELDS)
+        recorded.update({k: v for k, v in described.items() if k in IMAGE_FIELDS})
+        return request, recorded
 
     def _check_profiles(self, ids: Iterable[str]) -> None:
         if self.known_profile_ids is None:

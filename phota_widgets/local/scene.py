@@ -153,12 +153,8 @@ class _Painter:
         self.w, self.h = size
         self.time = reading.time or "day"
         self.top, self.horizon_rgb, self.sun_rgb, self.light = _SKY[self.time]
-        jitter = rng.integers(-14, 15, 3)
-        self.top = (
-            int(np.clip(self.top[0] + jitter[0], 0, 255)),
-            int(np.clip(self.top[1] + jitter[1], 0, 255)),
-            int(np.clip(self.top[2] + jitter[2], 0, 255)),
-        )
+        top = np.clip(np.array(self.top) + rng.integers(-14, 15, 3), 0, 255)
+        self.top = (int(top[0]), int(top[1]), int(top[2]))
         self.horizon = round(self.h * rng.uniform(0.5, 0.64))
         self.img = Image.new("RGB", size, self.horizon_rgb)
         self.draw = ImageDraw.Draw(self.img)
@@ -166,8 +162,7 @@ class _Painter:
     def lit(self, colour: RGB) -> RGB:
         """A colour as seen under the scene's light (warm at sunset, blue at night)."""
         tone = {"sunset": (255, 150, 90), "sunrise": (255, 200, 160), "night": (70, 90, 160)}
-        base = _mix(colour, _mix(colour, tone.get(self.time, colour), 0.35), 1.0)
-        return _mix((0, 0, 0), base, self.light)
+        return _mix((0, 0, 0), _mix(colour, tone.get(self.time, colour), 0.35), self.light)
 
     def paint(self) -> Image.Image:
         setting = self.r.setting or "field"
@@ -341,18 +336,12 @@ class _Painter:
     def snow(self) -> None:
         self.mountains()
         self.fill_below(self.ridge(self.h * 0.8, self.h * 0.1, 2, False), self.lit((235, 240, 250)))
-        for x in self.rng.uniform(0, self.w, 4):
-            self.conifer(
-                float(x),
-                self.h * self.rng.uniform(0.85, 0.97),
-                self.h * 0.2,
-                self.lit((40, 70, 60)),
-            )
+        pine = self.lit((40, 70, 60))
+        for x, y in zip(self.rng.uniform(0, 1, 4), self.rng.uniform(0.85, 0.97, 4), strict=True):
+            self.conifer(float(x) * self.w, float(y) * self.h, self.h * 0.2, pine)
         n = int(self.w * self.h / 4000) + 10
-        for x, y in zip(
-            self.rng.uniform(0, self.w, n), self.rng.uniform(0, self.h, n), strict=True
-        ):
-            r = self.rng.uniform(0.8, 2.2)
+        flakes = self.rng.uniform(0, 1, (n, 3)) * (self.w, self.h, 1.4) + (0, 0, 0.8)
+        for x, y, r in flakes:
             self.draw.ellipse((x - r, y - r, x + r, y + r), fill=(250, 250, 255))
 
     def studio(self) -> None:
@@ -385,11 +374,8 @@ class _Painter:
             base = self.horizon + (self.h - self.horizon) * 0.25
         if kind == "bird":
             for _ in range(int(self.rng.integers(3, 7))):
-                bx, by = (
-                    self.rng.uniform(0.1, 0.9) * self.w,
-                    self.rng.uniform(0.1, 0.6) * self.horizon,
-                )
-                bs = s * self.rng.uniform(0.08, 0.16)
+                bx, by, bs = self.rng.uniform((0.1, 0.1, 0.08), (0.9, 0.6, 0.16))
+                bx, by, bs = bx * self.w, by * self.horizon, bs * s
                 wing = [(bx - bs, by - bs * 0.4), (bx, by), (bx + bs, by - bs * 0.4)]
                 self.draw.line(wing, fill=paints["m"], width=max(2, round(bs * 0.15)))
             return
@@ -433,7 +419,8 @@ _PETALS: list[_Shape] = [
 ]
 _SHAPES: dict[str, list[_Shape]] = {
     "person": [("rect", (-0.12, 0.45, -0.02, 0), "d"), ("rect", (0.02, 0.45, 0.12, 0), "d"),
-               ("rrect", (-0.2, 0.85, 0.2, 0.4), "m"), ("ellipse", (-0.12, 1.1, 0.12, 0.86), "skin")],
+               ("rrect", (-0.2, 0.85, 0.2, 0.4), "m"),
+               ("ellipse", (-0.12, 1.1, 0.12, 0.86), "skin")],
     "cat": [("line", (-0.2, 0.3, -0.32, 0.8), "m"), ("ellipse", (-0.2, 0.45, 0.2, 0.05), "m"),
             *[("rect", (x - 0.03, 0.2, x + 0.03, 0), "m") for x in (-0.14, -0.06, 0.06, 0.14)],
             ("ellipse", (0.05, 0.65, 0.35, 0.35), "m"),
@@ -441,24 +428,31 @@ _SHAPES: dict[str, list[_Shape]] = {
             ("poly", (0.23, 0.575, 0.305, 0.575, 0.2675, 0.725), "m"),
             ("ellipse", (0.122, 0.5375, 0.158, 0.5), "black"),
             ("ellipse", (0.242, 0.5375, 0.278, 0.5), "black")],
-    "dog": [("line", (-0.275, 0.3, -0.44, 0.7), "m"), ("ellipse", (-0.275, 0.45, 0.275, 0.05), "m"),
+    "dog": [("line", (-0.275, 0.3, -0.44, 0.7), "m"),
+            ("ellipse", (-0.275, 0.45, 0.275, 0.05), "m"),
             *[("rect", (x - 0.03, 0.2, x + 0.03, 0), "m") for x in (-0.19, -0.08, 0.08, 0.19)],
-            ("ellipse", (0.125, 0.65, 0.425, 0.35), "m"), ("ellipse", (0.11, 0.59, 0.215, 0.365), "d"),
+            ("ellipse", (0.125, 0.65, 0.425, 0.35), "m"),
+            ("ellipse", (0.11, 0.59, 0.215, 0.365), "d"),
             ("ellipse", (0.197, 0.5375, 0.233, 0.5), "black"),
             ("ellipse", (0.317, 0.5375, 0.353, 0.5), "black")],
     "car": [("rrect", (-0.6, 0.35, 0.6, 0.1), "m"),
             ("poly", (-0.35, 0.35, -0.2, 0.55, 0.25, 0.55, 0.4, 0.35), "m"),
             ("poly", (-0.28, 0.37, -0.17, 0.51, 0.22, 0.51, 0.33, 0.37), "glass"),
-            ("ellipse", (-0.48, 0.23, -0.22, -0.03), "black"), ("ellipse", (0.22, 0.23, 0.48, -0.03), "black"),
-            ("ellipse", (-0.4, 0.15, -0.3, 0.05), "hub"), ("ellipse", (0.3, 0.15, 0.4, 0.05), "hub")],
-    "house": [("rect", (-0.4, 0.55, 0.4, 0), "m"), ("poly", (-0.5, 0.55, 0.5, 0.55, 0, 0.95), "roof"),
-              ("rect", (-0.08, 0.28, 0.08, 0), "d"), ("rect", (-0.27, 0.45, -0.15, 0.33), "glass"),
+            ("ellipse", (-0.48, 0.23, -0.22, -0.03), "black"),
+            ("ellipse", (0.22, 0.23, 0.48, -0.03), "black"),
+            ("ellipse", (-0.4, 0.15, -0.3, 0.05), "hub"),
+            ("ellipse", (0.3, 0.15, 0.4, 0.05), "hub")],
+    "house": [("rect", (-0.4, 0.55, 0.4, 0), "m"),
+              ("poly", (-0.5, 0.55, 0.5, 0.55, 0, 0.95), "roof"),
+              ("rect", (-0.08, 0.28, 0.08, 0), "d"),
+              ("rect", (-0.27, 0.45, -0.15, 0.33), "glass"),
               ("rect", (0.15, 0.45, 0.27, 0.33), "glass")],
     "tree": [("rect", (-0.06, 0.5, 0.06, 0), "wood"), ("ellipse", (-0.3, 1.1, 0.3, 0.5), "m"),
              ("ellipse", (-0.44, 0.84, 0, 0.4), "m"), ("ellipse", (0, 0.84, 0.44, 0.4), "m"),
              ("ellipse", (-0.25, 0.8, 0.25, 0.3), "m")],
     "boat": [("poly", (-0.45, 0.12, 0.45, 0.12, 0.32, 0, -0.32, 0), "m"),
-             ("line", (0, 0.12, 0, 0.8), "d"), ("poly", (0.02, 0.78, 0.02, 0.16, 0.38, 0.16), "white")],
-    "flower": [("line", (0, 0, 0, 0.7), "leaf"), ("ellipse", (0, 0.4, 0.2, 0.3), "leaf"), *_PETALS,
-               ("ellipse", (-0.077, 0.857, 0.077, 0.703), "yellow")],
+             ("line", (0, 0.12, 0, 0.8), "d"),
+             ("poly", (0.02, 0.78, 0.02, 0.16, 0.38, 0.16), "white")],
+    "flower": [("line", (0, 0, 0, 0.7), "leaf"), ("ellipse", (0, 0.4, 0.2, 0.3), "leaf"),
+               *_PETALS, ("ellipse", (-0.077, 0.857, 0.077, 0.703), "yellow")],
 }  # fmt: skip

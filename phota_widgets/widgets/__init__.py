@@ -1,0 +1,1 @@
+"""ipywidgets panels: Generate, Edit, Enhance, Remix, Profiles, History, Studio."""

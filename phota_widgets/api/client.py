@@ -223,7 +223,7 @@ class AsyncPhotaClient:
             "async_": True,
             "response_mode": "urls",
             "callback_url": callback_url,
-            "client_request_id": client_request_id or uuid.uuid4().hex,
+            "client_request_id": uuid.uuid4().hex if client_request_id is None else client_request_id,
         }
         request, described = await self.prepare(endpoint, params)
         response = await self._transport.request(

@@ -177,9 +177,9 @@ def create_app(state: LocalState) -> FastAPI:
         assert isinstance(parsed, ProfileAddRequest)
         images, notes = await decode_training_images(parsed.image_urls)
         if not images:
-            raise APIFailure(
-                400, "no subject detected: no training image could be read", "NO_SUBJECT"
-            )
+            why = "; ".join(notes[:2])
+            raise APIFailure(400, f"no subject detected: no training image was readable ({why})",
+                             "NO_SUBJECT")
         profile = await asyncio.to_thread(
             state.profiles.add, images, parsed.training_tier, parsed.tag, notes
         )

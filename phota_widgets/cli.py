@@ -1,4 +1,4 @@
-"""Command line: ``phota-widgets serve`` runs the embedded server; ``phota-widgets demo`` shows off."""
+"""Command line: ``phota-widgets serve`` (the embedded server) and ``phota-widgets demo``."""
 
 from __future__ import annotations
 

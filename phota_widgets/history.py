@@ -46,7 +46,8 @@ class History:
             "endpoint": endpoint, "prompt": prompt, "status": status,
             "since": since, "until": until, "limit": limit,
         }
-        return History(self._session, {**self._filters, **{k: v for k, v in given.items() if v is not None}})
+        narrowed = {k: v for k, v in given.items() if v is not None}
+        return History(self._session, {**self._filters, **narrowed})
 
     def result(self, run: str | RunRecord) -> Result:
         """Re-open a run as a Result (images from disk)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import os
 import threading
 import time
@@ -102,7 +103,9 @@ class Session:
             "not Phota's models). Set PHOTA_API_KEY or call session.login() for the real API."
         )
 
-    def _connect(self, key: str | None, base_url: str | None, *, inline_training_images: bool) -> None:
+    def _connect(
+        self, key: str | None, base_url: str | None, *, inline_training_images: bool
+    ) -> None:
         self.aclient = AsyncPhotaClient(
             key, base_url, prices=self.prices, inline_training_images=inline_training_images
         )
@@ -254,7 +257,9 @@ class Session:
             result = await job.wait()
         except NotFoundError:
             self.store.finish_run(
-                record.run_id, status="failed", error=f"job {record.job_id} is gone from the backend"
+                record.run_id,
+                status="failed",
+                error=f"job {record.job_id} is gone from the backend",
             )
             return None
         except PhotaError as exc:
@@ -320,10 +325,8 @@ class Session:
 
     def close(self) -> None:
         """Stop the loop and the embedded server; close the store."""
-        try:
+        with contextlib.suppress(RuntimeError):
             self.loop.run(self.aclient.aclose())
-        except RuntimeError:
-            pass
         self.loop.stop()
         if self.local_server is not None:
             self.local_server.stop()

@@ -23,7 +23,5 @@ def data_dir() -> Path:
 @pytest.fixture(scope="session")
 def server() -> Iterator[LocalServer]:
     """One embedded server for the whole run, accepting the planted key."""
-    with LocalServer(
-        api_key=PLANTED_KEY, training=TrainingDurations(0.1, 0.1, 0.2)
-    ) as srv:
+    with LocalServer(api_key=PLANTED_KEY, training=TrainingDurations(0.1, 0.1, 0.2)) as srv:
         yield srv

@@ -223,8 +223,10 @@ class AsyncPhotaClient:
             "async_": True,
             "response_mode": "urls",
             "callback_url": callback_url,
-            "client_request_id": uuid.uuid4().hex if client_request_id is None else client_request_id,
+            "client_request_id": client_request_id,
         }
+        if client_request_id is None:
+            params["client_request_id"] = uuid.uuid4().hex
         request, described = await self.prepare(endpoint, params)
         response = await self._transport.request(
             "POST", f"/{endpoint}", json=request.wire(), idempotent=True

@@ -13,7 +13,7 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -40,10 +40,13 @@ from phota_widgets.api.models import (
     WebhookSecretResponse,
 )
 from phota_widgets.local import render
+from phota_widgets.local.engine import RESOLUTION_LONG_SIDE
 from phota_widgets.local.faults import API_PREFIX
 from phota_widgets.local.jobs import DownloadStore, JobRegistry, Rendered, WorkFailed
 from phota_widgets.local.profiles import ProfileRegistry
 from phota_widgets.local.training import decode_training_images
+
+M = TypeVar("M", bound=BaseModel)
 
 STAND_IN_NOTICE = "phota-widgets embedded server: a local stand-in for the Phota API"
 NOTES_HEADER = "X-Phota-Local-Notes"
@@ -117,11 +120,10 @@ def create_app(state: LocalState) -> FastAPI:
 
     async def image_endpoint(endpoint: str, request: Request) -> Response:
         authorize(request)
-        model = REQUEST_MODELS[endpoint]
-        parsed = parse_body(
-            model, await read_json(request), {"allow_http_loopback_callbacks": True}
+        context = {"allow_http_loopback_callbacks": True}
+        parsed: ImageRequest = parse_body(
+            REQUEST_MODELS[endpoint], await read_json(request), context
         )
-        assert isinstance(parsed, (*REQUEST_MODELS.values(),))
         check(lambda: render.check_profiles(state.profiles, parsed.referenced_profiles()))
         work = _work(parsed, state)
         if parsed.async_:
@@ -174,12 +176,12 @@ def create_app(state: LocalState) -> FastAPI:
         authorize(request)
         context = {"allow_inline_training_images": True}
         parsed = parse_body(ProfileAddRequest, await read_json(request), context)
-        assert isinstance(parsed, ProfileAddRequest)
         images, notes = await decode_training_images(parsed.image_urls)
         if not images:
             why = "; ".join(notes[:2])
-            raise APIFailure(400, f"no subject detected: no training image was readable ({why})",
-                             "NO_SUBJECT")
+            raise APIFailure(
+                400, f"no subject detected: no training image was readable ({why})", "NO_SUBJECT"
+            )
         profile = await asyncio.to_thread(
             state.profiles.add, images, parsed.training_tier, parsed.tag, notes
         )
@@ -234,7 +236,7 @@ async def read_json(request: Request) -> Any:
         ) from None
 
 
-def parse_body(model: type[BaseModel], body: Any, context: dict[str, Any]) -> BaseModel:
+def parse_body(model: type[M], body: Any, context: dict[str, Any]) -> M:
     """Validate a body: options the model refuses are 400s, shape problems 422s."""
     if not isinstance(body, dict):
         raise APIFailure(
@@ -264,14 +266,18 @@ def _work(request: ImageRequest, state: LocalState) -> Callable[[], Awaitable[Re
 
     async def work() -> Rendered:
         inputs: list[Image.Image] = []
+        fixed = render.FIXED_LONG_SIDE
         if isinstance(request, EditRequest):
+            side = RESOLUTION_LONG_SIDE[request.resolution.value]
             for i, value in enumerate(request.images):
-                inputs.append(await render.load_image(value, f"images[{i}]"))
+                inputs.append(await render.load_image(value, f"images[{i}]", side))
         elif isinstance(request, EnhanceRequest):
-            inputs.append(await render.load_image(request.image, "image"))
+            inputs.append(await render.load_image(request.image, "image", fixed))
         elif isinstance(request, RemixRequest):
-            inputs.append(await render.load_image(request.input_image, "input_image"))
-            inputs.append(await render.load_image(request.reference_image, "reference_image"))
+            inputs.append(await render.load_image(request.input_image, "input_image", fixed))
+            inputs.append(
+                await render.load_image(request.reference_image, "reference_image", fixed)
+            )
         return await asyncio.to_thread(render.render, request, inputs, state.profiles)
 
     return work

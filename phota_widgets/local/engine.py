@@ -348,11 +348,11 @@ def _tone(img: Image.Image, st: dict[str, float], jit: FloatArray) -> Image.Imag
     lo_eff = lo * min(1.0, strength)
     stretched = np.clip((lum - lo_eff) * stretch, 1e-4, 1)
     med = float(np.median(stretched))
-    target = min(0.7, max(0.2, 0.46 + st["exposure"] + 0.03 * jit[1]))
-    gamma = math.log(target) / math.log(min(0.95, max(0.02, med)))
+    gamma = math.log(0.46) / math.log(min(0.95, max(0.02, med)))
     # a full tonal range suggests an intended exposure (low key, high key): correct less
     weight = 0.25 + 0.5 * min(1.0, (stretch - 1.0) / 1.5)
-    gamma = min(1.8, max(0.45, gamma ** (weight * min(1.3, strength))))
+    gamma = gamma ** (weight * min(1.3, strength)) * 2 ** (-4 * (st["exposure"] + 0.02 * jit[1]))
+    gamma = min(1.8, max(0.45, gamma))
     toned = stretched**gamma
     spread = float(np.std(toned))
     k = min(0.5, max(0.0, (0.17 - spread) / 0.17 * 1.6)) * strength

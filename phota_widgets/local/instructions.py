@@ -101,109 +101,54 @@ _CROP_AFTER = r"(?:\s*(?:crop|format|aspect(?: ratio)?|ratio|frame)\b)?"
 # Ordered: earlier patterns claim their words first, so "less saturated" is never "saturated".
 _RULES: list[tuple[str, _Factory]] = [
     (r"\badd(?:ing)?\b.*\b(?:noise|grain)\b", _unsupported),
-    (
-        r"\b(?:b&w|b/w|gr[ae]y ?scale|monochrome|mono|no " + _C + r"|colou?rless|gr[ae]y)\b",
-        _fixed("grayscale"),
-    ),
+    (r"\b(?:b&w|b/w|gr[ae]y ?scale|monochrome|mono|no " + _C + r"|colou?rless|gr[ae]y)\b",
+     _fixed("grayscale")),
     (r"\b(?:sepia|vintage|old[- ]fashioned|old photo|antique|retro)\b", _fixed("sepia")),
     (r"\b(?:invert(?:ed)?|negative|inverse)\b", _fixed("invert")),
     (r"\b(?:posteri[sz](?:e|ed|ation)|poster|pop art)\b", _scaled("posterize", 1.0)),
-    (
-        r"\b(?:de-?noise|(?:remove|reduce|less|fix|clean up)(?: the)? (?:noise|grain)|noise"
-        r"(?: reduction)?|less grainy|grainy|noisy)\b",
-        _scaled("denoise", 1.0),
-    ),
-    (
-        r"\b(?:vignett(?:e|ing)|dark(?:en|er)? (?:the )?(?:edges|corners))\b",
-        _scaled("vignette", 1.0),
-    ),
-    (
-        r"\b(?:sharpen|sharper|crisper|crisp|more detail(?:ed)?|de-?blur|unblur|less blurry|"
-        r"(?:remove|fix)(?: the)? blur|in focus|clarity)\b",
-        _scaled("sharpen", 1.0),
-    ),
-    (
-        r"\b(?:blur(?:ry|red)?|soften|softer|soft focus|defocus(?:ed)?|out of focus)\b",
-        _scaled("blur", 1.0),
-    ),
-    (
-        r"\b(?:less|decrease|lower|reduce|low|weaker)(?: the)? contrast\b|\bflatter\b",
-        _scaled("contrast", -0.3),
-    ),
-    (
-        r"\b(?:more|increase|higher|boost|raise|add|stronger|high)(?: the)? contrast\b|"
-        r"\bcontrast(?:y)?\b|\bpunch(?:ier|y)?\b",
-        _scaled("contrast", 0.3),
-    ),
-    (
-        r"\b(?:less (?:saturat(?:ed|ion)|vivid|vibrant|colou?rful|" + _C + r")|desaturat(?:e|ed)|"
-        r"muted?|faded?|pastel|dull(?:er)?|washed[- ]out)\b",
-        _scaled("saturation", -0.35),
-    ),
-    (
-        r"\b(?:more (?:saturat(?:ed|ion)|vivid|vibrant|colou?rful|" + _C + r")|saturat(?:e|ed|ion)|"
-        r"vivid|vibrant|colou?rful|(?:boost|richer|punchier)(?: the)? " + _C + r")\b",
-        _scaled("saturation", 0.35),
-    ),
+    (r"\b(?:de-?noise|(?:remove|reduce|less|fix|clean up)(?: the)? (?:noise|grain)|noise"
+     r"(?: reduction)?|less grainy|grainy|noisy)\b", _scaled("denoise", 1.0)),
+    (r"\b(?:vignett(?:e|ing)|dark(?:en|er)? (?:the )?(?:edges|corners))\b",
+     _scaled("vignette", 1.0)),
+    (r"\b(?:sharpen|sharper|crisper|crisp|more detail(?:ed)?|de-?blur|unblur|less blurry|"
+     r"(?:remove|fix)(?: the)? blur|in focus|clarity)\b", _scaled("sharpen", 1.0)),
+    (r"\b(?:blur(?:ry|red)?|soften|softer|soft focus|defocus(?:ed)?|out of focus)\b",
+     _scaled("blur", 1.0)),
+    (r"\b(?:less|decrease|lower|reduce|low|weaker)(?: the)? contrast\b|\bflatter\b",
+     _scaled("contrast", -0.3)),
+    (r"\b(?:more|increase|higher|boost|raise|add|stronger|high)(?: the)? contrast\b|"
+     r"\bcontrast(?:y)?\b|\bpunch(?:ier|y)?\b", _scaled("contrast", 0.3)),
+    (r"\b(?:less (?:saturat(?:ed|ion)|vivid|vibrant|colou?rful|" + _C + r")|desaturat(?:e|ed)|"
+     r"muted?|faded?|pastel|dull(?:er)?|washed[- ]out)\b", _scaled("saturation", -0.35)),
+    (r"\b(?:more (?:saturat(?:ed|ion)|vivid|vibrant|colou?rful|" + _C + r")|saturat(?:e|ed|ion)|"
+     r"vivid|vibrant|colou?rful|(?:boost|richer|punchier)(?: the)? " + _C + r")\b",
+     _scaled("saturation", 0.35)),
     (r"\b(?:less warm|cool(?:er)?|cold(?:er)?|icy|bluer|more blue)\b", _scaled("warmth", -0.25)),
-    (
-        r"\b(?:warm(?:er|th)?|golden|more orange|more yellow|cozier|sunnier)\b",
-        _scaled("warmth", 0.25),
-    ),
-    (
-        r"\b(?:darker|darken|dim(?:mer)?|(?:decrease|lower|reduce|less)(?: the)? "
-        + _BRIGHT
-        + r"|less bright|underexpose[d]?|dark|moodier)\b",
-        _scaled("brightness", -0.25),
-    ),
-    (
-        r"\b(?:brighter|brighten|lighter|lighten|(?:increase|raise|boost|more)(?: the)? "
-        + _BRIGHT
-        + r"|overexpose[d]?|bright|less dark|"
-        + _BRIGHT
-        + r")\b",
-        _scaled("brightness", 0.25),
-    ),
-    (
-        r"\bflip(?:ped)?(?: it)?(?: the image)? "
-        r"(?:horizontal(?:ly)?|left[- ]to[- ]right|sideways)\b|\bmirror(?:ed)?\b",
-        _fixed("mirror"),
-    ),
-    (
-        r"\bflip(?:ped)?\b(?:(?: it)? (?:vertical(?:ly)?|upside[- ]down|top[- ]to[- ]bottom))?",
-        _fixed("flip"),
-    ),
-    (
-        r"\brotat(?:e|ed|ion)\b" + _ANGLE + r"?|\bturn\b" + _ANGLE + r"|\bupside[- ]down\b",
-        _rotate,
-    ),
-    (
-        r"\b(?:extend|expand|outpaint|pad|uncrop|widen)\b.*?\b(?P<w>\d{1,3})\s*(?::|x|/|by)\s*"
-        r"(?P<h>\d{1,3})\b",
-        _ratio("extend"),
-    ),
-    (
-        r"\b(?:extend|expand|outpaint|uncrop|zoom(?:ed)? out)\b",
-        lambda _m, s: Operation("extend", round(1 + 0.25 * s, 4)),
-    ),
-    (
-        _CROP_TO + r"\b(?P<w>\d{1,3})\s*(?::|x|/|by)\s*(?P<h>\d{1,3})\b" + _CROP_AFTER,
-        _ratio("crop"),
-    ),
+    (r"\b(?:warm(?:er|th)?|golden|more orange|more yellow|cozier|sunnier)\b",
+     _scaled("warmth", 0.25)),
+    (r"\b(?:darker|darken|dim(?:mer)?|(?:decrease|lower|reduce|less)(?: the)? " + _BRIGHT
+     + r"|less bright|underexposed?|dark|moodier)\b", _scaled("brightness", -0.25)),
+    (r"\b(?:brighter|brighten|lighter|lighten|(?:increase|raise|boost|more)(?: the)? " + _BRIGHT
+     + r"|overexposed?|bright|less dark|" + _BRIGHT + r")\b", _scaled("brightness", 0.25)),
+    (r"\bflip(?:ped)?(?: it)?(?: the image)? (?:horizontal(?:ly)?|left[- ]to[- ]right|sideways)"
+     r"\b|\bmirror(?:ed)?\b", _fixed("mirror")),
+    (r"\bflip(?:ped)?\b(?:(?: it)? (?:vertical(?:ly)?|upside[- ]down|top[- ]to[- ]bottom))?",
+     _fixed("flip")),
+    (r"\brotat(?:e|ed|ion)\b" + _ANGLE + r"?|\bturn\b" + _ANGLE + r"|\bupside[- ]down\b", _rotate),
+    (r"\b(?:extend|expand|outpaint|pad|uncrop|widen)\b.*?\b(?P<w>\d{1,3})\s*(?::|x|/|by)\s*"
+     r"(?P<h>\d{1,3})\b", _ratio("extend")),
+    (r"\b(?:extend|expand|outpaint|uncrop|zoom(?:ed)? out)\b",
+     lambda _m, s: Operation("extend", round(1 + 0.25 * s, 4))),
+    (_CROP_TO + r"\b(?P<w>\d{1,3})\s*(?::|x|/|by)\s*(?P<h>\d{1,3})\b" + _CROP_AFTER,
+     _ratio("crop")),
     (_CROP_TO + r"\bsquare\b" + _CROP_AFTER, _fixed("crop", 1.0, "1:1")),
-    (
-        r"\b(?:portrait|vertical) (?:format|orientation|crop)\b|\bcrop (?:to )?portrait\b",
-        _fixed("crop", 1.0, "3:4"),
-    ),
-    (
-        r"\b(?:landscape|horizontal) (?:format|orientation|crop)\b|\bcrop (?:to )?landscape\b",
-        _fixed("crop", 1.0, "4:3"),
-    ),
-    (
-        r"\b(?:crop(?:ped)?|zoom(?:ed)? in|tighter)\b",
-        lambda _m, s: Operation("crop", round(max(0.3, 1 - 0.2 * s), 4)),
-    ),
-]
+    (r"\b(?:portrait|vertical) (?:format|orientation|crop)\b|\bcrop (?:to )?portrait\b",
+     _fixed("crop", 1.0, "3:4")),
+    (r"\b(?:landscape|horizontal) (?:format|orientation|crop)\b|\bcrop (?:to )?landscape\b",
+     _fixed("crop", 1.0, "4:3")),
+    (r"\b(?:crop(?:ped)?|zoom(?:ed)? in|tighter)\b",
+     lambda _m, s: Operation("crop", round(max(0.3, 1 - 0.2 * s), 4))),
+]  # fmt: skip
 _COMPILED = [(re.compile(p, re.IGNORECASE), f) for p, f in _RULES]
 _STRONG = re.compile(
     r"\b(?:much|a lot|lots|way|very|really|far|significantly|considerably|heavily|strongly|"

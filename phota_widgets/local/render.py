@@ -41,7 +41,7 @@ def check_profiles(registry: ProfileRegistry, ids: Sequence[str]) -> None:
             )
 
 
-async def load_image(value: str, what: str) -> Image.Image:
+async def load_image(value: str, what: str, max_side: int | None = None) -> Image.Image:
     """Decode a wire image: raw base64, or a URL this offline server can reach (loopback only)."""
     if value.startswith(("http://", "https://")):
         host = urlsplit(value).hostname or ""
@@ -57,20 +57,24 @@ async def load_image(value: str, what: str) -> Image.Image:
                 response = await client.get(value)
                 response.raise_for_status()
         except httpx.HTTPError as exc:
-            raise WorkFailed(400, f"{what}: could not fetch {value}: {exc}", "IMAGE_FETCH_FAILED")
+            detail = f"{what}: could not fetch {value}: {exc}"
+            raise WorkFailed(400, detail, "IMAGE_FETCH_FAILED") from None
         data = response.content
     else:
         try:
             data = base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
             raise WorkFailed(400, f"{what}: not valid base64", "INVALID_IMAGE") from None
-    return decode(data, what)
+    return decode(data, what, max_side)
 
 
-def decode(data: bytes, what: str) -> Image.Image:
-    """Decode image bytes, downscaling anything over 4096 px (as Phota does)."""
+def decode(data: bytes, what: str, max_side: int | None = None) -> Image.Image:
+    """Decode image bytes, downscaling anything over 4096 px (as Phota does).
+
+    ``max_side`` lets a JPEG decode at reduced scale when the work needs no more pixels.
+    """
     try:
-        img = engine.decode_image(data)
+        img = engine.decode_image(data, max_side=max_side or MAX_INPUT_SIDE)
     except engine.ImageInputError as exc:
         raise WorkFailed(400, f"{what}: {exc}", "INVALID_IMAGE") from None
     if max(img.size) > MAX_INPUT_SIDE:
@@ -83,7 +87,7 @@ def render(
     inputs: Sequence[Image.Image],
     registry: ProfileRegistry,
 ) -> Rendered:
-    """Do the image work of a validated request on its decoded inputs (CPU-bound: run in a thread)."""
+    """Do a validated request's image work on its decoded inputs (CPU-bound: run in a thread)."""
     profiles = request.referenced_profiles()
     count = request.num_output_images
     notes: list[str] = []

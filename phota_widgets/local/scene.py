@@ -156,6 +156,7 @@ class _Painter:
         top = np.clip(np.array(self.top) + rng.integers(-14, 15, 3), 0, 255)
         self.top = (int(top[0]), int(top[1]), int(top[2]))
         self.horizon = round(self.h * rng.uniform(0.5, 0.64))
+        self.sun = (self.w / 2, self.h / 4)  # where the light comes from; set by sky()
         self.img = Image.new("RGB", size, self.horizon_rgb)
         self.draw = ImageDraw.Draw(self.img)
 

@@ -130,10 +130,12 @@ def test_urls_mode_downloads_at_once(client: pw.PhotaClient) -> None:
 
 
 def test_async_job_is_idempotent_by_client_request_id(client: pw.PhotaClient) -> None:
-    first = client.submit("generate", prompt="two red boats", num_output_images=2,
-                          client_request_id="same-id")
-    again = client.submit("generate", prompt="two red boats", num_output_images=2,
-                          client_request_id="same-id")
+    first = client.submit(
+        "generate", prompt="two red boats", num_output_images=2, client_request_id="same-id"
+    )
+    again = client.submit(
+        "generate", prompt="two red boats", num_output_images=2, client_request_id="same-id"
+    )
     assert first.job_id == again.job_id
     result = first.wait(poll_interval=0.05, timeout=30)
     assert len(result.images) == 2 and result.job_id == first.job_id

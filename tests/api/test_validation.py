@@ -82,16 +82,24 @@ def test_edit_enhance_remix_rules(
     refused(c.enhance, photo, num_output_images=9, match="num_output_images")
     refused(c.run, "enhance", {"image": photo, "aspect_ratio": "1:1"}, match="aspect_ratio")
     refused(c.run, "remix", {"input_image": photo}, match="reference_image")
-    refused(c.run, "remix", {"input_image": photo, "reference_image": photo,
-                             "base_model": "nb2"}, match="base_model")
+    refused(
+        c.run,
+        "remix",
+        {"input_image": photo, "reference_image": photo, "base_model": "nb2"},
+        match="base_model",
+    )
     assert guard.calls == 0
 
 
 def test_async_and_callback_rules(offline: tuple[pw.PhotaClient, NoNetwork]) -> None:
     c, guard = offline
     refused(c.run, "generate", {"prompt": "x", "async_": True}, match="response_mode='urls'")
-    refused(c.run, "generate", {"prompt": "x", "callback_url": "https://a.test/cb"},
-            match="only allowed with async")
+    refused(
+        c.run,
+        "generate",
+        {"prompt": "x", "callback_url": "https://a.test/cb"},
+        match="only allowed with async",
+    )
     refused(c.submit, "generate", prompt="x", callback_url="http://a.test/cb", match="https")
     refused(c.submit, "generate", prompt="x", client_request_id="", match="client_request_id")
     assert guard.calls == 0

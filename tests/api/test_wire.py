@@ -79,8 +79,13 @@ def test_generate_sends_key_header_and_full_body() -> None:
     assert sent.url == f"{BASE}/generate" and sent.method == "POST"
     assert sent.headers["X-API-Key"] == KEY
     assert script.body() == {
-        "prompt": "a [[p1]] headshot", "num_output_images": 2, "aspect_ratio": "1:1",
-        "resolution": "2K", "base_model": "nb2", "output_format": "jpg", "response_mode": "bytes",
+        "prompt": "a [[p1]] headshot",
+        "num_output_images": 2,
+        "aspect_ratio": "1:1",
+        "resolution": "2K",
+        "base_model": "nb2",
+        "output_format": "jpg",
+        "response_mode": "bytes",
     }
     assert result.request_id == "req-1" and result.known_subjects == {"p1": 2}
     assert [img.data for img in result.images] == [tiny_jpeg(), tiny_jpeg()]
@@ -91,8 +96,9 @@ def test_generate_sends_key_header_and_full_body() -> None:
 def test_images_are_raw_base64_and_request_records_no_bytes(data_dir: Path) -> None:
     script = Script((200, image_body(), {}))
     photo = data_dir / "chelsea.jpg"
-    result = client_for(script).edit("warmer", [photo, "https://img.test/x.jpg"],
-                                     profile_ids=["p1"])
+    result = client_for(script).edit(
+        "warmer", [photo, "https://img.test/x.jpg"], profile_ids=["p1"]
+    )
     body = script.body()
     assert body["images"][0] == base64.b64encode(photo.read_bytes()).decode()
     assert body["images"][1] == "https://img.test/x.jpg"
@@ -105,8 +111,16 @@ def test_images_are_raw_base64_and_request_records_no_bytes(data_dir: Path) -> N
 
 
 def test_submit_sends_async_urls_and_client_request_id_then_polls_and_downloads() -> None:
-    job_body = {"job_id": "j1", "status": "succeeded", "error": None, "result": {
-        "images": [], "download_urls": ["https://cdn.test/a.jpg"], "known_subjects": None}}
+    job_body = {
+        "job_id": "j1",
+        "status": "succeeded",
+        "error": None,
+        "result": {
+            "images": [],
+            "download_urls": ["https://cdn.test/a.jpg"],
+            "known_subjects": None,
+        },
+    }
     script = Script(
         (202, {"job_id": "j1", "poll_url": "/jobs/j1"}, {}),
         (200, {"job_id": "j1", "status": "running"}, {}),
@@ -129,8 +143,15 @@ def test_submit_sends_async_urls_and_client_request_id_then_polls_and_downloads(
 def test_failed_job_raises_with_code() -> None:
     script = Script(
         (202, {"job_id": "j1"}, {}),
-        (200, {"job_id": "j1", "status": "failed",
-               "error": {"detail": "refused", "code": "CONTENT_MODERATION"}}, {}),
+        (
+            200,
+            {
+                "job_id": "j1",
+                "status": "failed",
+                "error": {"detail": "refused", "code": "CONTENT_MODERATION"},
+            },
+            {},
+        ),
     )
     job = client_for(script).submit("generate", prompt="x")
     with pytest.raises(pw.JobFailedError, match="refused") as info:
@@ -263,8 +284,10 @@ def test_profiles_endpoints_on_the_wire() -> None:
     assert c.webhook_secret() == "whsec_1"
     paths = [(r.method, r.url.path) for r in script.requests]
     assert paths == [
-        ("POST", "/v1/phota/profiles/add"), ("GET", "/v1/phota/profiles/p9/status"),
-        ("GET", "/v1/phota/profiles/p9/profile_picture"), ("DELETE", "/v1/phota/profiles/p9"),
+        ("POST", "/v1/phota/profiles/add"),
+        ("GET", "/v1/phota/profiles/p9/status"),
+        ("GET", "/v1/phota/profiles/p9/profile_picture"),
+        ("DELETE", "/v1/phota/profiles/p9"),
         ("GET", "/v1/phota/webhook-secret"),
     ]
 

@@ -46,11 +46,23 @@ def test_auth_missing_403_wrong_401_and_request_ids(server: LocalServer) -> None
 
 
 def test_generate_sizes_formats_and_variations(http: httpx.Client) -> None:
-    cases = [("16:9", "1K", (1024, 576)), ("9:16", "2K", (1152, 2048)), ("1:1", "1K", (1024, 1024)),
-             ("3:4", "1K", (768, 1024)), ("4:3", "1K", (1024, 768))]
+    cases = [
+        ("16:9", "1K", (1024, 576)),
+        ("9:16", "2K", (1152, 2048)),
+        ("1:1", "1K", (1024, 1024)),
+        ("3:4", "1K", (768, 1024)),
+        ("4:3", "1K", (1024, 768)),
+    ]
     for aspect, res, size in cases:
-        r = http.post("/generate", json={"prompt": "a blue lake", "aspect_ratio": aspect,
-                                         "resolution": res, "output_format": "png"})
+        r = http.post(
+            "/generate",
+            json={
+                "prompt": "a blue lake",
+                "aspect_ratio": aspect,
+                "resolution": res,
+                "output_format": "png",
+            },
+        )
         assert r.status_code == 200, r.text
         img = decode(r.json())
         assert img.size == size and img.format == "PNG"
@@ -66,21 +78,34 @@ def test_generate_sizes_formats_and_variations(http: httpx.Client) -> None:
 def test_edit_applies_operations_and_reports_what_it_did_not_understand(
     http: httpx.Client, data_dir: Path
 ) -> None:
-    r = http.post("/edit", json={"images": [b64(data_dir / "coffee.jpg")],
-                                 "prompt": "black and white, crop to 16:9, and add a dragon"})
+    r = http.post(
+        "/edit",
+        json={
+            "images": [b64(data_dir / "coffee.jpg")],
+            "prompt": "black and white, crop to 16:9, and add a dragon",
+        },
+    )
     assert r.status_code == 200, r.text
     img = np.asarray(decode(r.json()).convert("RGB")).astype(int)
     height, width = img.shape[:2]
     assert abs(width / height - 16 / 9) < 0.01
-    assert np.abs(img[..., 0] - img[..., 1]).max() <= 3 and np.abs(img[..., 1] - img[..., 2]).max() <= 3
+    assert (
+        np.abs(img[..., 0] - img[..., 1]).max() <= 3
+        and np.abs(img[..., 1] - img[..., 2]).max() <= 3
+    )
     assert 'not understood: "add a dragon"' in r.headers["X-Phota-Local-Notes"]
 
 
 def test_enhance_and_remix_keep_aspect_at_2k(http: httpx.Client, data_dir: Path) -> None:
     r = http.post("/enhance", json={"image": b64(data_dir / "rocket.jpg")})
     assert decode(r.json()).size == (2048, 1366) or decode(r.json()).size == (2048, 1367)
-    r = http.post("/remix", json={"input_image": b64(data_dir / "chelsea.jpg"),
-                                  "reference_image": b64(data_dir / "coffee.jpg")})
+    r = http.post(
+        "/remix",
+        json={
+            "input_image": b64(data_dir / "chelsea.jpg"),
+            "reference_image": b64(data_dir / "coffee.jpg"),
+        },
+    )
     w, h = decode(r.json()).size
     assert max(w, h) == 2048 and abs(w / h - 451 / 300) < 0.01
 
@@ -135,9 +160,7 @@ SHAPE_ERRORS: list[tuple[str, Any]] = [
 
 
 @pytest.mark.parametrize(("path", "body"), SHAPE_ERRORS)
-def test_shape_errors_are_422_in_fastapi_shape(
-    http: httpx.Client, path: str, body: Any
-) -> None:
+def test_shape_errors_are_422_in_fastapi_shape(http: httpx.Client, path: str, body: Any) -> None:
     r = http.post(path, json=body)
     assert r.status_code == 422, r.text
     detail = r.json()["detail"]
@@ -167,8 +190,9 @@ def test_bad_json_and_bad_images_are_4xx_never_500(http: httpx.Client, data_dir:
 def test_profiles_referenced_must_exist_and_be_ready(http: httpx.Client, data_dir: Path) -> None:
     r = http.post("/generate", json={"prompt": "portrait of [[ghost]]"})
     assert r.status_code == 404 and r.json()["code"] == "PROFILE_NOT_FOUND"
-    r = http.post("/enhance", json={"image": b64(data_dir / "astronaut.jpg"),
-                                    "profile_ids": ["ghost"]})
+    r = http.post(
+        "/enhance", json={"image": b64(data_dir / "astronaut.jpg"), "profile_ids": ["ghost"]}
+    )
     assert r.status_code == 404
 
 

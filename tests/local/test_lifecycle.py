@@ -10,7 +10,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -34,8 +34,9 @@ def blank_png() -> str:
 
 
 def client(srv: LocalServer, **kwargs: Any) -> httpx.Client:
-    return httpx.Client(base_url=srv.base_url, headers={"X-API-Key": srv.api_key},
-                        timeout=30, **kwargs)
+    return httpx.Client(
+        base_url=srv.base_url, headers={"X-API-Key": srv.api_key}, timeout=30, **kwargs
+    )
 
 
 def poll_until(http: httpx.Client, pid: str, wanted: set[str]) -> list[str]:
@@ -54,8 +55,9 @@ def poll_until(http: httpx.Client, pid: str, wanted: set[str]) -> list[str]:
 def test_profile_lifecycle_tags_picture_delete(data_dir: Path) -> None:
     with LocalServer(api_key=KEY, training=FAST) as srv, client(srv) as http:
         images = [data_uri(data_dir / "astronaut.jpg")] * 5
-        r = http.post("/profiles/add", json={"image_urls": images, "training_tier": "fast",
-                                             "tag": "crew"})
+        r = http.post(
+            "/profiles/add", json={"image_urls": images, "training_tier": "fast", "tag": "crew"}
+        )
         pid = r.json()["profile_id"]
         assert poll_until(http, pid, {"READY"}) == ["VALIDATING", "QUEUING", "IN_PROGRESS", "READY"]
         other = http.post("/profiles/add", json={"image_urls": images * 2}).json()["profile_id"]
@@ -64,13 +66,16 @@ def test_profile_lifecycle_tags_picture_delete(data_dir: Path) -> None:
         assert len(http.get("/profiles/ids").json()["profiles"]) == 2
         picture = Image.open(io.BytesIO(http.get(f"/profiles/{pid}/profile_picture").content))
         assert picture.format == "JPEG" and picture.size[0] == picture.size[1]
-        gen = http.post("/generate", json={"prompt": f"[[{pid}]] on the moon",
-                                           "num_output_images": 2})
+        gen = http.post(
+            "/generate", json={"prompt": f"[[{pid}]] on the moon", "num_output_images": 2}
+        )
         assert gen.json()["known_subjects"]["counts"] == {pid: 2}
-        not_ready = http.post("/profiles/add", json={"image_urls": images,
-                                                     "training_tier": "fast"}).json()["profile_id"]
-        r = http.post("/enhance", json={"image": images[0].split(",")[1],
-                                        "profile_ids": [not_ready]})
+        not_ready = http.post(
+            "/profiles/add", json={"image_urls": images, "training_tier": "fast"}
+        ).json()["profile_id"]
+        r = http.post(
+            "/enhance", json={"image": images[0].split(",")[1], "profile_ids": [not_ready]}
+        )
         assert r.status_code == 400 and r.json()["code"] == "PROFILE_NOT_READY"
         assert http.delete(f"/profiles/{pid}").json() == {"profile_id": pid, "status": "ok"}
         assert http.get(f"/profiles/{pid}/status").status_code == 404
@@ -80,13 +85,16 @@ def test_profile_lifecycle_tags_picture_delete(data_dir: Path) -> None:
 
 def test_blank_training_images_end_in_error_and_unreadable_ones_are_400() -> None:
     with LocalServer(api_key=KEY, training=FAST) as srv, client(srv) as http:
-        pid = http.post("/profiles/add", json={"image_urls": [blank_png()] * 5,
-                                               "training_tier": "fast"}).json()["profile_id"]
+        pid = http.post(
+            "/profiles/add", json={"image_urls": [blank_png()] * 5, "training_tier": "fast"}
+        ).json()["profile_id"]
         assert poll_until(http, pid, {"ERROR", "READY"})[-1] == "ERROR"
         body = http.get(f"/profiles/{pid}/status").json()
         assert "no usable picture" in body["message"]
-        r = http.post("/profiles/add", json={"image_urls": ["https://x.test/a.jpg"] * 5,
-                                             "training_tier": "fast"})
+        r = http.post(
+            "/profiles/add",
+            json={"image_urls": ["https://x.test/a.jpg"] * 5, "training_tier": "fast"},
+        )
         assert r.status_code == 400 and r.json()["code"] == "NO_SUBJECT"
         assert "offline" in r.json()["detail"]
 
@@ -94,10 +102,12 @@ def test_blank_training_images_end_in_error_and_unreadable_ones_are_400() -> Non
 def test_profiles_survive_a_restart_with_a_data_dir(tmp_path: Path, data_dir: Path) -> None:
     images = [data_uri(data_dir / "chelsea.jpg")] * 5
     with LocalServer(api_key=KEY, training=FAST, data_dir=tmp_path) as srv, client(srv) as http:
-        pid = http.post("/profiles/add", json={"image_urls": images, "training_tier": "fast",
-                                               "tag": "pets"}).json()["profile_id"]
-        gone = http.post("/profiles/add", json={"image_urls": images,
-                                                "training_tier": "fast"}).json()["profile_id"]
+        pid = http.post(
+            "/profiles/add", json={"image_urls": images, "training_tier": "fast", "tag": "pets"}
+        ).json()["profile_id"]
+        gone = http.post(
+            "/profiles/add", json={"image_urls": images, "training_tier": "fast"}
+        ).json()["profile_id"]
         http.delete(f"/profiles/{gone}")
     with LocalServer(api_key=KEY, training=FAST, data_dir=tmp_path) as srv, client(srv) as http:
         ids = [p["profile_id"] for p in http.get("/profiles/ids").json()["profiles"]]
@@ -109,9 +119,9 @@ def test_profiles_survive_a_restart_with_a_data_dir(tmp_path: Path, data_dir: Pa
 class Receiver(BaseHTTPRequestHandler):
     """Collects callback POSTs."""
 
-    received: list[tuple[bytes, str]] = []
+    received: ClassVar[list[tuple[bytes, str]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         Receiver.received.append((body, self.headers.get("X-Phota-Signature", "")))
         self.send_response(204)
@@ -130,8 +140,16 @@ def test_jobs_callbacks_are_signed_with_the_account_secret() -> None:
         with LocalServer(api_key=KEY, queue_delay=0.05) as srv, client(srv) as http:
             secret = http.get("/webhook-secret").json()["secret"]
             url = f"http://127.0.0.1:{hook.server_address[1]}/hook"
-            r = http.post("/generate", json={"prompt": "x", "async": True, "response_mode": "urls",
-                                             "callback_url": url, "client_request_id": "c1"})
+            r = http.post(
+                "/generate",
+                json={
+                    "prompt": "x",
+                    "async": True,
+                    "response_mode": "urls",
+                    "callback_url": url,
+                    "client_request_id": "c1",
+                },
+            )
             assert r.status_code == 202
             job_id = r.json()["job_id"]
             assert http.get(f"/jobs/{job_id}").json()["status"] in ("queued", "running")
@@ -142,7 +160,9 @@ def test_jobs_callbacks_are_signed_with_the_account_secret() -> None:
             assert pw.verify_webhook(body, signature, secret)
             assert not pw.verify_webhook(body + b" ", signature, secret)
             assert not pw.verify_webhook(body, signature, "whsec_other")
-            assert json.loads(body)["job_id"] == job_id and json.loads(body)["status"] == "succeeded"
+            assert (
+                json.loads(body)["job_id"] == job_id and json.loads(body)["status"] == "succeeded"
+            )
             assert pw.verify_webhook(body, signature.removeprefix("sha256="), secret)
     finally:
         hook.shutdown()
@@ -150,8 +170,10 @@ def test_jobs_callbacks_are_signed_with_the_account_secret() -> None:
 
 def test_failed_job_reports_its_error(data_dir: Path) -> None:
     with LocalServer(api_key=KEY) as srv, client(srv) as http:
-        r = http.post("/enhance", json={"image": "https://far.away/x.jpg", "async": True,
-                                        "response_mode": "urls"})
+        r = http.post(
+            "/enhance",
+            json={"image": "https://far.away/x.jpg", "async": True, "response_mode": "urls"},
+        )
         job_id = r.json()["job_id"]
         for _ in range(200):
             job = http.get(f"/jobs/{job_id}").json()
@@ -184,11 +206,16 @@ def test_latency_drop_and_sync_time_limit() -> None:
         started = time.perf_counter()
         http.get("/webhook-secret")
         assert time.perf_counter() - started >= 0.2
-    with LocalServer(api_key=KEY, faults=Faults(drop_rate=1.0)) as srv, client(srv) as http:
-        with pytest.raises(httpx.RemoteProtocolError):
-            http.get("/webhook-secret")
-    with LocalServer(api_key=KEY, faults=Faults(sync_time_limit=0.0001)) as srv, \
-            client(srv) as http:
+    with (
+        LocalServer(api_key=KEY, faults=Faults(drop_rate=1.0)) as srv,
+        client(srv) as http,
+        pytest.raises(httpx.RemoteProtocolError),
+    ):
+        http.get("/webhook-secret")
+    with (
+        LocalServer(api_key=KEY, faults=Faults(sync_time_limit=0.0001)) as srv,
+        client(srv) as http,
+    ):
         r = http.post("/generate", json={"prompt": "x", "resolution": "2K"})
         assert r.status_code == 504 and "refunded" in r.json()["detail"]
 

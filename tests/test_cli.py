@@ -1,0 +1,42 @@
+"""The command line: ``serve`` answers over HTTP; ``demo`` runs every capability offline."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from phota_widgets.cli import main
+
+
+def test_serve_prints_how_to_connect_and_answers(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "phota_widgets.cli", "serve", "--port", "0", "--api-key", "k1"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert "local server" in first and "stand-in" in first
+        base_url = first.split(" at ")[1].strip()
+        answer = httpx.get(f"{base_url}/webhook-secret", headers={"X-API-Key": "k1"}, timeout=10)
+        assert answer.status_code == 200 and base_url.startswith("http://127.0.0.1:")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_demo_runs_offline_and_writes_a_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("PHOTA_API_KEY", raising=False)
+    monkeypatch.delenv("PHOTA_BASE_URL", raising=False)
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    for endpoint in ("generate", "edit", "enhance", "remix", "profile"):
+        assert endpoint in out
+    report = (tmp_path / "report.html").read_text()
+    assert report.count("<img") >= 5 and "data:image/jpeg;base64," in report

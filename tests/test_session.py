@@ -1,0 +1,185 @@
+"""Session: backends, recording as it happens, resume after a lost kernel, history, secrets."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import phota_widgets as pw
+from phota_widgets.local import LocalServer
+
+PLANTED_KEY = "sk-planted-SECRET-1234567890"
+
+
+@pytest.fixture
+def session(server: LocalServer, tmp_path: Path) -> Iterator[pw.Session]:
+    with pw.Session(api_key=PLANTED_KEY, base_url=server.base_url, output_dir=tmp_path) as s:
+        yield s
+
+
+def test_no_key_starts_the_local_server_and_says_so_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("PHOTA_API_KEY", raising=False)
+    with pw.Session(output_dir=tmp_path) as s:
+        out = capsys.readouterr().out
+        assert out.count("\n") == 1 and "embedded local stand-in server" in out
+        assert s.is_local and s.backend == "local"
+        result = s.generate("a green field", num_output_images=2)
+        assert len(result.images) == 2
+        assert capsys.readouterr().out == ""
+    assert s.local_server is None or not s.local_server.running
+
+
+def test_a_run_is_recorded_with_params_outputs_and_cost(
+    session: pw.Session, data_dir: Path
+) -> None:
+    photo = data_dir / "chelsea.jpg"
+    result = session.edit("make it warmer", [photo], num_output_images=2)
+    record = session.store.get(result.run_id or "")
+    assert record.status == "succeeded" and record.endpoint == "edit"
+    assert record.params["prompt"] == "make it warmer" and record.params["num_output_images"] == 2
+    assert record.params["images"][0].startswith("sha256:")
+    assert session.input_image(record.params["images"][0]) == photo.read_bytes()
+    assert [o.path.read_bytes() for o in record.outputs] == [i.data for i in result.images]
+    assert record.job_id and record.cost == pytest.approx(0.18)
+    assert session.spent == pytest.approx(0.18)
+
+
+def test_invalid_request_is_refused_before_anything_is_recorded(session: pw.Session) -> None:
+    with pytest.raises(pw.InvalidRequestError, match="prompt"):
+        session.generate("")
+    with pytest.raises(pw.InvalidRequestError, match="reve"):
+        session.generate("x", base_model="reve", resolution="4K")
+    assert len(session.store) == 0
+
+
+def test_server_errors_are_recorded_as_failed(session: pw.Session, data_dir: Path) -> None:
+    with pytest.raises(pw.InvalidRequestError, match="not a readable image"):
+        session.enhance(b"\xff")
+    assert len(session.store) == 0  # the unreadable image never left the machine
+    with pytest.raises(pw.NotFoundError) as info:
+        session.enhance(data_dir / "coffee.jpg", profile_ids=["ghost"])
+    (record,) = session.store.runs()
+    assert record.status == "failed" and "ghost" in (record.error or "")
+    assert info.value.request_id
+
+
+def test_failed_job_is_recorded(session: pw.Session) -> None:
+    with pytest.raises(pw.JobFailedError):
+        session.enhance("http://127.0.0.1:9/never.jpg")
+    (record,) = session.store.runs()
+    assert record.status == "failed" and "never.jpg" in (record.error or "")
+
+
+def test_estimate_is_known_before_spending(session: pw.Session) -> None:
+    assert session.estimate("generate", prompt="x", num_output_images=4) == pytest.approx(0.36)
+    assert session.estimate("generate", prompt="x", resolution="4K") == pytest.approx(0.18)
+    assert session.estimate("enhance", image="x", profile_ids=["p"]) == pytest.approx(0.15)
+
+
+def test_submit_run_returns_at_once_and_cancel_really_cancels(tmp_path: Path) -> None:
+    with LocalServer(api_key="k", queue_delay=3.0) as slow, pw.Session(
+        api_key="k", base_url=slow.base_url, output_dir=tmp_path
+    ) as s:
+        started = time.perf_counter()
+        future = s.submit_run("generate", prompt="slow boat")
+        assert time.perf_counter() - started < 1.0
+        deadline = time.monotonic() + 5
+        while not s.store.runs(status="submitted") and time.monotonic() < deadline:
+            time.sleep(0.02)
+        future.cancel()
+        with pytest.raises(Exception):  # noqa: B017 - CancelledError's module varies
+            future.result(timeout=5)
+        (record,) = s.store.runs()
+        assert record.status == "submitted" and record.job_id  # paid work stays collectable
+
+
+def test_a_new_kernel_resumes_a_submitted_job_instead_of_paying_twice(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    with pw.Session(api_key=PLANTED_KEY, base_url=server.base_url, output_dir=tmp_path) as s:
+        job = s.client.submit("generate", prompt="resume me", num_output_images=2)
+        run_id = s.store.start_run("generate", {"prompt": "resume me"}, backend=s.backend)
+        s.store.record_job(run_id, job.job_id, job.client_request_id)
+    jobs_before = len(server.state.jobs._jobs)
+    with pw.Session(api_key=PLANTED_KEY, base_url=server.base_url, output_dir=tmp_path) as again:
+        assert again.resuming is not None
+        (result,) = again.resuming.result(timeout=30)
+        record = again.store.get(run_id)
+        assert record.status == "succeeded" and len(record.outputs) == 2
+        assert result.job_id == job.job_id
+    assert len(server.state.jobs._jobs) == jobs_before
+
+
+def test_resume_marks_a_vanished_job_failed(server: LocalServer, tmp_path: Path) -> None:
+    with pw.Session(api_key=PLANTED_KEY, base_url=server.base_url, output_dir=tmp_path,
+                    resume=False) as s:
+        run_id = s.store.start_run("generate", {"prompt": "x"}, backend=s.backend)
+        s.store.record_job(run_id, "job_gone", "crid")
+        assert s.resume() == []
+        assert s.store.get(run_id).status == "failed"
+
+
+def test_history_filters_reopens_and_reruns(session: pw.Session, data_dir: Path) -> None:
+    first = session.generate("a blue boat")
+    session.enhance(data_dir / "coffee.jpg")
+    assert [r.endpoint for r in session.history] == ["enhance", "generate"]
+    assert len(session.history.filter(endpoint="generate")) == 1
+    assert len(session.history.filter(prompt="BLUE")) == 1
+    reopened = session.history.result(first.run_id or "")
+    assert [i.data for i in reopened.images] == [i.data for i in first.images]
+    rerun = session.history.rerun(session.history[0])
+    assert rerun.endpoint == "enhance" and rerun.run_id != session.history[1].run_id
+    frame = session.history.to_dataframe()
+    assert list(frame["endpoint"]) == ["enhance", "enhance", "generate"]
+    assert "phota-history" in session.history._repr_html_()
+
+
+def test_profiles_are_listed_once_and_cached(session: pw.Session, data_dir: Path) -> None:
+    calls = 0
+    original = session.aclient.profiles.list
+
+    async def counting(tag: str | None = None) -> list[pw.api.models.ProfileSummary]:
+        nonlocal calls
+        calls += 1
+        return await original(tag)
+
+    session.aclient.profiles.list = counting  # type: ignore[method-assign]
+    session.profiles()
+    session.profiles()
+    assert calls == 1
+    session.profiles(refresh=True)
+    assert calls == 2
+
+
+def test_blocking_session_calls_work_inside_a_running_loop(session: pw.Session) -> None:
+    async def cell() -> int:
+        return len(session.generate("inside a loop").images)
+
+    assert asyncio.run(cell()) == 1
+
+
+def test_key_never_in_store_or_repr(session: pw.Session) -> None:
+    session.generate("secret free")
+    assert PLANTED_KEY not in repr(session)
+    for path in session.output_dir.rglob("*"):
+        if path.is_file():
+            assert PLANTED_KEY.encode() not in path.read_bytes(), path
+
+
+def test_use_key_switches_backend(tmp_path: Path, server: LocalServer,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PHOTA_API_KEY", raising=False)
+    with pw.Session(output_dir=tmp_path) as s:
+        local = s.local_server
+        s.use_key(PLANTED_KEY, server.base_url)
+        assert not s.is_local and s.backend == server.base_url
+        assert local is not None and not local.running
+        assert len(s.generate("after login").images) == 1
+        with pytest.raises(ValueError, match="empty"):
+            s.use_key("  ")

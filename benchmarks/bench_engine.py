@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 
-from phota_widgets.local import engine, instructions, scene  # noqa: E402
+from phota_widgets.local import colour, engine, instructions, retouch, scene  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 SIZE_12MP = (4000, 3000)
@@ -59,12 +59,12 @@ def main() -> int:
 
     def enhance_path() -> bytes:
         src = engine.decode_image(data, max_side=2048)
-        return engine.encode(engine.enhance(src), "jpg")
+        return engine.encode(retouch.enhance(src), "jpg")
 
     def remix_path() -> bytes:
         src = engine.decode_image(data, max_side=2048)
         style = engine.decode_image(ref_data, max_side=512)
-        return engine.encode(engine.remix(src, style), "jpg")
+        return engine.encode(colour.remix(src, style), "jpg")
 
     cases: list[tuple[str, Callable[[], object], float | None]] = [
         ("decode 12 MP JPEG (full size)", lambda: engine.decode_image(data), None),
@@ -73,8 +73,8 @@ def main() -> int:
             lambda: engine.decode_image(data, max_side=2048),
             None,
         ),
-        ("enhance 12 MP image -> 2K", lambda: engine.enhance(img), 1.0),
-        ("remix 12 MP image + 12 MP reference -> 2K", lambda: engine.remix(img, ref), 1.0),
+        ("enhance 12 MP image -> 2K", lambda: retouch.enhance(img), 1.0),
+        ("remix 12 MP image + 12 MP reference -> 2K", lambda: colour.remix(img, ref), 1.0),
         ("enhance path: decode + enhance + encode jpg", enhance_path, 1.0),
         ("remix path: decode x2 + remix + encode jpg", remix_path, 1.0),
         ("edit: 5 operations on a 2K image", lambda: instructions.apply(img_2k, edit), None),

@@ -1,29 +1,18 @@
-"""Pillow image work for the embedded server: decoding, sizing, enhance, remix, encoding.
+"""Pillow image work shared by the embedded server: decoding, sizing, encoding, portraits.
 
-Everything here is deterministic real image processing. Heavy steps run at the output
-size (never at the input's full size), per-pixel colour work goes through lookup tables,
-and image statistics are taken from small thumbnails, so a 12-megapixel photo is
-enhanced or remixed in well under a second.
+Everything here is deterministic real image processing. Decoding can draft a large JPEG
+at a reduced scale, resizing reduces by whole factors before resampling, and image
+statistics are taken from small thumbnails (`thumbnail_array`), so the image steps built
+on these helpers (`retouch.enhance`, `colour.remix`) stay fast on a 12-megapixel photo.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
-import math
-import re
 
 import numpy as np
 import numpy.typing as npt
-from PIL import (
-    Image,
-    ImageChops,
-    ImageDraw,
-    ImageEnhance,
-    ImageFilter,
-    ImageOps,
-    UnidentifiedImageError,
-)
+from PIL import Image, ImageDraw, ImageFilter, ImageOps, UnidentifiedImageError
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -41,7 +30,6 @@ ASPECT_RATIOS: dict[str, tuple[int, int]] = {
     "9:16": (9, 16),
     "16:9": (16, 9),
 }
-_LUMA = np.array([0.299, 0.587, 0.114])
 _LANCZOS = Image.Resampling.LANCZOS
 
 
@@ -67,7 +55,7 @@ def decode_image(data: bytes, *, max_side: int | None = None) -> Image.Image:
         probe.verify()
         img = Image.open(io.BytesIO(data))
         if max_side and img.format == "JPEG":
-            img.draft("RGB", _size_for_long_side(img.size, int(max_side * 0.95)))
+            img.draft("RGB", size_for_long_side(img.size, int(max_side * 0.95)))
         img.load()
         return _to_rgb(ImageOps.exif_transpose(img))
     except ImageInputError:
@@ -127,10 +115,11 @@ def output_size(
         ratio = ASPECT_RATIOS[aspect_ratio]
     else:
         raise ValueError(f"unknown aspect ratio {aspect_ratio!r}")
-    return _size_for_long_side(ratio, RESOLUTION_LONG_SIDE[resolution])
+    return size_for_long_side(ratio, RESOLUTION_LONG_SIDE[resolution])
 
 
-def _size_for_long_side(size: tuple[int, int], long_side: int) -> tuple[int, int]:
+def size_for_long_side(size: tuple[int, int], long_side: int) -> tuple[int, int]:
+    """`size` scaled keeping aspect so its long side is `long_side` (each side at least 1)."""
     w, h = size
     scale = long_side / max(w, h)
     return max(1, round(w * scale)), max(1, round(h * scale))
@@ -168,280 +157,14 @@ def scale_to_long_side(img: Image.Image, long_side: int, *, upscale: bool = True
     """Resize keeping aspect so the long side is `long_side` (optionally only downscale)."""
     if not upscale and max(img.size) <= long_side:
         return img
-    return resize_box(img, _size_for_long_side(img.size, long_side))
+    return resize_box(img, size_for_long_side(img.size, long_side))
 
 
-def _thumb(img: Image.Image, long_side: int = 256) -> FloatArray:
+def thumbnail_array(img: Image.Image, long_side: int = 256) -> FloatArray:
+    """A small copy of `img` (long side at most `long_side`) as floats in [0, 1], for statistics."""
     small = img.copy()
     small.thumbnail((long_side, long_side), Image.Resampling.BOX)
     return np.asarray(small, dtype=np.float64) / 255.0
-
-
-# ---------------------------------------------------------------------------- steering
-
-_STEER_WORDS: dict[str, tuple[str, float]] = {}
-for _words, _key, _delta in (
-    ("subtle subtly gentle gently slight slightly minimal natural light", "strength", -0.5),
-    ("strong strongly dramatic bold intense heavy punchy maximum", "strength", 0.5),
-    ("vivid vibrant saturated saturation colorful colourful rich pop", "saturation", 0.2),
-    ("muted desaturated faded pastel washed", "saturation", -0.2),
-    ("warm warmer warmth golden cozy sunny", "warmth", 0.05),
-    ("cool cooler cold colder icy", "warmth", -0.05),
-    ("sharp sharper sharpen crisp crisper detail detailed details clarity clear", "sharpness", 0.6),
-    ("soft softer dreamy", "sharpness", -0.6),
-    ("bright brighter brighten lighter lighten airy exposure", "exposure", 0.07),
-    ("dark darker darken moody dim", "exposure", -0.07),
-    ("contrast contrasty", "contrast", 0.25),
-    ("flat flatter", "contrast", -0.25),
-):
-    for _w in _words.split():
-        _STEER_WORDS[_w] = (_key, _delta)
-_PROBLEM_WORDS = {"noise": "denoise", "noisy": "denoise", "grain": "denoise", "grainy": "denoise"}
-_PROBLEM_WORDS |= {"denoise": "denoise", "clean": "denoise", "smooth": "denoise"}
-_NEGATORS = {"less", "not", "no", "without", "reduce", "lower", "dont", "don't", "never", "fewer"}
-_INTENSIFIERS = {"more", "much", "very", "extra", "really", "super", "lot", "lots", "way"}
-
-
-def steer(prompt: str | None) -> dict[str, float]:
-    """Read tone words from a prompt into adjustments (strength is a multiplier)."""
-    out = dict.fromkeys(("saturation", "warmth", "sharpness", "exposure", "contrast"), 0.0)
-    out |= {"strength": 1.0, "denoise": 0.0}
-    tokens = re.findall(r"[a-z']+", (prompt or "").lower())
-    for i, tok in enumerate(tokens):
-        before = set(tokens[max(0, i - 2) : i])
-        if tok in _PROBLEM_WORDS:
-            out[_PROBLEM_WORDS[tok]] += 0.5
-            continue
-        if tok not in _STEER_WORDS:
-            continue
-        key, delta = _STEER_WORDS[tok]
-        if before & _NEGATORS:
-            delta = -delta
-        if before & _INTENSIFIERS:
-            delta *= 1.6
-        out[key] += delta
-    out["strength"] = min(2.0, max(0.25, out["strength"]))
-    return out
-
-
-def _jitter(tag: str, variation: int, n: int) -> FloatArray:
-    """Deterministic values in [-1, 1] per variation index; all zero for variation 0."""
-    if variation == 0:
-        return np.zeros(n)
-    digest = hashlib.sha256(f"{tag}:{variation}".encode()).digest()
-    return np.array([digest[i] / 127.5 - 1.0 for i in range(n)])
-
-
-# --------------------------------------------------------------------------- analysis
-
-
-def estimate_noise(img: Image.Image, *, per_channel: bool = False) -> float:
-    """Estimate Gaussian noise sigma in 8-bit units, robust to edges and texture.
-
-    Args:
-        img: The image; a central crop of at most 768 px is measured.
-        per_channel: Average the R, G and B estimates instead of measuring luminance.
-    """
-    w, h = img.size
-    left, top = max(0, (w - 768) // 2), max(0, (h - 768) // 2)
-    crop = img.crop((left, top, min(w, left + 768), min(h, top + 768)))
-    bands = crop.convert("RGB").split() if per_channel else (crop.convert("L"),)
-    return float(np.mean([_band_noise(np.asarray(b, dtype=np.float64)) for b in bands]))
-
-
-def _band_noise(a: FloatArray) -> float:
-    if a.shape[0] < 3 or a.shape[1] < 3:
-        return 0.0
-    conv = (
-        a[:-2, :-2] + a[:-2, 2:] + a[2:, :-2] + a[2:, 2:]
-        - 2 * (a[:-2, 1:-1] + a[2:, 1:-1] + a[1:-1, :-2] + a[1:-1, 2:])
-        + 4 * a[1:-1, 1:-1]
-    )  # fmt: skip
-    return float(np.median(np.abs(conv)) / (0.6745 * 6.0))
-
-
-def _detail_ratio(img: Image.Image) -> float:
-    """Fine- to mid-scale detail energy of the luminance, net of noise: low when blurred."""
-    lum = img.convert("L")
-    if max(lum.size) > 768:
-        lum.thumbnail((768, 768), Image.Resampling.BOX)
-    a = np.asarray(lum, dtype=np.float64)
-    noise = _band_noise(a)
-    g1 = np.asarray(lum.filter(ImageFilter.GaussianBlur(1)), dtype=np.float64)
-    g3 = np.asarray(lum.filter(ImageFilter.GaussianBlur(3)), dtype=np.float64)
-    fine = max(0.0, float(np.mean(np.abs(a - g1))) - 0.7 * noise)
-    return fine / (float(np.mean(np.abs(g1 - g3))) + 1e-6)
-
-
-def _denoise(img: Image.Image, sigma: float) -> Image.Image:
-    """Edge-preserving denoise for noise of about `sigma` (8-bit units).
-
-    Luminance and colour detail smaller than the noise level is cored (shrunk) around a
-    Gaussian base layer; for heavier noise the chroma channels are smoothed as well.
-    """
-    base = img.filter(ImageFilter.GaussianBlur(1.0 + min(1.5, sigma / 8)))
-    detail = ImageChops.subtract(img, base, scale=1.0, offset=128)
-    k2 = (2.2 * sigma) ** 2
-    coring = [round(128 + d * d * d / (d * d + k2)) for d in range(-128, 128)]
-    out = ImageChops.add(base, detail.point(coring * 3), scale=1.0, offset=-128)
-    if sigma > 3:
-        y, cb, cr = out.convert("YCbCr").split()
-        soft = ImageFilter.GaussianBlur(min(3.0, sigma / 3))
-        out = Image.merge("YCbCr", (y, cb.filter(soft), cr.filter(soft))).convert("RGB")
-    return out
-
-
-# ---------------------------------------------------------------------------- enhance
-
-
-def enhance(
-    img: Image.Image, *, prompt: str | None = None, variation: int = 0, long_side: int = 2048
-) -> Image.Image:
-    """Automatically correct white balance, exposure, contrast, noise, sharpness, colour.
-
-    Every strength is inferred from the image's statistics (a good photo changes little);
-    tone words in `prompt` steer it; `variation` > 0 gives mildly different versions.
-    The result keeps the input's aspect ratio with long side `long_side`.
-    """
-    st = steer(prompt)
-    jit = _jitter("enhance", variation, 4)
-    out_size = _size_for_long_side(img.size, long_side)
-    work = _tone(scale_to_long_side(img, long_side, upscale=False), st, jit)
-    sigma = estimate_noise(work, per_channel=True)
-    if sigma > 1.5 or st["denoise"] > 0:
-        work = _denoise(work, sigma * min(2.0, 0.5 + 0.5 * st["strength"] + st["denoise"]))
-    upscale = out_size[0] / work.width
-    detail = _detail_ratio(work)
-    if work.size != out_size:
-        work = work.resize(out_size, Image.Resampling.BICUBIC)
-    blur = max(0.0, 0.5 - detail) / 0.5  # 0 for a crisp image, 1 for a blurred one
-    percent = (40 + 170 * blur) * st["strength"] * (1 + st["sharpness"])
-    percent *= (1.0 + 0.3 * min(2.0, max(0.0, upscale - 1.0))) / (1.0 + sigma / 20)
-    if percent >= 5:
-        radius = (1.0 + 1.5 * blur) * max(1.0, upscale) * max(1.0, long_side / 2048)
-        threshold = round(2 + 0.4 * sigma)
-        work = work.filter(ImageFilter.UnsharpMask(radius, round(min(400.0, percent)), threshold))
-    return work
-
-
-def _tone(img: Image.Image, st: dict[str, float], jit: FloatArray) -> Image.Image:
-    """White balance, levels, gamma, contrast and saturation, inferred from a thumbnail."""
-    rgb = _thumb(img)
-    px = rgb.reshape(-1, 3)
-    strength = st["strength"]
-    lum = px @ _LUMA
-    mid = px[(lum > 0.03) & (lum < 0.97)]
-    mid = mid if len(mid) > 16 else px
-    grey_world = np.log(mid.mean(axis=0) + 1e-3)
-    bright = px[lum >= np.percentile(lum, 97)]
-    white_patch = np.log(bright.mean(axis=0) + 1e-3)
-    gw, wp = grey_world - grey_world.mean(), white_patch - white_patch.mean()
-    cast = np.where(np.sign(gw) == np.sign(wp), np.sign(gw) * np.minimum(abs(gw), abs(wp)), 0.0)
-    gains = np.clip(np.exp(-0.8 * min(1.0, strength) * cast), 0.75, 1.33)
-    warm = st["warmth"] + 0.025 * jit[0]
-    gains = gains * np.array([1 + warm, 1.0, 1 - warm])
-    gains /= gains @ _LUMA
-    lum = np.clip(px * gains, 0, 1) @ _LUMA
-    lo, hi = np.percentile(lum, [0.5, 99.5])
-    stretch = min(4.0, 0.97 / max(hi - lo, 1e-3))
-    stretch = 1 + max(0.0, stretch - 1) * min(1.0, strength)
-    lo_eff = lo * min(1.0, strength)
-    stretched = np.clip((lum - lo_eff) * stretch, 1e-4, 1)
-    med = float(np.median(stretched))
-    gamma = math.log(0.46) / math.log(min(0.95, max(0.02, med)))
-    # a full tonal range suggests an intended exposure (low key, high key): correct less
-    weight = 0.25 + 0.5 * min(1.0, (stretch - 1.0) / 1.5)
-    gamma = gamma ** (weight * min(1.3, strength)) * 2 ** (-4 * (st["exposure"] + 0.02 * jit[1]))
-    gamma = min(1.8, max(0.45, gamma))
-    toned = stretched**gamma
-    spread = float(np.std(toned))
-    k = min(0.5, max(0.0, (0.17 - spread) / 0.17 * 1.6)) * strength
-    k = min(1.0, max(-0.6, k + st["contrast"] + 0.1 * jit[2]))
-    x = np.arange(256) / 255.0
-    luts: list[int] = []
-    for gain in gains:
-        v = np.clip((np.clip(x * gain, 0, 1) - lo_eff) * stretch, 0, 1)
-        v = v**gamma
-        v = (1 - k) * v + k * v * v * (3 - 2 * v)
-        luts.extend(np.clip(np.round(v * 255), 0, 255).astype(int).tolist())
-    out = img.point(luts)
-    chroma = float(np.mean(rgb.max(axis=2) - rgb.min(axis=2)))
-    sat = 1 + min(0.25, max(0.0, (0.15 - chroma) * 1.5)) * strength
-    sat += st["saturation"] + 0.08 * jit[3]
-    if abs(sat - 1) > 0.01:
-        out = ImageEnhance.Color(out).enhance(max(0.0, sat))
-    return out
-
-
-# ------------------------------------------------------------------------------ remix
-
-_XYZ = np.array(
-    [[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750],
-     [0.0193339, 0.1191920, 0.9503041]]
-)  # fmt: skip
-_WHITE = np.array([0.95047, 1.0, 1.08883])
-
-
-def rgb_to_lab(rgb: FloatArray) -> FloatArray:
-    """Convert sRGB in [0, 1] (shape (..., 3)) to CIE Lab (D65)."""
-    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
-    t = (lin @ _XYZ.T) / _WHITE
-    f = np.where(t > (6 / 29) ** 3, np.cbrt(t), t / (3 * (6 / 29) ** 2) + 4 / 29)
-    return np.stack(
-        [116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])],
-        axis=-1,
-    )
-
-
-def lab_to_rgb(lab: FloatArray) -> FloatArray:
-    """Convert CIE Lab (D65) to sRGB, clipped to [0, 1]."""
-    fy = (lab[..., 0] + 16) / 116
-    f = np.stack([fy + lab[..., 1] / 500, fy, fy - lab[..., 2] / 200], axis=-1)
-    t = np.where(f > 6 / 29, f**3, 3 * (6 / 29) ** 2 * (f - 4 / 29)) * _WHITE
-    lin = np.clip(t @ np.linalg.inv(_XYZ).T, 0, 1)
-    rgb = np.where(lin <= 0.0031308, lin * 12.92, 1.055 * lin ** (1 / 2.4) - 0.055)
-    return np.asarray(np.clip(rgb, 0, 1), dtype=np.float64)
-
-
-def remix(
-    img: Image.Image,
-    reference: Image.Image,
-    *,
-    prompt: str | None = None,
-    variation: int = 0,
-    long_side: int = 2048,
-) -> Image.Image:
-    """Transfer colour and tone from `reference` onto `img` (mean/std matching in Lab).
-
-    The input's content and aspect ratio are kept; the prompt steers strength ("subtle",
-    "strong") and tone words; `variation` > 0 changes the strength and mix.
-    """
-    st = steer(prompt)
-    jit = _jitter("remix", variation, 3)
-    out_size = _size_for_long_side(img.size, long_side)
-    work = scale_to_long_side(img, long_side, upscale=False)
-    src = rgb_to_lab(_thumb(work)).reshape(-1, 3)
-    ref = rgb_to_lab(_thumb(reference.convert("RGB"))).reshape(-1, 3)
-    mu_s, sd_s = src.mean(axis=0), src.std(axis=0) + 1e-3
-    mu_r, sd_r = ref.mean(axis=0), ref.std(axis=0) + 1e-3
-    ratio = np.clip(sd_r / sd_s, [0.5, 0.4, 0.4], [2.0, 2.5, 2.5])
-    base = min(1.0, 0.85 * st["strength"])
-    mix = np.clip(base + np.array([0.15 * jit[0], 0.12 * jit[1], 0.12 * jit[1]]), 0.1, 1.0)
-    size = 33
-    axis = np.linspace(0.0, 1.0, size)
-    b, g, r = np.meshgrid(axis, axis, axis, indexing="ij")
-    grid = np.stack([r, g, b], axis=-1).reshape(-1, 3)
-    lab = rgb_to_lab(grid)
-    moved = lab + mix * ((lab - mu_s) * ratio + mu_r - lab)
-    moved[:, 0] += 100 * st["exposure"]
-    moved[:, 1:] *= 1 + st["saturation"] + 0.08 * jit[2]
-    moved[:, 2] += 60 * st["warmth"]
-    moved[:, 0] = np.clip(moved[:, 0] + st["contrast"] * 40 * (moved[:, 0] / 100 - 0.5), 0, 100)
-    table = lab_to_rgb(moved).astype(np.float32).reshape(-1)
-    work = work.filter(ImageFilter.Color3DLUT(size, table))
-    if work.size != out_size:
-        work = work.resize(out_size, Image.Resampling.BICUBIC)
-    return work
 
 
 # ------------------------------------------------------------------- encode / portraits

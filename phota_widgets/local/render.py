@@ -19,7 +19,7 @@ from phota_widgets.api.models import (
     ProfileStatus,
     RemixRequest,
 )
-from phota_widgets.local import engine, instructions, scene
+from phota_widgets.local import colour, engine, instructions, retouch, scene
 from phota_widgets.local.jobs import Rendered, WorkFailed
 from phota_widgets.local.profiles import ProfileRegistry, ready_portraits
 
@@ -103,12 +103,14 @@ def render(
         outputs = _edit(request, inputs, ready_portraits(registry, profiles), notes)
     elif isinstance(request, EnhanceRequest):
         outputs = [
-            engine.enhance(inputs[0], prompt=request.prompt, variation=i, long_side=FIXED_LONG_SIDE)
+            retouch.enhance(
+                inputs[0], prompt=request.prompt, variation=i, long_side=FIXED_LONG_SIDE
+            )
             for i in range(count)
         ]
     elif isinstance(request, RemixRequest):
         outputs = [
-            engine.remix(
+            colour.remix(
                 inputs[0], inputs[1], prompt=request.prompt, variation=i, long_side=FIXED_LONG_SIDE
             )
             for i in range(count)

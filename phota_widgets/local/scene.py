@@ -1,67 +1,27 @@
 """Deterministic "generate": a scene drawn from the words of a prompt.
 
-The prompt's words pick the time of day (sky, sun or moon, stars), the setting (beach,
-mountains, city, forest, desert, snow, studio, field), a subject silhouette and the named
-colours. Layout details come from a random generator seeded by a SHA-256 of the prompt and
-the variation index, so the same request always draws the same picture and each
-variation differs visibly. Drawing happens at most at 1024 px, then is upscaled.
+The prompt's words (read by `scene_words`) pick the time of day (sky, sun or moon,
+stars), the setting (beach, mountains, city, forest, desert, snow, studio, field), a
+subject silhouette and the named colours. Layout details come from a random generator
+seeded by a SHA-256 of the prompt and the variation index, so the same request always
+draws the same picture and each variation differs visibly. Drawing happens at most at
+1024 px, then is upscaled.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from phota_widgets.local.engine import paste_portrait
+from phota_widgets.local.scene_words import COLOURS, RGB, Reading, read_prompt
 
-RGB = tuple[int, int, int]
 _DRAW_LONG_SIDE = 1024
 
-
-def _words(spec: str) -> dict[str, str]:
-    table: dict[str, str] = {}
-    for part in spec.split(";"):
-        key, _, words = part.partition(":")
-        table |= dict.fromkeys(words.split(), key.strip())
-    return table
-
-
-_TIMES = _words(
-    "sunrise: sunrise dawn morning daybreak; sunset: sunset dusk evening twilight golden;"
-    "night: night midnight starry stars moon moonlight moonlit nighttime;"
-    "day: day noon sunny daylight afternoon midday"
-)
-_SETTINGS = _words(
-    "beach: beach sea ocean coast shore lake waves seaside island tropical;"
-    "mountains: mountain mountains hill hills alps peak peaks valley;"
-    "city: city street urban skyline downtown town buildings;"
-    "forest: forest woods woodland jungle trees; desert: desert dunes dune sand sahara;"
-    "snow: snow snowy winter ski arctic ice glacier;"
-    "studio: studio indoor indoors room office portrait headshot backdrop;"
-    "field: field meadow grass countryside farm park garden"
-)
-_SUBJECTS = _words(
-    "person: person man woman people girl boy child kid astronaut portrait headshot selfie;"
-    "cat: cat cats kitten kitty; dog: dog dogs puppy; car: car cars truck;"
-    "house: house home cabin cottage; tree: tree; boat: boat ship sailboat yacht;"
-    "bird: bird birds seagull; flower: flower flowers rose roses tulip tulips"
-)
-COLOURS: dict[str, RGB] = {
-    "red": (205, 30, 35), "orange": (240, 130, 25), "yellow": (245, 210, 40),
-    "green": (50, 160, 60), "blue": (35, 85, 200), "purple": (125, 50, 165),
-    "violet": (140, 80, 200), "pink": (240, 120, 170), "brown": (120, 75, 40),
-    "black": (20, 20, 22), "white": (245, 245, 240), "gray": (128, 128, 128),
-    "grey": (128, 128, 128), "teal": (0, 128, 128), "cyan": (40, 200, 220),
-    "magenta": (210, 40, 160), "gold": (212, 170, 50), "golden": (212, 170, 50),
-    "silver": (190, 192, 200), "navy": (20, 35, 100), "turquoise": (50, 210, 195),
-    "beige": (225, 205, 170), "maroon": (120, 20, 35),
-}  # fmt: skip
 _SKY: dict[str, tuple[RGB, RGB, RGB, float]] = {  # top, horizon, sun/moon, light on land
     "day": ((62, 125, 210), (178, 212, 240), (255, 250, 225), 1.0),
     "sunrise": ((88, 110, 180), (255, 190, 145), (255, 222, 165), 0.8),
@@ -70,29 +30,9 @@ _SKY: dict[str, tuple[RGB, RGB, RGB, float]] = {  # top, horizon, sun/moon, ligh
 }
 
 
-@dataclass(frozen=True)
-class _Reading:
-    time: str | None
-    setting: str | None
-    subject: str | None
-    colours: tuple[str, ...]
-
-
-def _read(prompt: str) -> _Reading:
-    text = re.sub(r"\[\[[^\[\]]*\]\]", " ", prompt or "").lower()
-    text = text.replace("golden hour", "sunset").replace("blue hour", "dusk")
-    tokens = re.findall(r"[a-z]+", text)
-
-    def first(table: dict[str, str]) -> str | None:
-        return next((table[t] for t in tokens if t in table), None)
-
-    colours = tuple(dict.fromkeys(t for t in tokens if t in COLOURS))
-    return _Reading(first(_TIMES), first(_SETTINGS), first(_SUBJECTS), colours)
-
-
 def describe(prompt: str) -> list[str]:
     """The features of the prompt that the scene uses, e.g. ``["time: sunset", ...]``."""
-    r = _read(prompt)
+    r = read_prompt(prompt)
     out = [f"time: {r.time}"] if r.time else []
     out += [f"setting: {r.setting}"] if r.setting else []
     out += [f"subject: {r.subject}"] if r.subject else []
@@ -117,7 +57,7 @@ def generate(
     w, h = size
     if w < 1 or h < 1:
         raise ValueError(f"size must be positive, got {size}")
-    reading = _read(prompt)
+    reading = read_prompt(prompt)
     seed = hashlib.sha256(f"{prompt}\x00{variation}".encode()).digest()
     rng = np.random.default_rng(int.from_bytes(seed[:8], "big"))
     scale = min(1.0, _DRAW_LONG_SIDE / max(w, h))
@@ -144,7 +84,7 @@ class _Painter:
 
     def __init__(
         self,
-        reading: _Reading,
+        reading: Reading,
         size: tuple[int, int],
         rng: np.random.Generator,
         has_portraits: bool = False,

@@ -112,7 +112,7 @@ def test_profiles_survive_a_restart_with_a_data_dir(tmp_path: Path, data_dir: Pa
     with LocalServer(api_key=KEY, training=FAST, data_dir=tmp_path) as srv, client(srv) as http:
         ids = [p["profile_id"] for p in http.get("/profiles/ids").json()["profiles"]]
         assert ids == [pid]
-        assert http.get(f"/profiles/{pid}/status").json()["status"] == "READY"
+        assert poll_until(http, pid, {"READY", "ERROR"})[-1] == "READY"
         assert http.get(f"/profiles/{pid}/profile_picture").status_code == 200
 
 

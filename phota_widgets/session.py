@@ -76,6 +76,7 @@ class Session:
         self.loop = BackgroundLoop("phota-session")
         self.store = RunStore(self.output_dir)
         self.local_server: LocalServer | None = None
+        self._owns_server = False
         self._semaphore: asyncio.Semaphore | None = None
         self._profiles: list[ProfileSummary] | None = None
         self._lock = threading.Lock()
@@ -93,6 +94,7 @@ class Session:
     def _use_local(self, server: LocalServer | None) -> None:
         from phota_widgets.local.server import LocalServer
 
+        self._owns_server = server is None
         if server is None:
             server = LocalServer(data_dir=self.output_dir / "local-server")
         self.local_server = server.start()
@@ -127,9 +129,7 @@ class Session:
         if not api_key.strip():
             raise ValueError("the API key is empty")
         self._connect(api_key.strip(), base_url, inline_training_images=False)
-        if self.local_server is not None:
-            self.local_server.stop()
-            self.local_server = None
+        self._release_server()
 
     def login(self) -> Any:
         """A password box for the key; it clears itself after reading (see ``widgets.login``)."""
@@ -328,9 +328,14 @@ class Session:
         with contextlib.suppress(RuntimeError):
             self.loop.run(self.aclient.aclose())
         self.loop.stop()
-        if self.local_server is not None:
-            self.local_server.stop()
+        self._release_server()
         self.store.close()
+
+    def _release_server(self) -> None:
+        """Stop the embedded server if this session started it; forget it either way."""
+        if self.local_server is not None and self._owns_server:
+            self.local_server.stop()
+        self.local_server = None
 
     def __enter__(self) -> Session:
         return self

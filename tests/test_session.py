@@ -183,3 +183,12 @@ def test_use_key_switches_backend(tmp_path: Path, server: LocalServer,
         assert len(s.generate("after login").images) == 1
         with pytest.raises(ValueError, match="empty"):
             s.use_key("  ")
+
+
+def test_a_passed_in_server_outlives_the_session(tmp_path: Path) -> None:
+    with LocalServer(api_key="k") as srv:
+        with pw.Session(output_dir=tmp_path, local_server=srv) as s:
+            assert s.is_local
+        assert srv.running
+        with pytest.raises(RuntimeError, match="stopped"):
+            s.loop.submit(asyncio.sleep(0))

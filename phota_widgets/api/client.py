@@ -232,7 +232,7 @@ class AsyncPhotaClient:
             "POST", f"/{endpoint}", json=request.wire(), idempotent=True
         )
         handle = JobHandle.model_validate(response.json())
-        return AsyncJob(
+        job = AsyncJob(
             self,
             handle.job_id,
             endpoint=endpoint,
@@ -240,6 +240,8 @@ class AsyncPhotaClient:
             request=described,
             poll_url=handle.poll_url,
         )
+        job.request_id = response.headers.get(REQUEST_ID_HEADER)
+        return job
 
     async def get_job(self, job_id: str, *, endpoint: str | None = None) -> AsyncJob:
         """A handle on an existing job, with its current state fetched."""

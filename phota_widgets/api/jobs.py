@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from phota_widgets.api.errors import JobFailedError, RequestTimeoutError
 from phota_widgets.api.models import JobBody, JobStatus
 from phota_widgets.api.results import Result
+from phota_widgets.api.transport import REQUEST_ID_HEADER
 
 if TYPE_CHECKING:
     from phota_widgets.api.client import AsyncPhotaClient
@@ -45,6 +46,8 @@ class AsyncJob:
         self.request = dict(request or {})
         self.poll_url = poll_url
         self.body: JobBody | None = None
+        self.request_id: str | None = None
+        """The request id of the submit (or of the last poll, for a job fetched by id)."""
         self.submitted_at = time.perf_counter()
 
     @property
@@ -58,6 +61,7 @@ class AsyncJob:
             "GET", f"/jobs/{self.job_id}", idempotent=True
         )
         self.body = JobBody.model_validate(response.json())
+        self.request_id = self.request_id or response.headers.get(REQUEST_ID_HEADER)
         return self.body
 
     async def wait(
@@ -99,6 +103,7 @@ class AsyncJob:
         endpoint = self.endpoint or "job"
         result = await self._client.result_from(endpoint, body.result, self.request)
         result.job_id = self.job_id
+        result.request_id = self.request_id
         result.elapsed = time.perf_counter() - self.submitted_at
         return result
 

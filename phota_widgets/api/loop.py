@@ -24,11 +24,18 @@ class BackgroundLoop:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._stopped = False
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
-        """The running loop (started on first use)."""
+        """The running loop (started on first use).
+
+        Raises:
+            RuntimeError: the loop was stopped (its owner was closed).
+        """
         with self._lock:
+            if self._stopped:
+                raise RuntimeError(f"{self._name} was stopped: its session or client is closed")
             if self._loop is None or self._loop.is_closed():
                 self._start()
             assert self._loop is not None
@@ -55,7 +62,12 @@ class BackgroundLoop:
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         """Schedule a coroutine on the loop; returns at once with a thread-safe future."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            loop = self.loop
+        except RuntimeError:
+            coro.close()
+            raise
+        return asyncio.run_coroutine_threadsafe(coro, loop)
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine on the loop and wait for it (an interrupted wait cancels it).
@@ -81,6 +93,7 @@ class BackgroundLoop:
         with self._lock:
             loop, thread = self._loop, self._thread
             self._loop = self._thread = None
+            self._stopped = True
         if loop is None or loop.is_closed():
             return
         loop.call_soon_threadsafe(loop.stop)

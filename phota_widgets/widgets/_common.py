@@ -71,7 +71,7 @@ def describe_error(exc: BaseException) -> str:
         title = f"Unexpected error ({type(exc).__name__})"
     extra = ""
     if isinstance(exc, APIError) and exc.request_id:
-        extra = f'<br/><small>request id: <code>{escape(exc.request_id)}</code></small>'
+        extra = f"<br/><small>request id: <code>{escape(exc.request_id)}</code></small>"
     return (
         '<div style="color:#b00020;border-left:3px solid #b00020;padding:4px 8px">'
         f"<b>{escape(title)}</b>: {escape(_message(exc))}{extra}</div>"

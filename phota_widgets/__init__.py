@@ -35,10 +35,18 @@ from phota_widgets.api.sync import Job, PhotaClient
 from phota_widgets.api.webhooks import sign_webhook, verify_webhook
 
 if TYPE_CHECKING:
+    from phota_widgets.display import HTMLView, before_after, compare, contact_sheet, show
     from phota_widgets.history import History
     from phota_widgets.local import Faults, LocalServer
     from phota_widgets.session import Session
     from phota_widgets.store import RunStore
+    from phota_widgets.widgets.edit import EditPanel
+    from phota_widgets.widgets.enhance import EnhancePanel
+    from phota_widgets.widgets.generate import GeneratePanel
+    from phota_widgets.widgets.history import HistoryPanel
+    from phota_widgets.widgets.profiles import ProfilesPanel
+    from phota_widgets.widgets.remix import RemixPanel
+    from phota_widgets.widgets.studio import Studio
 
 __version__ = "0.1.0"
 
@@ -48,6 +56,18 @@ _LAZY = {
     "Session": "phota_widgets.session",
     "History": "phota_widgets.history",
     "RunStore": "phota_widgets.store",
+    "HTMLView": "phota_widgets.display",
+    "before_after": "phota_widgets.display",
+    "compare": "phota_widgets.display",
+    "contact_sheet": "phota_widgets.display",
+    "show": "phota_widgets.display",
+    "EditPanel": "phota_widgets.widgets.edit",
+    "EnhancePanel": "phota_widgets.widgets.enhance",
+    "GeneratePanel": "phota_widgets.widgets.generate",
+    "HistoryPanel": "phota_widgets.widgets.history",
+    "ProfilesPanel": "phota_widgets.widgets.profiles",
+    "RemixPanel": "phota_widgets.widgets.remix",
+    "Studio": "phota_widgets.widgets.studio",
 }
 
 
@@ -67,11 +87,16 @@ __all__ = [
     "BudgetExceededError",
     "ConnectionError",
     "ContentModerationError",
+    "EditPanel",
+    "EnhancePanel",
     "Faults",
+    "GeneratePanel",
+    "HTMLView",
+    "History",
+    "HistoryPanel",
     "InvalidRequestError",
     "Job",
     "JobFailedError",
-    "History",
     "LocalServer",
     "NotFoundError",
     "OutputImage",
@@ -80,14 +105,21 @@ __all__ = [
     "PhotaError",
     "PriceTable",
     "ProfileFailedError",
+    "ProfilesPanel",
     "RateLimitError",
+    "RemixPanel",
     "RequestTimeoutError",
     "Result",
     "RunStore",
     "ServerError",
     "Session",
+    "Studio",
     "UnprocessableError",
+    "before_after",
+    "compare",
+    "contact_sheet",
     "estimate",
+    "show",
     "sign_webhook",
     "verify_webhook",
 ]

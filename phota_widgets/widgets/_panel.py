@@ -1,0 +1,419 @@
+"""What every capability panel shares: controls, Run/Cancel, status, errors, cost and the grid.
+
+A Run click hands the request to ``session.submit_run`` (the session's background loop) and
+returns at once. When the run ends, one UI worker thread makes the thumbnails and writes the
+result, status and error widgets; the kernel never blocks and nothing is written twice at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import ipywidgets as w
+
+from phota_widgets.api.errors import InvalidRequestError
+from phota_widgets.api.models import profile_tokens
+from phota_widgets.api.results import OutputImage, Result
+from phota_widgets.widgets._common import ErrorBox, StatusLine, styled
+from phota_widgets.widgets.controls import (
+    ImageOptions,
+    ImagePicker,
+    ImageValue,
+    OutputOptions,
+    PromptBox,
+)
+from phota_widgets.widgets.grid import OutputGrid
+
+if TYPE_CHECKING:
+    from phota_widgets.session import Session
+
+TICK_SECONDS = 0.5
+"""How often the status line's elapsed time is refreshed while a run is under way."""
+
+_ui_lock = threading.Lock()
+_ui_executor: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def ui_executor() -> concurrent.futures.ThreadPoolExecutor:
+    """The one thread that finishes runs: thumbnails, grid, status (shared by all panels)."""
+    global _ui_executor
+    with _ui_lock:
+        if _ui_executor is None:
+            _ui_executor = concurrent.futures.ThreadPoolExecutor(1, "phota-widgets-ui")
+        return _ui_executor
+
+
+class CapabilityPanel(w.VBox):  # type: ignore[misc]
+    """Base of the Generate, Edit, Enhance and Remix panels.
+
+    Attributes:
+        session: the Session that runs requests and records them.
+        task: the current (or last) run's future, or None before the first run.
+        result: the last successful Result.
+        prompt: the prompt Textarea; ``prompt_box`` holds it with the profile picker.
+        inputs: the image pickers by request parameter.
+        run_button, cancel_button, status, error, cost, grid: the panel's parts.
+    """
+
+    endpoint: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    prompt_required: ClassVar[bool] = True
+    prompt_placeholder: ClassVar[str] = "Describe the image"
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.task: concurrent.futures.Future[Result] | None = None
+        self.result: Result | None = None
+        self._settled: concurrent.futures.Future[None] | None = None
+        self._lock = threading.Lock()
+        self._run_count = 0
+        self._progress = ""
+        self.inputs: dict[str, ImagePicker] = {p.param: p for p in self._make_inputs()}
+        self.prompt_box = PromptBox(session, placeholder=self.prompt_placeholder)
+        self.prompt = self.prompt_box.text
+        self.profile_picker = self.prompt_box.picker
+        self.insert_button = self.prompt_box.insert_button
+        self.output_options = OutputOptions()
+        self.num_outputs = self.output_options.num_outputs
+        self.output_format = self.output_options.output_format
+        option_rows: list[ImageOptions | OutputOptions] = [
+            *self._make_options(),
+            self.output_options,
+        ]
+        self._rows = option_rows
+        self.run_button = styled(
+            w.Button(
+                description="Run",
+                button_style="primary",
+                icon="play",
+                layout=w.Layout(width="auto"),
+            ),
+            "run",
+        )
+        self.cancel_button = styled(
+            w.Button(
+                description="Cancel", icon="stop", disabled=True, layout=w.Layout(width="auto")
+            ),
+            "cancel",
+        )
+        self.cost = styled(w.HTML(), "cost")
+        self.status = StatusLine()
+        self.error = ErrorBox()
+        self.grid = OutputGrid(
+            session,
+            before=self._before_image if self.inputs else None,
+            default_folder=session.output_dir / "exports",
+        )
+        self.run_button.on_click(lambda _: self._on_run_click())
+        self.cancel_button.on_click(lambda _: self.cancel())
+        super().__init__(
+            children=[
+                *self.inputs.values(),
+                self.prompt_box,
+                *option_rows,
+                w.HBox([self.run_button, self.cancel_button, self.cost]),
+                self.status,
+                self.error,
+                self.grid,
+            ]
+        )
+        styled(self, "panel")
+        styled(self, f"{self.endpoint}-panel")
+        self.prompt.observe(lambda _: self.update_cost(), names="value")
+        for row in option_rows:
+            for dropdown in row.dropdowns:
+                dropdown.observe(lambda _: self.update_cost(), names="value")
+        self.update_cost()
+
+    # -- what subclasses add ---------------------------------------------------------------------
+
+    def _make_inputs(self) -> list[ImagePicker]:
+        """The image pickers this endpoint needs (none by default)."""
+        return []
+
+    def _make_options(self) -> list[ImageOptions]:
+        """Option rows beyond outputs and format (none by default)."""
+        return []
+
+    def _picker(self, param: str, title: str, max_items: int = 1) -> ImagePicker:
+        return ImagePicker(param, title, max_items=max_items, on_change=self.update_cost)
+
+    # -- parameters ------------------------------------------------------------------------------
+
+    def params(self) -> dict[str, Any]:
+        """The request the controls describe (images as bytes, paths or URLs)."""
+        params: dict[str, Any] = {}
+        for name, picker in self.inputs.items():
+            if picker.value is not None:
+                params[name] = picker.value
+        text = self.prompt.value
+        if self.prompt_required or text.strip():
+            params["prompt"] = text
+        for row in self._rows:
+            params.update(row.params())
+        return params
+
+    def set_params(self, params: Mapping[str, Any]) -> None:
+        """Fill the controls from request parameters (e.g. a run to do again).
+
+        Images may be bytes, paths, URLs or ``sha256:`` references to the run store.
+        ``profile_ids`` become ``[[id]]`` tokens in the prompt (the API merges both the same way).
+        """
+        if "prompt" in params or params.get("profile_ids"):
+            prompt = params.get("prompt") or ""
+            named = profile_tokens(prompt)
+            tokens = [f"[[{i}]]" for i in params.get("profile_ids") or () if i not in named]
+            self.prompt.value = " ".join([prompt, *tokens]).strip() if tokens else prompt
+        for name, picker in self.inputs.items():
+            if name not in params:
+                continue
+            values = params[name]
+            values = values if isinstance(values, (list, tuple)) else [values]
+            picker.clear()
+            for value in values:
+                picker.set(self._resolve_input(value), append=True)
+        for row in self._rows:
+            row.set_params(params)
+
+    def _resolve_input(self, value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("sha256:"):
+            data = self.session.input_image(value)
+            if data is None:
+                raise ValueError(f"input {value} is no longer in the run store")
+            return data
+        return value
+
+    def set_input(self, image: Any, slot: str | None = None, *, append: bool = False) -> None:
+        """Use an image (an OutputImage, bytes, PIL image, path or URL) as an input.
+
+        Args:
+            image: the image; an output "sent" from another panel is the usual case.
+            slot: the parameter to fill (the panel's first image parameter by default).
+            append: add to a multi-image input instead of replacing it.
+
+        Raises:
+            ValueError: the panel takes no images, the slot is unknown or the image unreadable.
+        """
+        if not self.inputs:
+            raise ValueError(f"{self.endpoint} takes no input images")
+        name = slot or next(iter(self.inputs))
+        name = {"input": "input_image", "reference": "reference_image"}.get(name, name)
+        if name not in self.inputs:
+            raise ValueError(
+                f"{self.endpoint} has no image slot {slot!r}: {', '.join(self.inputs)}"
+            )
+        self.inputs[name].set(image, append=append)
+
+    def _before_image(self) -> ImageValue | None:
+        for picker in self.inputs.values():
+            local = picker.first_local()
+            if local is not None:
+                return local
+        return None
+
+    def estimate(self) -> float | None:
+        """What the current controls would cost (None when there is no price for them)."""
+        params = {k: v for k, v in self.params().items() if k not in self.inputs}
+        try:
+            return self.session.estimate(self.endpoint, **params)
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def update_cost(self) -> None:
+        """Refresh the cost line from the current controls."""
+        count = int(self.num_outputs.value)
+        cost = self.estimate()
+        noun = f"{count} image{'s' if count > 1 else ''}"
+        text = f"~${cost:.2f} for {noun}" if cost is not None else f"cost unknown for {noun}"
+        self.cost.value = f'<span style="color:#555">{text}</span>'
+
+    # -- running ---------------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """Whether a run is under way (Run is refused meanwhile)."""
+        return self._settled is not None and not self._settled.done()
+
+    @property
+    def selected(self) -> list[OutputImage]:
+        """The selected output images of the grid."""
+        return self.grid.selected
+
+    def start(self) -> concurrent.futures.Future[Result]:
+        """Start a run on the session's loop and return its future at once.
+
+        Raises:
+            RuntimeError: a run is already under way.
+        """
+        with self._lock:
+            if self.running:
+                raise RuntimeError(f"{self.endpoint} is already running: cancel it or wait")
+            self._run_count += 1
+            number = self._run_count
+            settled: concurrent.futures.Future[None] = concurrent.futures.Future()
+            self._settled = settled
+        self.error.clear()
+        self.run_button.disabled = True
+        self.cancel_button.disabled = False
+        count = int(self.num_outputs.value)
+        self._progress = f"{self.endpoint}: {count} image{'s' if count > 1 else ''}"
+        self.status.start(f"{self._progress}: sending…")
+        try:
+            task = self.session.submit_run(self.endpoint, **self.params())
+        except Exception as exc:  # the loop is gone, or the parameters cannot be read
+            failed: concurrent.futures.Future[Result] = concurrent.futures.Future()
+            failed.set_exception(exc)
+            task = failed
+        self.task = task
+        ticker: concurrent.futures.Future[None] | None = None
+        if not task.done():
+            try:
+                ticker = self.session.loop.submit(self._tick(number, settled))
+            except RuntimeError:  # the session closed meanwhile: no elapsed-time updates
+                ticker = None
+        task.add_done_callback(
+            lambda f: ui_executor().submit(self._finish, f, number, settled, ticker)
+        )
+        return task
+
+    async def run(self) -> Result:
+        """Run as the Run button does and await the Result (from any event loop).
+
+        Raises:
+            InvalidRequestError: bad input (nothing was sent); also shown in the error box.
+            PhotaError: the request failed (shown in the error box).
+            asyncio.CancelledError: the run was cancelled.
+        """
+        task = self.start()
+        settled = self._settled
+        assert settled is not None
+        try:
+            await asyncio.wrap_future(settled)
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        if task.cancelled():
+            raise asyncio.CancelledError()
+        return task.result()
+
+    def wait(self, timeout: float | None = None) -> Result | None:
+        """Block until the current run has ended and its widgets are updated.
+
+        Returns:
+            The Result, or None when the run failed or was cancelled (the panel shows why).
+
+        Raises:
+            TimeoutError: the run did not end in time.
+        """
+        settled, task = self._settled, self.task
+        if settled is None or task is None:
+            return self.result
+        settled.result(timeout)
+        if task.cancelled() or task.exception() is not None:
+            return None
+        return task.result()
+
+    def cancel(self) -> bool:
+        """Cancel the run under way (the coroutine on the loop is cancelled too)."""
+        task = self.task
+        if task is None or not self.running:
+            return False
+        return task.cancel()
+
+    def close(self) -> None:
+        """Cancel a run under way and close the panel."""
+        self.cancel()
+        super().close()
+
+    def rerun(self, params: Mapping[str, Any]) -> concurrent.futures.Future[Result] | None:
+        """Fill the controls with ``params`` and run them (only fill when a run is under way)."""
+        self.set_params(params)
+        return None if self.running else self.start()
+
+    def show_result(self, result: Result) -> None:
+        """Show a result (e.g. one re-opened from the history) in the grid."""
+        self.result = result
+        self.grid.show_result(result)
+
+    def _on_run_click(self) -> None:
+        if self.running:  # a disabled button can still be clicked programmatically
+            return
+        self.start()
+
+    async def _tick(self, number: int, settled: concurrent.futures.Future[None]) -> None:
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            with self._lock:
+                if settled.done() or number != self._run_count:
+                    return
+                self.status.show(f"{self._progress}: running…")
+
+    def _finish(
+        self,
+        task: concurrent.futures.Future[Result],
+        number: int,
+        settled: concurrent.futures.Future[None],
+        ticker: concurrent.futures.Future[None] | None,
+    ) -> None:
+        """Write the outcome to the widgets (on the UI thread), then release waiters."""
+        if ticker is not None:
+            ticker.cancel()
+        try:
+            if task.cancelled():
+                outcome = "cancelled"
+            elif (exc := task.exception()) is not None:
+                self.error.show_error(exc)
+                if isinstance(exc, InvalidRequestError):
+                    outcome = "not sent: fix the input (nothing was spent)"
+                else:
+                    outcome = "failed"
+            else:
+                result = task.result()
+                self.grid.show_result(result)
+                self.result = result
+                cost = (
+                    f" · ~${result.cost_estimate:.2f}" if result.cost_estimate is not None else ""
+                )
+                outcome = f"done: {len(result.images)} image(s){cost}"
+        except Exception as exc:  # a broken image must not leave the panel stuck
+            self.error.show_error(exc)
+            outcome = "failed while showing the result"
+        with self._lock:
+            self.status.stop(f"{self.endpoint} {outcome}")
+            self.run_button.disabled = False
+            self.cancel_button.disabled = True
+            settled.set_result(None)
+
+
+class SizedPanel(CapabilityPanel):
+    """A panel whose endpoint also takes aspect ratio, resolution, base model and quality."""
+
+    image_options: ImageOptions
+
+    def _make_options(self) -> list[ImageOptions]:
+        self.image_options = ImageOptions()
+        return [self.image_options]
+
+    @property
+    def aspect_ratio(self) -> w.Dropdown:
+        """The aspect ratio dropdown."""
+        return self.image_options.aspect_ratio
+
+    @property
+    def resolution(self) -> w.Dropdown:
+        """The resolution dropdown (its options follow the base model)."""
+        return self.image_options.resolution
+
+    @property
+    def base_model(self) -> w.Dropdown:
+        """The base model dropdown."""
+        return self.image_options.base_model
+
+    @property
+    def quality(self) -> w.Dropdown:
+        """The quality dropdown (enabled and shown only for gpt-image-2)."""
+        return self.image_options.quality

@@ -1,0 +1,374 @@
+"""``OutputGrid``: a result's images as thumbnails to select, open, save, compare and send on.
+
+Only JPEG thumbnails (at most 512 px) enter the widget state; "open" shows a preview of at most
+1024 px with the path of the full image in the run store. The full bytes never leave the kernel.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as w
+from PIL import Image
+
+from phota_widgets.api.results import OutputImage, Result
+from phota_widgets.api.thumbnails import data_uri, figure_html, grid_html, thumbnail_jpeg
+from phota_widgets.widgets._common import styled
+from phota_widgets.widgets.controls import close_tree
+
+if TYPE_CHECKING:
+    from phota_widgets.session import Session
+
+SendCallback = Callable[[str, OutputImage], None]
+"""``on_send(target_name, output_image)``: hands an output to another panel."""
+
+BeforeImage = Callable[[], Any]
+"""Returns the image a result was made from (bytes or a path), or None."""
+
+MIN_THUMB_PX, MAX_THUMB_PX = 128, 512
+PREVIEW_PX = 1024
+
+
+class OutputGrid(w.VBox):  # type: ignore[misc]
+    """Thumbnails of a result side by side, each with a select toggle and an open button.
+
+    Args:
+        session: records picks in its run store and locates full images (optional).
+        thumb_px: longest side of the thumbnails (clamped to 128..512).
+        before: returns the panel's input image, for before/after views.
+        default_folder: where "save" writes unless the folder box says otherwise.
+    """
+
+    def __init__(
+        self,
+        session: Session | None = None,
+        *,
+        thumb_px: int = 256,
+        before: BeforeImage | None = None,
+        default_folder: str | Path = "phota-exports",
+    ) -> None:
+        self.session = session
+        self.thumb_px = max(MIN_THUMB_PX, min(MAX_THUMB_PX, int(thumb_px)))
+        self.before = before
+        self.on_send: SendCallback | None = None
+        self.result: Result | None = None
+        self.thumbs: list[w.Image] = []
+        self.toggles: list[w.ToggleButton] = []
+        self.open_buttons: list[w.Button] = []
+        self.header = styled(w.HTML(), "grid-header")
+        self.cells = styled(w.HBox(layout=w.Layout(flex_flow="row wrap")), "grid-cells")
+        self.folder = styled(
+            w.Text(
+                value=str(default_folder),
+                description="Folder",
+                style={"description_width": "initial"},
+            ),
+            "save-folder",
+        )
+        self.save_button = _button(
+            "Save", "save selected images (all when none is selected)", "save"
+        )
+        self.compare_button = _button("Compare two", "compare the two selected images", "compare")
+        self.before_after_button = _button(
+            "Before/after", "the input beside the selected output", "before-after"
+        )
+        self.send_target = styled(
+            w.Dropdown(
+                options=[],
+                description="Send to",
+                style={"description_width": "initial"},
+                layout=w.Layout(width="auto"),
+            ),
+            "send-to",
+        )
+        self.send_button = _button("Send", "hand the selected image to that panel", "send")
+        self.message = styled(w.HTML(), "grid-message")
+        self.preview = styled(w.Output(), "preview")
+        self.save_button.on_click(lambda _: self.save())
+        self.compare_button.on_click(lambda _: self.compare())
+        self.before_after_button.on_click(lambda _: self.before_after())
+        self.send_button.on_click(lambda _: self.send_to())
+        self._send_row = w.HBox([self.send_target, self.send_button])
+        self._send_row.layout.display = "none"
+        actions = w.HBox(
+            [
+                self.folder,
+                self.save_button,
+                self.compare_button,
+                self.before_after_button,
+                self._send_row,
+            ],
+            layout=w.Layout(flex_flow="row wrap"),
+        )
+        self._actions = actions
+        super().__init__(children=[self.header, self.cells, actions, self.message, self.preview])
+        styled(self, "grid")
+        self.clear()
+
+    # -- content ---------------------------------------------------------------------------------
+
+    def show_result(self, result: Result) -> None:
+        """Show a result's images as thumbnails (picks recorded in the store are restored)."""
+        picked = self._stored_picks(result)
+        thumbs, toggles, buttons, cells = [], [], [], []
+        for pos, image in enumerate(result.images):
+            thumb = styled(
+                w.Image(
+                    value=thumbnail_jpeg(image.data, max_px=self.thumb_px),
+                    format="jpeg",
+                    layout=w.Layout(max_width=f"{self.thumb_px}px"),
+                ),
+                "thumb",
+            )
+            toggle = styled(
+                w.ToggleButton(
+                    value=image.index in picked,
+                    description="select",
+                    icon="check",
+                    layout=w.Layout(width="auto"),
+                ),
+                "select",
+            )
+            toggle.observe(lambda change, p=pos: self._on_toggle(p, change["new"]), names="value")
+            button = _button("open", "a larger preview and the file path", "open")
+            button.disabled = False
+            button.on_click(lambda _, p=pos: self.open_full(p))
+            width, height = _size(image.data)
+            label = w.HTML(f"<small>#{image.index} · {width}×{height} {image.format}</small>")
+            cell = styled(
+                w.VBox(
+                    [thumb, label, w.HBox([toggle, button])], layout=w.Layout(margin="0 8px 8px 0")
+                ),
+                "cell",
+            )
+            thumbs.append(thumb)
+            toggles.append(toggle)
+            buttons.append(button)
+            cells.append(cell)
+        self.result = result
+        self.thumbs, self.toggles, self.open_buttons = thumbs, toggles, buttons
+        self._replace_cells(cells)
+        self.header.value = _header(result)
+        self.message.value = ""
+        self.preview.outputs = ()
+        self._actions.layout.display = None
+        self._refresh()
+
+    def clear(self) -> None:
+        """Show nothing."""
+        self.result = None
+        self.thumbs, self.toggles, self.open_buttons = [], [], []
+        self._replace_cells([])
+        self.header.value = ""
+        self.message.value = ""
+        self.preview.outputs = ()
+        self._actions.layout.display = "none"
+
+    def _replace_cells(self, cells: list[w.VBox]) -> None:
+        old = self.cells.children
+        self.cells.children = cells
+        for cell in old:  # closed, so old thumbnails leave the widget state
+            close_tree(cell)
+
+    def set_targets(self, names: Sequence[str], on_send: SendCallback | None) -> None:
+        """Offer "send to" these panels; ``on_send(name, image)`` delivers (Studio wires it)."""
+        self.on_send = on_send
+        self.send_target.options = list(names)
+        self._send_row.layout.display = None if names and on_send else "none"
+        self._refresh()
+
+    # -- selection -------------------------------------------------------------------------------
+
+    @property
+    def selected(self) -> list[OutputImage]:
+        """The selected outputs, in order."""
+        if self.result is None:
+            return []
+        return [self.result.images[p] for p, t in enumerate(self.toggles) if t.value]
+
+    def select(self, *positions: int, picked: bool = True) -> None:
+        """Select (or deselect) outputs by position, as clicking their toggles does."""
+        for pos in positions:
+            self.toggles[pos].value = picked
+
+    def _on_toggle(self, pos: int, picked: bool) -> None:
+        result = self.result
+        if self.session is not None and result is not None and result.run_id:
+            try:
+                self.session.store.set_pick(result.run_id, result.images[pos].index, picked)
+            except KeyError as exc:
+                self._say(f"pick not recorded: {exc}", error=True)
+        self._refresh()
+
+    def _stored_picks(self, result: Result) -> set[int]:
+        if self.session is None or not result.run_id:
+            return set()
+        try:
+            record = self.session.store.get(result.run_id)
+        except KeyError:
+            return set()
+        return {o.index for o in record.outputs if o.picked}
+
+    def _target_images(self) -> list[OutputImage]:
+        """The selection, or the only output when there is one."""
+        chosen = self.selected
+        if not chosen and self.result is not None and len(self.result.images) == 1:
+            chosen = list(self.result.images)
+        return chosen
+
+    def _refresh(self) -> None:
+        count = len(self.selected)
+        single = len(self._target_images()) == 1
+        self.save_button.disabled = self.result is None
+        self.compare_button.disabled = count != 2
+        has_before = self.before is not None
+        self.before_after_button.layout.display = None if has_before else "none"
+        self.before_after_button.disabled = not (has_before and single)
+        self.send_button.disabled = not (
+            self.on_send and self.send_target.options and self._target_images()
+        )
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def open_full(self, pos: int) -> None:
+        """Preview one output at up to 1024 px, with the path of the full image."""
+        if self.result is None:
+            return
+        image = self.result.images[pos]
+        path = self._stored_path(image)
+        where = f"full image: <code>{escape(str(path))}</code>" if path else "not in the run store"
+        src = data_uri(thumbnail_jpeg(image.data, max_px=PREVIEW_PX))
+        html = (
+            f'<figure class="phota-full" style="margin:0"><img src="{src}" '
+            'style="max-width:100%;height:auto"/>'
+            f"<figcaption><small>#{image.index} · {where}</small></figcaption></figure>"
+        )
+        self._show(html, f"output #{image.index}: {path or 'not in the run store'}")
+
+    def save(self, folder: str | Path | None = None) -> list[Path]:
+        """Write the selected outputs (all when none is selected) to a folder."""
+        if self.result is None:
+            return []
+        target = Path(folder or self.folder.value or ".").expanduser()
+        images = self.selected or list(self.result.images)
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+            stem = f"{self.result.endpoint}_{(self.result.run_id or 'run')[:12]}"
+            paths = [img.save(target / f"{stem}_{img.index}.{img.format}") for img in images]
+        except OSError as exc:
+            self._say(f"could not save: {exc}", error=True)
+            return []
+        self._say(f"saved {len(paths)} image(s) to {target}")
+        return paths
+
+    def compare(self) -> None:
+        """Show the two selected outputs side by side."""
+        chosen = self.selected
+        if len(chosen) != 2:
+            self._say("select exactly two images to compare", error=True)
+            return
+        a, b = chosen
+        labels = (f"#{a.index}", f"#{b.index}")
+        try:
+            from phota_widgets.display import compare
+        except ImportError:
+            html = grid_html(
+                [figure_html(a.data, labels[0], 512), figure_html(b.data, labels[1], 512)],
+                columns=2,
+            )
+        else:
+            html = compare(a, b, labels=labels).html
+        self._show(html, f"compare {labels[0]} and {labels[1]}")
+
+    def before_after(self) -> None:
+        """Show the panel's input beside the selected output."""
+        before = self.before() if self.before is not None else None
+        chosen = self._target_images()
+        if before is None or len(chosen) != 1:
+            self._say("needs an input image and one selected output", error=True)
+            return
+        after = chosen[0]
+        try:
+            from phota_widgets.display import before_after
+        except ImportError:
+            data = before if isinstance(before, bytes) else Path(before).read_bytes()
+            html = grid_html(
+                [
+                    figure_html(data, "before", 512),
+                    figure_html(after.data, f"after #{after.index}", 512),
+                ],
+                columns=2,
+            )
+        else:
+            html = before_after(before, after).html
+        self._show(html, f"before/after #{after.index}")
+
+    def send_to(self, target: str | None = None) -> None:
+        """Hand the selected output (or the only one) to another panel."""
+        name = target or self.send_target.value
+        chosen = self._target_images()
+        if self.on_send is None or not name:
+            self._say("no panel to send to", error=True)
+            return
+        if not chosen:
+            self._say("select an image to send", error=True)
+            return
+        for image in chosen:
+            self.on_send(name, image)
+        indexes = ", ".join(f"#{img.index}" for img in chosen)
+        self._say(f"sent {indexes} to {name}")
+
+    def _stored_path(self, image: OutputImage) -> Path | None:
+        result = self.result
+        if self.session is None or result is None or not result.run_id:
+            return None
+        try:
+            outputs = self.session.store.get(result.run_id).outputs
+        except KeyError:
+            return None
+        return next((o.path for o in outputs if o.index == image.index), None)
+
+    def _show(self, html: str, text: str) -> None:
+        self.preview.outputs = (
+            {
+                "output_type": "display_data",
+                "data": {"text/html": html, "text/plain": text},
+                "metadata": {},
+            },
+        )
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        color = "#b00020" if error else "#555"
+        self.message.value = f'<small style="color:{color}">{escape(text)}</small>'
+
+
+def _button(description: str, tooltip: str, name: str) -> w.Button:
+    button = w.Button(
+        description=description, tooltip=tooltip, disabled=True, layout=w.Layout(width="auto")
+    )
+    return styled(button, name)
+
+
+def _size(data: bytes) -> tuple[int, int]:
+    """Width and height from the image header (the pixels are not decoded)."""
+    with Image.open(io.BytesIO(data)) as img:
+        width, height = img.size
+    return int(width), int(height)
+
+
+def _header(result: Result) -> str:
+    parts = [result.endpoint, f"{len(result.images)} image(s)", f"{result.elapsed:.1f}s"]
+    if result.cost_estimate is not None:
+        parts.append(f"~${result.cost_estimate:.2f}")
+    if result.run_id:
+        parts.append(f"run {result.run_id}")
+    if result.request_id:
+        parts.append(f"request {result.request_id}")
+    if result.known_subjects:
+        parts.append("profiles: " + ", ".join(result.known_subjects))
+    notes = "".join(f"<br/><small>{escape(n)}</small>" for n in result.notes)
+    return f"<b>{escape(' · '.join(parts))}</b>{notes}"

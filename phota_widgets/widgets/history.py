@@ -1,0 +1,300 @@
+"""``HistoryPanel``: browse recorded runs, re-open their results and run them again."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as w
+
+from phota_widgets import display
+from phota_widgets.api.errors import PhotaError
+from phota_widgets.api.models import ENDPOINTS
+from phota_widgets.api.results import Result
+from phota_widgets.widgets._common import ErrorBox, StatusLine, styled
+
+if TYPE_CHECKING:
+    from phota_widgets.session import Session
+    from phota_widgets.store import RunRecord
+
+PAGE_SIZE = 50
+"""Runs shown at once."""
+
+THUMB_PX = 96
+"""Longest side of a row's thumbnails."""
+
+THUMBS_PER_ROW = 4
+"""Outputs shown per run."""
+
+_STATUS_COLOURS = {"succeeded": "#1b5e20", "failed": "#b00020", "cancelled": "#777"}
+
+
+class HistoryRow(w.HBox):  # type: ignore[misc]
+    """One recorded run: thumbnails, what it was, and its open / re-run buttons.
+
+    Attributes:
+        run_id: the run store's id.
+        record: the run as recorded when the row was built.
+    """
+
+    def __init__(self, record: RunRecord) -> None:
+        self.run_id = record.run_id
+        self.record = record
+        self.thumbs = [
+            w.Image(format="jpeg", layout=w.Layout(max_height="64px", max_width="64px"))
+            for _ in record.outputs[:THUMBS_PER_ROW]
+        ]
+        more = len(record.outputs) - THUMBS_PER_ROW
+        extra = [w.HTML(f"<small>+{more}</small>")] if more > 0 else []
+        strip = w.HBox(
+            [*self.thumbs, *extra],
+            layout=w.Layout(width=f"{64 * THUMBS_PER_ROW + 24}px", min_width="120px"),
+        )
+        self.info = styled(
+            w.HTML(_describe(record), layout=w.Layout(flex="1 1 auto")), "history-info"
+        )
+        self.open_button = styled(
+            w.Button(
+                description="open",
+                tooltip="show this run's outputs",
+                disabled=not record.outputs,
+                layout=w.Layout(width="70px"),
+            ),
+            "history-open",
+        )
+        self.rerun_button = styled(
+            w.Button(
+                description="re-run",
+                tooltip="run again with the same parameters (costs the same again)",
+                layout=w.Layout(width="70px"),
+            ),
+            "history-rerun",
+        )
+        super().__init__(
+            [strip, self.info, self.open_button, self.rerun_button],
+            layout=w.Layout(align_items="center", border_bottom="1px solid #eee"),
+        )
+        styled(self, "history-row")
+
+
+class HistoryPanel(w.VBox):  # type: ignore[misc]
+    """Every run of a session: filter by endpoint, prompt and date; open or re-run any of them.
+
+    Args:
+        session: the session whose run store is browsed.
+        on_open: called with the re-opened Result on "open" (default: shown in the panel).
+        on_rerun: called with ``(endpoint, params)`` on "re-run" (default: run again here).
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        on_open: Callable[[Result], None] | None = None,
+        on_rerun: Callable[[str, dict[str, Any]], None] | None = None,
+    ) -> None:
+        self._session = session
+        self._on_open = on_open
+        self._on_rerun = on_rerun
+        self._lock = threading.RLock()
+        self._thumb_task: concurrent.futures.Future[None] | None = None
+        self.page = 0
+        self.total = 0
+        self.rows: list[HistoryRow] = []
+        self.last_task: concurrent.futures.Future[Any] | None = None
+        self.endpoint_filter = styled(
+            w.Dropdown(
+                options=["all", *ENDPOINTS], value="all", description="endpoint",
+                layout=w.Layout(width="190px"),
+            ),
+            "history-endpoint",
+        )  # fmt: skip
+        self.prompt_filter = styled(
+            w.Text(placeholder="text in the prompt", description="prompt", continuous_update=False),
+            "history-prompt",
+        )
+        self.since = styled(w.DatePicker(description="since", value=None), "history-since")
+        self.refresh_button = styled(
+            w.Button(description="Refresh", icon="refresh"), "history-refresh"
+        )
+        self.prev_button = styled(w.Button(description="◀ newer", disabled=True), "history-prev")
+        self.next_button = styled(w.Button(description="older ▶", disabled=True), "history-next")
+        self.count = styled(w.HTML(), "history-count")
+        self.status = StatusLine()
+        self.error = ErrorBox()
+        self.table = styled(w.VBox(), "history-table")
+        self._empty = w.HTML("<i>No runs match.</i>")
+        self.output = styled(w.Output(), "history-output")
+        for widget in (self.endpoint_filter, self.prompt_filter, self.since):
+            widget.observe(self._on_filter, names="value")
+        self.refresh_button.on_click(lambda _b: self.refresh())
+        self.prev_button.on_click(lambda _b: self._turn(-1))
+        self.next_button.on_click(lambda _b: self._turn(+1))
+        filters = w.HBox(
+            [self.endpoint_filter, self.prompt_filter, self.since, self.refresh_button]
+        )
+        pager = w.HBox([self.prev_button, self.next_button, self.count])
+        super().__init__(
+            children=[filters, pager, self.status, self.error, self.table, self.output]
+        )
+        styled(self, "history")
+        self.refresh()
+
+    # -- listing -----------------------------------------------------------------------------------
+
+    def refresh(self) -> concurrent.futures.Future[None]:
+        """List the matching runs again (newest first, one page); thumbnails load in the background.
+
+        Returns:
+            the future of the thumbnail loading (rows are ready when this returns).
+        """
+        with self._lock:
+            self.error.clear()
+            runs = self._query()
+            self.total = len(runs)
+            pages = max(1, -(-self.total // PAGE_SIZE))
+            self.page = min(self.page, pages - 1)
+            start = self.page * PAGE_SIZE
+            shown = runs[start : start + PAGE_SIZE]
+            rows = [self._row(record) for record in shown]
+            if self._thumb_task is not None:
+                self._thumb_task.cancel()
+            old = self.rows
+            self.rows = rows
+            self.table.children = rows or [self._empty]
+            for row in old:
+                close_tree(row)
+            self.prev_button.disabled = self.page == 0
+            self.next_button.disabled = self.page >= pages - 1
+            end = start + len(shown)
+            self.count.value = (
+                f"runs {start + 1}–{end} of {self.total}" if self.total else "no runs"
+            )
+            self._thumb_task = self._session.loop.submit(self._load_thumbs(rows))
+            return self._thumb_task
+
+    def _query(self) -> list[RunRecord]:
+        endpoint = self.endpoint_filter.value
+        prompt = self.prompt_filter.value.strip()
+        picked: date | None = self.since.value
+        since = datetime.combine(picked, time.min) if picked is not None else None
+        history = self._session.history.filter(
+            endpoint=None if endpoint == "all" else endpoint,
+            prompt=prompt or None,
+            since=since,
+        )
+        return history.runs
+
+    def _row(self, record: RunRecord) -> HistoryRow:
+        row = HistoryRow(record)
+        row.open_button.on_click(lambda _b: self.open_run(record.run_id))
+        row.rerun_button.on_click(lambda _b: self.rerun(record.run_id))
+        return row
+
+    async def _load_thumbs(self, rows: Sequence[HistoryRow]) -> None:
+        """Fill each row's thumbnails from the store's cache (made on first use), off the kernel."""
+        store = self._session.store
+        for row in rows:
+            for image, output in zip(row.thumbs, row.record.outputs, strict=False):
+                try:
+                    image.value = await asyncio.to_thread(store.thumbnail, output, THUMB_PX)
+                except OSError:  # a file removed from the store: leave the cell empty
+                    continue
+
+    def _on_filter(self, _change: dict[str, Any]) -> None:
+        self.page = 0
+        self.refresh()
+
+    def _turn(self, step: int) -> None:
+        self.page = max(0, self.page + step)
+        self.refresh()
+
+    # -- actions -----------------------------------------------------------------------------------
+
+    def open_run(self, run_id: str) -> None:
+        """Re-open a run's Result: hand it to ``on_open``, or show it in :attr:`output`."""
+        self.error.clear()
+        try:
+            result = self._session.result(run_id)
+        except (KeyError, OSError) as exc:
+            self.error.show_error(exc)
+            return
+        if self._on_open is not None:
+            self._on_open(result)
+            return
+        self.status.show(f"opening run {run_id}…")
+        self.last_task = self._session.loop.submit(self._show(result))
+
+    async def _show(self, result: Result) -> None:
+        view = await asyncio.to_thread(display.show, result)
+        bundle = {"text/html": view.html, "text/plain": repr(view)}
+        self.output.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
+        self.status.stop(f"run {result.run_id}: {display.result_caption(result)}")
+
+    def rerun(self, run_id: str) -> None:
+        """Run again with the recorded parameters: via ``on_rerun``, or here in the background."""
+        self.error.clear()
+        try:
+            record = self._session.store.get(run_id)
+            params = self._session.rerun_params(run_id)
+        except (KeyError, ValueError, PhotaError) as exc:  # a run or an input gone from the store
+            self.error.show_error(exc)
+            return
+        if self._on_rerun is not None:
+            self._on_rerun(record.endpoint, params)
+            return
+        self.status.start(f"re-running {record.endpoint} (run {run_id})…")
+        self.last_task = self._session.loop.submit(self._arerun(record.endpoint, params))
+
+    async def _arerun(self, endpoint: str, params: dict[str, Any]) -> Result | None:
+        try:
+            result = await self._session.arun(endpoint, **params)
+        except asyncio.CancelledError:
+            self.status.stop("re-run cancelled")
+            raise
+        except Exception as exc:
+            self.status.stop("re-run failed")
+            self.error.show_error(exc)
+            return None
+        self.status.stop(f"re-run done: run {result.run_id}")
+        self.page = 0
+        await asyncio.to_thread(self.refresh)
+        return result
+
+    def close(self) -> None:
+        """Stop loading thumbnails and close the panel's widgets."""
+        if self._thumb_task is not None:
+            self._thumb_task.cancel()
+        children = [*self.children, self._empty]
+        super().close()
+        for child in children:
+            close_tree(child)
+
+
+def _describe(record: RunRecord) -> str:
+    """A row's text: endpoint, status, prompt excerpt, cost and time (all escaped)."""
+    when = datetime.fromtimestamp(record.created_at).strftime("%Y-%m-%d %H:%M:%S")
+    colour = _STATUS_COLOURS.get(record.status, "#8a6d00")
+    cost = f" · ${record.cost:.2f}" if record.cost is not None else ""
+    prompt = display.excerpt(record.prompt, 70) if record.prompt else "<no prompt>"
+    error = (
+        f"<br/><small>{escape(display.excerpt(record.error, 120))}</small>" if record.error else ""
+    )
+    return (
+        f"<b>{escape(record.endpoint)}</b> "
+        f'<span style="color:{colour}">{escape(record.status)}</span>{escape(cost)} · '
+        f'<small style="color:#666">{when} · {escape(record.run_id)}</small><br/>'
+        f"{escape(prompt)}{error}"
+    )
+
+
+def close_tree(widget: w.Widget) -> None:
+    """Close a widget and every widget inside it (containers first, so none lists a closed one)."""
+    children = list(getattr(widget, "children", ()))
+    widget.close()
+    for child in children:
+        close_tree(child)

@@ -1,0 +1,89 @@
+"""``LoginBox``: enter a Phota API key without leaving it in widget state or a saved notebook."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING
+
+import ipywidgets as w
+
+from phota_widgets.widgets._common import ErrorBox, styled
+
+if TYPE_CHECKING:
+    from phota_widgets.session import Session
+
+
+class LoginBox(w.VBox):  # type: ignore[misc]
+    """A password box and a "Use key" button that switch a Session to the real Phota API.
+
+    The key is read once and the password box is cleared at once, so it never stays in the
+    widget's synced state (or in a notebook saved with widget state). Nothing shows the key.
+
+    Args:
+        session: the session to switch.
+        base_url: the API root to use (default: Phota's).
+    """
+
+    def __init__(self, session: Session, base_url: str | None = None) -> None:
+        self._session = session
+        self._base_url = base_url
+        self.key = styled(
+            w.Password(
+                value="",
+                placeholder="paste your Phota API key",
+                description="API key",
+                layout=w.Layout(width="360px"),
+            ),
+            "login-key",
+        )
+        self.submit_button = styled(
+            w.Button(description="Use key", button_style="primary", icon="key"), "login-submit"
+        )
+        self.message = styled(w.HTML(value=self._where()), "login-message")
+        self.error = ErrorBox()
+        self.submit_button.on_click(self._on_submit)
+        super().__init__(
+            children=[w.HBox([self.key, self.submit_button]), self.message, self.error]
+        )
+        styled(self, "login")
+
+    def submit(self) -> bool:
+        """What the button does: use the typed key; returns whether the session switched."""
+        key = self.key.value
+        self.key.value = ""  # first, so the key leaves the widget state whatever happens next
+        self.error.clear()
+        if not key.strip():
+            self.error.show_error(ValueError("enter an API key first (the box was empty)"))
+            return False
+        try:
+            self._session.use_key(key, self._base_url)
+        except Exception as exc:  # shown, never raised into the front end; key scrubbed
+            self.error.show_error(_scrubbed(exc, key))
+            return False
+        finally:
+            del key
+        self.message.value = (
+            f"Using the Phota API at <code>{escape(self._session.backend)}</code>. "
+            "The key is kept in this kernel's memory only."
+        )
+        return True
+
+    def _on_submit(self, _button: w.Button) -> None:
+        self.submit()
+
+    def _where(self) -> str:
+        if self._session.is_local:
+            return (
+                "This session uses the embedded local stand-in server. Enter a Phota API key "
+                "to use the real API."
+            )
+        return f"This session uses <code>{escape(self._session.backend)}</code>."
+
+
+def _scrubbed(exc: Exception, key: str) -> Exception:
+    """The exception itself, or a plain one when its text would reveal the key."""
+    text = str(exc)
+    stripped = key.strip()
+    if stripped and (stripped in text or key in text):
+        return RuntimeError(f"{type(exc).__name__} while switching to the key (details hidden)")
+    return exc

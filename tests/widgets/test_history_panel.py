@@ -1,0 +1,185 @@
+"""HistoryPanel: rows newest first, filters, open, re-run and paging over a real run store."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import warnings
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import ipywidgets
+import pytest
+from PIL import Image
+
+import phota_widgets as pw
+from phota_widgets.local.profiles import TrainingDurations
+from phota_widgets.widgets import history as history_module
+from phota_widgets.widgets.history import HistoryPanel
+
+KEY = "sk-planted-SECRET-1234567890"
+DATA = Path(__file__).parent.parent / "data"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[pw.LocalServer]:
+    with pw.LocalServer(api_key=KEY, training=TrainingDurations(0.2, 0.2, 0.4)) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def session(server: pw.LocalServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    s = pw.Session(api_key=KEY, base_url=server.base_url, output_dir=tmp_path_factory.mktemp("h"))
+    s.generate_result = s.run("generate", prompt="a red bicycle by the sea", output_format="jpg")
+    s.edit_result = s.run(
+        "edit",
+        prompt="make it Warmer",
+        images=[DATA / "coffee.jpg"],
+        num_output_images=2,
+        output_format="jpg",
+    )
+    yield s
+    s.close()
+
+
+def run_ids(panel: HistoryPanel) -> list[str]:
+    return [row.run_id for row in panel.rows]
+
+
+def test_rows_newest_first_with_thumbnails(session: Any) -> None:
+    panel = HistoryPanel(session)
+    panel.refresh().result(timeout=20)
+    edit_id, gen_id = session.edit_result.run_id, session.generate_result.run_id
+    assert run_ids(panel)[:2] == [edit_id, gen_id]
+    edit_row = panel.rows[0]
+    assert len(edit_row.thumbs) == 2
+    for thumb in edit_row.thumbs:
+        img = Image.open(io.BytesIO(thumb.value))
+        assert img.format == "JPEG" and max(img.size) <= 96
+    assert "edit" in edit_row.info.value and "make it Warmer" in edit_row.info.value
+    assert "succeeded" in edit_row.info.value and "$0.18" in edit_row.info.value
+    assert "phota-history-open" in edit_row.open_button._dom_classes
+    assert "phota-history-rerun" in edit_row.rerun_button._dom_classes
+    panel.close()
+
+
+def test_filters_narrow(session: Any) -> None:
+    panel = HistoryPanel(session)
+    edit_id, gen_id = session.edit_result.run_id, session.generate_result.run_id
+    panel.endpoint_filter.value = "generate"
+    assert gen_id in run_ids(panel) and edit_id not in run_ids(panel)
+    assert all(row.record.endpoint == "generate" for row in panel.rows)
+    panel.endpoint_filter.value = "all"
+    panel.prompt_filter.value = "warmer"  # case-insensitive substring
+    assert run_ids(panel) == [edit_id]
+    panel.prompt_filter.value = "no such prompt"
+    assert run_ids(panel) == []
+    assert "no runs" in panel.count.value
+    panel.prompt_filter.value = ""
+    panel.since.value = date.today() + timedelta(days=1)
+    assert run_ids(panel) == []
+    panel.since.value = date.today()
+    assert {edit_id, gen_id} <= set(run_ids(panel))
+    panel.close()
+
+
+def test_open_hands_back_the_stored_result(session: Any) -> None:
+    opened: list[pw.Result] = []
+    panel = HistoryPanel(session, on_open=opened.append)
+    row = next(r for r in panel.rows if r.run_id == session.edit_result.run_id)
+    row.open_button.click()
+    assert len(opened) == 1
+    result = opened[0]
+    assert result.endpoint == "edit" and result.run_id == row.run_id
+    stored = session.store.get(row.run_id).outputs
+    assert [img.data for img in result.images] == [o.path.read_bytes() for o in stored]
+    assert [img.data for img in result.images] == [img.data for img in session.edit_result.images]
+    panel.close()
+
+
+def test_open_without_callback_shows_thumbnails_in_output(session: Any) -> None:
+    panel = HistoryPanel(session)
+    row = next(r for r in panel.rows if r.run_id == session.edit_result.run_id)
+    row.open_button.click()
+    assert panel.last_task is not None
+    panel.last_task.result(timeout=20)
+    (shown,) = panel.output.outputs
+    html = shown["data"]["text/html"]
+    payloads = re.findall(r"data:image/jpeg;base64,([A-Za-z0-9+/=]+)", html)
+    assert len(payloads) == 2
+    for payload in payloads:
+        assert max(Image.open(io.BytesIO(base64.b64decode(payload))).size) <= 512
+    assert "make it Warmer" in html
+    panel.close()
+
+
+def test_rerun_callback_gets_params_with_input_bytes(session: Any) -> None:
+    calls: list[tuple[str, dict[str, Any]]] = []
+    panel = HistoryPanel(
+        session, on_rerun=lambda endpoint, params: calls.append((endpoint, params))
+    )
+    before = len(session.store)
+    row = next(r for r in panel.rows if r.run_id == session.edit_result.run_id)
+    row.rerun_button.click()
+    ((endpoint, params),) = calls
+    assert endpoint == "edit"
+    assert params["prompt"] == "make it Warmer" and params["num_output_images"] == 2
+    assert params["images"] == [(DATA / "coffee.jpg").read_bytes()]
+    assert len(session.store) == before  # the callback decides; nothing ran here
+    panel.close()
+
+
+def test_rerun_without_callback_runs_and_refreshes(session: Any) -> None:
+    panel = HistoryPanel(session)
+    before = len(session.store)
+    row = next(r for r in panel.rows if r.run_id == session.generate_result.run_id)
+    row.rerun_button.click()
+    assert panel.last_task is not None
+    new = panel.last_task.result(timeout=30)
+    assert isinstance(new, pw.Result) and new.run_id not in (None, row.run_id)
+    assert len(session.store) == before + 1
+    assert panel.rows[0].run_id == new.run_id  # refreshed, newest first
+    assert session.store.get(new.run_id).params["prompt"] == "a red bicycle by the sea"
+    assert "re-run done" in panel.status.value
+    panel.close()
+
+
+def test_paging(session: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(history_module, "PAGE_SIZE", 1)
+    panel = HistoryPanel(session)
+    total = len(session.store)
+    assert total >= 2 and len(panel.rows) == 1
+    first = panel.rows[0].run_id
+    assert panel.prev_button.disabled and not panel.next_button.disabled
+    assert f"runs 1–1 of {total}" in panel.count.value
+    panel.next_button.click()
+    assert len(panel.rows) == 1 and panel.rows[0].run_id != first
+    assert not panel.prev_button.disabled
+    panel.prev_button.click()
+    assert panel.rows[0].run_id == first
+    panel.close()
+
+
+def test_at_most_one_page_of_rows(session: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert history_module.PAGE_SIZE == 50
+    monkeypatch.setattr(history_module, "PAGE_SIZE", 2)
+    panel = HistoryPanel(session)
+    assert len(panel.rows) == 2 < len(session.store)
+    panel.close()
+
+
+def test_no_widget_holds_the_key(session: Any) -> None:
+    panel = HistoryPanel(session)
+    panel.refresh().result(timeout=20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # Widget.widgets: still the registry
+        widgets = list(ipywidgets.Widget.widgets.values())
+    assert panel.rows[0] in widgets
+    for widget in widgets:
+        assert KEY not in json.dumps(widget.get_state(), default=str)
+    assert KEY not in repr(panel) and KEY not in repr(session)
+    panel.close()

@@ -1,0 +1,147 @@
+"""Studio: every panel in tabs, results flowing between them, and no key in any widget state."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import ipywidgets
+import pytest
+from ipywidgets.widgets.widget import _remove_buffers
+
+import phota_widgets as pw
+from phota_widgets.widgets.history import HistoryPanel
+from phota_widgets.widgets.profiles import ProfilesPanel
+from phota_widgets.widgets.studio import Studio
+
+KEY = "sk-planted-SECRET-1234567890"
+WRONG_KEY = "sk-planted-WRONG-0987654321"
+
+
+def test_tabs_hold_every_panel_on_one_session(session: Any) -> None:
+    studio = Studio(session)
+    assert studio.tabs.titles == ("Generate", "Edit", "Enhance", "Remix", "Profiles", "History")
+    assert isinstance(studio.profiles, ProfilesPanel)
+    assert isinstance(studio.history, HistoryPanel)
+    assert all(panel.session is session for panel in studio.panels.values())
+    assert "phota-studio" in studio._dom_classes
+    studio.select("remix")
+    assert studio.tabs.selected_index == 3
+
+
+def test_send_to_moves_an_output_into_the_edit_panel(session: Any) -> None:
+    studio = Studio(session)
+    studio.generate.prompt.value = "a small red house"
+    studio.generate.num_outputs.value = 2
+    studio.generate.run_button.click()
+    result = studio.generate.wait(timeout=30)
+    assert result is not None
+
+    grid = studio.generate.grid
+    assert list(grid.send_target.options) == ["Edit", "Enhance", "Remix input", "Remix reference"]
+    grid.toggles[1].value = True
+    grid.send_target.value = "Edit"
+    grid.send_button.click()
+
+    assert studio.edit.images.value == [result.images[1].data]
+    assert studio.tabs.selected_index == 1
+    studio.edit.prompt.value = "make it black and white"
+    studio.edit.run_button.click()
+    edited = studio.edit.wait(timeout=30)
+    assert edited is not None, studio.edit.error.value
+    studio.edit.grid.toggles[0].value = True
+    studio.edit.grid.before_after_button.click()  # against the sent input
+    assert studio.edit.grid.preview.outputs
+
+
+def test_history_opens_and_reruns_in_the_right_panel(session: Any) -> None:
+    studio = Studio(session)
+    studio.generate.prompt.value = "a green kite"
+    studio.generate.run_button.click()
+    first = studio.generate.wait(timeout=30)
+    assert first is not None and first.run_id is not None
+    studio.generate.prompt.value = "something else"
+    studio.generate.grid.clear()
+    studio.select("History")  # the tab refreshes on show
+
+    studio.history.open_run(first.run_id)
+    assert studio.tabs.selected_index == 0
+    assert len(studio.generate.grid.thumbs) == 1
+    assert studio.generate.grid.result is not None
+    assert studio.generate.grid.result.run_id == first.run_id
+
+    studio.history.rerun(first.run_id)
+    assert studio.generate.prompt.value == "a green kite"
+    again = studio.generate.wait(timeout=30)
+    assert again is not None and again.run_id != first.run_id
+    assert [r.prompt for r in session.store.runs()] == ["a green kite", "a green kite"]
+
+
+def _key_leaks(keys: tuple[str, ...]) -> list[str]:
+    leaks = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        widgets = list(ipywidgets.Widget.widgets.values())
+    for widget in widgets:
+        state, _, buffers = _remove_buffers(widget.get_state())
+        text = json.dumps(state, default=str)
+        blobs = [bytes(b) for b in buffers]
+        for key in keys:
+            if key in text or any(key.encode() in blob for blob in blobs):
+                leaks.append(f"{type(widget).__name__}: {key}")
+    return leaks
+
+
+def test_no_widget_state_holds_the_key(
+    session: Any, server: pw.LocalServer, tmp_path: Path, data: Path
+) -> None:
+    studio = Studio(session)
+    studio.generate.prompt.value = "a lighthouse"
+    studio.generate.run_button.click()
+    assert studio.generate.wait(timeout=30) is not None
+    studio.generate.grid.toggles[0].value = True
+    studio.generate.grid.open_buttons[0].click()
+    studio.select("History")
+
+    wrong = pw.Session(api_key=WRONG_KEY, base_url=server.base_url, output_dir=tmp_path / "w")
+    try:
+        refused = Studio(wrong)
+        refused.enhance.set_input(data / "coffee.jpg")
+        refused.enhance.run_button.click()
+        assert refused.enhance.wait(timeout=30) is None
+        assert "401" in refused.enhance.error.value
+        assert refused.enhance.prompt_box.profiles_loaded is not None
+        refused.enhance.prompt_box.profiles_loaded.exception(timeout=10)
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            assert len(ipywidgets.Widget.widgets) > 100
+        assert _key_leaks((KEY, WRONG_KEY, "SECRET", "WRONG")) == []
+    finally:
+        wrong.close()
+
+
+def test_a_planted_key_in_state_would_be_found(session: Any) -> None:
+    studio = Studio(session)
+    studio.generate.prompt.value = f"oops {KEY}"
+    assert _key_leaks((KEY,)) == ["Textarea: " + KEY]
+
+
+def test_studio_without_a_session_makes_one_and_closes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PHOTA_API_KEY", raising=False)
+    studio = Studio()
+    session = studio.session
+    local = session.local_server
+    assert session.is_local and local is not None
+    studio.generate.prompt.value = "a quiet lake"
+    studio.generate.run_button.click()
+    task = studio.generate.task
+    studio.close()
+    assert task is not None and task.done()
+    assert studio.generate.comm is None and studio.generate.grid.comm is None
+    assert not local.running

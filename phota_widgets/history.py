@@ -20,9 +20,7 @@ if TYPE_CHECKING:
 class History:
     """A filtered view of recorded runs, newest first (``session.history``)."""
 
-    def __init__(
-        self, session: Session, filters: dict[str, Any] | None = None
-    ) -> None:
+    def __init__(self, session: Session, filters: dict[str, Any] | None = None) -> None:
         self._session = session
         self._filters: dict[str, Any] = dict(filters or {})
 
@@ -43,8 +41,12 @@ class History:
     ) -> History:
         """A narrower view (prompt matches a case-insensitive substring)."""
         given = {
-            "endpoint": endpoint, "prompt": prompt, "status": status,
-            "since": since, "until": until, "limit": limit,
+            "endpoint": endpoint,
+            "prompt": prompt,
+            "status": status,
+            "since": since,
+            "until": until,
+            "limit": limit,
         }
         narrowed = {k: v for k, v in given.items() if v is not None}
         return History(self._session, {**self._filters, **narrowed})

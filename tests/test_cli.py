@@ -15,7 +15,8 @@ from phota_widgets.cli import main
 def test_serve_prints_how_to_connect_and_answers(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "phota_widgets.cli", "serve", "--port", "0", "--api-key", "k1"],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None

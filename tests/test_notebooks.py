@@ -27,7 +27,10 @@ def test_notebook_runs_clean_and_leaks_no_key(
     shutil.copy(path, work)
     nb = nbformat.read(work, as_version=4)
     NotebookClient(
-        nb, timeout=180, kernel_name="python3", store_widget_state=True,
+        nb,
+        timeout=180,
+        kernel_name="python3",
+        store_widget_state=True,
         resources={"metadata": {"path": str(tmp_path)}},
     ).execute()
     text = json.dumps(nb)

@@ -83,9 +83,10 @@ def test_estimate_is_known_before_spending(session: pw.Session) -> None:
 
 
 def test_submit_run_returns_at_once_and_cancel_really_cancels(tmp_path: Path) -> None:
-    with LocalServer(api_key="k", queue_delay=3.0) as slow, pw.Session(
-        api_key="k", base_url=slow.base_url, output_dir=tmp_path
-    ) as s:
+    with (
+        LocalServer(api_key="k", queue_delay=3.0) as slow,
+        pw.Session(api_key="k", base_url=slow.base_url, output_dir=tmp_path) as s,
+    ):
         started = time.perf_counter()
         future = s.submit_run("generate", prompt="slow boat")
         assert time.perf_counter() - started < 1.0
@@ -117,8 +118,9 @@ def test_a_new_kernel_resumes_a_submitted_job_instead_of_paying_twice(
 
 
 def test_resume_marks_a_vanished_job_failed(server: LocalServer, tmp_path: Path) -> None:
-    with pw.Session(api_key=PLANTED_KEY, base_url=server.base_url, output_dir=tmp_path,
-                    resume=False) as s:
+    with pw.Session(
+        api_key=PLANTED_KEY, base_url=server.base_url, output_dir=tmp_path, resume=False
+    ) as s:
         run_id = s.store.start_run("generate", {"prompt": "x"}, backend=s.backend)
         s.store.record_job(run_id, "job_gone", "crid")
         assert s.resume() == []
@@ -172,8 +174,9 @@ def test_key_never_in_store_or_repr(session: pw.Session) -> None:
             assert PLANTED_KEY.encode() not in path.read_bytes(), path
 
 
-def test_use_key_switches_backend(tmp_path: Path, server: LocalServer,
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_use_key_switches_backend(
+    tmp_path: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("PHOTA_API_KEY", raising=False)
     with pw.Session(output_dir=tmp_path) as s:
         local = s.local_server

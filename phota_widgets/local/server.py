@@ -104,12 +104,18 @@ class LocalServer:
         self._socket = sock
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
-            app, log_level="warning", http="h11", loop="asyncio", lifespan="off",
+            app,
+            log_level="warning",
+            http="h11",
+            loop="asyncio",
+            lifespan="off",
             timeout_graceful_shutdown=2,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, name="phota-local-server",
+            target=self._server.run,
+            kwargs={"sockets": [sock]},
+            name="phota-local-server",
             daemon=True,
         )
         self._thread.start()

@@ -1,1 +1,23 @@
-"""ipywidgets panels: Generate, Edit, Enhance, Remix, Profiles, History, Studio."""
+"""ipywidgets panels: Generate, Edit, Enhance, Remix, Profiles, History, and the Studio."""
+
+from phota_widgets.widgets.edit import EditPanel
+from phota_widgets.widgets.enhance import EnhancePanel
+from phota_widgets.widgets.generate import GeneratePanel
+from phota_widgets.widgets.grid import OutputGrid
+from phota_widgets.widgets.history import HistoryPanel
+from phota_widgets.widgets.login import LoginBox
+from phota_widgets.widgets.profiles import ProfilesPanel
+from phota_widgets.widgets.remix import RemixPanel
+from phota_widgets.widgets.studio import Studio
+
+__all__ = [
+    "EditPanel",
+    "EnhancePanel",
+    "GeneratePanel",
+    "HistoryPanel",
+    "LoginBox",
+    "OutputGrid",
+    "ProfilesPanel",
+    "RemixPanel",
+    "Studio",
+]

@@ -81,3 +81,18 @@ def describe_error(exc: BaseException) -> str:
 def _message(exc: BaseException) -> str:
     """The message without the request id (shown on its own line)."""
     return str(exc.args[0]) if isinstance(exc, APIError) and exc.args else str(exc)
+
+
+def close_tree(widget: w.Widget) -> None:
+    """Close a widget, then everything inside it, with layouts and styles (their state leaves).
+
+    The container closes first, so no open widget ever lists a closed child.
+    """
+    children = list(getattr(widget, "children", ()))
+    parts = [getattr(widget, "layout", None), getattr(widget, "style", None)]
+    widget.close()
+    for child in children:
+        close_tree(child)
+    for part in parts:
+        if isinstance(part, w.Widget):
+            part.close()

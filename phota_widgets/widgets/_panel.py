@@ -19,14 +19,9 @@ from phota_widgets.api.errors import InvalidRequestError
 from phota_widgets.api.models import profile_tokens
 from phota_widgets.api.results import OutputImage, Result
 from phota_widgets.widgets._common import ErrorBox, StatusLine, styled
-from phota_widgets.widgets.controls import (
-    ImageOptions,
-    ImagePicker,
-    ImageValue,
-    OutputOptions,
-    PromptBox,
-)
+from phota_widgets.widgets.controls import ImageOptions, OutputOptions, PromptBox
 from phota_widgets.widgets.grid import OutputGrid
+from phota_widgets.widgets.picker import ImagePicker, ImageValue
 
 if TYPE_CHECKING:
     from phota_widgets.session import Session

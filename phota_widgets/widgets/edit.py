@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from phota_widgets.api.models import MAX_EDIT_IMAGES
 from phota_widgets.widgets._panel import SizedPanel
-from phota_widgets.widgets.controls import ImagePicker
+from phota_widgets.widgets.picker import ImagePicker
 
 
 class EditPanel(SizedPanel):

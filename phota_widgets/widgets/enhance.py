@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from phota_widgets.widgets._panel import CapabilityPanel
-from phota_widgets.widgets.controls import ImagePicker
+from phota_widgets.widgets.picker import ImagePicker
 
 
 class EnhancePanel(CapabilityPanel):

@@ -17,8 +17,7 @@ from PIL import Image
 
 from phota_widgets.api.results import OutputImage, Result
 from phota_widgets.api.thumbnails import data_uri, figure_html, grid_html, thumbnail_jpeg
-from phota_widgets.widgets._common import styled
-from phota_widgets.widgets.controls import close_tree
+from phota_widgets.widgets._common import close_tree, styled
 
 if TYPE_CHECKING:
     from phota_widgets.session import Session

@@ -16,7 +16,7 @@ from phota_widgets import display
 from phota_widgets.api.errors import PhotaError
 from phota_widgets.api.models import ENDPOINTS
 from phota_widgets.api.results import Result
-from phota_widgets.widgets._common import ErrorBox, StatusLine, styled
+from phota_widgets.widgets._common import ErrorBox, StatusLine, close_tree, styled
 
 if TYPE_CHECKING:
     from phota_widgets.session import Session
@@ -290,11 +290,3 @@ def _describe(record: RunRecord) -> str:
         f'<small style="color:#666">{when} · {escape(record.run_id)}</small><br/>'
         f"{escape(prompt)}{error}"
     )
-
-
-def close_tree(widget: w.Widget) -> None:
-    """Close a widget and every widget inside it (containers first, so none lists a closed one)."""
-    children = list(getattr(widget, "children", ()))
-    widget.close()
-    for child in children:
-        close_tree(child)

@@ -21,8 +21,7 @@ from phota_widgets.api.models import (
 )
 from phota_widgets.api.profiles import DEFAULT_PROFILE_POLL
 from phota_widgets.api.thumbnails import thumbnail_jpeg
-from phota_widgets.widgets._common import ErrorBox, StatusLine, styled
-from phota_widgets.widgets.history import close_tree
+from phota_widgets.widgets._common import ErrorBox, StatusLine, close_tree, styled
 
 if TYPE_CHECKING:
     from phota_widgets.session import Session

@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 
 from phota_widgets.api.results import OutputImage, Result
-from phota_widgets.widgets._common import styled
+from phota_widgets.widgets._common import close_tree, styled
 from phota_widgets.widgets._panel import CapabilityPanel
-from phota_widgets.widgets.controls import close_tree
 from phota_widgets.widgets.edit import EditPanel
 from phota_widgets.widgets.enhance import EnhancePanel
 from phota_widgets.widgets.generate import GeneratePanel

@@ -9,10 +9,11 @@ import ipywidgets
 import pytest
 
 from phota_widgets.api.models import EditRequest, GenerateRequest, ImageModel
-from phota_widgets.widgets.controls import ImageOptions, ImagePicker
+from phota_widgets.widgets.controls import ImageOptions
 from phota_widgets.widgets.edit import EditPanel
 from phota_widgets.widgets.enhance import EnhancePanel
 from phota_widgets.widgets.generate import GeneratePanel
+from phota_widgets.widgets.picker import ImagePicker
 from phota_widgets.widgets.remix import RemixPanel
 
 

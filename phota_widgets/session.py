@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import inspect
 import os
 import threading
 import time
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +81,10 @@ class Session:
         self._owns_server = False
         self._semaphore: asyncio.Semaphore | None = None
         self._profiles: list[ProfileSummary] | None = None
+        self._profiles_task: asyncio.Future[list[ProfileSummary]] | None = None
+        self._profile_listeners: list[
+            Callable[[], Callable[[list[ProfileSummary]], None] | None]
+        ] = []
         self._lock = threading.Lock()
         self.resuming: concurrent.futures.Future[list[Result]] | None = None
         key = resolve_api_key(api_key)
@@ -274,17 +280,47 @@ class Session:
         return self.loop.run(self.aprofiles(refresh))
 
     async def aprofiles(self, refresh: bool = False) -> list[ProfileSummary]:
-        """The account's profiles, awaited on the session's loop (listed once, then cached)."""
-        if self._profiles is None or refresh:
-            profiles = await self.aclient.profiles.list()
-            with self._lock:
-                self._profiles = profiles
-        return list(self._profiles)
+        """The account's profiles, awaited on the session's loop (listed once, then cached).
+
+        Callers waiting at the same time share one request.
+        """
+        cached = self._profiles
+        if cached is not None and not refresh:
+            return list(cached)
+        task = self._profiles_task
+        if task is None or task.done() or refresh:
+            task = self._profiles_task = asyncio.ensure_future(self._list_profiles())
+        return list(await asyncio.shield(task))
+
+    async def _list_profiles(self) -> list[ProfileSummary]:
+        profiles = await self.aclient.profiles.list()
+        with self._lock:
+            self._profiles = profiles
+            listeners = list(self._profile_listeners)
+        for ref in listeners:
+            callback = ref()
+            if callback is not None:
+                callback(list(profiles))
+        return profiles
+
+    def on_profiles_changed(self, callback: Callable[[list[ProfileSummary]], None]) -> None:
+        """Call ``callback`` (on the session's loop) with every freshly listed profile list.
+
+        Held weakly: a closed widget's method does not keep the widget alive.
+        """
+        ref: Callable[[], Callable[[list[ProfileSummary]], None] | None] = (
+            weakref.WeakMethod(callback) if inspect.ismethod(callback) else weakref.ref(callback)
+        )
+        with self._lock:
+            self._profile_listeners.append(ref)
 
     def forget_profiles(self) -> None:
-        """Drop the cached profile list (the next call lists again)."""
+        """Drop the cached profile list; listeners get the new one as soon as it is listed."""
         with self._lock:
             self._profiles = None
+            listening = bool(self._profile_listeners)
+        if listening:
+            self.loop.submit(self.aprofiles(refresh=True))
 
     @property
     def history(self) -> History:

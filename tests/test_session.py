@@ -195,3 +195,35 @@ def test_a_passed_in_server_outlives_the_session(tmp_path: Path) -> None:
         assert srv.running
         with pytest.raises(RuntimeError, match="stopped"):
             s.loop.submit(asyncio.sleep(0))
+
+
+def test_profile_listeners_hear_of_changes_and_concurrent_lists_share_a_call(
+    session: pw.Session, data_dir: Path
+) -> None:
+    heard: list[list[str]] = []
+
+    def listener(profiles: list[pw.api.models.ProfileSummary]) -> None:
+        heard.append([p.profile_id for p in profiles])
+
+    session.on_profiles_changed(listener)
+    calls = 0
+    original = session.aclient.profiles.list
+
+    async def counting(tag: str | None = None) -> list[pw.api.models.ProfileSummary]:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.05)
+        return await original(tag)
+
+    session.aclient.profiles.list = counting  # type: ignore[method-assign]
+
+    async def four_panels() -> None:
+        await asyncio.gather(*(session.aprofiles() for _ in range(4)))
+
+    session.loop.run(four_panels())
+    assert calls == 1 and len(heard) == 1
+    session.forget_profiles()
+    deadline = time.monotonic() + 5
+    while len(heard) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert calls == 2 and len(heard) == 2

@@ -92,6 +92,7 @@ class PromptBox(w.VBox):  # type: ignore[misc]
             children=[self.text, w.HBox([self.picker, self.insert_button, self.refresh_button])]
         )
         styled(self, "prompt-box")
+        session.on_profiles_changed(self._set_profiles)
         self.load_profiles()
 
     def load_profiles(
@@ -113,13 +114,18 @@ class PromptBox(w.VBox):  # type: ignore[misc]
             self.picker.options = [("profiles unavailable", NO_PROFILE)]
             self.picker.disabled = self.insert_button.disabled = True
             return
-        profiles = future.result()
+        self._set_profiles(future.result())
+
+    def _set_profiles(self, profiles: list[ProfileSummary]) -> None:
+        """Offer these profiles in the picker (keeping the current pick when it remains)."""
+        current = self.picker.value
         if not profiles:
             self.picker.options = [("no profiles yet", NO_PROFILE)]
             self.picker.disabled = self.insert_button.disabled = True
             return
         self.picker.options = [(_profile_label(p), p.profile_id) for p in profiles]
-        self.picker.value = profiles[0].profile_id
+        ids = [p.profile_id for p in profiles]
+        self.picker.value = current if current in ids else ids[0]
         self.picker.disabled = self.insert_button.disabled = False
 
     def insert_profile(self, profile_id: str | None = None) -> None:

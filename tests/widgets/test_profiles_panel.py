@@ -101,8 +101,11 @@ def test_create_from_local_files_watch_and_delete(local_session: Any, tmp_path: 
     assert "fast: 5–10 images" in panel.tier_rule.value
     panel.tag.value = "family"
     local_session.profiles()  # fill the session's cache: create must drop it
+    generate = pw.GeneratePanel(local_session)  # another tab's profile picker
     panel.create_button.click()
     profile_id = panel.last_task.result(timeout=20)
+    offered = lambda: [v for _, v in generate.prompt_box.picker.options]  # noqa: E731
+    assert eventually(lambda: profile_id in offered())  # told of the new profile, no reload
     assert isinstance(profile_id, str) and profile_id in panel.rows
     assert profile_id in {p.profile_id for p in local_session.profiles()}  # cache was dropped
     assert panel.upload.value == () and panel.folder.value == "" and panel.error.value == ""

@@ -360,6 +360,11 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
         try:
             if task.cancelled():
                 outcome = "cancelled"
+                if self.session.store.pending_jobs():
+                    outcome += (
+                        " (the job was already submitted: it finishes on the server and "
+                        "session.resume() collects it, without paying twice)"
+                    )
             elif (exc := task.exception()) is not None:
                 self.error.show_error(exc)
                 if isinstance(exc, InvalidRequestError):

@@ -19,6 +19,8 @@ from phota_widgets.widgets.enhance import EnhancePanel
 from phota_widgets.widgets.generate import GeneratePanel
 from phota_widgets.widgets.remix import RemixPanel
 
+KEY = "sk-planted-SECRET-1234567890"
+
 
 def thumb_sizes(panel: Any) -> list[tuple[int, int]]:
     return [Image.open(io.BytesIO(t.value)).size for t in panel.grid.thumbs]
@@ -306,3 +308,23 @@ def test_a_closed_session_gives_an_error_not_a_hang(server: pw.LocalServer, tmp_
     assert panel.wait(timeout=5) is None
     assert "stopped" in panel.error.value
     assert not panel.run_button.disabled
+
+
+def test_cancel_after_submit_keeps_the_paid_job_for_resume(
+    tmp_path: Path, eventually: Callable[..., bool]
+) -> None:
+    with pw.LocalServer(api_key=KEY, queue_delay=1.0) as srv:
+        session = pw.Session(api_key=KEY, base_url=srv.base_url, output_dir=tmp_path)
+        try:
+            panel = GeneratePanel(session)
+            panel.prompt.value = "a queued sunrise"
+            panel.run_button.click()
+            assert eventually(lambda: bool(session.store.pending_jobs()))  # submitted, waiting
+            panel.cancel_button.click()
+            assert panel.wait(timeout=5) is None
+            assert "session.resume()" in panel.status.value
+            (result,) = session.resume()
+            assert len(result.images) == 1
+            assert session.store.get(result.run_id or "").status == "succeeded"
+        finally:
+            session.close()

@@ -15,13 +15,21 @@ import inspect
 import os
 import threading
 import time
+import uuid
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from phota_widgets.api.client import AsyncPhotaClient
-from phota_widgets.api.errors import NotFoundError, PhotaError
+from phota_widgets.api.client import IMAGE_FIELDS, AsyncPhotaClient
+from phota_widgets.api.errors import (
+    ConnectionError,
+    NotFoundError,
+    PhotaError,
+    RateLimitError,
+    RequestTimeoutError,
+    ServerError,
+)
 from phota_widgets.api.images import to_wire
 from phota_widgets.api.loop import BackgroundLoop
 from phota_widgets.api.models import ProfileSummary
@@ -35,8 +43,9 @@ from phota_widgets.store import RunRecord, RunStore
 if TYPE_CHECKING:
     from phota_widgets.local.server import LocalServer
 
-IMAGE_PARAMS = ("images", "image", "input_image", "reference_image")
 LOCAL_BACKEND = "local"
+TRANSIENT_ERRORS = (ConnectionError, RequestTimeoutError, RateLimitError, ServerError)
+"""Failures after which submitted work may still finish on the server: keep it collectable."""
 
 
 class Session:
@@ -105,6 +114,8 @@ class Session:
             server = LocalServer(data_dir=self.output_dir / "local-server")
         self.local_server = server.start()
         self._connect(server.api_key, server.base_url, inline_training_images=True)
+        if not self._owns_server:
+            return
         print(
             "phota-widgets: no Phota API key found, so this session uses the embedded local "
             f"stand-in server at {server.base_url} (offline, real image processing, "
@@ -134,7 +145,10 @@ class Session:
         """Switch to the real API with this key (stops the embedded server)."""
         if not api_key.strip():
             raise ValueError("the API key is empty")
+        old = self.aclient
         self._connect(api_key.strip(), base_url, inline_training_images=False)
+        with contextlib.suppress(RuntimeError):
+            self.loop.run(old.aclose())
         self._release_server()
 
     def login(self) -> Any:
@@ -152,7 +166,7 @@ class Session:
     @property
     def spent(self) -> float:
         """Estimated cost of this store's succeeded runs, in US dollars."""
-        return round(sum(r.cost or 0.0 for r in self.store.runs(status="succeeded")), 4)
+        return round(self.store.total_cost("succeeded"), 4)
 
     async def arun(self, endpoint: str, **params: Any) -> Result:
         """Run a request on the session's loop, recording it as it happens."""
@@ -161,24 +175,46 @@ class Session:
         _, described = await self.aclient.prepare(endpoint, params)  # refuses before spending
         run_id = self.store.start_run(endpoint, described, backend=self.backend)
         started = time.perf_counter()
+        async with self._limit():
+            if self.use_jobs:
+                result = await self._run_job(run_id, endpoint, params, uuid.uuid4().hex)
+            else:
+                try:
+                    result = await self.aclient.run(endpoint, params)
+                except asyncio.CancelledError:
+                    self.store.finish_run(run_id, status="cancelled", error="cancelled")
+                    raise
+                except PhotaError as exc:
+                    self.store.finish_run(run_id, status="failed", error=str(exc))
+                    raise
+        return self._record(run_id, result, time.perf_counter() - started)
+
+    async def _run_job(
+        self, run_id: str, endpoint: str, params: Mapping[str, Any], client_request_id: str
+    ) -> Result:
+        """Submit (the key recorded first), record the job id, then wait for the result.
+
+        Whatever happens after the key is recorded, the run stays collectable unless the
+        server refused it or the job failed: a dropped connection, a timeout or a lost kernel
+        leave it "submitted", and :meth:`resume` finishes it without paying twice.
+        """
+        self.store.record_submission(run_id, client_request_id)
         job_id: str | None = None
         try:
-            async with self._limit():
-                if self.use_jobs:
-                    job = await self.aclient.submit(endpoint, **params)
-                    job_id = job.job_id
-                    self.store.record_job(run_id, job.job_id, job.client_request_id)
-                    result = await job.wait()
-                else:
-                    result = await self.aclient.run(endpoint, params)
+            job = await self.aclient.submit(endpoint, client_request_id=client_request_id, **params)
+            job_id = job.job_id
+            self.store.record_job(run_id, job.job_id, client_request_id)
+            return await job.wait()
         except asyncio.CancelledError:
-            if job_id is None:  # a submitted job stays "submitted": resume() collects it
+            if job_id is None:  # the person stopped it before it was accepted
                 self.store.finish_run(run_id, status="cancelled", error="cancelled")
+            raise
+        except TRANSIENT_ERRORS as exc:
+            self.store.set_note(run_id, f"interrupted ({exc}); session.resume() collects it")
             raise
         except PhotaError as exc:
             self.store.finish_run(run_id, status="failed", error=str(exc))
             raise
-        return self._record(run_id, result, time.perf_counter() - started)
 
     def _record(self, run_id: str, result: Result, elapsed: float) -> Result:
         for image in result.images:
@@ -226,7 +262,7 @@ class Session:
     def _wire_images(self, params: dict[str, Any]) -> dict[str, Any]:
         """Encode image parameters once, keeping each input in the store by content hash."""
         out = dict(params)
-        for name in IMAGE_PARAMS:
+        for name in IMAGE_FIELDS:
             if name not in out:
                 continue
             value = out[name]
@@ -244,7 +280,7 @@ class Session:
     async def aresume(self) -> list[Result]:
         """Collect every job submitted but never collected (e.g. before a kernel restart)."""
         results = []
-        for record in self.store.pending_jobs():
+        for record in self.store.pending_jobs(backend=self.backend):
             result = await self._resume_one(record)
             if result is not None:
                 results.append(result)
@@ -255,18 +291,24 @@ class Session:
         return self.loop.run(self.aresume())
 
     async def _resume_one(self, record: RunRecord) -> Result | None:
-        assert record.job_id is not None
         started = time.perf_counter()
         try:
-            job = await self.aclient.get_job(record.job_id, endpoint=record.endpoint)
-            job.request = dict(record.params)
-            result = await job.wait()
+            if record.job_id is None:  # the submit's answer was lost: same key, same job
+                assert record.client_request_id is not None
+                params = await asyncio.to_thread(self.rerun_params, record.run_id)
+                result = await self._run_job(
+                    record.run_id, record.endpoint, params, record.client_request_id
+                )
+            else:
+                job = await self.aclient.get_job(record.job_id, endpoint=record.endpoint)
+                job.request = dict(record.params)
+                result = await job.wait()
         except NotFoundError:
-            self.store.finish_run(
-                record.run_id,
-                status="failed",
-                error=f"job {record.job_id} is gone from the backend",
-            )
+            error = f"job {record.job_id} is gone from the backend"
+            self.store.finish_run(record.run_id, status="failed", error=error)
+            return None
+        except TRANSIENT_ERRORS as exc:  # still collectable: try again later
+            self.store.set_note(record.run_id, f"resume interrupted ({exc})")
             return None
         except PhotaError as exc:
             self.store.finish_run(record.run_id, status="failed", error=str(exc))
@@ -352,7 +394,7 @@ class Session:
         """A recorded run's parameters with its input images read back from the store."""
         record = self.store.get(run_id)
         params = dict(record.params)
-        for name in IMAGE_PARAMS:
+        for name in IMAGE_FIELDS:
             if name in params:
                 params[name] = _restore(self, params[name])
         return params

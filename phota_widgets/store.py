@@ -292,6 +292,7 @@ class RunStore:
         since: float | datetime | None = None,
         until: float | datetime | None = None,
         limit: int | None = None,
+        offset: int = 0,
     ) -> list[RunRecord]:
         """Runs matching every given filter, newest first.
 
@@ -302,30 +303,58 @@ class RunStore:
             since: keep runs created at or after this time (epoch seconds or datetime).
             until: keep runs created strictly before this time.
             limit: at most this many runs.
+            offset: skip this many (newest) runs first, for paging.
         """
-        where: list[str] = []
-        args: list[Any] = []
-        for clause, value in (
-            ("endpoint = ?", endpoint),
-            ("pw_icontains(prompt, ?)", prompt),
-            ("status = ?", status),
-            ("created_at >= ?", _epoch(since)),
-            ("created_at < ?", _epoch(until)),
-        ):
-            if value is not None:
-                where.append(clause)
-                args.append(value)
-        sql = ("WHERE " + " AND ".join(where)) if where else ""
-        sql += " ORDER BY created_at DESC, rowid DESC"
-        if limit is not None:
-            sql += " LIMIT ?"
-            args.append(max(0, limit))
+        where, args = _filters(endpoint, prompt, status, since, until)
+        sql = where + " ORDER BY created_at DESC, rowid DESC"
+        if limit is not None or offset:
+            sql += " LIMIT ? OFFSET ?"
+            args += [-1 if limit is None else max(0, limit), max(0, offset)]
         return self._select(sql, args)
 
-    def pending_jobs(self) -> list[RunRecord]:
-        """Submitted runs with a job id, oldest first: jobs to resume after a restart."""
-        sql = "WHERE status = 'submitted' AND job_id IS NOT NULL ORDER BY created_at, rowid"
-        return self._select(sql, ())
+    def count(
+        self,
+        *,
+        endpoint: str | None = None,
+        prompt: str | None = None,
+        status: RunStatus | None = None,
+        since: float | datetime | None = None,
+        until: float | datetime | None = None,
+    ) -> int:
+        """How many runs match the filters (without loading them)."""
+        where, args = _filters(endpoint, prompt, status, since, until)
+        with self._lock:
+            row = self._conn.execute(f"SELECT COUNT(*) FROM runs {where}", args).fetchone()
+        return int(row[0])
+
+    def total_cost(self, status: RunStatus = "succeeded") -> float:
+        """Sum of the cost estimates of runs with this status."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT COALESCE(SUM(cost), 0) FROM runs WHERE status = ?", (status,)
+            ).fetchone()
+        return float(row[0])
+
+    def record_submission(self, run_id: str, client_request_id: str) -> None:
+        """Mark a run "submitted" with the idempotency key of a submit about to be sent.
+
+        Should the answer be lost (or the kernel die), the run can be resubmitted with the same
+        key: the server returns the same job, so nothing is paid twice.
+        """
+        self._update(run_id, "status = 'submitted', client_request_id = ?", (client_request_id,))
+
+    def pending_jobs(self, backend: str | None = None) -> list[RunRecord]:
+        """Submitted runs (with a job id or an idempotency key), oldest first: work to collect.
+
+        Args:
+            backend: only runs recorded against this backend.
+        """
+        sql = "WHERE status = 'submitted' AND (job_id IS NOT NULL OR client_request_id IS NOT NULL)"
+        args: list[Any] = []
+        if backend is not None:
+            sql += " AND backend = ?"
+            args.append(backend)
+        return self._select(sql + " ORDER BY created_at, rowid", args)
 
     def picks(self) -> list[OutputRecord]:
         """Every picked output, newest run first."""
@@ -563,3 +592,26 @@ def _atomic_write(path: Path, data: bytes) -> None:
                 os.fsync(dir_fd)
             finally:
                 os.close(dir_fd)
+
+
+def _filters(
+    endpoint: str | None,
+    prompt: str | None,
+    status: str | None,
+    since: float | datetime | None,
+    until: float | datetime | None,
+) -> tuple[str, list[Any]]:
+    """The WHERE clause and arguments of the run filters."""
+    where: list[str] = []
+    args: list[Any] = []
+    for clause, value in (
+        ("endpoint = ?", endpoint),
+        ("pw_icontains(prompt, ?)", prompt),
+        ("status = ?", status),
+        ("created_at >= ?", _epoch(since)),
+        ("created_at < ?", _epoch(until)),
+    ):
+        if value is not None:
+            where.append(clause)
+            args.append(value)
+    return ("WHERE " + " AND ".join(where)) if where else "", args

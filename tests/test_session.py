@@ -32,7 +32,8 @@ def test_no_key_starts_the_local_server_and_says_so_once(
         result = s.generate("a green field", num_output_images=2)
         assert len(result.images) == 2
         assert capsys.readouterr().out == ""
-    assert s.local_server is None or not s.local_server.running
+        server = s.local_server
+    assert server is not None and not server.running  # the session started it, so it stops it
 
 
 def test_a_run_is_recorded_with_params_outputs_and_cost(
@@ -227,3 +228,68 @@ def test_profile_listeners_hear_of_changes_and_concurrent_lists_share_a_call(
     while len(heard) < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
     assert calls == 2 and len(heard) == 2
+
+
+def test_a_poll_hiccup_keeps_the_paid_job_collectable(
+    session: pw.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from phota_widgets.api.jobs import AsyncJob
+
+    async def broken_refresh(self: AsyncJob) -> None:
+        raise pw.ConnectionError("connection dropped while polling")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(AsyncJob, "refresh", broken_refresh)
+        with pytest.raises(pw.ConnectionError):
+            session.generate("a paid boat")
+    (record,) = session.store.runs()
+    assert record.status == "submitted" and record.job_id
+    assert "resume" in (record.note or "")
+    (result,) = session.resume()
+    assert session.store.get(record.run_id).status == "succeeded" and len(result.images) == 1
+
+
+def test_a_lost_submit_answer_is_resubmitted_with_the_same_key(
+    server: LocalServer, session: pw.Session, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_submit = session.aclient.submit
+
+    async def submit_then_drop(endpoint: str, **params: object) -> object:
+        await real_submit(endpoint, **params)  # the server accepted (and would bill) it
+        raise pw.ConnectionError("answer lost")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(session.aclient, "submit", submit_then_drop)
+        with pytest.raises(pw.ConnectionError):
+            session.edit("warmer", [data_dir / "chelsea.jpg"])
+    (record,) = session.store.runs()
+    assert record.status == "submitted" and record.job_id is None and record.client_request_id
+    jobs_before = len(server.state.jobs._jobs)
+    (result,) = session.resume()
+    assert len(server.state.jobs._jobs) == jobs_before  # the same job, not a second one
+    assert session.store.get(record.run_id).status == "succeeded" and result.images
+
+
+def test_resume_leaves_other_backends_runs_alone(session: pw.Session) -> None:
+    run_id = session.store.start_run("generate", {"prompt": "x"}, backend="https://elsewhere")
+    session.store.record_job(run_id, "job_elsewhere", "crid")
+    assert session.resume() == []
+    assert session.store.get(run_id).status == "submitted"
+
+
+def test_closing_a_session_cancels_runs_in_flight(tmp_path: Path) -> None:
+    with LocalServer(api_key="k", queue_delay=5.0) as slow:
+        s = pw.Session(api_key="k", base_url=slow.base_url, output_dir=tmp_path)
+        future = s.submit_run("generate", prompt="never collected")
+        time.sleep(0.3)
+        started = time.perf_counter()
+        s.close()
+        assert future.cancelled() or future.done()
+        assert time.perf_counter() - started < 5
+
+
+def test_a_passed_in_server_prints_no_notice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with LocalServer(api_key="k") as srv, pw.Session(output_dir=tmp_path, local_server=srv):
+        assert capsys.readouterr().out == ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -96,11 +97,25 @@ class BackgroundLoop:
             self._stopped = True
         if loop is None or loop.is_closed():
             return
+        if thread is not None and thread.is_alive():
+            cancelled = asyncio.run_coroutine_threadsafe(_cancel_all(), loop)
+            with contextlib.suppress(Exception):
+                cancelled.result(timeout=5)
         loop.call_soon_threadsafe(loop.stop)
         if thread is not None:
             thread.join(timeout=5)
         if not loop.is_running():
             loop.close()
+
+
+async def _cancel_all() -> None:
+    """Cancel every other task on the running loop and let them finish unwinding."""
+    current = asyncio.current_task()
+    tasks = [t for t in asyncio.all_tasks() if t is not current]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks, timeout=3)
 
 
 _shared: BackgroundLoop | None = None

@@ -22,6 +22,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictInt,
     StringConstraints,
     ValidationInfo,
     field_validator,
@@ -193,10 +195,10 @@ class _Request(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, use_enum_values=False)
 
-    num_output_images: int = Field(1, ge=1, le=MAX_OUTPUT_IMAGES)
+    num_output_images: StrictInt = Field(1, ge=1, le=MAX_OUTPUT_IMAGES)
     output_format: OutputFormat = OutputFormat.JPG
     response_mode: ResponseMode = ResponseMode.BYTES
-    async_: bool = Field(False, alias="async")
+    async_: StrictBool = Field(False, alias="async")
     callback_url: str | None = None
     client_request_id: ClientRequestId | None = None
 

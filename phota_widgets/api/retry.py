@@ -9,6 +9,7 @@ never retried.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -73,9 +74,11 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
     value = value.strip()
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(seconds, 0.0) if math.isfinite(seconds) else None
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):

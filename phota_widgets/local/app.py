@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -48,6 +49,8 @@ from phota_widgets.local.training import decode_training_images
 
 M = TypeVar("M", bound=BaseModel)
 
+logger = logging.getLogger("phota_widgets.local")
+
 STAND_IN_NOTICE = "phota-widgets embedded server: a local stand-in for the Phota API"
 NOTES_HEADER = "X-Phota-Local-Notes"
 MAX_BODY_BYTES = 200 * 1024 * 1024
@@ -57,10 +60,10 @@ MAX_BODY_BYTES = 200 * 1024 * 1024
 class LocalState:
     """Everything the app holds: the account's key and secret, profiles, jobs, downloads."""
 
-    api_key: str
+    api_key: str = field(repr=False)
     profiles: ProfileRegistry
     downloads: DownloadStore = field(default_factory=DownloadStore)
-    webhook_secret: str = field(default_factory=lambda: "whsec_" + uuid.uuid4().hex)
+    webhook_secret: str = field(default_factory=lambda: "whsec_" + uuid.uuid4().hex, repr=False)
     sync_time_limit: float | None = None
     queue_delay: float = 0.0
     jobs: JobRegistry = field(init=False)
@@ -89,7 +92,18 @@ def create_app(state: LocalState) -> FastAPI:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         request.state.request_id = uuid.uuid4().hex
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception:  # answered here, so the connection survives (no re-raise)
+            logger.exception("embedded server: internal error")
+            response = JSONResponse(
+                {
+                    "detail": "internal error",
+                    "request_id": request.state.request_id,
+                    "code": "INTERNAL",
+                },
+                status_code=500,
+            )
         response.headers["X-Request-Id"] = request.state.request_id
         response.headers["X-Phota-Local"] = STAND_IN_NOTICE
         return response
@@ -101,15 +115,6 @@ def create_app(state: LocalState) -> FastAPI:
             body["code"] = exc.code
         headers = {"WWW-Authenticate": "APIKey"} if exc.status_code == 401 else None
         return JSONResponse(body, status_code=exc.status_code, headers=headers)
-
-    @app.exception_handler(Exception)
-    async def internal(request: Request, exc: Exception) -> JSONResponse:
-        request_id = getattr(request.state, "request_id", uuid.uuid4().hex)
-        return JSONResponse(
-            {"detail": "internal error", "request_id": request_id, "code": "INTERNAL"},
-            status_code=500,
-            headers={"X-Request-Id": request_id},
-        )
 
     def authorize(request: Request) -> None:
         key = request.headers.get("X-API-Key")
@@ -230,6 +235,10 @@ async def read_json(request: Request) -> Any:
         raise APIFailure(413, f"request body over {MAX_BODY_BYTES // 2**20} MB")
     try:
         return json.loads(raw)
+    except RecursionError:
+        raise APIFailure(
+            422, [{"loc": ["body"], "msg": "JSON nested too deeply", "type": "json_invalid"}]
+        ) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise APIFailure(
             422, [{"loc": ["body"], "msg": f"JSON decode error: {exc}", "type": "json_invalid"}]

@@ -44,7 +44,12 @@ class Instructions:
 
 
 _Factory = Callable[["re.Match[str]", float], "Operation | None"]
-_RATIO = r"(\d{1,3})\s*(?::|x|/|by)\s*(\d{1,3})"
+
+MAX_AMOUNT = 3.0
+"""Largest strength a prompt may ask for ("darker by 100000%" is clamped to it)."""
+MAX_RATIO = 4.0
+"""Crop/extend ratios beyond 4:1 (or 1:4) are not understood (they would be huge or thin)."""
+MAX_ZOOM_OUT = 3.0
 
 
 def _fixed(name: str, amount: float = 1.0, arg: str | None = None) -> _Factory:
@@ -57,9 +62,13 @@ def _scaled(name: str, amount: float) -> _Factory:
     def make(m: re.Match[str], scale: float) -> Operation:
         pct = re.search(r"([+-]?)\s*(\d+(?:\.\d+)?)\s*(?:%|percent)", m.string)
         if pct is None:
-            return Operation(name, round(amount * scale, 4))
+            return Operation(name, round(max(-MAX_AMOUNT, min(MAX_AMOUNT, amount * scale)), 4))
         sign = -1.0 if pct.group(1) == "-" else 1.0 if pct.group(1) else math.copysign(1, amount)
-        value = sign * float(pct.group(2)) / 100
+        value = (
+            min(sign * float(pct.group(2)) / 100, MAX_AMOUNT)
+            if sign > 0
+            else max(sign * float(pct.group(2)) / 100, -MAX_AMOUNT)
+        )
         return Operation(name, round(value, 4))
 
     return make
@@ -68,17 +77,22 @@ def _scaled(name: str, amount: float) -> _Factory:
 def _ratio(name: str) -> _Factory:
     def make(m: re.Match[str], _scale: float) -> Operation | None:
         w, h = int(m.group("w")), int(m.group("h"))
-        return Operation(name, 1.0, f"{w}:{h}") if w > 0 and h > 0 else None
+        if w <= 0 or h <= 0 or max(w / h, h / w) > MAX_RATIO:
+            return None
+        return Operation(name, 1.0, f"{w}:{h}")
 
     return make
 
 
-def _rotate(m: re.Match[str], _scale: float) -> Operation:
+def _rotate(m: re.Match[str], _scale: float) -> Operation | None:
     text = m.group(0)
     if "upside" in text:
         return Operation("rotate", 180.0)
     number = re.search(r"-?\d+(?:\.\d+)?", text)
     degrees = float(number.group(0)) if number else 90.0
+    if not math.isfinite(degrees):
+        return None
+    degrees = math.fmod(degrees, 360.0)
     if re.search(r"\b(left|ccw|counter-?clockwise|anti-?clockwise)\b", text):
         degrees = -abs(degrees)
     return Operation("rotate", degrees)
@@ -303,7 +317,7 @@ def _crop(img: Image.Image, amount: float, arg: str | None) -> Image.Image:
 def _extend(img: Image.Image, amount: float, arg: str | None) -> Image.Image:
     w, h = img.size
     if arg is None:
-        scale = max(1.0, amount)
+        scale = min(max(1.0, amount), MAX_ZOOM_OUT)
         size = (round(w * scale), round(h * scale))
     else:
         rw, rh = _ratio_size(arg)

@@ -172,7 +172,7 @@ class JobRegistry:
         try:
             async with httpx.AsyncClient(timeout=10.0) as client:
                 await client.post(url, content=body, headers=headers)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             logger.warning("callback for %s to %s failed: %s", job.job_id, url, exc)
 
     async def drain(self) -> None:

@@ -44,7 +44,11 @@ def check_profiles(registry: ProfileRegistry, ids: Sequence[str]) -> None:
 async def load_image(value: str, what: str, max_side: int | None = None) -> Image.Image:
     """Decode a wire image: raw base64, or a URL this offline server can reach (loopback only)."""
     if value.startswith(("http://", "https://")):
-        host = urlsplit(value).hostname or ""
+        try:
+            parts = urlsplit(value)
+            host, _port = parts.hostname or "", parts.port  # .port checks its range
+        except ValueError:
+            raise WorkFailed(400, f"{what}: not a valid URL", "INVALID_IMAGE") from None
         if host not in LOOPBACK_HOSTS:
             raise WorkFailed(
                 400,
@@ -56,7 +60,7 @@ async def load_image(value: str, what: str, max_side: int | None = None) -> Imag
             async with httpx.AsyncClient(timeout=30.0) as client:
                 response = await client.get(value)
                 response.raise_for_status()
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             detail = f"{what}: could not fetch {value}: {exc}"
             raise WorkFailed(400, detail, "IMAGE_FETCH_FAILED") from None
         data = response.content

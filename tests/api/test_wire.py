@@ -264,6 +264,7 @@ def test_backoff_grows_with_jitter_and_caps() -> None:
     assert retry.parse_retry_after("2.5") == 2.5
     assert retry.parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
     assert retry.parse_retry_after("soon") is None
+    assert retry.parse_retry_after("nan") is None and retry.parse_retry_after("inf") is None
 
 
 def test_profiles_endpoints_on_the_wire() -> None:

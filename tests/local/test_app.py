@@ -202,3 +202,75 @@ def _huge_png_header() -> bytes:
     chunk = b"IHDR" + ihdr
     crc = struct.pack(">I", zlib.crc32(chunk) & 0xFFFFFFFF)
     return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(ihdr)) + chunk + crc
+
+
+FUZZ: list[tuple[str, Any]] = [
+    ("/edit", {"images": ["http://[::1"], "prompt": "x"}),
+    ("/edit", {"images": ["http://127.0.0.1:99999/x"], "prompt": "x"}),
+    ("/enhance", {"image": {"nested": "object"}}),
+    ("/generate", {"prompt": "x", "num_output_images": True}),
+    ("/generate", {"prompt": "x", "num_output_images": "2"}),
+    ("/generate", {"prompt": "x", "async": "yes", "response_mode": "urls"}),
+    ("/generate", {"prompt": "x", "num_output_images": 10**30}),
+    ("/profiles/add", {"image_urls": ["http://[::1"] * 5, "training_tier": "fast"}),
+    (
+        "/generate",
+        {"prompt": "x", "callback_url": "http://[::1", "async": True, "response_mode": "urls"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "body"), FUZZ)
+def test_odd_input_is_a_4xx_never_a_500(http: httpx.Client, path: str, body: Any) -> None:
+    r = http.post(path, json=body)
+    assert 400 <= r.status_code < 500, (r.status_code, r.text)
+
+
+def test_absurd_prompts_are_bounded(http: httpx.Client, data_dir: Path) -> None:
+    image = b64(data_dir / "chelsea.jpg")
+    for prompt in (
+        "darker by 100000%",
+        "rotate " + "9" * 400 + " degrees",
+        "extend to 1:999",
+        "extend to 999:1",
+        "zoom out 1000x",
+    ):
+        r = http.post("/edit", json={"images": [image], "prompt": prompt})
+        assert r.status_code == 200, (prompt, r.text)
+        assert max(decode(r.json()).size) <= 1024
+
+
+def test_unusual_unicode_in_a_prompt_is_fine(http: httpx.Client) -> None:
+    r = http.post("/generate", json={"prompt": "\u202e\x00 emoji 🙂 ünïcödé"})
+    assert r.status_code == 200, r.text
+
+
+def test_deeply_nested_json_is_a_422(http: httpx.Client) -> None:
+    r = http.post(
+        "/generate",
+        content=b"[" * 100_000 + b"]" * 100_000,
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status_code == 422
+
+
+def test_an_internal_error_answers_500_and_keeps_the_connection(
+    http: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from phota_widgets.local import render
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(render, "render", broken)
+        r = http.post("/generate", json={"prompt": "x"})
+    assert r.status_code == 500 and r.json()["code"] == "INTERNAL"
+    assert r.json()["request_id"] == r.headers["X-Request-Id"] and "boom" not in r.text
+    for _ in range(5):  # the same keep-alive connection still serves
+        assert http.post("/generate", json={"prompt": "x"}).status_code == 200
+
+
+def test_server_state_repr_holds_no_secret(server: LocalServer) -> None:
+    text = repr(server.state) + repr(server)
+    assert KEY not in text and server.state.webhook_secret not in text

@@ -15,6 +15,7 @@ so a newer API does not break older clients.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from enum import Enum
 from typing import Annotated, Any
 
@@ -166,6 +167,12 @@ def profile_tokens(prompt: str | None) -> list[str]:
     return list(dict.fromkeys(_PROFILE_TOKEN.findall(prompt)))
 
 
+def referenced_profiles(params: Mapping[str, Any]) -> list[str]:
+    """Profile ids request parameters name (``profile_ids`` and ``[[id]]`` tokens), in order."""
+    ids = [*(params.get("profile_ids") or []), *profile_tokens(params.get("prompt"))]
+    return list(dict.fromkeys(ids))
+
+
 def _unsupported(message: str) -> PydanticCustomError:
     return PydanticCustomError(UNSUPPORTED_OPTION, message)
 
@@ -177,8 +184,6 @@ ClientRequestId = Annotated[str, StringConstraints(min_length=1, max_length=256)
 
 def _check_image_string(value: str) -> str:
     """An input image is raw base64 or a public http(s) URL; ``data:`` URIs are refused."""
-    if not value:
-        raise ValueError("image string is empty")
     if value.startswith("data:"):
         raise ValueError("images are raw base64 without a 'data:' prefix, or an http(s) URL")
     return value
@@ -211,6 +216,10 @@ class _Request(BaseModel):
                 raise _unsupported("callback_url is only allowed with async requests")
             _check_callback_url(self.callback_url, info)
         return self
+
+    def referenced_profiles(self) -> list[str]:
+        """Profile ids this request names: ``profile_ids`` merged with ``[[id]]`` tokens."""
+        return referenced_profiles(self.model_dump(include={"profile_ids", "prompt"}))
 
     def wire(self) -> dict[str, Any]:
         """The JSON body to send: aliases used, unset optional fields left out."""
@@ -272,10 +281,6 @@ class GenerateRequest(_ImageOptions, _Request):
 
     prompt: NonEmptyStr
 
-    def referenced_profiles(self) -> list[str]:
-        """Profile ids this request names."""
-        return profile_tokens(self.prompt)
-
 
 class EditRequest(_ImageOptions, _Profiles, _Request):
     """``POST /edit``: change 1..10 photos as a prompt says."""
@@ -287,10 +292,6 @@ class EditRequest(_ImageOptions, _Profiles, _Request):
     @classmethod
     def _image_strings(cls, images: list[str]) -> list[str]:
         return [_check_image_string(s) for s in images]
-
-    def referenced_profiles(self) -> list[str]:
-        """Profile ids this request names (``profile_ids`` merged with ``[[id]]`` tokens)."""
-        return list(dict.fromkeys([*(self.profile_ids or []), *profile_tokens(self.prompt)]))
 
 
 class EnhanceRequest(_Profiles, _Request):
@@ -304,10 +305,6 @@ class EnhanceRequest(_Profiles, _Request):
     def _image_string(cls, image: str) -> str:
         return _check_image_string(image)
 
-    def referenced_profiles(self) -> list[str]:
-        """Profile ids this request names."""
-        return list(dict.fromkeys([*(self.profile_ids or []), *profile_tokens(self.prompt)]))
-
 
 class RemixRequest(_Profiles, _Request):
     """``POST /remix``: the input photo in the reference image's style (keeps input aspect)."""
@@ -320,10 +317,6 @@ class RemixRequest(_Profiles, _Request):
     @classmethod
     def _image_strings(cls, image: str) -> str:
         return _check_image_string(image)
-
-    def referenced_profiles(self) -> list[str]:
-        """Profile ids this request names."""
-        return list(dict.fromkeys([*(self.profile_ids or []), *profile_tokens(self.prompt)]))
 
 
 ImageRequest = GenerateRequest | EditRequest | EnhanceRequest | RemixRequest

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from phota_widgets.api.models import profile_tokens
+from phota_widgets.api.models import referenced_profiles
 
 PROFILE_RATE = 1.25
 """Edit/generate: how much more an image costs when a profile is recognised (ours)."""
@@ -89,13 +89,6 @@ class PriceTable:
         cost = recognised * self.per_image(endpoint, params, with_profile=True)
         cost += plain * self.per_image(endpoint, params, with_profile=False)
         return round(cost, 4)
-
-
-def referenced_profiles(params: Mapping[str, Any]) -> list[str]:
-    """Profile ids a request's parameters name (``profile_ids`` and ``[[id]]`` tokens)."""
-    ids = list(params.get("profile_ids") or [])
-    ids += profile_tokens(params.get("prompt"))
-    return list(dict.fromkeys(ids))
 
 
 def _value(value: Any) -> str:

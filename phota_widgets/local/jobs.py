@@ -174,8 +174,3 @@ class JobRegistry:
                 await client.post(url, content=body, headers=headers)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             logger.warning("callback for %s to %s failed: %s", job.job_id, url, exc)
-
-    async def drain(self) -> None:
-        """Wait for running jobs (used at shutdown)."""
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)

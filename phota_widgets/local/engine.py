@@ -36,6 +36,18 @@ _LANCZOS = Image.Resampling.LANCZOS
 # --------------------------------------------------------------------------- decoding
 
 
+def _register_heif() -> None:
+    """Let Pillow read HEIC/HEIF when the optional pillow-heif is installed."""
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:
+        return
+    register_heif_opener()
+
+
+_register_heif()
+
+
 def decode_image(data: bytes, *, max_side: int | None = None) -> Image.Image:
     """Decode image bytes into an upright RGB image.
 

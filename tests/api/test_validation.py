@@ -209,3 +209,19 @@ def _bytes(wire: Any) -> Any:
 
     assert wire.data is not None
     return io.BytesIO(wire.data)
+
+
+def test_heic_is_sent_as_is_and_the_embedded_server_reads_it(server: object) -> None:
+    import io
+
+    pytest.importorskip("pillow_heif")
+    from phota_widgets.api.images import to_wire
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), "red").save(buf, format="HEIF")
+    wire = to_wire(buf.getvalue())
+    assert wire.data == buf.getvalue() and "heif" in wire.description
+    srv: Any = server
+    with pw.PhotaClient(api_key=srv.api_key, base_url=srv.base_url) as client:
+        result = client.enhance(buf.getvalue())
+    assert result.images[0].image.size == (2048, 1536)

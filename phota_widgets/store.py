@@ -17,11 +17,9 @@ import contextlib
 import hashlib
 import io
 import json
-import numbers
 import os
 import re
 import sqlite3
-import tempfile
 import threading
 import time
 import uuid
@@ -34,6 +32,8 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 from PIL import Image
 
 from phota_widgets.api.thumbnails import THUMBNAIL_MAX_PX, thumbnail_jpeg
+from phota_widgets.files import atomic_write, write_once
+from phota_widgets.redact import redact, scrub_params
 
 if TYPE_CHECKING:
     import pandas
@@ -44,9 +44,6 @@ RunStatus = Literal["running", "submitted", "succeeded", "failed", "cancelled"]
 _STATUSES: frozenset[str] = frozenset(get_args(RunStatus))
 
 SCHEMA_VERSION = 1
-MAX_PARAM_CHARS = 2048
-_SECRET_KEYS = frozenset({"apikey", "authorization", "auth", "bearer", "credentials", "passwd"})
-_SECRET_SUFFIXES = ("apikey", "secret", "password", "token")
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 _EXT_RE = re.compile(r"^[a-z0-9]{1,8}$")
 
@@ -197,7 +194,7 @@ class RunStore:
         self._require(run_id)
         sha = hashlib.sha256(data).hexdigest()
         path = self._image_path(sha, ext)
-        _write_once(path, data)
+        write_once(path, data)
         width, height = _image_size(data)
         with self._lock, self._conn:
             self._conn.execute(
@@ -230,7 +227,7 @@ class RunStore:
             run_id,
             "status = ?, request_id = COALESCE(?, request_id), elapsed = COALESCE(?, elapsed),"
             " cost = COALESCE(?, cost), error = ?, known_subjects = COALESCE(?, known_subjects)",
-            (status, request_id, elapsed, cost, _redact(error), subjects),
+            (status, request_id, elapsed, cost, redact(error), subjects),
         )
 
     def set_pick(self, run_id: str, index: int, picked: bool = True) -> None:
@@ -246,7 +243,7 @@ class RunStore:
 
     def set_note(self, run_id: str, note: str | None) -> None:
         """Attach a free-text note to a run (None clears it)."""
-        self._update(run_id, "note = ?", (_redact(note),))
+        self._update(run_id, "note = ?", (redact(note),))
 
     def store_input(self, data: bytes, suffix: str = "") -> str:
         """Save an input image under root/inputs/ by content and return its sha256.
@@ -259,7 +256,7 @@ class RunStore:
             raise ValueError(f"bad file suffix {suffix!r}")
         sha = hashlib.sha256(data).hexdigest()
         if self.input_path(sha) is None:
-            _write_once(self.root / "inputs" / sha[:2] / f"{sha}{suffix.lower()}", data)
+            write_once(self.root / "inputs" / sha[:2] / f"{sha}{suffix.lower()}", data)
         return sha
 
     # -- reading -------------------------------------------------------------------------------
@@ -371,7 +368,7 @@ class RunStore:
         with contextlib.suppress(FileNotFoundError):
             return path.read_bytes()
         data = thumbnail_jpeg(output.path.read_bytes(), max_px=max_px)
-        _atomic_write(path, data)
+        atomic_write(path, data)
         return data
 
     def to_dataframe(self, runs: Sequence[RunRecord] | None = None) -> pandas.DataFrame:
@@ -475,65 +472,6 @@ class RunStore:
         return OutputRecord(run_id, index, path, sha, ext, width, height, bool(picked))
 
 
-# -- scrubbing ---------------------------------------------------------------------------------
-
-
-def scrub_params(params: Mapping[str, Any]) -> dict[str, Any]:
-    """Return a JSON-able copy of params that is safe to store.
-
-    Secret-like keys (api_key, authorization, token, password, secret, ...) are dropped, strings
-    over 2048 chars become ``"<omitted N chars>"``, and the value of ``PHOTA_API_KEY`` is
-    redacted wherever it appears. Applies recursively.
-
-    Raises:
-        ValueError: if a value is bytes-like or not JSON-able (the message names where).
-    """
-    result = _scrub(dict(params), "params")
-    assert isinstance(result, dict)
-    return result
-
-
-def _is_secret_key(key: str) -> bool:
-    norm = re.sub(r"[^a-z0-9]", "", key.lower())
-    return norm in _SECRET_KEYS or norm.endswith(_SECRET_SUFFIXES)
-
-
-def _scrub(value: Any, where: str) -> Any:
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        raise ValueError(
-            f"{where} holds {len(value)} bytes: store the image with RunStore.store_input() "
-            "and pass 'sha256:<hex>' instead"
-        )
-    if isinstance(value, str):
-        if len(value) > MAX_PARAM_CHARS:
-            return f"<omitted {len(value)} chars>"
-        return _redact(str.__str__(value))  # plain str, also for str-based enums
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        return float(value)
-    if isinstance(value, os.PathLike):
-        return _scrub(os.fspath(value), where)
-    if isinstance(value, Mapping):
-        return {
-            str(k): _scrub(v, f"{where}[{k!r}]")
-            for k, v in value.items()
-            if not _is_secret_key(str(k))
-        }
-    if isinstance(value, (list, tuple)):
-        return [_scrub(v, f"{where}[{i}]") for i, v in enumerate(value)]
-    raise ValueError(f"{where} is a {type(value).__name__}, which cannot be stored as JSON")
-
-
-def _redact(text: str | None) -> str | None:
-    key = os.environ.get("PHOTA_API_KEY", "")
-    if text is None or len(key) < 8:
-        return text
-    return text.replace(key, "<redacted>")
-
-
 # -- helpers -----------------------------------------------------------------------------------
 
 
@@ -558,40 +496,6 @@ def _image_size(data: bytes) -> tuple[int, int]:
             return int(img.width), int(img.height)
     except (OSError, ValueError, Image.DecompressionBombError):
         return 0, 0
-
-
-def _write_once(path: Path, data: bytes) -> None:
-    """Write content-addressed data unless an identical-size file is already there."""
-    try:
-        if path.stat().st_size == len(data):
-            return
-    except FileNotFoundError:
-        pass
-    _atomic_write(path, data)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same folder, fsync, then os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    flag = getattr(os, "O_DIRECTORY", None)
-    if flag is not None:
-        with contextlib.suppress(OSError):
-            dir_fd = os.open(path.parent, os.O_RDONLY | flag)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
 
 
 def _filters(

@@ -293,3 +293,9 @@ def test_a_passed_in_server_prints_no_notice(
 ) -> None:
     with LocalServer(api_key="k") as srv, pw.Session(output_dir=tmp_path, local_server=srv):
         assert capsys.readouterr().out == ""
+
+
+def test_notes_survive_the_job_path(session: pw.Session, data_dir: Path) -> None:
+    result = session.edit("warmer and add a dragon", [data_dir / "chelsea.jpg"])
+    assert 'not understood: "add a dragon"' in result.notes
+    assert any(n.startswith("applied: warmth") for n in result.notes)

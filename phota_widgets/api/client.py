@@ -32,6 +32,7 @@ from phota_widgets.api.transport import (
     Transport,
     mask,
     resolve_api_key,
+    split_notes,
 )
 
 IMAGE_FIELDS = ("images", "image", "input_image", "reference_image")
@@ -201,7 +202,7 @@ class AsyncPhotaClient:
         body = ImageResponse.model_validate(response.json())
         result = await self.result_from(endpoint, body, described)
         result.request_id = response.headers.get(REQUEST_ID_HEADER)
-        result.notes = _notes(response.headers.get(NOTES_HEADER))
+        result.notes = split_notes(response.headers.get(NOTES_HEADER))
         result.elapsed = time.perf_counter() - started
         return result
 
@@ -347,7 +348,3 @@ def _describe(image: WireImage) -> str:
 
 def _is_single_image(value: Any) -> bool:
     return not isinstance(value, (list, tuple))
-
-
-def _notes(header: str | None) -> list[str]:
-    return [n.strip() for n in header.split(" | ") if n.strip()] if header else []

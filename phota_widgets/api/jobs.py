@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from phota_widgets.api.errors import JobFailedError, RequestTimeoutError
 from phota_widgets.api.models import JobBody, JobStatus
 from phota_widgets.api.results import Result
-from phota_widgets.api.transport import REQUEST_ID_HEADER
+from phota_widgets.api.transport import NOTES_HEADER, REQUEST_ID_HEADER, split_notes
 
 if TYPE_CHECKING:
     from phota_widgets.api.client import AsyncPhotaClient
@@ -47,6 +47,7 @@ class AsyncJob:
         self.poll_url = poll_url
         self.body: JobBody | None = None
         self.request_id: str | None = None
+        self.notes: list[str] = []
         """The request id of the submit (or of the last poll, for a job fetched by id)."""
         self.submitted_at = time.perf_counter()
 
@@ -62,6 +63,7 @@ class AsyncJob:
         )
         self.body = JobBody.model_validate(response.json())
         self.request_id = self.request_id or response.headers.get(REQUEST_ID_HEADER)
+        self.notes = split_notes(response.headers.get(NOTES_HEADER))
         return self.body
 
     async def wait(
@@ -104,6 +106,7 @@ class AsyncJob:
         result = await self._client.result_from(endpoint, body.result, self.request)
         result.job_id = self.job_id
         result.request_id = self.request_id
+        result.notes = list(self.notes)
         result.elapsed = time.perf_counter() - self.submitted_at
         return result
 

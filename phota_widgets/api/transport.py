@@ -32,6 +32,11 @@ REQUEST_ID_HEADER = "X-Request-Id"
 NOTES_HEADER = "X-Phota-Local-Notes"
 
 
+def split_notes(header: str | None) -> list[str]:
+    """The notes of an ``X-Phota-Local-Notes`` header (the embedded server's), as a list."""
+    return [n.strip() for n in header.split(" | ") if n.strip()] if header else []
+
+
 def resolve_api_key(api_key: str | None) -> str | None:
     """The key given, else ``PHOTA_API_KEY`` from the environment, else None."""
     key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)

@@ -162,7 +162,7 @@ def create_app(state: LocalState) -> FastAPI:
         job = state.jobs.get(job_id)
         if job is None:
             raise APIFailure(404, f"job {job_id} not found", "JOB_NOT_FOUND")
-        return JSONResponse(job.body().model_dump(mode="json"))
+        return JSONResponse(job.body().model_dump(mode="json"), headers=_notes_header(job.notes))
 
     @app.get(API_PREFIX + "/_local/downloads/{token}")
     async def download(token: str) -> Response:
@@ -305,11 +305,15 @@ def _image_response(
         images = [base64.b64encode(d).decode("ascii") for d in rendered.images]
         body = ImageResponse(images=images, download_urls=[])
     body.known_subjects = KnownSubjects(counts=rendered.known_subjects)
-    headers = {}
-    if rendered.notes:
-        text = " | ".join(rendered.notes)
-        headers[NOTES_HEADER] = text.encode("ascii", "replace").decode("ascii")[:4000]
-    return JSONResponse(body.model_dump(mode="json"), headers=headers)
+    return JSONResponse(body.model_dump(mode="json"), headers=_notes_header(rendered.notes))
+
+
+def _notes_header(notes: list[str]) -> dict[str, str]:
+    """What the local server did and did not understand, as an ASCII header (if anything)."""
+    if not notes:
+        return {}
+    text = " | ".join(notes).encode("ascii", "replace").decode("ascii")
+    return {NOTES_HEADER: text[:4000]}
 
 
 def _profile(state: LocalState, profile_id: str) -> Any:

@@ -9,7 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -88,6 +88,7 @@ class LocalJob:
     status: JobStatus
     result: ImageResponse | None = None
     error: JobError | None = None
+    notes: list[str] = field(default_factory=list)
 
     def body(self) -> JobBody:
         """The job as ``GET /jobs/{id}`` returns it."""
@@ -153,6 +154,7 @@ class JobRegistry:
                 f"{download_base}/{self.downloads.put(data, rendered.output_format)}"
                 for data in rendered.images
             ]
+            job.notes = rendered.notes
             job.result = ImageResponse(
                 images=[],
                 download_urls=urls,

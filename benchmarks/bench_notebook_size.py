@@ -32,7 +32,7 @@ full_bytes = sum(len(img.data) for img in r.images)
 SHOW = [
     "r",
     "pw.show(r)",
-    "panel = pw.GeneratePanel(s)\npanel.grid.show_result(r)\npanel",
+    "panel = pw.GeneratePanel(s)\npanel.grid.show_result(r).result(timeout=60)\npanel",
 ]
 
 

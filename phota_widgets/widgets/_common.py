@@ -1,16 +1,111 @@
-"""Small pieces every panel shares: stable CSS classes, the status line and the error box."""
+"""Small pieces every panel shares: the UI thread, stable CSS classes, status line, error box.
+
+One writer per widget: after a panel is built, every write to its widgets runs on one thread,
+the UI thread (``ui_executor()``). The kernel thread (click handlers, cells) and the session's
+loop (API work) hand their writes to it with :func:`ui_call`, :func:`ui_method` or
+:func:`ui_await`; nothing else writes a panel's widgets.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import functools
+import logging
+import threading
 import time
+from collections.abc import Callable
 from html import escape
-from typing import TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import ipywidgets as w
 
 from phota_widgets.api.errors import APIError, InvalidRequestError, PhotaError
 
 W = TypeVar("W", bound=w.DOMWidget)
+P = ParamSpec("P")
+T = TypeVar("T")
+
+UI_THREAD_NAME = "phota-widgets-ui"
+"""Name prefix of the UI thread (``phota-widgets-ui_0``)."""
+
+_log = logging.getLogger("phota_widgets.widgets")
+_ui_lock = threading.Lock()
+_ui_executor: concurrent.futures.ThreadPoolExecutor | None = None
+_ui_thread = threading.local()
+
+
+def ui_executor() -> concurrent.futures.ThreadPoolExecutor:
+    """The one thread that writes every panel's widgets after construction (shared by all)."""
+    global _ui_executor
+    with _ui_lock:
+        if _ui_executor is None:
+            _ui_executor = concurrent.futures.ThreadPoolExecutor(
+                1, UI_THREAD_NAME, initializer=_mark_ui_thread
+            )
+        return _ui_executor
+
+
+def _mark_ui_thread() -> None:
+    _ui_thread.active = True
+
+
+def on_ui_thread() -> bool:
+    """Whether the caller runs on the UI thread."""
+    return bool(getattr(_ui_thread, "active", False))
+
+
+def ui_call(
+    fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
+) -> concurrent.futures.Future[T]:
+    """Run ``fn`` on the UI thread: at once when already there, else queued in order.
+
+    Returns:
+        Its future. A failure is also logged, since most callers do not wait.
+    """
+    future: concurrent.futures.Future[T]
+    if on_ui_thread():
+        future = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:
+            future.set_exception(exc)
+    else:
+        future = ui_executor().submit(fn, *args, **kwargs)
+    future.add_done_callback(_log_failure)
+    return future
+
+
+def ui_method(fn: Callable[P, T]) -> Callable[P, concurrent.futures.Future[T]]:
+    """Make a method that writes widgets run on the UI thread, whoever calls it."""
+
+    @functools.wraps(fn)
+    def on_ui(*args: P.args, **kwargs: P.kwargs) -> concurrent.futures.Future[T]:
+        return ui_call(fn, *args, **kwargs)
+
+    return on_ui
+
+
+async def ui_await(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """From a coroutine on the session's loop: run ``fn`` on the UI thread and await it."""
+    return await asyncio.wrap_future(ui_call(fn, *args, **kwargs))
+
+
+def forward(source: concurrent.futures.Future[T], target: concurrent.futures.Future[T]) -> None:
+    """Give ``target`` the outcome of the finished ``source`` (cancelled, failed or a result)."""
+    if target.done():
+        return
+    if source.cancelled():
+        target.cancel()
+    elif (exc := source.exception()) is not None:
+        target.set_exception(exc)
+    else:
+        target.set_result(source.result())
+
+
+def _log_failure(future: concurrent.futures.Future[Any]) -> None:
+    if not future.cancelled() and (exc := future.exception()) is not None:
+        _log.error("a widget update failed", exc_info=exc)
 
 
 def styled(widget: W, name: str) -> W:

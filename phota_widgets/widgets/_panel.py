@@ -1,8 +1,9 @@
 """What every capability panel shares: controls, Run/Cancel, status, errors, cost and the grid.
 
 A Run click hands the request to ``session.submit_run`` (the session's background loop) and
-returns at once. When the run ends, one UI worker thread makes the thumbnails and writes the
-result, status and error widgets; the kernel never blocks and nothing is written twice at once.
+returns at once. Every write to the panel's widgets after it is built runs on the one UI thread
+(``_common.ui_executor()``): the start of a run, the elapsed-time ticks, the cost line, and at the
+end the thumbnails, result, status and error. The kernel never blocks; no widget has two writers.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import ipywidgets as w
 from phota_widgets.api.errors import InvalidRequestError
 from phota_widgets.api.models import profile_tokens
 from phota_widgets.api.results import OutputImage, Result
-from phota_widgets.widgets._common import ErrorBox, StatusLine, styled
+from phota_widgets.widgets._common import ErrorBox, StatusLine, styled, ui_call, ui_method
 from phota_widgets.widgets.controls import ImageOptions, OutputOptions, PromptBox
 from phota_widgets.widgets.grid import OutputGrid
 from phota_widgets.widgets.picker import ImagePicker, ImageValue
@@ -28,18 +29,6 @@ if TYPE_CHECKING:
 
 TICK_SECONDS = 0.5
 """How often the status line's elapsed time is refreshed while a run is under way."""
-
-_ui_lock = threading.Lock()
-_ui_executor: concurrent.futures.ThreadPoolExecutor | None = None
-
-
-def ui_executor() -> concurrent.futures.ThreadPoolExecutor:
-    """The one thread that finishes runs: thumbnails, grid, status (shared by all panels)."""
-    global _ui_executor
-    with _ui_lock:
-        if _ui_executor is None:
-            _ui_executor = concurrent.futures.ThreadPoolExecutor(1, "phota-widgets-ui")
-        return _ui_executor
 
 
 class CapabilityPanel(w.VBox):  # type: ignore[misc]
@@ -218,8 +207,9 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
         except (ValueError, KeyError, TypeError):
             return None
 
+    @ui_method
     def update_cost(self) -> None:
-        """Refresh the cost line from the current controls."""
+        """Refresh the cost line from the current controls (on the UI thread)."""
         count = int(self.num_outputs.value)
         cost = self.estimate()
         noun = f"{count} image{'s' if count > 1 else ''}"
@@ -251,12 +241,9 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
             number = self._run_count
             settled: concurrent.futures.Future[None] = concurrent.futures.Future()
             self._settled = settled
-        self.error.clear()
-        self.run_button.disabled = True
-        self.cancel_button.disabled = False
         count = int(self.num_outputs.value)
         self._progress = f"{self.endpoint}: {count} image{'s' if count > 1 else ''}"
-        self.status.start(f"{self._progress}: sending…")
+        ui_call(self._begin, f"{self._progress}: sending…")
         try:
             task = self.session.submit_run(self.endpoint, **self.params())
         except Exception as exc:  # the loop is gone, or the parameters cannot be read
@@ -270,9 +257,7 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
                 ticker = self.session.loop.submit(self._tick(number, settled))
             except RuntimeError:  # the session closed meanwhile: no elapsed-time updates
                 ticker = None
-        task.add_done_callback(
-            lambda f: ui_executor().submit(self._finish, f, number, settled, ticker)
-        )
+        task.add_done_callback(lambda f: ui_call(self._finish, f, number, settled, ticker))
         return task
 
     async def run(self) -> Result:
@@ -329,23 +314,32 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
         self.set_params(params)
         return None if self.running else self.start()
 
-    def show_result(self, result: Result) -> None:
-        """Show a result (e.g. one re-opened from the history) in the grid."""
+    def show_result(self, result: Result) -> concurrent.futures.Future[None]:
+        """Show a result (e.g. one re-opened from the history) in the grid (on the UI thread)."""
         self.result = result
-        self.grid.show_result(result)
+        return self.grid.show_result(result)
 
     def _on_run_click(self) -> None:
         if self.running:  # a disabled button can still be clicked programmatically
             return
         self.start()
 
+    def _begin(self, text: str) -> None:
+        """Show that a run started (on the UI thread)."""
+        self.error.clear()
+        self.run_button.disabled = True
+        self.cancel_button.disabled = False
+        self.status.start(text)
+
     async def _tick(self, number: int, settled: concurrent.futures.Future[None]) -> None:
-        while True:
+        """Sleep on the loop; hand each elapsed-time update to the UI thread."""
+        while not settled.done() and number == self._run_count:
             await asyncio.sleep(TICK_SECONDS)
-            with self._lock:
-                if settled.done() or number != self._run_count:
-                    return
-                self.status.show(f"{self._progress}: running…")
+            ui_call(self._show_progress, number, settled)
+
+    def _show_progress(self, number: int, settled: concurrent.futures.Future[None]) -> None:
+        if not settled.done() and number == self._run_count:  # not yet finished (same thread)
+            self.status.show(f"{self._progress}: running…")
 
     def _finish(
         self,
@@ -360,7 +354,7 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
         try:
             if task.cancelled():
                 outcome = "cancelled"
-                if self.session.store.pending_jobs():
+                if any(run.job_id for run in self.session.store.pending_jobs()):
                     outcome += (
                         " (the job was already submitted: it finishes on the server and "
                         "session.resume() collects it, without paying twice)"
@@ -382,11 +376,10 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
         except Exception as exc:  # a broken image must not leave the panel stuck
             self.error.show_error(exc)
             outcome = "failed while showing the result"
-        with self._lock:
-            self.status.stop(f"{self.endpoint} {outcome}")
-            self.run_button.disabled = False
-            self.cancel_button.disabled = True
-            settled.set_result(None)
+        self.status.stop(f"{self.endpoint} {outcome}")
+        self.run_button.disabled = False
+        self.cancel_button.disabled = True
+        settled.set_result(None)
 
 
 class SizedPanel(CapabilityPanel):

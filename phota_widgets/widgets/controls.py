@@ -23,7 +23,7 @@ from phota_widgets.api.models import (
     ProfileSummary,
     Quality,
 )
-from phota_widgets.widgets._common import styled
+from phota_widgets.widgets._common import forward, styled, ui_call, ui_method
 
 if TYPE_CHECKING:
     from phota_widgets.session import Session
@@ -48,8 +48,8 @@ def _dropdown(description: str, options: Sequence[Any], value: Any, name: str) -
 class PromptBox(w.VBox):  # type: ignore[misc]
     """A prompt Textarea with a picker of the session's profiles and an insert button.
 
-    The profile list loads on the session's loop without blocking; ``insert`` appends
-    ``[[profile_id]]`` to the prompt.
+    The profile list loads on the session's loop without blocking and the picker is filled on
+    the UI thread; ``insert`` appends ``[[profile_id]]`` to the prompt.
 
     Args:
         session: where profiles come from.
@@ -92,32 +92,47 @@ class PromptBox(w.VBox):  # type: ignore[misc]
             children=[self.text, w.HBox([self.picker, self.insert_button, self.refresh_button])]
         )
         styled(self, "prompt-box")
-        session.on_profiles_changed(self._set_profiles)
+        session.on_profiles_changed(self._profiles_changed)
         self.load_profiles()
 
     def load_profiles(
         self, refresh: bool = False
     ) -> concurrent.futures.Future[list[ProfileSummary]]:
-        """List the session's profiles on its loop; the picker fills in when they arrive."""
-        future: concurrent.futures.Future[list[ProfileSummary]]
-        try:
-            future = self.session.loop.submit(self.session.aprofiles(refresh))
-        except RuntimeError as exc:  # the session is closed
-            future = concurrent.futures.Future()
-            future.set_exception(exc)
-        self.profiles_loaded = future
-        future.add_done_callback(self._fill)
-        return future
+        """List the session's profiles on its loop.
 
-    def _fill(self, future: concurrent.futures.Future[list[ProfileSummary]]) -> None:
-        if future.cancelled() or future.exception() is not None:
+        Returns:
+            A future done once the picker shows the list (or says it is unavailable).
+        """
+        listing: concurrent.futures.Future[list[ProfileSummary]]
+        try:
+            listing = self.session.loop.submit(self.session.aprofiles(refresh))
+        except RuntimeError as exc:  # the session is closed
+            listing = concurrent.futures.Future()
+            listing.set_exception(exc)
+        shown: concurrent.futures.Future[list[ProfileSummary]] = concurrent.futures.Future()
+        self.profiles_loaded = shown
+        listing.add_done_callback(lambda _: ui_call(self._fill, listing, shown))
+        return shown
+
+    def _fill(
+        self,
+        listing: concurrent.futures.Future[list[ProfileSummary]],
+        shown: concurrent.futures.Future[list[ProfileSummary]],
+    ) -> None:
+        if listing.cancelled() or listing.exception() is not None:
             self.picker.options = [("profiles unavailable", NO_PROFILE)]
             self.picker.disabled = self.insert_button.disabled = True
-            return
-        self._set_profiles(future.result())
+        else:
+            self._set_profiles(listing.result())
+        forward(listing, shown)
 
+    def _profiles_changed(self, profiles: list[ProfileSummary]) -> None:
+        """The session listed its profiles again (called on its loop)."""
+        self._set_profiles(profiles)
+
+    @ui_method
     def _set_profiles(self, profiles: list[ProfileSummary]) -> None:
-        """Offer these profiles in the picker (keeping the current pick when it remains)."""
+        """Offer these profiles in the picker, keeping the current pick when it remains."""
         current = self.picker.value
         if not profiles:
             self.picker.options = [("no profiles yet", NO_PROFILE)]

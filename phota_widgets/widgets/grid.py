@@ -2,10 +2,13 @@
 
 Only JPEG thumbnails (at most 512 px) enter the widget state; "open" shows a preview of at most
 1024 px with the path of the full image in the run store. The full bytes never leave the kernel.
+Every write to the grid's widgets, and the image work of its buttons, runs on the UI thread:
+those methods return a future and can be called from any thread.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import io
 from collections.abc import Callable, Sequence
 from html import escape
@@ -15,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 from PIL import Image
 
+from phota_widgets import display
 from phota_widgets.api.results import OutputImage, Result
-from phota_widgets.api.thumbnails import data_uri, figure_html, grid_html, thumbnail_jpeg
-from phota_widgets.widgets._common import close_tree, styled
+from phota_widgets.api.thumbnails import data_uri, thumbnail_jpeg
+from phota_widgets.widgets._common import close_tree, styled, ui_method
 
 if TYPE_CHECKING:
     from phota_widgets.session import Session
@@ -101,15 +105,15 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
                 self.before_after_button,
                 self._send_row,
             ],
-            layout=w.Layout(flex_flow="row wrap"),
+            layout=w.Layout(flex_flow="row wrap", display="none"),
         )
         self._actions = actions
         super().__init__(children=[self.header, self.cells, actions, self.message, self.preview])
         styled(self, "grid")
-        self.clear()
 
     # -- content ---------------------------------------------------------------------------------
 
+    @ui_method
     def show_result(self, result: Result) -> None:
         """Show a result's images as thumbnails (picks recorded in the store are restored)."""
         picked = self._stored_picks(result)
@@ -157,6 +161,7 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
         self._actions.layout.display = None
         self._refresh()
 
+    @ui_method
     def clear(self) -> None:
         """Show nothing."""
         self.result = None
@@ -173,11 +178,17 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
         for cell in old:  # closed, so old thumbnails leave the widget state
             close_tree(cell)
 
-    def set_targets(self, names: Sequence[str], on_send: SendCallback | None) -> None:
+    def set_targets(
+        self, names: Sequence[str], on_send: SendCallback | None
+    ) -> concurrent.futures.Future[None]:
         """Offer "send to" these panels; ``on_send(name, image)`` delivers (Studio wires it)."""
         self.on_send = on_send
-        self.send_target.options = list(names)
-        self._send_row.layout.display = None if names and on_send else "none"
+        return self._offer_targets(list(names))
+
+    @ui_method
+    def _offer_targets(self, names: list[str]) -> None:
+        self.send_target.options = names
+        self._send_row.layout.display = None if names and self.on_send else "none"
         self._refresh()
 
     # -- selection -------------------------------------------------------------------------------
@@ -219,6 +230,7 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
             chosen = list(self.result.images)
         return chosen
 
+    @ui_method
     def _refresh(self) -> None:
         count = len(self.selected)
         single = len(self._target_images()) == 1
@@ -233,6 +245,7 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
 
     # -- actions ---------------------------------------------------------------------------------
 
+    @ui_method
     def open_full(self, pos: int) -> None:
         """Preview one output at up to 1024 px, with the path of the full image."""
         if self.result is None:
@@ -248,8 +261,13 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
         )
         self._show(html, f"output #{image.index}: {path or 'not in the run store'}")
 
+    @ui_method
     def save(self, folder: str | Path | None = None) -> list[Path]:
-        """Write the selected outputs (all when none is selected) to a folder."""
+        """Write the selected outputs (all when none is selected) to a folder.
+
+        Returns:
+            (Through the future) the files written; none when the folder is not writable.
+        """
         if self.result is None:
             return []
         target = Path(folder or self.folder.value or ".").expanduser()
@@ -264,6 +282,7 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
         self._say(f"saved {len(paths)} image(s) to {target}")
         return paths
 
+    @ui_method
     def compare(self) -> None:
         """Show the two selected outputs side by side."""
         chosen = self.selected
@@ -272,17 +291,10 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
             return
         a, b = chosen
         labels = (f"#{a.index}", f"#{b.index}")
-        try:
-            from phota_widgets.display import compare
-        except ImportError:
-            html = grid_html(
-                [figure_html(a.data, labels[0], 512), figure_html(b.data, labels[1], 512)],
-                columns=2,
-            )
-        else:
-            html = compare(a, b, labels=labels).html
+        html = display.compare(a, b, labels=labels).html
         self._show(html, f"compare {labels[0]} and {labels[1]}")
 
+    @ui_method
     def before_after(self) -> None:
         """Show the panel's input beside the selected output."""
         before = self.before() if self.before is not None else None
@@ -291,23 +303,15 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
             self._say("needs an input image and one selected output", error=True)
             return
         after = chosen[0]
-        try:
-            from phota_widgets.display import before_after
-        except ImportError:
-            data = before if isinstance(before, bytes) else Path(before).read_bytes()
-            html = grid_html(
-                [
-                    figure_html(data, "before", 512),
-                    figure_html(after.data, f"after #{after.index}", 512),
-                ],
-                columns=2,
-            )
-        else:
-            html = before_after(before, after).html
+        html = display.before_after(before, after).html
         self._show(html, f"before/after #{after.index}")
 
     def send_to(self, target: str | None = None) -> None:
-        """Hand the selected output (or the only one) to another panel."""
+        """Hand the selected output (or the only one) to another panel.
+
+        ``on_send`` runs on the caller's thread (the kernel for a click): it fills the other
+        panel's input controls, which the kernel writes.
+        """
         name = target or self.send_target.value
         chosen = self._target_images()
         if self.on_send is None or not name:
@@ -331,6 +335,7 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
             return None
         return next((o.path for o in outputs if o.index == image.index), None)
 
+    @ui_method
     def _show(self, html: str, text: str) -> None:
         self.preview.outputs = (
             {
@@ -340,6 +345,7 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
             },
         )
 
+    @ui_method
     def _say(self, text: str, *, error: bool = False) -> None:
         color = "#b00020" if error else "#555"
         self.message.value = f'<small style="color:{color}">{escape(text)}</small>'

@@ -1,10 +1,14 @@
-"""``HistoryPanel``: browse recorded runs, re-open their results and run them again."""
+"""``HistoryPanel``: browse recorded runs, re-open their results and run them again.
+
+A page of runs is counted and loaded from the run store (``count`` and ``runs(limit, offset)``),
+never the whole store. The panel's widgets are written on the UI thread only; thumbnails and
+re-opened images are read in worker threads of the session's loop, never on the kernel.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import threading
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from html import escape
@@ -16,7 +20,15 @@ from phota_widgets import display
 from phota_widgets.api.errors import PhotaError
 from phota_widgets.api.models import ENDPOINTS
 from phota_widgets.api.results import Result
-from phota_widgets.widgets._common import ErrorBox, StatusLine, close_tree, styled
+from phota_widgets.widgets._common import (
+    ErrorBox,
+    StatusLine,
+    close_tree,
+    forward,
+    styled,
+    ui_await,
+    ui_call,
+)
 
 if TYPE_CHECKING:
     from phota_widgets.session import Session
@@ -81,14 +93,23 @@ class HistoryRow(w.HBox):  # type: ignore[misc]
         )
         styled(self, "history-row")
 
+    def show_thumbs(self, values: Sequence[bytes | None]) -> None:
+        """Fill the thumbnails (None leaves a cell empty); on the UI thread."""
+        for image, value in zip(self.thumbs, values, strict=False):
+            if value:
+                image.value = value
+
 
 class HistoryPanel(w.VBox):  # type: ignore[misc]
     """Every run of a session: filter by endpoint, prompt and date; open or re-run any of them.
 
     Args:
         session: the session whose run store is browsed.
-        on_open: called with the re-opened Result on "open" (default: shown in the panel).
-        on_rerun: called with ``(endpoint, params)`` on "re-run" (default: run again here).
+        on_open: called on the UI thread with the re-opened Result on "open" (default: shown
+            in the panel).
+        on_rerun: called with ``(endpoint, params)`` on "re-run", on the caller's thread (the
+            kernel for a click), since it fills another panel's controls (default: run again
+            here).
     """
 
     def __init__(
@@ -100,7 +121,6 @@ class HistoryPanel(w.VBox):  # type: ignore[misc]
         self._session = session
         self._on_open = on_open
         self._on_rerun = on_rerun
-        self._lock = threading.RLock()
         self._thumb_task: concurrent.futures.Future[None] | None = None
         self.page = 0
         self.total = 0
@@ -132,8 +152,8 @@ class HistoryPanel(w.VBox):  # type: ignore[misc]
         for widget in (self.endpoint_filter, self.prompt_filter, self.since):
             widget.observe(self._on_filter, names="value")
         self.refresh_button.on_click(lambda _b: self.refresh())
-        self.prev_button.on_click(lambda _b: self._turn(-1))
-        self.next_button.on_click(lambda _b: self._turn(+1))
+        self.prev_button.on_click(lambda _b: self._list(step=-1))
+        self.next_button.on_click(lambda _b: self._list(step=+1))
         filters = w.HBox(
             [self.endpoint_filter, self.prompt_filter, self.since, self.refresh_button]
         )
@@ -147,20 +167,35 @@ class HistoryPanel(w.VBox):  # type: ignore[misc]
     # -- listing -----------------------------------------------------------------------------------
 
     def refresh(self) -> concurrent.futures.Future[None]:
-        """List the matching runs again (newest first, one page); thumbnails load in the background.
+        """List the matching runs again (newest first, one page) on the UI thread.
 
         Returns:
-            the future of the thumbnail loading (rows are ready when this returns).
+            A future done once the rows and their thumbnails are shown (or a newer listing
+            replaced them).
         """
-        with self._lock:
+        return self._list()
+
+    def _list(self, *, page: int | None = None, step: int = 0) -> concurrent.futures.Future[None]:
+        """Show a page (this one, ``page``, or ``step`` pages on) of the matching runs."""
+        shown: concurrent.futures.Future[None] = concurrent.futures.Future()
+        ui_call(self._show_page, shown, page, step)
+        return shown
+
+    def _show_page(
+        self, shown: concurrent.futures.Future[None], page: int | None, step: int
+    ) -> None:
+        if self.comm is None:  # closed meanwhile: no new rows
+            _shown_when_loaded(None, shown)
+            return
+        try:
             self.error.clear()
-            runs = self._query()
-            self.total = len(runs)
+            store, filters = self._session.store, self._filters()
+            self.total = store.count(**filters)
             pages = max(1, -(-self.total // PAGE_SIZE))
-            self.page = min(self.page, pages - 1)
+            self.page = min(max(0, (self.page if page is None else page) + step), pages - 1)
             start = self.page * PAGE_SIZE
-            shown = runs[start : start + PAGE_SIZE]
-            rows = [self._row(record) for record in shown]
+            records = store.runs(**filters, limit=PAGE_SIZE, offset=start)
+            rows = [self._row(record) for record in records]
             if self._thumb_task is not None:
                 self._thumb_task.cancel()
             old = self.rows
@@ -170,24 +205,27 @@ class HistoryPanel(w.VBox):  # type: ignore[misc]
                 close_tree(row)
             self.prev_button.disabled = self.page == 0
             self.next_button.disabled = self.page >= pages - 1
-            end = start + len(shown)
+            end = start + len(rows)
             self.count.value = (
                 f"runs {start + 1}–{end} of {self.total}" if self.total else "no runs"
             )
-            self._thumb_task = self._session.loop.submit(self._load_thumbs(rows))
-            return self._thumb_task
+            task = self._session.loop.submit(self._load_thumbs(rows))
+        except Exception as exc:  # a closed store or session
+            if not shown.done():
+                shown.set_exception(exc)
+            raise
+        self._thumb_task = task
+        task.add_done_callback(lambda t: _shown_when_loaded(t, shown))
 
-    def _query(self) -> list[RunRecord]:
+    def _filters(self) -> dict[str, Any]:
         endpoint = self.endpoint_filter.value
         prompt = self.prompt_filter.value.strip()
         picked: date | None = self.since.value
-        since = datetime.combine(picked, time.min) if picked is not None else None
-        history = self._session.history.filter(
-            endpoint=None if endpoint == "all" else endpoint,
-            prompt=prompt or None,
-            since=since,
-        )
-        return history.runs
+        return {
+            "endpoint": None if endpoint == "all" else endpoint,
+            "prompt": prompt or None,
+            "since": datetime.combine(picked, time.min) if picked is not None else None,
+        }
 
     def _row(self, record: RunRecord) -> HistoryRow:
         row = HistoryRow(record)
@@ -196,74 +234,92 @@ class HistoryPanel(w.VBox):  # type: ignore[misc]
         return row
 
     async def _load_thumbs(self, rows: Sequence[HistoryRow]) -> None:
-        """Fill each row's thumbnails from the store's cache (made on first use), off the kernel."""
+        """Show each row's thumbnails, read in a worker thread and written on the UI thread."""
         store = self._session.store
         for row in rows:
-            for image, output in zip(row.thumbs, row.record.outputs, strict=False):
+            values: list[bytes | None] = []
+            for output in row.record.outputs[: len(row.thumbs)]:
                 try:
-                    image.value = await asyncio.to_thread(store.thumbnail, output, THUMB_PX)
+                    values.append(await asyncio.to_thread(store.thumbnail, output, THUMB_PX))
                 except OSError:  # a file removed from the store: leave the cell empty
-                    continue
+                    values.append(None)
+            await ui_await(row.show_thumbs, values)
 
     def _on_filter(self, _change: dict[str, Any]) -> None:
-        self.page = 0
-        self.refresh()
-
-    def _turn(self, step: int) -> None:
-        self.page = max(0, self.page + step)
-        self.refresh()
+        self._list(page=0)
 
     # -- actions -----------------------------------------------------------------------------------
 
-    def open_run(self, run_id: str) -> None:
-        """Re-open a run's Result: hand it to ``on_open``, or show it in :attr:`output`."""
-        self.error.clear()
-        try:
-            result = self._session.result(run_id)
-        except (KeyError, OSError) as exc:
-            self.error.show_error(exc)
-            return
-        if self._on_open is not None:
-            self._on_open(result)
-            return
-        self.status.show(f"opening run {run_id}…")
-        self.last_task = self._session.loop.submit(self._show(result))
+    def open_run(self, run_id: str) -> concurrent.futures.Future[Result | None]:
+        """Re-open a run's Result: hand it to ``on_open``, or show it in :attr:`output`.
 
-    async def _show(self, result: Result) -> None:
+        The images are read in a worker thread of the session's loop, never on the kernel.
+
+        Returns:
+            The future of the Result (None when it could not be read: the error box says why).
+        """
+        self.last_task = self._session.loop.submit(self._aopen(run_id))
+        return self.last_task
+
+    async def _aopen(self, run_id: str) -> Result | None:
+        await ui_await(self.error.clear)
+        try:
+            result = await asyncio.to_thread(self._session.result, run_id)
+        except (KeyError, OSError) as exc:
+            await ui_await(self.error.show_error, exc)
+            return None
+        if self._on_open is not None:
+            await ui_await(self._on_open, result)
+            return result
+        await ui_await(self.status.show, f"opening run {run_id}…")
         view = await asyncio.to_thread(display.show, result)
         bundle = {"text/html": view.html, "text/plain": repr(view)}
+        caption = f"run {result.run_id}: {display.result_caption(result)}"
+        await ui_await(self._show_output, bundle, caption)
+        return result
+
+    def _show_output(self, bundle: dict[str, str], caption: str) -> None:
         self.output.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
-        self.status.stop(f"run {result.run_id}: {display.result_caption(result)}")
+        self.status.stop(caption)
 
     def rerun(self, run_id: str) -> None:
         """Run again with the recorded parameters: via ``on_rerun``, or here in the background."""
-        self.error.clear()
-        try:
+        if self._on_rerun is None:
+            self.last_task = self._session.loop.submit(self._arerun(run_id))
+            return
+        ui_call(self.error.clear)
+        try:  # read here: on_rerun fills another panel's controls, which the kernel writes
             record = self._session.store.get(run_id)
             params = self._session.rerun_params(run_id)
         except (KeyError, ValueError, PhotaError) as exc:  # a run or an input gone from the store
-            self.error.show_error(exc)
+            ui_call(self.error.show_error, exc)
             return
-        if self._on_rerun is not None:
-            self._on_rerun(record.endpoint, params)
-            return
-        self.status.start(f"re-running {record.endpoint} (run {run_id})…")
-        self.last_task = self._session.loop.submit(self._arerun(record.endpoint, params))
+        self._on_rerun(record.endpoint, params)
 
-    async def _arerun(self, endpoint: str, params: dict[str, Any]) -> Result | None:
+    async def _arerun(self, run_id: str) -> Result | None:
+        await ui_await(self.error.clear)
         try:
-            result = await self._session.arun(endpoint, **params)
+            record = self._session.store.get(run_id)
+            params = await asyncio.to_thread(self._session.rerun_params, run_id)
+        except (KeyError, ValueError, PhotaError) as exc:
+            await ui_await(self.error.show_error, exc)
+            return None
+        await ui_await(self.status.start, f"re-running {record.endpoint} (run {run_id})…")
+        try:
+            result = await self._session.arun(record.endpoint, **params)
         except asyncio.CancelledError:
-            self.status.stop("re-run cancelled")
+            ui_call(self.status.stop, "re-run cancelled")
             raise
         except Exception as exc:
-            self.status.stop("re-run failed")
-            self.error.show_error(exc)
+            await ui_await(self._failed, "re-run failed", exc)
             return None
-        self.status.stop(f"re-run done: run {result.run_id}")
-        self.page = 0
-        await asyncio.to_thread(self.refresh)
+        await ui_await(self.status.stop, f"re-run done: run {result.run_id}")
+        await asyncio.wrap_future(self._list(page=0))
         return result
+
+    def _failed(self, text: str, exc: BaseException) -> None:
+        self.status.stop(text)
+        self.error.show_error(exc)
 
     def close(self) -> None:
         """Stop loading thumbnails and close the panel's widgets."""
@@ -273,6 +329,16 @@ class HistoryPanel(w.VBox):  # type: ignore[misc]
         super().close()
         for child in children:
             close_tree(child)
+
+
+def _shown_when_loaded(
+    task: concurrent.futures.Future[None] | None, shown: concurrent.futures.Future[None]
+) -> None:
+    """A listing is shown when its thumbnails are, or when a newer listing replaced it."""
+    if task is not None and not task.cancelled():
+        forward(task, shown)
+    elif not shown.done():  # not cancelled by a waiter that gave up
+        shown.set_result(None)
 
 
 def _describe(record: RunRecord) -> str:

@@ -79,12 +79,12 @@ class ImagePicker(w.VBox):  # type: ignore[misc]
         *,
         max_items: int = 1,
         start_dir: str | os.PathLike[str] | None = None,
-        on_change: Callable[[], None] | None = None,
+        on_change: Callable[[], object] | None = None,
     ) -> None:
         self.param = param
         self.max_items = max(1, max_items)
         self.items: list[PickedImage] = []
-        self.on_change: Callable[[], None] | None = None
+        self.on_change: Callable[[], object] | None = None
         self.chooser = styled(
             FileChooser(
                 str(start_dir or os.getcwd()),

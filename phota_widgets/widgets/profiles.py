@@ -1,4 +1,9 @@
-"""``ProfilesPanel``: list, train, watch and delete the account's identity profiles."""
+"""``ProfilesPanel``: list, train, watch and delete the account's identity profiles.
+
+Listing, training and polling run on the session's loop; every write to the panel's widgets
+after it is built runs on the UI thread. The training rules (image counts, URLs only for Phota)
+are the client's: a refused request is shown in the error box before anything is sent.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 
 from phota_widgets.api.errors import InvalidRequestError, NotFoundError, PhotaError
-from phota_widgets.api.images import ImageInput, is_url
+from phota_widgets.api.images import ImageInput
 from phota_widgets.api.models import (
     TRAINING_IMAGE_COUNTS,
     ProfileStatus,
@@ -21,7 +26,15 @@ from phota_widgets.api.models import (
 )
 from phota_widgets.api.profiles import DEFAULT_PROFILE_POLL
 from phota_widgets.api.thumbnails import thumbnail_jpeg
-from phota_widgets.widgets._common import ErrorBox, StatusLine, close_tree, styled
+from phota_widgets.widgets._common import (
+    ErrorBox,
+    StatusLine,
+    close_tree,
+    styled,
+    ui_await,
+    ui_call,
+)
+from phota_widgets.widgets.profile_row import ProfileRow
 
 if TYPE_CHECKING:
     from phota_widgets.session import Session
@@ -35,81 +48,11 @@ PICTURE_PX = 96
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif"})
 """Files a training folder contributes."""
 
-_STATUS_COLOURS = {
-    ProfileStatus.READY: "#1b5e20",
-    ProfileStatus.ERROR: "#b00020",
-    ProfileStatus.INACTIVE: "#b00020",
-}
-
 
 def tier_rule(tier: str) -> str:
     """The image-count rule of a training tier, e.g. ``"fast: 5–10 images"``."""
     low, high = TRAINING_IMAGE_COUNTS[TrainingTier(tier)]
     return f"{tier}: {low}–{high} images"
-
-
-class ProfileRow(w.HBox):  # type: ignore[misc]
-    """One profile: picture, id, tag, status, and Delete with a confirmation step.
-
-    Attributes:
-        profile_id: the profile's id.
-        state: the last status seen (None until known).
-    """
-
-    def __init__(self, summary: ProfileSummary) -> None:
-        self.profile_id = summary.profile_id
-        self.tag_text = summary.tag
-        self.state: ProfileStatus | None = None
-        self.picture = styled(
-            w.Image(format="jpeg", layout=w.Layout(width="64px", height="64px")),
-            "profile-picture",
-        )
-        self.info = styled(w.HTML(layout=w.Layout(flex="1 1 auto")), "profile-info")
-        self.delete_button = styled(
-            w.Button(description="Delete", icon="trash", layout=w.Layout(width="90px")),
-            "profile-delete",
-        )
-        self.confirm_button = styled(
-            w.Button(description="Yes", button_style="danger", layout=w.Layout(width="60px")),
-            "profile-confirm",
-        )
-        self.cancel_button = styled(
-            w.Button(description="No", layout=w.Layout(width="60px")), "profile-cancel"
-        )
-        self.confirm_box = w.HBox(
-            [w.HTML("<b>Confirm delete?</b>&nbsp;"), self.confirm_button, self.cancel_button],
-            layout=w.Layout(display="none", align_items="center"),
-        )
-        self.delete_button.on_click(lambda _b: self.ask())
-        self.cancel_button.on_click(lambda _b: self.dismiss())
-        super().__init__(
-            [self.picture, self.info, self.delete_button, self.confirm_box],
-            layout=w.Layout(align_items="center", border_bottom="1px solid #eee"),
-        )
-        styled(self, "profile-row")
-        self.set_status(summary.status, None)
-
-    def set_status(self, status: ProfileStatus | None, message: str | None) -> None:
-        """Show a status (and its message, if any)."""
-        self.state = status
-        text = status.value if status is not None else "status unknown"
-        colour = _STATUS_COLOURS.get(status, "#8a6d00") if status is not None else "#777"
-        tag = f" · tag <i>{escape(self.tag_text)}</i>" if self.tag_text else ""
-        note = f"<br/><small>{escape(message)}</small>" if message else ""
-        self.info.value = (
-            f"<code>{escape(self.profile_id)}</code>{tag} · "
-            f'<span style="color:{colour}">{escape(text)}</span>{note}'
-        )
-
-    def ask(self) -> None:
-        """First step of deleting: show "Confirm delete?" with Yes / No."""
-        self.delete_button.disabled = True
-        self.confirm_box.layout.display = "flex"
-
-    def dismiss(self) -> None:
-        """Hide the confirmation (No)."""
-        self.confirm_box.layout.display = "none"
-        self.delete_button.disabled = False
 
 
 class ProfilesPanel(w.VBox):  # type: ignore[misc]
@@ -132,6 +75,7 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
         self._closed = False
         self._lock = threading.Lock()
         self._follows: dict[str, asyncio.Task[None]] = {}
+        self._creating: concurrent.futures.Future[str | None] | None = None
         self.tag_filter = styled(
             w.Text(description="tag", placeholder="all tags", continuous_update=False),
             "profile-tag-filter",
@@ -173,7 +117,9 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
             w.Button(description="Create profile", button_style="primary", icon="user-plus"),
             "profile-create",
         )
-        self.tier.observe(lambda c: setattr(self.tier_rule, "value", _rule_html(c["new"])), "value")
+        self.tier.observe(
+            lambda c: ui_call(setattr, self.tier_rule, "value", _rule_html(c["new"])), "value"
+        )
         self.tag_filter.observe(lambda _c: self.refresh(), "value")
         self.refresh_button.on_click(lambda _b: self.refresh())
         self.create_button.on_click(lambda _b: self.create())
@@ -227,26 +173,36 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
         return self.last_task
 
     async def _arefresh(self) -> None:
-        if self._session.is_local != self._local:  # the session switched backends (login)
-            self._local = self._session.is_local
-            self.children = self._layout()
+        relayout = self._session.is_local != self._local  # the session switched backends (login)
+        self._local = self._session.is_local
         tag = self.tag_filter.value.strip() or None
-        self.status.start("listing profiles…")
+        await ui_await(self._listing, relayout)
         try:
             if tag is None:
                 profiles = await self._session.aprofiles(refresh=True)
             else:
                 profiles = await self._session.aclient.profiles.list(tag)
         except PhotaError as exc:
-            self.status.stop("could not list profiles")
-            self.error.show_error(exc)
+            await ui_await(self._failed, "could not list profiles", exc)
             return
-        self._sync(profiles)
         where = f" tagged {tag!r}" if tag else ""
-        self.status.stop(f"{len(profiles)} profile(s){where}")
+        rows = await ui_await(self._sync, profiles, f"{len(profiles)} profile(s){where}")
+        for row in rows:
+            self._follow(row)
 
-    def _sync(self, profiles: list[ProfileSummary]) -> None:
-        """Make the rows match a listing (on the loop: the only writer of the table)."""
+    def _listing(self, relayout: bool) -> None:
+        if relayout:
+            self.children = self._layout()
+        self.status.start("listing profiles…")
+
+    def _failed(self, text: str, exc: BaseException) -> None:
+        self.status.stop(text)
+        self.error.show_error(exc)
+
+    def _sync(self, profiles: list[ProfileSummary], text: str) -> list[ProfileRow]:
+        """Make the rows match a listing and say so (on the UI thread); returns the rows."""
+        if self._closed:
+            return []
         rows: dict[str, ProfileRow] = {}
         for summary in profiles:
             row = self.rows.get(summary.profile_id)
@@ -262,8 +218,8 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
                 close_tree(row)
         self.rows = rows
         self._show_rows()
-        for row in rows.values():
-            self._follow(row)
+        self.status.stop(text)
+        return list(rows.values())
 
     def _show_rows(self) -> None:
         self.table.children = list(self.rows.values()) or [self._empty]
@@ -283,20 +239,21 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
             while not self._closed:
                 if row.state is None or not row.state.is_terminal:
                     state = await aclient.profiles.status(row.profile_id)
-                    row.set_status(state.status, state.message)
+                    await ui_await(row.set_status, state.status, state.message)
                 if row.state is ProfileStatus.READY:
                     picture = await aclient.profiles.picture(row.profile_id)
-                    row.picture.value = await asyncio.to_thread(thumbnail_jpeg, picture, PICTURE_PX)
+                    thumb = await asyncio.to_thread(thumbnail_jpeg, picture, PICTURE_PX)
+                    await ui_await(setattr, row.picture, "value", thumb)
                     return
                 if row.state is not None and row.state.is_terminal:
                     return
                 await asyncio.sleep(self.poll_interval)
         except NotFoundError:
-            row.set_status(None, "this profile is gone (deleted elsewhere?)")
+            await ui_await(row.set_status, None, "this profile is gone (deleted elsewhere?)")
         except PhotaError as exc:  # stop watching; Refresh starts again
-            row.set_status(row.state, f"status check failed: {exc}")
+            await ui_await(row.set_status, row.state, f"status check failed: {exc}")
         except OSError as exc:  # an unreadable picture
-            row.set_status(row.state, f"cannot show the picture: {exc}")
+            await ui_await(row.set_status, row.state, f"cannot show the picture: {exc}")
 
     def _forget(self, profile_id: str, task: asyncio.Task[None]) -> None:
         with self._lock:
@@ -311,44 +268,28 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
 
     # -- creating and deleting ---------------------------------------------------------------------
 
-    def create(self) -> concurrent.futures.Future[str | None] | None:
-        """What Create does: check the images, then start training in the background.
+    def create(self) -> concurrent.futures.Future[str | None]:
+        """What Create does: gather the images and start training in the background.
 
         Returns:
-            the future of the request (its result is the new profile id), or None when the
-            input was refused before sending (the error box says why).
+            The future of the request: the new profile id, or None when it was refused (the
+            error box says why; the client refuses bad input before sending anything).
         """
-        self.error.clear()
-        tier = TrainingTier(self.tier.value)
-        try:
-            sources = self._sources()
-            low, high = TRAINING_IMAGE_COUNTS[tier]
-            if not low <= len(sources) <= high:
-                raise InvalidRequestError(
-                    f"training_tier {tier.value} takes {low}..{high} images, got {len(sources)}"
-                )
-        except InvalidRequestError as exc:
-            self.error.show_error(exc)
-            return None
-        tag = self.tag.value.strip() or None
-        self.create_button.disabled = True
-        self.status.start(f"sending {len(sources)} image(s) to train a {tier.value} profile…")
-        future = self._session.loop.submit(self._acreate(sources, tier, tag))
-        self.last_task = future
+        creating = self._creating
+        if creating is not None and not creating.done():  # a second click while sending
+            return creating
+        tier, tag = self.tier.value, self.tag.value.strip() or None
+        future = self._session.loop.submit(self._acreate(tier, tag))
+        self.last_task = self._creating = future
         return future
 
     def _sources(self) -> list[ImageInput]:
         """The training images given: URL lines, plus uploads and a folder on the local server."""
-        lines = [line.strip() for line in self.urls.value.splitlines() if line.strip()]
+        sources: list[ImageInput] = [
+            line.strip() for line in self.urls.value.splitlines() if line.strip()
+        ]
         if not self._session.is_local:
-            for number, line in enumerate(lines, start=1):
-                if not is_url(line):
-                    raise InvalidRequestError(
-                        f"line {number} ({line[:40]!r}) is not an http(s) URL: Phota trains "
-                        "profiles from public image URLs; upload the photos somewhere public first"
-                    )
-            return list(lines)
-        sources: list[ImageInput] = list(lines)
+            return sources  # the client refuses anything but URLs for Phota
         sources += [bytes(item["content"]) for item in self.upload.value]
         folder = self.folder.value.strip()
         if folder:
@@ -361,24 +302,34 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
             sources += found
         return sources
 
-    async def _acreate(
-        self, sources: list[ImageInput], tier: TrainingTier, tag: str | None
-    ) -> str | None:
+    async def _acreate(self, tier: str, tag: str | None) -> str | None:
         try:
-            profile_id = await self._session.aclient.profiles.add(sources, tier.value, tag)
+            sources = await asyncio.to_thread(self._sources)
+            text = f"sending {len(sources)} image(s) to train a {tier} profile…"
+            await ui_await(self._creating_started, text)
+            profile_id = await self._session.aclient.profiles.add(sources, tier, tag)
         except PhotaError as exc:
-            self.status.stop("no profile created")
-            self.error.show_error(exc)
+            await ui_await(self._create_done, "no profile created", exc)
             return None
-        finally:
-            self.create_button.disabled = False
         self._session.forget_profiles()
+        await ui_await(self._create_done, f"profile {profile_id} created: training…", None)
+        await self._arefresh()
+        return profile_id
+
+    def _creating_started(self, text: str) -> None:
+        self.error.clear()
+        self.create_button.disabled = True
+        self.status.start(text)
+
+    def _create_done(self, text: str, exc: PhotaError | None) -> None:
+        self.create_button.disabled = False
+        if exc is not None:
+            self._failed(text, exc)
+            return
         self.urls.value = ""
         self.upload.value = ()
         self.folder.value = ""
-        self.status.stop(f"profile {profile_id} created: training…")
-        await self._arefresh()
-        return profile_id
+        self.status.stop(text)
 
     def delete(self, profile_id: str) -> concurrent.futures.Future[bool]:
         """Delete a profile now (the Yes of the confirmation step); the future says if it went."""
@@ -387,27 +338,32 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
         return future
 
     async def _adelete(self, profile_id: str) -> bool:
-        self.error.clear()
-        self.status.start(f"deleting {profile_id}…")
+        await ui_await(self._deleting, profile_id)
         row = self.rows.get(profile_id)
         try:
             await self._session.aclient.profiles.delete(profile_id)
         except NotFoundError:
             pass  # already gone: drop the row all the same
         except PhotaError as exc:
-            self.status.stop(f"could not delete {profile_id}")
-            self.error.show_error(exc)
+            await ui_await(self._failed, f"could not delete {profile_id}", exc)
             if row is not None:
                 row.dismiss()
             return False
         self._session.forget_profiles()
         self._unfollow(profile_id)
-        self.rows = {pid: r for pid, r in self.rows.items() if pid != profile_id}
+        await ui_await(self._drop_row, profile_id)
+        return True
+
+    def _deleting(self, profile_id: str) -> None:
+        self.error.clear()
+        self.status.start(f"deleting {profile_id}…")
+
+    def _drop_row(self, profile_id: str) -> None:
+        row = self.rows.pop(profile_id, None)
         self._show_rows()
         if row is not None:
             close_tree(row)
         self.status.stop(f"deleted {profile_id}")
-        return True
 
     def close(self) -> None:
         """Stop polling and close the panel's widgets."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import importlib
 from collections.abc import Callable, Mapping
 from html import escape
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 
 from phota_widgets.api.results import OutputImage, Result
-from phota_widgets.widgets._common import close_tree, styled
+from phota_widgets.widgets._common import close_tree, styled, ui_call
 from phota_widgets.widgets._panel import CapabilityPanel
 from phota_widgets.widgets.edit import EditPanel
 from phota_widgets.widgets.enhance import EnhancePanel
@@ -86,10 +87,17 @@ class Studio(w.VBox):  # type: ignore[misc]
         super().__init__(children=[header, self.tabs])
         styled(self, "studio")
 
-    def select(self, name: str) -> None:
-        """Show a tab by endpoint or title (``"edit"``, ``"History"``, ...)."""
-        titles = [t.lower() for t in self._names]
-        self.tabs.selected_index = titles.index(name.lower())
+    def select(self, name: str) -> concurrent.futures.Future[None]:
+        """Show a tab by endpoint or title (``"edit"``, ``"History"``, ...).
+
+        Returns:
+            The future of the switch (the tab bar is written on the UI thread).
+
+        Raises:
+            ValueError: no tab has that name.
+        """
+        index = [t.lower() for t in self._names].index(name.lower())
+        return ui_call(setattr, self.tabs, "selected_index", index)
 
     def send_output(self, target: str, image: OutputImage) -> None:
         """Hand an output to the panel a "send to" choice names, and show that panel."""
@@ -98,7 +106,7 @@ class Studio(w.VBox):  # type: ignore[misc]
         self.select(endpoint)
 
     def open_result(self, result: Result) -> None:
-        """Show a recorded result in its panel's grid (History's "open")."""
+        """Show a recorded result in its panel's grid (History's "open", on the UI thread)."""
         panel = self.panels.get(result.endpoint)
         if panel is None:
             return
@@ -112,7 +120,7 @@ class Studio(w.VBox):  # type: ignore[misc]
         try:
             panel.rerun(params)
         except ValueError as exc:  # an input no longer in the store
-            panel.error.show_error(exc)
+            ui_call(panel.error.show_error, exc)
 
     def close(self) -> None:
         """Close the widgets, and the session when the Studio created it."""

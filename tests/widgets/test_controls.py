@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,21 +72,26 @@ def test_every_offered_combination_is_a_valid_request() -> None:
     assert checked == (3 + 3 + 2 + 2 + 1) * 6
 
 
-def test_cost_line_follows_the_controls(session: Any) -> None:
+def test_cost_line_follows_the_controls(session: Any, settle: Callable[[], None]) -> None:
     panel = GeneratePanel(session)
     panel.prompt.value = "a boat"
+    settle()  # the cost line is written on the UI thread
     assert "~$0.09 for 1 image" in panel.cost.value
     panel.num_outputs.value = 2
+    settle()
     assert "~$0.18 for 2 images" in panel.cost.value
     panel.resolution.value = "4K"
+    settle()
     assert "~$0.36 for 2 images" in panel.cost.value
     panel.base_model.value = "reve"  # resolution falls back to 1K
+    settle()
     assert "~$0.18 for 2 images" in panel.cost.value
 
 
 def test_enhance_cost_line(session: Any) -> None:
     panel = EnhancePanel(session)
     panel.num_outputs.value = 3
+    assert panel.update_cost().result(timeout=10) is None
     assert "~$0.36 for 3 images" in panel.cost.value
 
 

@@ -1,4 +1,8 @@
-"""HistoryPanel: rows newest first, filters, open, re-run and paging over a real run store."""
+"""HistoryPanel: rows newest first, filters, open, re-run and paging over a real run store.
+
+The panel writes its widgets on the UI thread: a test waits (``settle()`` or a returned future)
+before reading them.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,9 @@ import base64
 import io
 import json
 import re
+import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -50,6 +55,12 @@ def run_ids(panel: HistoryPanel) -> list[str]:
     return [row.run_id for row in panel.rows]
 
 
+def listed(panel: HistoryPanel) -> HistoryPanel:
+    """The panel once its first listing is shown."""
+    panel.refresh().result(timeout=20)
+    return panel
+
+
 def test_rows_newest_first_with_thumbnails(session: Any) -> None:
     panel = HistoryPanel(session)
     panel.refresh().result(timeout=20)
@@ -67,31 +78,38 @@ def test_rows_newest_first_with_thumbnails(session: Any) -> None:
     panel.close()
 
 
-def test_filters_narrow(session: Any) -> None:
+def test_filters_narrow(session: Any, settle: Callable[[], None]) -> None:
     panel = HistoryPanel(session)
     edit_id, gen_id = session.edit_result.run_id, session.generate_result.run_id
     panel.endpoint_filter.value = "generate"
+    settle()
     assert gen_id in run_ids(panel) and edit_id not in run_ids(panel)
     assert all(row.record.endpoint == "generate" for row in panel.rows)
     panel.endpoint_filter.value = "all"
     panel.prompt_filter.value = "warmer"  # case-insensitive substring
+    settle()
     assert run_ids(panel) == [edit_id]
     panel.prompt_filter.value = "no such prompt"
+    settle()
     assert run_ids(panel) == []
     assert "no runs" in panel.count.value
     panel.prompt_filter.value = ""
     panel.since.value = date.today() + timedelta(days=1)
+    settle()
     assert run_ids(panel) == []
     panel.since.value = date.today()
+    settle()
     assert {edit_id, gen_id} <= set(run_ids(panel))
     panel.close()
 
 
 def test_open_hands_back_the_stored_result(session: Any) -> None:
     opened: list[pw.Result] = []
-    panel = HistoryPanel(session, on_open=opened.append)
+    panel = listed(HistoryPanel(session, on_open=opened.append))
     row = next(r for r in panel.rows if r.run_id == session.edit_result.run_id)
     row.open_button.click()
+    assert panel.last_task is not None
+    assert panel.last_task.result(timeout=20) is not None
     assert len(opened) == 1
     result = opened[0]
     assert result.endpoint == "edit" and result.run_id == row.run_id
@@ -102,7 +120,7 @@ def test_open_hands_back_the_stored_result(session: Any) -> None:
 
 
 def test_open_without_callback_shows_thumbnails_in_output(session: Any) -> None:
-    panel = HistoryPanel(session)
+    panel = listed(HistoryPanel(session))
     row = next(r for r in panel.rows if r.run_id == session.edit_result.run_id)
     row.open_button.click()
     assert panel.last_task is not None
@@ -119,8 +137,8 @@ def test_open_without_callback_shows_thumbnails_in_output(session: Any) -> None:
 
 def test_rerun_callback_gets_params_with_input_bytes(session: Any) -> None:
     calls: list[tuple[str, dict[str, Any]]] = []
-    panel = HistoryPanel(
-        session, on_rerun=lambda endpoint, params: calls.append((endpoint, params))
+    panel = listed(
+        HistoryPanel(session, on_rerun=lambda endpoint, params: calls.append((endpoint, params)))
     )
     before = len(session.store)
     row = next(r for r in panel.rows if r.run_id == session.edit_result.run_id)
@@ -134,7 +152,7 @@ def test_rerun_callback_gets_params_with_input_bytes(session: Any) -> None:
 
 
 def test_rerun_without_callback_runs_and_refreshes(session: Any) -> None:
-    panel = HistoryPanel(session)
+    panel = listed(HistoryPanel(session))
     before = len(session.store)
     row = next(r for r in panel.rows if r.run_id == session.generate_result.run_id)
     row.rerun_button.click()
@@ -148,18 +166,20 @@ def test_rerun_without_callback_runs_and_refreshes(session: Any) -> None:
     panel.close()
 
 
-def test_paging(session: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_paging(session: Any, monkeypatch: pytest.MonkeyPatch, settle: Callable[[], None]) -> None:
     monkeypatch.setattr(history_module, "PAGE_SIZE", 1)
-    panel = HistoryPanel(session)
+    panel = listed(HistoryPanel(session))
     total = len(session.store)
     assert total >= 2 and len(panel.rows) == 1
     first = panel.rows[0].run_id
     assert panel.prev_button.disabled and not panel.next_button.disabled
     assert f"runs 1–1 of {total}" in panel.count.value
     panel.next_button.click()
+    settle()
     assert len(panel.rows) == 1 and panel.rows[0].run_id != first
     assert not panel.prev_button.disabled
     panel.prev_button.click()
+    settle()
     assert panel.rows[0].run_id == first
     panel.close()
 
@@ -167,7 +187,7 @@ def test_paging(session: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_at_most_one_page_of_rows(session: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     assert history_module.PAGE_SIZE == 50
     monkeypatch.setattr(history_module, "PAGE_SIZE", 2)
-    panel = HistoryPanel(session)
+    panel = listed(HistoryPanel(session))
     assert len(panel.rows) == 2 < len(session.store)
     panel.close()
 
@@ -182,4 +202,71 @@ def test_no_widget_holds_the_key(session: Any) -> None:
     for widget in widgets:
         assert KEY not in json.dumps(widget.get_state(), default=str)
     assert KEY not in repr(panel) and KEY not in repr(session)
+    panel.close()
+
+
+@pytest.fixture
+def many_runs(server: pw.LocalServer, tmp_path: Path) -> Iterator[Any]:
+    """A session whose store holds 61 finished runs (recorded directly: no HTTP)."""
+    with pw.Session(api_key=KEY, base_url=server.base_url, output_dir=tmp_path) as s:
+        for number in range(61):
+            run_id = s.store.start_run("generate", {"prompt": f"run number {number}"})
+            s.store.finish_run(run_id, status="succeeded", cost=0.09)
+        yield s
+
+
+def test_pages_load_one_page_of_runs(many_runs: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = many_runs.store
+    calls: list[dict[str, Any]] = []
+    runs = store.runs
+
+    def recording(**filters: Any) -> Any:
+        calls.append(filters)
+        return runs(**filters)
+
+    monkeypatch.setattr(store, "runs", recording)
+    panel = listed(HistoryPanel(many_runs))
+    newest = [f"run number {n}" for n in range(60, -1, -1)]
+    assert [row.record.prompt for row in panel.rows] == newest[:50]
+    assert "runs 1–50 of 61" in panel.count.value and not panel.next_button.disabled
+
+    panel.next_button.click()
+    panel.refresh().result(timeout=20)  # queued after the click: the page it turned to
+    assert [row.record.prompt for row in panel.rows] == newest[50:]
+    assert "runs 51–61 of 61" in panel.count.value
+    assert panel.next_button.disabled and not panel.prev_button.disabled
+
+    panel.prompt_filter.value = "number 1"  # 1, 10..19: one page again
+    panel.refresh().result(timeout=20)
+    assert len(panel.rows) == 11 and panel.page == 0 and "of 11" in panel.count.value
+    assert calls and all(c.get("limit") == history_module.PAGE_SIZE for c in calls)
+    assert max(c.get("offset", 0) for c in calls) == 50
+    panel.close()
+
+
+def test_widgets_have_one_writer_and_images_are_read_off_the_kernel(
+    session: Any, writers: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readers: list[str] = []
+    result = session.result
+
+    def reading(run_id: str) -> pw.Result:
+        readers.append(threading.current_thread().name)
+        return result(run_id)
+
+    monkeypatch.setattr(session, "result", reading)
+    opened: list[pw.Result] = []
+    panel = HistoryPanel(session, on_open=opened.append)
+    seen = writers(panel.status, panel.error, panel.table, panel.count, panel.prev_button,
+                   panel.next_button, panel.output)  # fmt: skip
+    panel.refresh().result(timeout=20)
+    panel.prompt_filter.value = "warmer"
+    panel.refresh().result(timeout=20)
+    panel.rows[0].open_button.click()
+    assert panel.last_task is not None and panel.last_task.result(timeout=20) is not None
+    panel.open_run("no-such-run").result(timeout=20)  # shows an error
+    assert "no-such-run" in panel.error.value and len(opened) == 1
+
+    assert readers and threading.main_thread().name not in readers
+    assert seen.single().startswith("phota-widgets-ui")
     panel.close()

@@ -1,4 +1,8 @@
-"""Capability panels driven as a user would: controls set, Run clicked, results in the grid."""
+"""Capability panels driven as a user would: controls set, Run clicked, results in the grid.
+
+A panel writes its widgets on the UI thread: ``panel.wait()``, a returned future or ``settle()``
+comes before reading them.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from PIL import Image
 
 import phota_widgets as pw
 from phota_widgets.api.models import TrainingTier
+from phota_widgets.widgets import _panel as panel_module
 from phota_widgets.widgets.edit import EditPanel
 from phota_widgets.widgets.enhance import EnhancePanel
 from phota_widgets.widgets.generate import GeneratePanel
@@ -26,11 +31,14 @@ def thumb_sizes(panel: Any) -> list[tuple[int, int]]:
     return [Image.open(io.BytesIO(t.value)).size for t in panel.grid.thumbs]
 
 
-def test_generate_run_fills_the_grid_and_the_store(session: Any) -> None:
+def test_generate_run_fills_the_grid_and_the_store(
+    session: Any, settle: Callable[[], None]
+) -> None:
     panel = GeneratePanel(session)
     panel.prompt.value = "a red rocket over a calm sea"
     panel.num_outputs.value = 2
     panel.aspect_ratio.value = "16:9"
+    settle()
     assert "~$0.18 for 2 images" in panel.cost.value
 
     panel.run_button.click()
@@ -142,11 +150,15 @@ def test_cancel_really_cancels(slow_session: Any, eventually: Callable[..., bool
     assert eventually(lambda: slow_session.store.get(run.run_id).status == "cancelled")
 
 
-def test_second_run_is_refused_while_one_is_running(slow_session: Any) -> None:
+def test_second_run_is_refused_while_one_is_running(
+    slow_session: Any, settle: Callable[[], None]
+) -> None:
     panel = GeneratePanel(slow_session)
     panel.prompt.value = "only once"
     panel.run_button.click()
     first = panel.task
+    assert panel.running
+    settle()
     assert panel.run_button.disabled
 
     panel.run_button.click()  # a disabled button can still be clicked from code
@@ -201,7 +213,9 @@ def test_run_button_returns_at_once(slow_session: Any) -> None:
     panel.wait(timeout=5)
 
 
-def test_edit_with_a_file_chosen_on_disk(session: Any, data: Path) -> None:
+def test_edit_with_a_file_chosen_on_disk(
+    session: Any, data: Path, settle: Callable[[], None]
+) -> None:
     panel = EditPanel(session)
     chooser = panel.images.chooser
     chooser.reset(path=str(data), filename="chelsea.jpg")
@@ -217,6 +231,7 @@ def test_edit_with_a_file_chosen_on_disk(session: Any, data: Path) -> None:
     assert session.store.get(result.run_id).endpoint == "edit"
 
     panel.grid.before_after_button.click()
+    settle()
     assert "before" in panel.grid.preview.outputs[0]["data"]["text/plain"]
 
 
@@ -302,12 +317,44 @@ def test_a_closed_session_gives_an_error_not_a_hang(server: pw.LocalServer, tmp_
                         output_dir=tmp_path / "closed")  # fmt: skip
     closed.close()
     panel = GeneratePanel(closed)
+    assert panel.prompt_box.profiles_loaded is not None
+    assert isinstance(panel.prompt_box.profiles_loaded.exception(timeout=5), RuntimeError)
     assert "unavailable" in panel.profile_picker.options[0][0]
     panel.prompt.value = "anything"
     panel.run_button.click()
     assert panel.wait(timeout=5) is None
     assert "stopped" in panel.error.value
     assert not panel.run_button.disabled
+
+
+def test_one_thread_writes_the_panel_through_a_run_and_a_cancel(
+    slow_session: Any, writers: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(panel_module, "TICK_SECONDS", 0.05)  # many elapsed-time updates
+    panel = GeneratePanel(slow_session)
+    seen = writers(panel.status, panel.error, panel.cost, panel.run_button, panel.cancel_button,
+                   panel.grid, panel.profile_picker, panel.insert_button)  # fmt: skip
+    ticks: list[str] = []
+    panel.status.observe(lambda c: ticks.append(c["new"]), names="value")
+    panel.prompt.value = "a slow red sunrise"
+    panel.num_outputs.value = 2
+    panel.run_button.click()
+    result = panel.wait(timeout=30)
+    assert result is not None, panel.error.value
+    panel.grid.toggles[1].value = True
+    panel.grid.open_buttons[1].click()
+    panel.show_result(result).result(timeout=10)  # what History's "open" does in the Studio
+
+    panel.prompt.value = "cancelled before it ends"
+    panel.run_button.click()
+    assert panel.cancel_button.click() is None and panel.wait(timeout=10) is None
+    panel.prompt_box.load_profiles(refresh=True).result(timeout=10)
+    slow_session.forget_profiles()  # the listener path: the picker is filled from the loop
+    panel.update_cost().result(timeout=10)
+
+    assert any("running" in text for text in ticks)  # the ticker did write (through the UI)
+    assert "cancelled" in panel.status.value
+    assert seen.single(clicked=("ToggleButton",)).startswith("phota-widgets-ui")
 
 
 def test_cancel_after_submit_keeps_the_paid_job_for_resume(
@@ -319,7 +366,8 @@ def test_cancel_after_submit_keeps_the_paid_job_for_resume(
             panel = GeneratePanel(session)
             panel.prompt.value = "a queued sunrise"
             panel.run_button.click()
-            assert eventually(lambda: bool(session.store.pending_jobs()))  # submitted, waiting
+            accepted = lambda: any(r.job_id for r in session.store.pending_jobs())  # noqa: E731
+            assert eventually(accepted)  # the server took the job: it is paid for, waiting
             panel.cancel_button.click()
             assert panel.wait(timeout=5) is None
             assert "session.resume()" in panel.status.value

@@ -1,4 +1,8 @@
-"""ProfilesPanel: train from files or URLs, watch status to READY, confirm before delete, filter."""
+"""ProfilesPanel: train from files or URLs, watch status to READY, confirm before delete, filter.
+
+The panel writes its widgets on the UI thread: a test waits for ``last_task`` (its background
+work awaits its own widget updates) or ``settle()`` before reading them.
+"""
 
 from __future__ import annotations
 
@@ -59,6 +63,20 @@ def eventually(check: Callable[[], bool], timeout: float = 10.0) -> bool:
     return check()
 
 
+def requests_sent(session: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every HTTP request the session's client sends from now on."""
+    sent: list[str] = []
+    transport = session.aclient.transport
+    request = transport.request
+
+    async def recording(method: str, path: str, **kwargs: Any) -> Any:
+        sent.append(f"{method} {path}")
+        return await request(method, path, **kwargs)
+
+    monkeypatch.setattr(transport, "request", recording)
+    return sent
+
+
 def listed(session: Any) -> set[str]:
     return {p.profile_id for p in session.client.profiles.list()}
 
@@ -84,7 +102,9 @@ def upload(panel: ProfilesPanel, paths: list[Path]) -> None:
     panel.upload.set_state({"value": files})
 
 
-def test_create_from_local_files_watch_and_delete(local_session: Any, tmp_path: Path) -> None:
+def test_create_from_local_files_watch_and_delete(
+    local_session: Any, tmp_path: Path, settle: Callable[[], None]
+) -> None:
     panel = ProfilesPanel(local_session)
     panel.last_task.result(timeout=10)
     assert panel.poll_interval == 2.0
@@ -98,6 +118,7 @@ def test_create_from_local_files_watch_and_delete(local_session: Any, tmp_path: 
     upload(panel, PHOTOS[:2])
     panel.folder.value = str(folder)
     panel.tier.value = "fast"
+    settle()
     assert "fast: 5–10 images" in panel.tier_rule.value
     panel.tag.value = "family"
     local_session.profiles()  # fill the session's cache: create must drop it
@@ -117,10 +138,12 @@ def test_create_from_local_files_watch_and_delete(local_session: Any, tmp_path: 
 
     task = panel.last_task
     row.delete_button.click()  # first click only asks
+    settle()
     assert row.confirm_box.layout.display == "flex" and row.delete_button.disabled
     time.sleep(0.2)
     assert panel.last_task is task and profile_id in listed(local_session)
     row.cancel_button.click()
+    settle()
     assert row.confirm_box.layout.display == "none" and profile_id in listed(local_session)
     row.delete_button.click()
     row.confirm_button.click()
@@ -132,32 +155,41 @@ def test_create_from_local_files_watch_and_delete(local_session: Any, tmp_path: 
     panel.close()
 
 
-def test_wrong_image_count_refused_before_sending(remote_session: Any) -> None:
+def test_wrong_image_count_refused_before_sending(
+    remote_session: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     panel = ProfilesPanel(remote_session)
-    refresh = panel.last_task
-    refresh.result(timeout=10)
+    panel.last_task.result(timeout=10)
     before = listed(remote_session)
+    sent = requests_sent(remote_session, monkeypatch)
     assert panel.poll_interval == 15.0
     assert "Phota trains profiles from public image URLs" in html_text(panel)
     assert panel.upload not in _descendants(panel)  # local files only on the local server
     panel.tier.value = "fast"
     panel.urls.value = "\n".join(f"https://example.com/{i}.jpg" for i in range(3)) + "\n\n"
     panel.create_button.click()
+    assert panel.last_task.result(timeout=10) is None
     assert "Not sent" in panel.error.value and "5..10 images, got 3" in panel.error.value
-    assert panel.last_task is refresh  # nothing went to the background
+    assert "no profile created" in panel.status.value and not panel.create_button.disabled
+    assert not [r for r in sent if r.startswith("POST")]  # refused before sending anything
     assert listed(remote_session) == before
     panel.close()
 
 
-def test_local_files_refused_by_the_real_api_path(remote_session: Any) -> None:
+def test_local_files_refused_by_the_real_api_path(
+    remote_session: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     panel = ProfilesPanel(remote_session)
     panel.last_task.result(timeout=10)
     before = listed(remote_session)
+    sent = requests_sent(remote_session, monkeypatch)
     panel.tier.value = "fast"
     panel.urls.value = "\n".join(str(p) for p in (PHOTOS + PHOTOS)[:5])
     panel.create_button.click()
-    assert "Not sent" in panel.error.value
-    assert "public image URLs" in panel.error.value and "line 1" in panel.error.value
+    assert panel.last_task.result(timeout=10) is None
+    assert "Not sent" in panel.error.value and "image_urls[0]" in panel.error.value
+    assert "public http(s) image URLs" in panel.error.value
+    assert not [r for r in sent if r.startswith("POST")]
     assert listed(remote_session) == before
     panel.close()
 
@@ -225,6 +257,26 @@ def test_polling_stops_when_closed(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         seen = len(calls)
         time.sleep(0.3)
         assert len(calls) == seen
+
+
+def test_one_thread_writes_the_panel(local_session: Any, writers: Callable[..., Any]) -> None:
+    panel = ProfilesPanel(local_session)
+    panel.poll_interval = 0.05
+    panel.last_task.result(timeout=10)
+    seen = writers(panel.status, panel.error, panel.table, panel.create_button, panel.tier_rule)
+    panel.tier.value = "fast"
+    panel.urls.value = str(PHOTOS[0])
+    assert panel.create().result(timeout=10) is None  # refused: one image
+    assert "got 1" in panel.error.value
+    upload(panel, (PHOTOS + PHOTOS)[:5])
+    profile_id = panel.create().result(timeout=20)
+    assert profile_id in panel.rows and panel.upload.value == ()
+    row = panel.rows[profile_id]
+    assert eventually(lambda: bool(row.picture.value))
+    row.ask()
+    row.dismiss().result(timeout=10)
+    assert panel.delete(profile_id).result(timeout=10) is True
+    assert seen.single().startswith("phota-widgets-ui")
 
 
 def test_no_widget_holds_the_key(remote_session: Any) -> None:

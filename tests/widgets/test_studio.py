@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +28,13 @@ def test_tabs_hold_every_panel_on_one_session(session: Any) -> None:
     assert isinstance(studio.history, HistoryPanel)
     assert all(panel.session is session for panel in studio.panels.values())
     assert "phota-studio" in studio._dom_classes
-    studio.select("remix")
+    studio.select("remix").result(timeout=10)  # the tabs are written on the UI thread
     assert studio.tabs.selected_index == 3
 
 
-def test_send_to_moves_an_output_into_the_edit_panel(session: Any) -> None:
+def test_send_to_moves_an_output_into_the_edit_panel(
+    session: Any, settle: Callable[[], None]
+) -> None:
     studio = Studio(session)
     studio.generate.prompt.value = "a small red house"
     studio.generate.num_outputs.value = 2
@@ -46,6 +49,7 @@ def test_send_to_moves_an_output_into_the_edit_panel(session: Any) -> None:
     grid.send_button.click()
 
     assert studio.edit.images.value == [result.images[1].data]
+    settle()
     assert studio.tabs.selected_index == 1
     studio.edit.prompt.value = "make it black and white"
     studio.edit.run_button.click()
@@ -53,10 +57,13 @@ def test_send_to_moves_an_output_into_the_edit_panel(session: Any) -> None:
     assert edited is not None, studio.edit.error.value
     studio.edit.grid.toggles[0].value = True
     studio.edit.grid.before_after_button.click()  # against the sent input
+    settle()
     assert studio.edit.grid.preview.outputs
 
 
-def test_history_opens_and_reruns_in_the_right_panel(session: Any) -> None:
+def test_history_opens_and_reruns_in_the_right_panel(
+    session: Any, writers: Callable[..., Any]
+) -> None:
     studio = Studio(session)
     studio.generate.prompt.value = "a green kite"
     studio.generate.run_button.click()
@@ -65,8 +72,11 @@ def test_history_opens_and_reruns_in_the_right_panel(session: Any) -> None:
     studio.generate.prompt.value = "something else"
     studio.generate.grid.clear()
     studio.select("History")  # the tab refreshes on show
+    generate = studio.generate
+    seen = writers(generate.grid, generate.status, generate.error, generate.run_button)
+    seen.watch([studio.tabs])  # the tab bar, not the panels' input controls
 
-    studio.history.open_run(first.run_id)
+    studio.history.open_run(first.run_id).result(timeout=10)  # read off the kernel
     assert studio.tabs.selected_index == 0
     assert len(studio.generate.grid.thumbs) == 1
     assert studio.generate.grid.result is not None
@@ -77,6 +87,7 @@ def test_history_opens_and_reruns_in_the_right_panel(session: Any) -> None:
     again = studio.generate.wait(timeout=30)
     assert again is not None and again.run_id != first.run_id
     assert [r.prompt for r in session.store.runs()] == ["a green kite", "a green kite"]
+    assert seen.single().startswith("phota-widgets-ui")
 
 
 def _key_leaks(keys: tuple[str, ...]) -> list[str]:

@@ -98,6 +98,20 @@ def test_studio_generates_in_a_real_browser(voila: str) -> None:
             assert thumbs.count() >= 1
             status = panel.locator(".phota-status").inner_text()
             assert "done" in status, status
+
+            # pick the output, send it to Edit, and edit it there
+            panel.locator(".phota-select").first.click()
+            send_to = panel.locator(".phota-send-to select")
+            send_to.wait_for(timeout=10_000)
+            send_to.select_option(label="Edit")
+            panel.locator("button.phota-send").click()
+            page.get_by_role("tab", name="Edit").click()
+            edit = page.locator(".phota-edit-panel")
+            edit.locator(".phota-input-thumbs img").first.wait_for(timeout=10_000)
+            edit.locator(".phota-prompt textarea").fill("black and white, crop to 1:1")
+            edit.locator("button.phota-run").click()
+            edit.locator("img.phota-thumb").first.wait_for(timeout=60_000)
+            assert "done" in edit.locator(".phota-status").inner_text()
             page.screenshot(path=str(SHOTS / "studio.png"))
         finally:
             browser.close()

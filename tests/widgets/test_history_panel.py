@@ -22,18 +22,11 @@ import pytest
 from PIL import Image
 
 import phota_widgets as pw
-from phota_widgets.local.profiles import TrainingDurations
 from phota_widgets.widgets import history as history_module
 from phota_widgets.widgets.history import HistoryPanel
 
 KEY = "sk-planted-SECRET-1234567890"
 DATA = Path(__file__).parent.parent / "data"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[pw.LocalServer]:
-    with pw.LocalServer(api_key=KEY, training=TrainingDurations(0.2, 0.2, 0.4)) as srv:
-        yield srv
 
 
 @pytest.fixture(scope="module")

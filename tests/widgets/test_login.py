@@ -12,18 +12,10 @@ import ipywidgets
 import pytest
 
 import phota_widgets as pw
-from phota_widgets.local.profiles import TrainingDurations
 from phota_widgets.widgets.login import LoginBox
 
 KEY = "sk-planted-SECRET-1234567890"
 NEW_KEY = "sk-typed-SECRET-0987654321"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[pw.LocalServer]:
-    srv = pw.LocalServer(api_key=KEY, training=TrainingDurations(0.2, 0.2, 0.4))
-    yield srv.start()
-    srv.stop()
 
 
 @pytest.fixture

@@ -101,7 +101,7 @@ class Session:
             self._use_local(local_server)
         else:
             self._connect(key, base_url, inline_training_images=False)
-        if resume and self.store.pending_jobs():
+        if resume and self.store.pending_jobs(backend=self.backend):
             self.resuming = self.loop.submit(self.aresume())
 
     # -- backends --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import inspect
+import logging
 import os
 import threading
 import time
@@ -31,6 +32,7 @@ from phota_widgets.api.errors import (
     ServerError,
 )
 from phota_widgets.api.images import to_wire
+from phota_widgets.api.jobs import AsyncJob
 from phota_widgets.api.loop import BackgroundLoop
 from phota_widgets.api.models import ProfileSummary
 from phota_widgets.api.prices import DEFAULT_PRICE_TABLE, PriceTable
@@ -46,6 +48,13 @@ if TYPE_CHECKING:
 LOCAL_BACKEND = "local"
 TRANSIENT_ERRORS = (ConnectionError, RequestTimeoutError, RateLimitError, ServerError)
 """Failures after which submitted work may still finish on the server: keep it collectable."""
+COLLECT_DELAYS: tuple[float, ...] = (1.0, 3.0)
+"""Pauses before collecting an interrupted run again (with the same key or job id)."""
+SUBMIT_GRACE = 10.0
+"""Seconds a cancelled run waits for its submit to land, so an accepted job is not lost."""
+INTERRUPTED = "interrupted: the job is kept; session.resume() collects it without paying twice"
+
+logger = logging.getLogger("phota_widgets")
 
 
 class Session:
@@ -150,6 +159,7 @@ class Session:
         with contextlib.suppress(RuntimeError):
             self.loop.run(old.aclose())
         self._release_server()
+        self.forget_profiles()
 
     def login(self) -> Any:
         """A password box for the key; it clears itself after reading (see ``widgets.login``)."""
@@ -168,53 +178,106 @@ class Session:
         """Estimated cost of this store's succeeded runs, in US dollars."""
         return round(self.store.total_cost("succeeded"), 4)
 
-    async def arun(self, endpoint: str, **params: Any) -> Result:
-        """Run a request on the session's loop, recording it as it happens."""
+    async def arun(
+        self,
+        endpoint: str,
+        *,
+        on_recorded: Callable[[str], None] | None = None,
+        **params: Any,
+    ) -> Result:
+        """Run a request on the session's loop, recording it as it happens.
+
+        Args:
+            endpoint: ``generate``, ``edit``, ``enhance`` or ``remix``.
+            on_recorded: called with the run's id as soon as it is in the run store.
+            **params: the request's parameters (the session's defaults fill the rest).
+        """
         params = {**self.defaults, **params}
         params = await asyncio.to_thread(self._wire_images, params)
         _, described = await self.aclient.prepare(endpoint, params)  # refuses before spending
         run_id = self.store.start_run(endpoint, described, backend=self.backend)
+        if on_recorded is not None:
+            on_recorded(run_id)
         started = time.perf_counter()
-        async with self._limit():
-            if self.use_jobs:
-                result = await self._run_job(run_id, endpoint, params, uuid.uuid4().hex)
-            else:
-                try:
+        try:
+            async with self._limit():
+                if self.use_jobs:
+                    key = uuid.uuid4().hex
+                    result = await self._run_job(run_id, endpoint, params, key, described)
+                else:
                     result = await self.aclient.run(endpoint, params)
-                except asyncio.CancelledError:
-                    self.store.finish_run(run_id, status="cancelled", error="cancelled")
-                    raise
-                except PhotaError as exc:
-                    self.store.finish_run(run_id, status="failed", error=str(exc))
-                    raise
+        except asyncio.CancelledError:
+            if self.store.get(run_id).status == "running":  # nothing was accepted
+                self.store.finish_run(run_id, status="cancelled", error="cancelled")
+            raise
+        except PhotaError as exc:
+            if self.store.get(run_id).status == "running":
+                self.store.finish_run(run_id, status="failed", error=str(exc))
+            raise
         return self._record(run_id, result, time.perf_counter() - started)
 
     async def _run_job(
-        self, run_id: str, endpoint: str, params: Mapping[str, Any], client_request_id: str
+        self,
+        run_id: str,
+        endpoint: str,
+        params: Mapping[str, Any],
+        client_request_id: str,
+        recorded: Mapping[str, Any],
     ) -> Result:
         """Submit (the key recorded first), record the job id, then wait for the result.
 
-        Whatever happens after the key is recorded, the run stays collectable unless the
-        server refused it or the job failed: a dropped connection, a timeout or a lost kernel
-        leave it "submitted", and :meth:`resume` finishes it without paying twice.
+        Once the key is recorded, the run stays collectable unless the server refused it or the
+        job failed. A cancel during the submit lets the submit finish (it may already be paid
+        for) and keeps the job. Dropped connections and timeouts are retried a few times with
+        the same key or job id; if they go on, the run stays "submitted" and :meth:`resume`
+        finishes it later, without paying twice.
         """
         self.store.record_submission(run_id, client_request_id)
+        job: AsyncJob | None = None
         job_id: str | None = None
+        for attempt, delay in enumerate((*COLLECT_DELAYS, None)):
+            try:
+                if job is None and job_id is None:
+                    job = await self._submit(run_id, endpoint, params, client_request_id)
+                elif job is None:
+                    assert job_id is not None
+                    job = await self.aclient.get_job(job_id, endpoint=endpoint)
+                    job.request = dict(recorded)
+                job_id = job.job_id
+                return await job.wait()
+            except TRANSIENT_ERRORS as exc:
+                job = None
+                if delay is None:
+                    self.store.set_note(run_id, f"{INTERRUPTED} ({exc})")
+                    raise
+                logger.info("run %s interrupted (%s); try %d", run_id, exc, attempt + 2)
+                await asyncio.sleep(delay)
+            except asyncio.CancelledError:
+                if self.store.get(run_id).job_id is None:
+                    self.store.finish_run(run_id, status="cancelled", error="cancelled")
+                raise
+            except PhotaError as exc:
+                self.store.finish_run(run_id, status="failed", error=str(exc))
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _submit(
+        self, run_id: str, endpoint: str, params: Mapping[str, Any], client_request_id: str
+    ) -> AsyncJob:
+        """Submit and record the job id; a cancel waits for the submit to land first."""
+        submit = asyncio.ensure_future(
+            self.aclient.submit(endpoint, client_request_id=client_request_id, **params)
+        )
         try:
-            job = await self.aclient.submit(endpoint, client_request_id=client_request_id, **params)
-            job_id = job.job_id
-            self.store.record_job(run_id, job.job_id, client_request_id)
-            return await job.wait()
+            job = await asyncio.shield(submit)
         except asyncio.CancelledError:
-            if job_id is None:  # the person stopped it before it was accepted
-                self.store.finish_run(run_id, status="cancelled", error="cancelled")
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                landed = await asyncio.wait_for(submit, SUBMIT_GRACE)
+                self.store.record_job(run_id, landed.job_id, client_request_id)
+                self.store.set_note(run_id, f"cancelled once accepted; {INTERRUPTED}")
             raise
-        except TRANSIENT_ERRORS as exc:
-            self.store.set_note(run_id, f"interrupted ({exc}); session.resume() collects it")
-            raise
-        except PhotaError as exc:
-            self.store.finish_run(run_id, status="failed", error=str(exc))
-            raise
+        self.store.record_job(run_id, job.job_id, client_request_id)
+        return job
 
     def _record(self, run_id: str, result: Result, elapsed: float) -> Result:
         for image in result.images:
@@ -230,9 +293,15 @@ class Session:
         result.run_id = run_id
         return result
 
-    def submit_run(self, endpoint: str, **params: Any) -> concurrent.futures.Future[Result]:
+    def submit_run(
+        self,
+        endpoint: str,
+        *,
+        on_recorded: Callable[[str], None] | None = None,
+        **params: Any,
+    ) -> concurrent.futures.Future[Result]:
         """Start a run on the background loop and return at once (cancel the future to stop)."""
-        return self.loop.submit(self.arun(endpoint, **params))
+        return self.loop.submit(self.arun(endpoint, on_recorded=on_recorded, **params))
 
     def run(self, endpoint: str, **params: Any) -> Result:
         """Run a request and wait for it (blocking; fine inside a notebook cell)."""
@@ -297,7 +366,7 @@ class Session:
                 assert record.client_request_id is not None
                 params = await asyncio.to_thread(self.rerun_params, record.run_id)
                 result = await self._run_job(
-                    record.run_id, record.endpoint, params, record.client_request_id
+                    record.run_id, record.endpoint, params, record.client_request_id, record.params
                 )
             else:
                 job = await self.aclient.get_job(record.job_id, endpoint=record.endpoint)

@@ -238,6 +238,7 @@ def test_a_poll_hiccup_keeps_the_paid_job_collectable(
     async def broken_refresh(self: AsyncJob) -> None:
         raise pw.ConnectionError("connection dropped while polling")
 
+    monkeypatch.setattr("phota_widgets.session.COLLECT_DELAYS", (0.0,))
     with monkeypatch.context() as patched:
         patched.setattr(AsyncJob, "refresh", broken_refresh)
         with pytest.raises(pw.ConnectionError):
@@ -299,3 +300,67 @@ def test_notes_survive_the_job_path(session: pw.Session, data_dir: Path) -> None
     result = session.edit("warmer and add a dragon", [data_dir / "chelsea.jpg"])
     assert 'not understood: "add a dragon"' in result.notes
     assert any(n.startswith("applied: warmth") for n in result.notes)
+
+
+def test_a_dropped_connection_is_collected_again_without_paying_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("phota_widgets.session.COLLECT_DELAYS", (0.05, 0.05, 0.05, 0.05))
+    faults = pw.Faults(drop_rate=0.5, seed=4)
+    with (
+        LocalServer(api_key="k", faults=faults) as flaky,
+        pw.Session(api_key="k", base_url=flaky.base_url, output_dir=tmp_path) as s,
+    ):
+        s.aclient = s.aclient.with_options(max_retries=1)  # most drops reach the session
+        results = [s.generate(f"boat {i}") for i in range(4)]
+        assert all(r.images for r in results)
+        assert len(flaky.state.jobs._jobs) == 4  # one job per run, never two
+        assert {r.status for r in s.store.runs()} == {"succeeded"}
+
+
+def test_cancel_during_submit_keeps_an_accepted_job(
+    server: LocalServer, session: pw.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = server.state.jobs.submit
+
+    def slow_accept(*args: object, **kwargs: object) -> object:
+        job = real(*args, **kwargs)  # accepted (and billed) now ...
+        time.sleep(0.5)  # ... but the answer is late
+        return job
+
+    monkeypatch.setattr(server.state.jobs, "submit", slow_accept)
+    future = session.submit_run("generate", prompt="accepted then cancelled")
+    deadline = time.monotonic() + 5
+    while not session.store.runs(status="submitted") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.1)  # the submit is on the wire
+    future.cancel()
+    deadline = time.monotonic() + 5
+    while not any(r.job_id for r in session.store.runs()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (record,) = session.store.runs()
+    assert record.status == "submitted" and record.job_id  # kept: resume collects it
+    monkeypatch.undo()
+    (result,) = session.resume()
+    assert result.images
+
+
+def test_cancel_while_waiting_for_a_slot_ends_the_run(tmp_path: Path) -> None:
+    with (
+        LocalServer(api_key="k", queue_delay=1.0) as slow,
+        pw.Session(
+            api_key="k", base_url=slow.base_url, output_dir=tmp_path, max_concurrency=1
+        ) as s,
+    ):
+        first = s.submit_run("generate", prompt="first")
+        recorded: list[str] = []
+        second = s.submit_run("generate", prompt="second", on_recorded=recorded.append)
+        deadline = time.monotonic() + 5
+        while not recorded and time.monotonic() < deadline:
+            time.sleep(0.01)
+        second.cancel()
+        first.result(timeout=10)
+        deadline = time.monotonic() + 5
+        while s.store.get(recorded[0]).status == "running" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert s.store.get(recorded[0]).status == "cancelled"

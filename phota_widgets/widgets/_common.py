@@ -14,7 +14,7 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from html import escape
 from typing import Any, ParamSpec, TypeVar
 
@@ -178,16 +178,29 @@ def _message(exc: BaseException) -> str:
     return str(exc.args[0]) if isinstance(exc, APIError) and exc.args else str(exc)
 
 
-def close_tree(widget: w.Widget) -> None:
+def close_tree(
+    widget: w.Widget,
+    close: Callable[[], None] | None = None,
+    *,
+    keep: Collection[w.Widget] = (),
+) -> None:
     """Close a widget, then everything inside it, with layouts and styles (their state leaves).
 
     The container closes first, so no open widget ever lists a closed child.
+
+    Args:
+        widget: the root of the tree.
+        close: how to close the root itself (a subclass's ``close`` passes ``super().close``,
+            which would otherwise be called again).
+        keep: widgets to leave open, with what is inside them (parts still in use elsewhere).
     """
+    if any(widget is kept for kept in keep):
+        return
     children = list(getattr(widget, "children", ()))
     parts = [getattr(widget, "layout", None), getattr(widget, "style", None)]
-    widget.close()
+    (close or widget.close)()
     for child in children:
-        close_tree(child)
+        close_tree(child, keep=keep)
     for part in parts:
         if isinstance(part, w.Widget):
             part.close()

@@ -4,6 +4,10 @@ A Run click hands the request to ``session.submit_run`` (the session's backgroun
 returns at once. Every write to the panel's widgets after it is built runs on the one UI thread
 (``_common.ui_executor()``): the start of a run, the elapsed-time ticks, the cost line, and at the
 end the thumbnails, result, status and error. The kernel never blocks; no widget has two writers.
+
+A run the server took but the panel could not finish (a dropped connection, or a cancel once the
+job was accepted) is kept in the run store; the panel says so and offers Collect, which fetches
+it (``session.aresume()``) without paying twice.
 """
 
 from __future__ import annotations
@@ -19,7 +23,15 @@ import ipywidgets as w
 from phota_widgets.api.errors import InvalidRequestError
 from phota_widgets.api.models import profile_tokens
 from phota_widgets.api.results import OutputImage, Result
-from phota_widgets.widgets._common import ErrorBox, StatusLine, styled, ui_call, ui_method
+from phota_widgets.widgets._collect import KEPT_TEXT, Collector, is_transient
+from phota_widgets.widgets._common import (
+    ErrorBox,
+    StatusLine,
+    close_tree,
+    styled,
+    ui_call,
+    ui_method,
+)
 from phota_widgets.widgets.controls import ImageOptions, OutputOptions, PromptBox
 from phota_widgets.widgets.grid import OutputGrid
 from phota_widgets.widgets.picker import ImagePicker, ImageValue
@@ -41,6 +53,7 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
         prompt: the prompt Textarea; ``prompt_box`` holds it with the profile picker.
         inputs: the image pickers by request parameter.
         run_button, cancel_button, status, error, cost, grid: the panel's parts.
+        collect_button: shown while a run of this panel is kept on the server to collect.
     """
 
     endpoint: ClassVar[str] = ""
@@ -84,6 +97,8 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
             ),
             "cancel",
         )
+        self.collector = Collector(self)
+        self.collect_button = self.collector.button
         self.cost = styled(w.HTML(), "cost")
         self.status = StatusLine()
         self.error = ErrorBox()
@@ -99,7 +114,7 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
                 *self.inputs.values(),
                 self.prompt_box,
                 *option_rows,
-                w.HBox([self.run_button, self.cancel_button, self.cost]),
+                w.HBox([self.run_button, self.cancel_button, self.collect_button, self.cost]),
                 self.status,
                 self.error,
                 self.grid,
@@ -171,16 +186,25 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
             return data
         return value
 
-    def set_input(self, image: Any, slot: str | None = None, *, append: bool = False) -> None:
+    def set_input(
+        self, image: Any, slot: str | None = None, *, append: bool = False
+    ) -> concurrent.futures.Future[None]:
         """Use an image (an OutputImage, bytes, PIL image, path or URL) as an input.
+
+        The image is taken at once; its thumbnail is made on the UI thread, which also drops
+        an image that cannot be decoded and says so in the picker.
 
         Args:
             image: the image; an output "sent" from another panel is the usual case.
             slot: the parameter to fill (the panel's first image parameter by default).
             append: add to a multi-image input instead of replacing it.
 
+        Returns:
+            A future done once the picker shows the image (or why it was dropped).
+
         Raises:
-            ValueError: the panel takes no images, the slot is unknown or the image unreadable.
+            ValueError: the panel takes no images, the slot is unknown, the file is missing or
+                the picker is full.
         """
         if not self.inputs:
             raise ValueError(f"{self.endpoint} takes no input images")
@@ -190,7 +214,7 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
             raise ValueError(
                 f"{self.endpoint} has no image slot {slot!r}: {', '.join(self.inputs)}"
             )
-        self.inputs[name].set(image, append=append)
+        return self.inputs[name].set(image, append=append)
 
     def _before_image(self) -> ImageValue | None:
         for picker in self.inputs.values():
@@ -244,8 +268,9 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
         count = int(self.num_outputs.value)
         self._progress = f"{self.endpoint}: {count} image{'s' if count > 1 else ''}"
         ui_call(self._begin, f"{self._progress}: sending…")
+        recorded = self.collector.recorder(number)
         try:
-            task = self.session.submit_run(self.endpoint, **self.params())
+            task = self.session.submit_run(self.endpoint, on_recorded=recorded, **self.params())
         except Exception as exc:  # the loop is gone, or the parameters cannot be read
             failed: concurrent.futures.Future[Result] = concurrent.futures.Future()
             failed.set_exception(exc)
@@ -305,19 +330,35 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
         return task.cancel()
 
     def close(self) -> None:
-        """Cancel a run under way and close the panel."""
+        """Cancel a run under way and close the panel with every widget inside it."""
         self.cancel()
-        super().close()
+        close_tree(self, super().close)
 
-    def rerun(self, params: Mapping[str, Any]) -> concurrent.futures.Future[Result] | None:
-        """Fill the controls with ``params`` and run them (only fill when a run is under way)."""
+    def rerun(self, params: Mapping[str, Any]) -> concurrent.futures.Future[Result]:
+        """Fill the controls with ``params`` and run them.
+
+        Raises:
+            RuntimeError: a run is under way (the controls are left as they are).
+        """
+        if self.running:
+            raise RuntimeError(f"{self.endpoint} is running: cancel it or wait, then re-run")
         self.set_params(params)
-        return None if self.running else self.start()
+        return self.start()
 
     def show_result(self, result: Result) -> concurrent.futures.Future[None]:
-        """Show a result (e.g. one re-opened from the history) in the grid (on the UI thread)."""
-        self.result = result
-        return self.grid.show_result(result)
+        """Show a result (e.g. one re-opened from the history) in the grid (on the UI thread).
+
+        Returns:
+            The grid's future: failed when the result cannot be shown (e.g. a damaged image).
+        """
+        shown = self.grid.show_result(result)
+
+        def remember(future: concurrent.futures.Future[None]) -> None:
+            if not future.cancelled() and future.exception() is None:
+                self.result = result
+
+        shown.add_done_callback(remember)
+        return shown
 
     def _on_run_click(self) -> None:
         if self.running:  # a disabled button can still be clicked programmatically
@@ -329,7 +370,12 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
         self.error.clear()
         self.run_button.disabled = True
         self.cancel_button.disabled = False
+        self.collect_button.disabled = True
         self.status.start(text)
+
+    def owns_status(self, number: int) -> bool:
+        """Whether run ``number`` is the last one and has ended (its outcome may still change)."""
+        return number == self._run_count and not self.running
 
     async def _tick(self, number: int, settled: concurrent.futures.Future[None]) -> None:
         """Sleep on the loop; hand each elapsed-time update to the UI thread."""
@@ -353,21 +399,18 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
             ticker.cancel()
         try:
             if task.cancelled():
-                outcome = "cancelled"
-                if any(run.job_id for run in self.session.store.pending_jobs()):
-                    outcome += (
-                        " (the job was already submitted: it finishes on the server and "
-                        "session.resume() collects it, without paying twice)"
-                    )
+                outcome = self.collector.cancelled(number)
             elif (exc := task.exception()) is not None:
                 self.error.show_error(exc)
                 if isinstance(exc, InvalidRequestError):
                     outcome = "not sent: fix the input (nothing was spent)"
+                elif is_transient(exc) and self.collector.interrupted(number):
+                    outcome = KEPT_TEXT
                 else:
                     outcome = "failed"
             else:
                 result = task.result()
-                self.grid.show_result(result)
+                self.grid.show_result(result).result()  # inline here: a failure raises
                 self.result = result
                 cost = (
                     f" · ~${result.cost_estimate:.2f}" if result.cost_estimate is not None else ""
@@ -379,7 +422,12 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
         self.status.stop(f"{self.endpoint} {outcome}")
         self.run_button.disabled = False
         self.cancel_button.disabled = True
+        self.collect_button.disabled = self.collector.kept is None
         settled.set_result(None)
+
+    def collect(self) -> concurrent.futures.Future[Result | None]:
+        """What Collect does: fetch this panel's kept run and show it (see :class:`Collector`)."""
+        return self.collector.collect()
 
 
 class SizedPanel(CapabilityPanel):

@@ -123,7 +123,10 @@ class PromptBox(w.VBox):  # type: ignore[misc]
             self.picker.options = [("profiles unavailable", NO_PROFILE)]
             self.picker.disabled = self.insert_button.disabled = True
         else:
-            self._set_profiles(listing.result())
+            filled = self._set_profiles(listing.result())  # inline on the UI thread
+            if (exc := filled.exception()) is not None:  # the waiter learns it, not only the log
+                shown.set_exception(exc)
+                return
         forward(listing, shown)
 
     def _profiles_changed(self, profiles: list[ProfileSummary]) -> None:

@@ -159,7 +159,7 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
         self.message.value = ""
         self.preview.outputs = ()
         self._actions.layout.display = None
-        self._refresh()
+        self._refresh().result()  # inline on the UI thread: a failure raises
 
     @ui_method
     def clear(self) -> None:
@@ -189,7 +189,7 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
     def _offer_targets(self, names: list[str]) -> None:
         self.send_target.options = names
         self._send_row.layout.display = None if names and self.on_send else "none"
-        self._refresh()
+        self._refresh().result()  # inline on the UI thread: a failure raises
 
     # -- selection -------------------------------------------------------------------------------
 

@@ -2,7 +2,9 @@
 
 A page of runs is counted and loaded from the run store (``count`` and ``runs(limit, offset)``),
 never the whole store. The panel's widgets are written on the UI thread only; thumbnails and
-re-opened images are read in worker threads of the session's loop, never on the kernel.
+re-opened images are read in worker threads of the session's loop, never on the kernel. A run
+still "submitted" (kept on the server after a dropped connection or a cancel) has a "collect"
+button that fetches it without paying twice.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from phota_widgets import display
 from phota_widgets.api.errors import PhotaError
 from phota_widgets.api.models import ENDPOINTS
 from phota_widgets.api.results import Result
+from phota_widgets.widgets._collect import acollect, not_collected
 from phota_widgets.widgets._common import (
     ErrorBox,
     StatusLine,
@@ -47,7 +50,7 @@ _STATUS_COLOURS = {"succeeded": "#1b5e20", "failed": "#b00020", "cancelled": "#7
 
 
 class HistoryRow(w.HBox):  # type: ignore[misc]
-    """One recorded run: thumbnails, what it was, and its open / re-run buttons.
+    """One recorded run: thumbnails, what it was, and its open / re-run (/ collect) buttons.
 
     Attributes:
         run_id: the run store's id.
@@ -70,25 +73,22 @@ class HistoryRow(w.HBox):  # type: ignore[misc]
         self.info = styled(
             w.HTML(_describe(record), layout=w.Layout(flex="1 1 auto")), "history-info"
         )
-        self.open_button = styled(
-            w.Button(
-                description="open",
-                tooltip="show this run's outputs",
-                disabled=not record.outputs,
-                layout=w.Layout(width="70px"),
-            ),
-            "history-open",
-        )
-        self.rerun_button = styled(
-            w.Button(
-                description="re-run",
-                tooltip="run again with the same parameters (costs the same again)",
-                layout=w.Layout(width="70px"),
-            ),
+        self.open_button = _row_button("open", "show this run's outputs", "history-open")
+        self.open_button.disabled = not record.outputs
+        self.rerun_button = _row_button(
+            "re-run",
+            "run again with the same parameters (costs the same again)",
             "history-rerun",
         )
+        self.collect_button: w.Button | None = None
+        buttons = [self.open_button, self.rerun_button]
+        if record.status == "submitted":  # kept on the server: collect it, don't pay again
+            self.collect_button = _row_button(
+                "collect", "fetch this kept job's images (nothing is paid again)", "history-collect"
+            )
+            buttons.append(self.collect_button)
         super().__init__(
-            [strip, self.info, self.open_button, self.rerun_button],
+            [strip, self.info, *buttons],
             layout=w.Layout(align_items="center", border_bottom="1px solid #eee"),
         )
         styled(self, "history-row")
@@ -106,17 +106,19 @@ class HistoryPanel(w.VBox):  # type: ignore[misc]
     Args:
         session: the session whose run store is browsed.
         on_open: called on the UI thread with the re-opened Result on "open" (default: shown
-            in the panel).
+            in the panel); it may return a future of the showing, which is awaited, and what
+            it raises is shown in the error box.
         on_rerun: called with ``(endpoint, params)`` on "re-run", on the caller's thread (the
             kernel for a click), since it fills another panel's controls (default: run again
-            here).
+            here). It raises RuntimeError to refuse (e.g. that panel is running), which the
+            status line then says.
     """
 
     def __init__(
         self,
         session: Session,
-        on_open: Callable[[Result], None] | None = None,
-        on_rerun: Callable[[str, dict[str, Any]], None] | None = None,
+        on_open: Callable[[Result], object] | None = None,
+        on_rerun: Callable[[str, dict[str, Any]], object] | None = None,
     ) -> None:
         self._session = session
         self._on_open = on_open
@@ -231,6 +233,8 @@ class HistoryPanel(w.VBox):  # type: ignore[misc]
         row = HistoryRow(record)
         row.open_button.on_click(lambda _b: self.open_run(record.run_id))
         row.rerun_button.on_click(lambda _b: self.rerun(record.run_id))
+        if row.collect_button is not None:
+            row.collect_button.on_click(lambda _b: self.collect(record.run_id))
         return row
 
     async def _load_thumbs(self, rows: Sequence[HistoryRow]) -> None:
@@ -262,25 +266,56 @@ class HistoryPanel(w.VBox):  # type: ignore[misc]
         return self.last_task
 
     async def _aopen(self, run_id: str) -> Result | None:
-        await ui_await(self.error.clear)
+        await ui_await(self._starting, f"opening run {run_id}…")
         try:
             result = await asyncio.to_thread(self._session.result, run_id)
-        except (KeyError, OSError) as exc:
-            await ui_await(self.error.show_error, exc)
+            caption = f"run {result.run_id}: {display.result_caption(result)}"
+            if self._on_open is not None:
+                shown = await ui_await(self._on_open, result)
+                if isinstance(shown, concurrent.futures.Future):
+                    await asyncio.wrap_future(shown)
+                await ui_await(self.status.stop, f"opened {caption}")
+                return result
+            view = await asyncio.to_thread(display.show, result)
+            bundle = {"text/html": view.html, "text/plain": repr(view)}
+            await ui_await(self._show_output, bundle, caption)
+        except Exception as exc:  # a run gone from the store, a damaged image, a failing on_open
+            await ui_await(self._failed, f"could not open run {run_id}", exc)
             return None
-        if self._on_open is not None:
-            await ui_await(self._on_open, result)
-            return result
-        await ui_await(self.status.show, f"opening run {run_id}…")
-        view = await asyncio.to_thread(display.show, result)
-        bundle = {"text/html": view.html, "text/plain": repr(view)}
-        caption = f"run {result.run_id}: {display.result_caption(result)}"
-        await ui_await(self._show_output, bundle, caption)
         return result
+
+    def _starting(self, text: str) -> None:
+        self.error.clear()
+        self.status.start(text)
 
     def _show_output(self, bundle: dict[str, str], caption: str) -> None:
         self.output.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
         self.status.stop(caption)
+
+    def collect(self, run_id: str) -> concurrent.futures.Future[Result | None]:
+        """Collect every kept run of the backend (``session.aresume()``), then list again.
+
+        Returns:
+            The future of this run's Result (None while it cannot be collected yet, or when it
+            failed: the status says why).
+        """
+        self.last_task = self._session.loop.submit(self._acollect(run_id))
+        return self.last_task
+
+    async def _acollect(self, run_id: str) -> Result | None:
+        await ui_await(self._starting, f"collecting run {run_id}…")
+        try:
+            result, record = await acollect(self._session, run_id)
+        except Exception as exc:  # the backend or the store
+            await ui_await(self._failed, f"could not collect run {run_id}", exc)
+            return None
+        if result is None:
+            text = f"run {run_id} {not_collected(record)}"
+        else:
+            text = f"collected run {run_id}: {len(result.images)} image(s), paid once"
+        await ui_await(self.status.stop, text)
+        await asyncio.wrap_future(self._list())
+        return result
 
     def rerun(self, run_id: str) -> None:
         """Run again with the recorded parameters: via ``on_rerun``, or here in the background."""
@@ -294,7 +329,10 @@ class HistoryPanel(w.VBox):  # type: ignore[misc]
         except (KeyError, ValueError, PhotaError) as exc:  # a run or an input gone from the store
             ui_call(self.error.show_error, exc)
             return
-        self._on_rerun(record.endpoint, params)
+        try:
+            self._on_rerun(record.endpoint, params)
+        except RuntimeError as exc:  # refused, e.g. that panel is running: nothing was changed
+            ui_call(self.status.stop, f"not re-run: {exc}")
 
     async def _arerun(self, run_id: str) -> Result | None:
         await ui_await(self.error.clear)
@@ -322,13 +360,16 @@ class HistoryPanel(w.VBox):  # type: ignore[misc]
         self.error.show_error(exc)
 
     def close(self) -> None:
-        """Stop loading thumbnails and close the panel's widgets."""
+        """Stop loading thumbnails and close the panel with every widget inside it."""
         if self._thumb_task is not None:
             self._thumb_task.cancel()
-        children = [*self.children, self._empty]
-        super().close()
-        for child in children:
-            close_tree(child)
+        close_tree(self, super().close)
+        close_tree(self._empty)
+
+
+def _row_button(description: str, tooltip: str, name: str) -> w.Button:
+    button = w.Button(description=description, tooltip=tooltip, layout=w.Layout(width="70px"))
+    return styled(button, name)
 
 
 def _shown_when_loaded(

@@ -1,9 +1,16 @@
-"""Image pickers: a file on the kernel's disk, an upload, a URL, or a result sent from a panel."""
+"""Image pickers: a file on the kernel's disk, an upload, a URL, or a result sent from a panel.
+
+A chosen image is taken on the caller's thread (cheap checks only); its thumbnail is made on the
+UI thread, which is also where an image that cannot be decoded is found, dropped and named in the
+picker's message. So the kernel never decodes an image, and the thumbnails and the message have
+one writer.
+"""
 
 from __future__ import annotations
 
-import io
+import concurrent.futures
 import os
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from html import escape
@@ -17,7 +24,7 @@ from PIL import Image
 from phota_widgets.api.images import encode_pil, is_url
 from phota_widgets.api.results import OutputImage
 from phota_widgets.api.thumbnails import thumbnail_jpeg
-from phota_widgets.widgets._common import close_tree, styled
+from phota_widgets.widgets._common import close_tree, styled, ui_call
 
 ImageValue = bytes | str
 """What a picker hands to the session: encoded bytes, a file path or an http(s) URL."""
@@ -25,6 +32,8 @@ ImageValue = bytes | str
 IMAGE_PATTERNS = [f"*.{ext}" for ext in ("jpg", "jpeg", "png", "webp", "heic", "heif")]
 IMAGE_PATTERNS += [p.upper() for p in IMAGE_PATTERNS]
 PICKER_THUMB_PX = 96
+UNREADABLE = b""
+"""The thumbnail of an image that cannot be decoded (it is dropped from the picker)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,8 @@ class ImagePicker(w.VBox):  # type: ignore[misc]
         self.param = param
         self.max_items = max(1, max_items)
         self.items: list[PickedImage] = []
+        self._items_lock = threading.Lock()
+        self._thumbs: dict[int, tuple[PickedImage, bytes | None]] = {}  # id -> (item, JPEG)
         self.on_change: Callable[[], object] | None = None
         self.chooser = styled(
             FileChooser(
@@ -121,7 +132,7 @@ class ImagePicker(w.VBox):  # type: ignore[misc]
         )
         super().__init__(children=[head, self.chooser, row, self.thumbs, self.message])
         styled(self, "image-picker")
-        self._render()
+        self._render(None)
         self.on_change = on_change
 
     @property
@@ -133,35 +144,44 @@ class ImagePicker(w.VBox):  # type: ignore[misc]
             return [item.value for item in self.items]
         return self.items[0].value
 
-    def set(self, image: Any, label: str | None = None, *, append: bool = False) -> None:
+    def set(
+        self, image: Any, label: str | None = None, *, append: bool = False
+    ) -> concurrent.futures.Future[None]:
         """Choose an image (replacing the current ones unless ``append``).
 
+        The image is taken at once; the UI thread then makes its thumbnail, or drops it and
+        says so in :attr:`message` when it cannot be decoded.
+
+        Returns:
+            A future done once the picker shows the change.
+
         Raises:
-            ValueError: the image cannot be read, or the picker is full.
+            ValueError: a missing file, a type no picker takes, or the picker is full.
         """
         picked = coerce_image(image, label)
-        _check_readable(picked)
-        if append and self.max_items > 1:
-            if len(self.items) >= self.max_items:
-                raise ValueError(f"{self.param} takes at most {self.max_items} images")
-            items = [*self.items, picked]
-        else:
-            items = [picked]
-        self.items = items
-        self.message.value = ""
-        self._render()
+        with self._items_lock:
+            if append and self.max_items > 1:
+                if len(self.items) >= self.max_items:
+                    raise ValueError(f"{self.param} takes at most {self.max_items} images")
+                self.items = [*self.items, picked]
+            else:
+                self.items = [picked]
+        return ui_call(self._render, "")
 
-    def clear(self) -> None:
+    def clear(self) -> concurrent.futures.Future[None]:
         """Forget every chosen image."""
-        self.items = []
-        self.message.value = ""
-        self._render()
+        with self._items_lock:
+            self.items = []
+        return ui_call(self._render, "")
 
     def _add(self, image: Any, label: str | None = None) -> None:
         try:
             self.set(image, label, append=True)
         except Exception as exc:
-            self.message.value = f'<span style="color:#b00020">{escape(str(exc))}</span>'
+            self._say(str(exc))
+
+    def _say(self, problem: str) -> None:
+        ui_call(setattr, self.message, "value", _problem_html(problem))
 
     def _on_file(self, chooser: Any = None) -> None:
         selected = self.chooser.selected
@@ -179,19 +199,47 @@ class ImagePicker(w.VBox):  # type: ignore[misc]
     def _on_url(self) -> None:
         url = self.url.value.strip()
         if not is_url(url):
-            self.message.value = '<span style="color:#b00020">enter an http(s) URL</span>'
+            self._say("enter an http(s) URL")
             return
         self._add(url)
         self.url.value = ""
 
-    def _render(self) -> None:
+    def _render(self, message: str | None) -> None:
+        """Show a thumbnail of each chosen image (on the UI thread, or while building).
+
+        Args:
+            message: the picker's new message (None keeps it); images that cannot be decoded
+                are dropped, and the message names them instead.
+        """
+        items = list(self.items)
+        thumbs = {id(item): (item, self._thumb(item)) for item in items}
+        self._thumbs = thumbs
+        broken = [item for item, thumb in thumbs.values() if thumb == UNREADABLE]
+        if broken:
+            with self._items_lock:
+                self.items = [i for i in self.items if not any(i is b for b in broken)]
+            names = ", ".join(item.label for item in broken)
+            message = _problem_html(f"{names}: not an image this tool can read")
         old = self.thumbs.children
-        cells = [_thumb_cell(item) for item in self.items]
+        cells = [_thumb_cell(i, thumbs[id(i)][1]) for i in items if not any(i is b for b in broken)]
         self.thumbs.children = cells or [w.HTML('<span style="color:#777">no image chosen</span>')]
         for cell in old:
             close_tree(cell)
+        if message is not None:
+            self.message.value = message
         if self.on_change is not None:
             self.on_change()
+
+    def _thumb(self, item: PickedImage) -> bytes | None:
+        """The item's thumbnail (made once): None for a URL, UNREADABLE if it cannot be decoded."""
+        known = self._thumbs.get(id(item))
+        if known is not None and known[0] is item:
+            return known[1]
+        try:
+            data = _read(item)
+            return None if data is None else thumbnail_jpeg(data, max_px=PICKER_THUMB_PX)
+        except Exception:  # unreadable file or undecodable bytes
+            return UNREADABLE
 
     def first_local(self) -> ImageValue | None:
         """The first chosen image when it is bytes or a file (not a URL), else None."""
@@ -226,25 +274,17 @@ def _read(picked: PickedImage) -> bytes | None:
     return Path(picked.value).read_bytes()
 
 
-def _check_readable(picked: PickedImage) -> None:
-    data = _read(picked)
-    if data is None:
-        return
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            img.size  # noqa: B018 (reads the header)
-    except Exception:
-        raise ValueError(f"{picked.label} is not an image this tool can read") from None
+def _problem_html(text: str) -> str:
+    return f'<span style="color:#b00020">{escape(text)}</span>'
 
 
-def _thumb_cell(item: PickedImage) -> w.Widget:
+def _thumb_cell(item: PickedImage, thumbnail: bytes | None) -> w.Widget:
     label = w.HTML(f'<small title="{escape(item.label)}">{escape(item.label[:24])}</small>')
-    data = _read(item)
-    if data is None:
+    if thumbnail is None:
         return w.VBox([w.HTML("<small>🔗 URL</small>"), label])
     thumb = styled(
         w.Image(
-            value=thumbnail_jpeg(data, max_px=PICKER_THUMB_PX),
+            value=thumbnail,
             format="jpeg",
             layout=w.Layout(max_width=f"{PICKER_THUMB_PX}px"),
         ),

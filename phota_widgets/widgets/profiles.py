@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,15 @@ IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif"})
 """Files a training folder contributes."""
 
 
+@dataclass(frozen=True)
+class TrainingInput:
+    """What Create read from the source widgets: sent as given, cleared only if left as sent."""
+
+    urls: str
+    uploads: Any
+    folder: str
+
+
 def tier_rule(tier: str) -> str:
     """The image-count rule of a training tier, e.g. ``"fast: 5–10 images"``."""
     low, high = TRAINING_IMAGE_COUNTS[TrainingTier(tier)]
@@ -76,6 +86,8 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
         self._lock = threading.Lock()
         self._follows: dict[str, asyncio.Task[None]] = {}
         self._creating: concurrent.futures.Future[str | None] | None = None
+        self._refreshing = 0  # own listings under way (on the loop)
+        self._relisting: concurrent.futures.Future[None] | None = None  # another's listing
         self.tag_filter = styled(
             w.Text(description="tag", placeholder="all tags", continuous_update=False),
             "profile-tag-filter",
@@ -123,8 +135,10 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
         self.tag_filter.observe(lambda _c: self.refresh(), "value")
         self.refresh_button.on_click(lambda _b: self.refresh())
         self.create_button.on_click(lambda _b: self.create())
-        super().__init__(children=self._layout())
+        self._boxes = self._layout()
+        super().__init__(children=self._boxes)
         styled(self, "profiles")
+        session.on_profiles_changed(self._profiles_changed)
         self.refresh()
 
     @property
@@ -173,10 +187,9 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
         return self.last_task
 
     async def _arefresh(self) -> None:
-        relayout = self._session.is_local != self._local  # the session switched backends (login)
-        self._local = self._session.is_local
         tag = self.tag_filter.value.strip() or None
-        await ui_await(self._listing, relayout)
+        await ui_await(self.status.start, "listing profiles…")
+        self._refreshing += 1
         try:
             if tag is None:
                 profiles = await self._session.aprofiles(refresh=True)
@@ -185,24 +198,51 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
         except PhotaError as exc:
             await ui_await(self._failed, "could not list profiles", exc)
             return
+        finally:
+            self._refreshing -= 1
+        await self._show(profiles, tag)
+
+    async def _show(self, profiles: list[ProfileSummary], tag: str | None) -> None:
+        """Show a listing (on the loop), laid out for the session's backend, and watch its rows."""
+        relayout = self._session.is_local != self._local  # the session switched backends (login)
+        self._local = self._session.is_local
         where = f" tagged {tag!r}" if tag else ""
-        rows = await ui_await(self._sync, profiles, f"{len(profiles)} profile(s){where}")
+        text = f"{len(profiles)} profile(s){where}"
+        rows = await ui_await(self._sync, profiles, text, relayout)
         for row in rows:
             self._follow(row)
 
-    def _listing(self, relayout: bool) -> None:
-        if relayout:
-            self.children = self._layout()
-        self.status.start("listing profiles…")
+    def _profiles_changed(self, profiles: list[ProfileSummary]) -> None:
+        """The session listed its profiles again, e.g. after a login (called on its loop)."""
+        if self._closed or self._refreshing:  # our own listing shows itself
+            return
+        if self.tag_filter.value.strip():  # this panel lists one tag: ask again
+            self.refresh()
+            return
+        self._relisting = self._session.loop.submit(self._show(profiles, None))
+
+    def _relayout(self) -> None:
+        """Lay the panel out again for the session's backend (on the UI thread)."""
+        old, self._boxes = self._boxes, self._layout()
+        self.children = self._boxes
+        parts = (self.tag_filter, self.refresh_button, self.status, self.table, self.error,
+                 self.urls, self.upload, self.folder, self.tier, self.tier_rule, self.tag,
+                 self.create_button)  # fmt: skip
+        for container in old:  # the old boxes and notice go; the controls stay
+            close_tree(container, keep=parts)
 
     def _failed(self, text: str, exc: BaseException) -> None:
         self.status.stop(text)
         self.error.show_error(exc)
 
-    def _sync(self, profiles: list[ProfileSummary], text: str) -> list[ProfileRow]:
+    def _sync(
+        self, profiles: list[ProfileSummary], text: str, relayout: bool = False
+    ) -> list[ProfileRow]:
         """Make the rows match a listing and say so (on the UI thread); returns the rows."""
         if self._closed:
             return []
+        if relayout:
+            self._relayout()
         rows: dict[str, ProfileRow] = {}
         for summary in profiles:
             row = self.rows.get(summary.profile_id)
@@ -279,19 +319,20 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
         if creating is not None and not creating.done():  # a second click while sending
             return creating
         tier, tag = self.tier.value, self.tag.value.strip() or None
-        future = self._session.loop.submit(self._acreate(tier, tag))
+        given = TrainingInput(self.urls.value, self.upload.value, self.folder.value)
+        future = self._session.loop.submit(self._acreate(given, tier, tag))
         self.last_task = self._creating = future
         return future
 
-    def _sources(self) -> list[ImageInput]:
+    def _sources(self, given: TrainingInput) -> list[ImageInput]:
         """The training images given: URL lines, plus uploads and a folder on the local server."""
         sources: list[ImageInput] = [
-            line.strip() for line in self.urls.value.splitlines() if line.strip()
+            line.strip() for line in given.urls.splitlines() if line.strip()
         ]
         if not self._session.is_local:
             return sources  # the client refuses anything but URLs for Phota
-        sources += [bytes(item["content"]) for item in self.upload.value]
-        folder = self.folder.value.strip()
+        sources += [bytes(item["content"]) for item in given.uploads]
+        folder = given.folder.strip()
         if folder:
             path = Path(folder).expanduser()
             if not path.is_dir():
@@ -302,17 +343,18 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
             sources += found
         return sources
 
-    async def _acreate(self, tier: str, tag: str | None) -> str | None:
+    async def _acreate(self, given: TrainingInput, tier: str, tag: str | None) -> str | None:
         try:
-            sources = await asyncio.to_thread(self._sources)
+            sources = await asyncio.to_thread(self._sources, given)
             text = f"sending {len(sources)} image(s) to train a {tier} profile…"
             await ui_await(self._creating_started, text)
             profile_id = await self._session.aclient.profiles.add(sources, tier, tag)
         except PhotaError as exc:
-            await ui_await(self._create_done, "no profile created", exc)
+            await ui_await(self._create_done, "no profile created", exc, given)
             return None
         self._session.forget_profiles()
-        await ui_await(self._create_done, f"profile {profile_id} created: training…", None)
+        text = f"profile {profile_id} created: training…"
+        await ui_await(self._create_done, text, None, given)
         await self._arefresh()
         return profile_id
 
@@ -321,14 +363,18 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
         self.create_button.disabled = True
         self.status.start(text)
 
-    def _create_done(self, text: str, exc: PhotaError | None) -> None:
+    def _create_done(self, text: str, exc: PhotaError | None, given: TrainingInput) -> None:
         self.create_button.disabled = False
         if exc is not None:
             self._failed(text, exc)
             return
-        self.urls.value = ""
-        self.upload.value = ()
-        self.folder.value = ""
+        # the sources were sent: clear them, unless the person has changed them meanwhile
+        if self.urls.value == given.urls:
+            self.urls.value = ""
+        if self.upload.value is given.uploads:
+            self.upload.value = ()
+        if self.folder.value == given.folder:
+            self.folder.value = ""
         self.status.stop(text)
 
     def delete(self, profile_id: str) -> concurrent.futures.Future[bool]:
@@ -373,10 +419,9 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
             self._follows.clear()
         for task in tasks:
             _cancel(task)
-        children = [*self.children, self._empty]
-        super().close()
-        for child in children:
-            close_tree(child)
+        close_tree(self, super().close)
+        for part in (self._empty, self.upload, self.folder):  # parts the layout may not show
+            close_tree(part)
 
 
 def _rule_html(tier: str) -> str:

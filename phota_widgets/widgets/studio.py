@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
+from phota_widgets.api.models import ProfileSummary
 from phota_widgets.api.results import OutputImage, Result
 from phota_widgets.widgets._common import close_tree, styled, ui_call
 from phota_widgets.widgets._panel import CapabilityPanel
@@ -34,7 +35,8 @@ class Studio(w.VBox):  # type: ignore[misc]
     """Generate, Edit, Enhance, Remix, Profiles and History in one set of tabs.
 
     Outputs move between tabs with each grid's "send to"; the History tab re-opens a run in
-    its panel, or fills that panel with the run's parameters and runs it again.
+    its panel, or fills that panel with the run's parameters and runs it again. The header
+    names the backend in use, and follows a login (``session.use_key``).
 
     Args:
         session: the Session every tab shares (a new one when not given; it is closed by
@@ -44,6 +46,7 @@ class Studio(w.VBox):  # type: ignore[misc]
         panels: the capability panels by endpoint (``generate``, ``edit``, ...).
         profiles, history: the Profiles and History tabs (a note when unavailable).
         tabs: the Tab widget.
+        header: the title line naming the backend.
     """
 
     def __init__(self, session: Session | None = None) -> None:
@@ -80,12 +83,25 @@ class Studio(w.VBox):  # type: ignore[misc]
         )
         self._names = [t for t, _ in pages]
         self.tabs.observe(self._on_tab, names="selected_index")
-        where = "local stand-in server" if session.is_local else session.backend
-        header = styled(
-            w.HTML(f"<b>Phota Studio</b> · <small>{escape(where)}</small>"), "studio-header"
-        )
-        super().__init__(children=[header, self.tabs])
+        self.header = styled(w.HTML(self._header_html()), "studio-header")
+        super().__init__(children=[self.header, self.tabs])
         styled(self, "studio")
+        session.on_profiles_changed(self._profiles_changed)
+
+    def _header_html(self) -> str:
+        session = self.session
+        where = "local stand-in server" if session.is_local else session.backend
+        return f"<b>Phota Studio</b> · <small>{escape(where)}</small>"
+
+    def _show_backend(self) -> None:
+        """Name the session's backend in the header (on the UI thread)."""
+        html = self._header_html()
+        if self.header.value != html:
+            self.header.value = html
+
+    def _profiles_changed(self, _profiles: list[ProfileSummary]) -> None:
+        """The session listed its profiles again, as it does after a login (on its loop)."""
+        ui_call(self._show_backend)
 
     def select(self, name: str) -> concurrent.futures.Future[None]:
         """Show a tab by endpoint or title (``"edit"``, ``"History"``, ...).
@@ -105,32 +121,52 @@ class Studio(w.VBox):  # type: ignore[misc]
         self.panels[endpoint].set_input(image, slot)
         self.select(endpoint)
 
-    def open_result(self, result: Result) -> None:
-        """Show a recorded result in its panel's grid (History's "open", on the UI thread)."""
+    def open_result(self, result: Result) -> concurrent.futures.Future[None]:
+        """Show a recorded result in its panel's grid and show that tab (History's "open").
+
+        Returns:
+            The future of the showing: failed when the result cannot be shown (the tab then
+            stays where it is, so the History's error box says why).
+
+        Raises:
+            ValueError: no panel makes results of that endpoint.
+        """
         panel = self.panels.get(result.endpoint)
         if panel is None:
-            return
-        panel.show_result(result)
-        self.select(result.endpoint)
+            raise ValueError(f"the Studio has no {result.endpoint!r} panel to show this run in")
+        shown = panel.show_result(result)
+
+        def select(future: concurrent.futures.Future[None]) -> None:
+            if not future.cancelled() and future.exception() is None:
+                self.select(result.endpoint)
+
+        shown.add_done_callback(select)
+        return shown
 
     def rerun(self, endpoint: str, params: Mapping[str, Any]) -> None:
-        """Fill a panel with a run's parameters and run it again (History's "re-run")."""
+        """Fill a panel with a run's parameters and run it again (History's "re-run").
+
+        Raises:
+            RuntimeError: that panel is running (nothing is changed; History says so).
+        """
         panel = self.panels[endpoint]
-        self.select(endpoint)
         try:
             panel.rerun(params)
         except ValueError as exc:  # an input no longer in the store
             ui_call(panel.error.show_error, exc)
+        self.select(endpoint)
 
     def close(self) -> None:
-        """Close the widgets, and the session when the Studio created it."""
-        for page in self.tabs.children:
-            close_tree(page)
-        super().close()
+        """Stop every tab's work, close every widget, and the session if the Studio made it."""
+        pages = list(self.tabs.children)
+        for page in pages:
+            page.close()  # each panel cancels its work, then closes what is inside it
+        close_tree(self, super().close, keep=pages)
         if self._owns_session:
             self.session.close()
 
     def _on_tab(self, change: Mapping[str, Any]) -> None:
+        ui_call(self._show_backend)
         page = self.tabs.children[change["new"]] if change["new"] is not None else None
         refresh = getattr(page, "refresh", None)
         if page is self.history and callable(refresh):

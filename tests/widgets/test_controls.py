@@ -95,15 +95,23 @@ def test_enhance_cost_line(session: Any) -> None:
     assert "~$0.36 for 3 images" in panel.cost.value
 
 
-def test_image_picker_refuses_a_file_that_is_not_an_image(tmp_path: Path) -> None:
+def test_image_picker_drops_a_file_that_is_not_an_image(
+    tmp_path: Path, settle: Callable[[], None]
+) -> None:
     notes = tmp_path / "notes.jpg"
     notes.write_text("not a photo")
     picker = ImagePicker("image", "Photo")
-    with pytest.raises(ValueError, match="not an image"):
-        picker.set(notes)
+    with pytest.raises(ValueError, match="no such image file"):  # cheap checks: at once
+        picker.set(tmp_path / "missing.jpg")
+    picker.set(notes).result(timeout=10)  # decoded on the UI thread: dropped there
+    assert picker.value is None
+    assert "notes.jpg: not an image" in picker.message.value
+    picker.clear().result(timeout=10)
+    assert picker.message.value == ""
     picker.chooser.reset(path=str(tmp_path), filename="notes.jpg")
     picker.chooser._select.click()
     picker.chooser._select.click()
+    settle()
     assert picker.value is None
     assert "not an image" in picker.message.value
 

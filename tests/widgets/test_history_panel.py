@@ -263,3 +263,60 @@ def test_widgets_have_one_writer_and_images_are_read_off_the_kernel(
     assert readers and threading.main_thread().name not in readers
     assert seen.single().startswith("phota-widgets-ui")
     panel.close()
+
+
+def test_open_failures_are_shown_not_lost(session: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    def cannot_draw(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("cannot draw this view")
+
+    monkeypatch.setattr(history_module.display, "show", cannot_draw)
+    panel = listed(HistoryPanel(session))
+    run_id = session.edit_result.run_id
+    assert panel.open_run(run_id).result(timeout=20) is None
+    assert "cannot draw this view" in panel.error.value
+    assert f"could not open run {run_id}" in panel.status.value
+
+    def refusing(result: pw.Result) -> None:
+        raise ValueError(f"no panel for {result.endpoint}")
+
+    hand_over = listed(HistoryPanel(session, on_open=refusing))
+    assert hand_over.open_run(run_id).result(timeout=20) is None
+    assert "no panel for edit" in hand_over.error.value
+    assert "could not open" in hand_over.status.value
+    panel.close()
+    hand_over.close()
+
+
+def test_refused_rerun_is_said_in_the_status(session: Any, settle: Callable[[], None]) -> None:
+    def busy(endpoint: str, params: dict[str, Any]) -> None:
+        raise RuntimeError(f"{endpoint} is running: cancel it or wait, then re-run")
+
+    panel = listed(HistoryPanel(session, on_rerun=busy))
+    panel.rerun(session.generate_result.run_id)
+    settle()
+    assert "not re-run: generate is running" in panel.status.value
+    panel.close()
+
+
+def test_a_kept_run_has_a_collect_button_that_fetches_it(session: Any) -> None:
+    key = "history-collect-" + session.generate_result.run_id
+    job = session.client.submit("generate", prompt="a kept kite", client_request_id=key)
+    store = session.store
+    run_id = store.start_run("generate", {"prompt": "a kept kite"}, backend=session.backend)
+    store.record_submission(run_id, key)
+    store.record_job(run_id, job.job_id, key)  # as a dropped connection or a cancel leaves it
+
+    panel = listed(HistoryPanel(session))
+    row = next(r for r in panel.rows if r.run_id == run_id)
+    assert row.collect_button is not None
+    assert "phota-history-collect" in row.collect_button._dom_classes
+    assert all(r.collect_button is None for r in panel.rows if r.record.status != "submitted")
+    row.collect_button.click()
+    assert panel.last_task is not None
+    result = panel.last_task.result(timeout=30)
+    assert isinstance(result, pw.Result) and result.run_id == run_id
+    assert f"collected run {run_id}" in panel.status.value
+    assert store.get(run_id).status == "succeeded"
+    row = next(r for r in panel.rows if r.run_id == run_id)  # listed again
+    assert row.collect_button is None and "succeeded" in row.info.value
+    panel.close()

@@ -155,6 +155,53 @@ def test_create_from_local_files_watch_and_delete(
     panel.close()
 
 
+def test_create_clears_only_the_sources_left_as_they_were_sent(
+    local_session: Any, tmp_path: Path
+) -> None:
+    panel = ProfilesPanel(local_session)
+    panel.last_task.result(timeout=10)
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for photo in PHOTOS[:3]:
+        shutil.copy(photo, folder / photo.name)
+    upload(panel, PHOTOS[:2])
+    panel.folder.value = str(folder)
+    panel.tier.value = "fast"
+    future = panel.create()
+    panel.folder.value = "/the/next/folder"  # typed while the first profile is sent
+    profile_id = future.result(timeout=20)
+    assert isinstance(profile_id, str), panel.error.value
+    assert panel.folder.value == "/the/next/folder"  # not wiped: it was not sent
+    assert panel.upload.value == ()  # sent and unchanged: cleared
+    upload(panel, PHOTOS[:5])
+    future = panel.create()  # a bad folder now: refused, nothing cleared
+    upload(panel, PHOTOS[:1])  # a new choice meanwhile
+    assert future.result(timeout=20) is None
+    assert "does not exist" in panel.error.value
+    assert len(panel.upload.value) == 1 and panel.folder.value == "/the/next/folder"
+    panel.close()
+
+
+def test_a_login_lays_the_panel_out_for_the_real_api(
+    server: pw.LocalServer, tmp_path: Path
+) -> None:
+    with pw.LocalServer(training=TrainingDurations(0.0, 0.0, 0.0)) as stand_in:
+        session = pw.Session(output_dir=tmp_path / "s", local_server=stand_in)
+        try:
+            mine = session.client.profiles.add((PHOTOS + PHOTOS)[:5], training_tier="fast")
+            panel = ProfilesPanel(session)
+            panel.last_task.result(timeout=10)
+            assert mine in panel.rows and "also trains from photos you upload" in html_text(panel)
+            server.start()
+            session.use_key(KEY, server.base_url)  # what LoginBox does
+            remote = lambda: "public image URLs" in html_text(panel)  # noqa: E731
+            assert eventually(remote)
+            assert eventually(lambda: mine not in panel.rows)  # the stand-in's profile left
+            assert panel.upload not in _descendants(panel)
+        finally:
+            session.close()
+
+
 def test_wrong_image_count_refused_before_sending(
     remote_session: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

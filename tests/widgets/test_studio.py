@@ -13,6 +13,7 @@ import pytest
 from ipywidgets.widgets.widget import _remove_buffers
 
 import phota_widgets as pw
+from phota_widgets.widgets import grid as grid_module
 from phota_widgets.widgets.history import HistoryPanel
 from phota_widgets.widgets.profiles import ProfilesPanel
 from phota_widgets.widgets.studio import Studio
@@ -156,3 +157,59 @@ def test_studio_without_a_session_makes_one_and_closes_it(
     assert task is not None and task.done()
     assert studio.generate.comm is None and studio.generate.grid.comm is None
     assert not local.running
+
+
+def test_a_run_history_cannot_show_leaves_the_tab_and_says_why(
+    session: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    studio = Studio(session)
+    run = session.generate("a paper boat")
+    studio.select("History").result(timeout=10)
+
+    def broken(*_args: Any, **_kwargs: Any) -> bytes:
+        raise OSError("broken image")
+
+    monkeypatch.setattr(grid_module, "thumbnail_jpeg", broken)
+    assert studio.history.open_run(run.run_id).result(timeout=20) is None
+    assert "broken image" in studio.history.error.value
+    assert f"could not open run {run.run_id}" in studio.history.status.value
+    assert studio.tabs.selected_index == 5  # still History, where the error is
+    assert studio.generate.result is None
+
+
+def test_history_rerun_is_refused_while_the_panel_runs(
+    slow_session: Any, settle: Callable[[], None]
+) -> None:
+    store = slow_session.store
+    planted = store.start_run("generate", {"prompt": "a planted kite", "num_output_images": 1},
+                              backend=slow_session.backend)  # fmt: skip
+    store.finish_run(planted, status="succeeded")
+    studio = Studio(slow_session)
+    studio.generate.prompt.value = "the run under way"
+    studio.generate.run_button.click()
+    task = studio.generate.task
+    assert studio.generate.running
+
+    studio.history.rerun(planted)
+    settle()
+    assert "not re-run: generate is running" in studio.history.status.value
+    assert studio.generate.prompt.value == "the run under way"  # the controls were left alone
+    assert studio.generate.task is task
+    studio.generate.cancel()
+    studio.generate.wait(timeout=10)
+
+
+def test_the_header_follows_a_login(
+    server: pw.LocalServer, tmp_path: Path, eventually: Callable[..., bool]
+) -> None:
+    with pw.LocalServer() as stand_in:
+        session = pw.Session(output_dir=tmp_path / "s", local_server=stand_in)
+        try:
+            studio = Studio(session)
+            assert "local stand-in server" in studio.header.value
+            assert "phota-studio-header" in studio.header._dom_classes
+            session.use_key(KEY, server.base_url)  # what LoginBox does
+            assert eventually(lambda: server.base_url in studio.header.value)
+            assert "stand-in" not in studio.header.value
+        finally:
+            session.close()

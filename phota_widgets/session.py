@@ -11,13 +11,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import inspect
 import logging
 import os
-import threading
 import time
 import uuid
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,6 +37,7 @@ from phota_widgets.api.results import OutputImage, Result
 from phota_widgets.api.sync import PhotaClient
 from phota_widgets.api.transport import resolve_api_key
 from phota_widgets.history import History
+from phota_widgets.profile_cache import ProfileCache
 from phota_widgets.store import RunRecord, RunStore
 
 if TYPE_CHECKING:
@@ -98,12 +96,7 @@ class Session:
         self.local_server: LocalServer | None = None
         self._owns_server = False
         self._semaphore: asyncio.Semaphore | None = None
-        self._profiles: list[ProfileSummary] | None = None
-        self._profiles_task: asyncio.Future[list[ProfileSummary]] | None = None
-        self._profile_listeners: list[
-            Callable[[], Callable[[list[ProfileSummary]], None] | None]
-        ] = []
-        self._lock = threading.Lock()
+        self._profile_cache = ProfileCache(lambda: self.aclient.profiles.list(), self.loop)
         self.resuming: concurrent.futures.Future[list[Result]] | None = None
         key = resolve_api_key(api_key)
         if local_server is not None or (key is None and base_url is None):
@@ -138,7 +131,7 @@ class Session:
             key, base_url, prices=self.prices, inline_training_images=inline_training_images
         )
         self.client = PhotaClient(async_client=self.aclient, loop=self.loop)
-        self._profiles = None
+        self._profile_cache.clear()
 
     @property
     def is_local(self) -> bool:
@@ -391,47 +384,16 @@ class Session:
         return self.loop.run(self.aprofiles(refresh))
 
     async def aprofiles(self, refresh: bool = False) -> list[ProfileSummary]:
-        """The account's profiles, awaited on the session's loop (listed once, then cached).
-
-        Callers waiting at the same time share one request.
-        """
-        cached = self._profiles
-        if cached is not None and not refresh:
-            return list(cached)
-        task = self._profiles_task
-        if task is None or task.done() or refresh:
-            task = self._profiles_task = asyncio.ensure_future(self._list_profiles())
-        return list(await asyncio.shield(task))
-
-    async def _list_profiles(self) -> list[ProfileSummary]:
-        profiles = await self.aclient.profiles.list()
-        with self._lock:
-            self._profiles = profiles
-            listeners = list(self._profile_listeners)
-        for ref in listeners:
-            callback = ref()
-            if callback is not None:
-                callback(list(profiles))
-        return profiles
+        """The account's profiles, awaited on the session's loop (listed once, then cached)."""
+        return await self._profile_cache.get(refresh)
 
     def on_profiles_changed(self, callback: Callable[[list[ProfileSummary]], None]) -> None:
-        """Call ``callback`` (on the session's loop) with every freshly listed profile list.
-
-        Held weakly: a closed widget's method does not keep the widget alive.
-        """
-        ref: Callable[[], Callable[[list[ProfileSummary]], None] | None] = (
-            weakref.WeakMethod(callback) if inspect.ismethod(callback) else weakref.ref(callback)
-        )
-        with self._lock:
-            self._profile_listeners.append(ref)
+        """Call ``callback`` (on the session's loop) with every freshly listed profile list."""
+        self._profile_cache.subscribe(callback)
 
     def forget_profiles(self) -> None:
         """Drop the cached profile list; listeners get the new one as soon as it is listed."""
-        with self._lock:
-            self._profiles = None
-            listening = bool(self._profile_listeners)
-        if listening:
-            self.loop.submit(self.aprofiles(refresh=True))
+        self._profile_cache.forget()
 
     @property
     def history(self) -> History:

@@ -202,42 +202,42 @@ def test_a_login_lays_the_panel_out_for_the_real_api(
             session.close()
 
 
+def refused_create(session: Any, monkeypatch: pytest.MonkeyPatch, urls: list[str]) -> Any:
+    """Fill the create form with ``urls`` (fast tier), click Create, and check nothing was sent."""
+    panel = ProfilesPanel(session)
+    panel.last_task.result(timeout=10)
+    before = listed(session)
+    sent = requests_sent(session, monkeypatch)
+    panel.tier.value = "fast"
+    panel.urls.value = "\n".join(urls) + "\n\n"
+    panel.create_button.click()
+    assert panel.last_task.result(timeout=10) is None
+    assert "Not sent" in panel.error.value
+    assert not [r for r in sent if r.startswith("POST")]  # refused before sending anything
+    assert listed(session) == before
+    return panel
+
+
 def test_wrong_image_count_refused_before_sending(
     remote_session: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    panel = ProfilesPanel(remote_session)
-    panel.last_task.result(timeout=10)
-    before = listed(remote_session)
-    sent = requests_sent(remote_session, monkeypatch)
+    urls = [f"https://example.com/{i}.jpg" for i in range(3)]
+    panel = refused_create(remote_session, monkeypatch, urls)
     assert panel.poll_interval == 15.0
     assert "Phota trains profiles from public image URLs" in html_text(panel)
     assert panel.upload not in _descendants(panel)  # local files only on the local server
-    panel.tier.value = "fast"
-    panel.urls.value = "\n".join(f"https://example.com/{i}.jpg" for i in range(3)) + "\n\n"
-    panel.create_button.click()
-    assert panel.last_task.result(timeout=10) is None
-    assert "Not sent" in panel.error.value and "5..10 images, got 3" in panel.error.value
+    assert "5..10 images, got 3" in panel.error.value
     assert "no profile created" in panel.status.value and not panel.create_button.disabled
-    assert not [r for r in sent if r.startswith("POST")]  # refused before sending anything
-    assert listed(remote_session) == before
     panel.close()
 
 
 def test_local_files_refused_by_the_real_api_path(
     remote_session: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    panel = ProfilesPanel(remote_session)
-    panel.last_task.result(timeout=10)
-    before = listed(remote_session)
-    sent = requests_sent(remote_session, monkeypatch)
-    panel.tier.value = "fast"
-    panel.urls.value = "\n".join(str(p) for p in (PHOTOS + PHOTOS)[:5])
-    panel.create_button.click()
-    assert panel.last_task.result(timeout=10) is None
-    assert "Not sent" in panel.error.value and "image_urls[0]" in panel.error.value
+    paths = [str(p) for p in (PHOTOS + PHOTOS)[:5]]
+    panel = refused_create(remote_session, monkeypatch, paths)
+    assert "image_urls[0]" in panel.error.value
     assert "public http(s) image URLs" in panel.error.value
-    assert not [r for r in sent if r.startswith("POST")]
-    assert listed(remote_session) == before
     panel.close()
 
 

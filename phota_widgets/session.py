@@ -198,7 +198,7 @@ class Session:
                     key = uuid.uuid4().hex
                     result = await self._run_job(run_id, endpoint, params, key, described)
                 else:
-                    result = await self.aclient.run(endpoint, params)
+                    result = await self.aclient.run(endpoint, params, self._saver(run_id))
         except asyncio.CancelledError:
             if self.store.get(run_id).status == "running":  # nothing was accepted
                 self.store.finish_run(run_id, status="cancelled", error="cancelled")
@@ -237,7 +237,7 @@ class Session:
                     job = await self.aclient.get_job(job_id, endpoint=endpoint)
                     job.request = dict(recorded)
                 job_id = job.job_id
-                return await job.wait()
+                return await job.wait(on_image=self._saver(run_id))
             except TRANSIENT_ERRORS as exc:
                 job = None
                 if delay is None:
@@ -272,9 +272,19 @@ class Session:
         self.store.record_job(run_id, job.job_id, client_request_id)
         return job
 
-    def _record(self, run_id: str, result: Result, elapsed: float) -> Result:
-        for image in result.images:
+    def _saver(self, run_id: str) -> Callable[[OutputImage], None]:
+        """Writes each output to the run store the moment it arrives (paid images first)."""
+
+        def save(image: OutputImage) -> None:
             self.store.add_output(run_id, image.index, image.data, image.format)
+
+        return save
+
+    def _record(self, run_id: str, result: Result, elapsed: float) -> Result:
+        stored = {output.index for output in self.store.get(run_id).outputs}
+        for image in result.images:
+            if image.index not in stored:
+                self.store.add_output(run_id, image.index, image.data, image.format)
         self.store.finish_run(
             run_id,
             status="succeeded",
@@ -364,7 +374,7 @@ class Session:
             else:
                 job = await self.aclient.get_job(record.job_id, endpoint=record.endpoint)
                 job.request = dict(record.params)
-                result = await job.wait()
+                result = await job.wait(on_image=self._saver(record.run_id))
         except NotFoundError:
             error = f"job {record.job_id} is gone from the backend"
             self.store.finish_run(record.run_id, status="failed", error=error)

@@ -364,3 +364,30 @@ def test_cancel_while_waiting_for_a_slot_ends_the_run(tmp_path: Path) -> None:
         while s.store.get(recorded[0]).status == "running" and time.monotonic() < deadline:
             time.sleep(0.01)
         assert s.store.get(recorded[0]).status == "cancelled"
+
+
+def test_each_output_is_stored_as_soon_as_it_arrives(
+    session: pw.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Image 0 is on disk even though image 1's download never succeeds."""
+    monkeypatch.setattr("phota_widgets.session.COLLECT_DELAYS", (0.0,))
+    transport = session.aclient.transport
+    real_download = transport.download
+
+    async def second_fails(url: str) -> bytes:
+        if len(seen) >= 1:
+            raise pw.ConnectionError("download dropped")
+        seen.append(url)
+        return await real_download(url)
+
+    seen: list[str] = []
+    monkeypatch.setattr(transport, "download", second_fails)
+    with pytest.raises(pw.ConnectionError):
+        session.generate("two boats", num_output_images=2)
+    (record,) = session.store.runs()
+    assert [o.index for o in record.outputs] == [0] and record.outputs[0].path.exists()
+    assert record.status == "submitted"  # still collectable: resume fetches the rest
+    monkeypatch.undo()
+    (result,) = session.resume()
+    assert [o.index for o in session.store.get(record.run_id).outputs] == [0, 1]
+    assert len(result.images) == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -36,6 +36,9 @@ from phota_widgets.api.transport import (
 )
 
 IMAGE_FIELDS = ("images", "image", "input_image", "reference_image")
+ImageCallback = Callable[[OutputImage], None]
+"""Called with each output image as soon as it has arrived."""
+
 TRANSPORT_FIELDS = {"async_", "response_mode", "callback_url", "client_request_id"}
 """How a request travels, not what it asks for: left out of the recorded parameters."""
 
@@ -192,15 +195,24 @@ class AsyncPhotaClient:
         """Re-render a photo in a reference image's style, keeping its content and aspect."""
         return await self.run("remix", _params(locals()))
 
-    async def run(self, endpoint: str, params: Mapping[str, Any]) -> Result:
-        """Send a sync image request (``endpoint`` is generate, edit, enhance or remix)."""
+    async def run(
+        self,
+        endpoint: str,
+        params: Mapping[str, Any],
+        on_image: ImageCallback | None = None,
+    ) -> Result:
+        """Send a sync image request (``endpoint`` is generate, edit, enhance or remix).
+
+        Args:
+            on_image: called with each output as soon as it is here.
+        """
         request, described = await self.prepare(endpoint, params)
         started = time.perf_counter()
         response = await self._transport.request(
             "POST", f"/{endpoint}", json=request.wire(), idempotent=False
         )
         body = ImageResponse.model_validate(response.json())
-        result = await self.result_from(endpoint, body, described)
+        result = await self.result_from(endpoint, body, described, on_image)
         result.request_id = response.headers.get(REQUEST_ID_HEADER)
         result.notes = split_notes(response.headers.get(NOTES_HEADER))
         result.elapsed = time.perf_counter() - started
@@ -294,17 +306,33 @@ class AsyncPhotaClient:
             )
 
     async def result_from(
-        self, endpoint: str, body: ImageResponse, described: Mapping[str, Any]
+        self,
+        endpoint: str,
+        body: ImageResponse,
+        described: Mapping[str, Any],
+        on_image: ImageCallback | None = None,
     ) -> Result:
-        """Build a Result, downloading ``download_urls`` at once (they expire)."""
+        """Build a Result, downloading ``download_urls`` at once (they expire).
+
+        Args:
+            on_image: called with each output as soon as it is here (e.g. to save it at once).
+        """
         if body.images:
             outputs = [OutputImage(i, b64=b64) for i, b64 in enumerate(body.images)]
+            if on_image is not None:
+                for image in outputs:
+                    on_image(image)
         else:
-            blobs = await asyncio.gather(*(self._transport.download(u) for u in body.download_urls))
-            outputs = [
-                OutputImage(i, data=data, url=url)
-                for i, (data, url) in enumerate(zip(blobs, body.download_urls, strict=True))
-            ]
+
+            async def fetch(index: int, url: str) -> OutputImage:
+                image = OutputImage(index, data=await self._transport.download(url), url=url)
+                if on_image is not None:
+                    on_image(image)
+                return image
+
+            outputs = list(
+                await asyncio.gather(*(fetch(i, u) for i, u in enumerate(body.download_urls)))
+            )
         counts = dict(body.known_subjects.counts) if body.known_subjects else {}
         return Result(
             endpoint=endpoint,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from phota_widgets.api.errors import JobFailedError, RequestTimeoutError
 from phota_widgets.api.models import JobBody, JobStatus
-from phota_widgets.api.results import Result
+from phota_widgets.api.results import OutputImage, Result
 from phota_widgets.api.transport import NOTES_HEADER, REQUEST_ID_HEADER, split_notes
 
 if TYPE_CHECKING:
@@ -67,7 +67,11 @@ class AsyncJob:
         return self.body
 
     async def wait(
-        self, *, poll_interval: float = DEFAULT_POLL_INTERVAL, timeout: float | None = None
+        self,
+        *,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        timeout: float | None = None,
+        on_image: Callable[[OutputImage], None] | None = None,
     ) -> Result:
         """Poll until the job ends; download its images at once.
 
@@ -80,7 +84,7 @@ class AsyncJob:
         while True:
             body = await self.refresh()
             if body.status is JobStatus.SUCCEEDED:
-                return await self._result(body)
+                return await self._result(body, on_image)
             if body.status is JobStatus.FAILED:
                 error = body.error
                 detail = error.detail if error else "no detail given"
@@ -97,13 +101,15 @@ class AsyncJob:
             await asyncio.sleep(delay)
             delay = min(delay * 2, poll_interval)
 
-    async def _result(self, body: JobBody) -> Result:
+    async def _result(
+        self, body: JobBody, on_image: Callable[[OutputImage], None] | None
+    ) -> Result:
         if body.result is None:
             raise JobFailedError(
                 f"job {self.job_id} succeeded without a result", job_id=self.job_id
             )
         endpoint = self.endpoint or "job"
-        result = await self._client.result_from(endpoint, body.result, self.request)
+        result = await self._client.result_from(endpoint, body.result, self.request, on_image)
         result.job_id = self.job_id
         result.request_id = self.request_id
         result.notes = list(self.notes)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from phota_widgets.api.client import IMAGE_FIELDS, AsyncPhotaClient
+from phota_widgets.api.client import IMAGE_FIELDS, AsyncPhotaClient, encode_images
 from phota_widgets.api.errors import (
     ConnectionError,
     NotFoundError,
@@ -28,7 +28,6 @@ from phota_widgets.api.errors import (
     RequestTimeoutError,
     ServerError,
 )
-from phota_widgets.api.images import to_wire
 from phota_widgets.api.jobs import AsyncJob
 from phota_widgets.api.loop import BackgroundLoop
 from phota_widgets.api.models import ProfileSummary
@@ -333,18 +332,12 @@ class Session:
 
     def _wire_images(self, params: dict[str, Any]) -> dict[str, Any]:
         """Encode image parameters once, keeping each input in the store by content hash."""
-        out = dict(params)
+        out = encode_images(params)
         for name in IMAGE_FIELDS:
-            if name not in out:
-                continue
-            value = out[name]
-            many = name == "images" and isinstance(value, (list, tuple))
-            items = list(value) if many else [value]
-            wired = [to_wire(v, what=name) for v in items]
-            for w in wired:
-                if w.data is not None:
-                    self.store.store_input(w.data)
-            out[name] = wired if (many or name == "images") else wired[0]
+            value = out.get(name)
+            for image in value if isinstance(value, list) else [value] if value else []:
+                if image.data is not None:
+                    self.store.store_input(image.data)
         return out
 
     # -- resuming --------------------------------------------------------------------------------

@@ -285,14 +285,14 @@ class AsyncPhotaClient:
             raise InvalidRequestError(
                 f"unknown endpoint {endpoint!r}: choose one of {', '.join(REQUEST_MODELS)}"
             )
-        wire, described = await asyncio.to_thread(_encode_images, params)
+        wire, described = await asyncio.to_thread(_wire_and_describe, params)
         try:
             request = model.model_validate(wire)
         except ValidationError as exc:
             raise InvalidRequestError(validation_message(endpoint, exc)) from None
         self._check_profiles(request.referenced_profiles())
         recorded = request.model_dump(mode="json", exclude_none=True, exclude=TRANSPORT_FIELDS)
-        recorded.update({k: v for k, v in described.items() if k in IMAGE_FIELDS})
+        recorded.update(described)
         return request, recorded
 
     def _check_profiles(self, ids: Iterable[str]) -> None:
@@ -348,31 +348,39 @@ def _params(call_locals: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in call_locals.items() if k != "self" and v is not None}
 
 
-def _encode_images(params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Turn image arguments into wire strings; also return the parameters as described."""
-    wire = {("async" if k == "async_" else k): v for k, v in params.items() if v is not None}
-    described = {k: v for k, v in wire.items() if k not in ("async",)}
+def encode_images(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters with every image argument encoded once: a WireImage (a list for ``images``).
+
+    Already-encoded WireImages pass through untouched, so encoding twice costs nothing.
+    """
+    out = dict(params)
     for name in IMAGE_FIELDS:
-        if name not in wire:
+        if name not in out:
             continue
-        value = wire[name]
+        value = out[name]
         if name == "images":
-            items = [value] if _is_single_image(value) else list(value)
-            encoded = [to_wire(img, what=f"images[{i}]") for i, img in enumerate(items)]
-            wire[name] = [w.value for w in encoded]
-            described[name] = [_describe(w) for w in encoded]
+            items = list(value) if isinstance(value, (list, tuple)) else [value]
+            out[name] = [to_wire(img, what=f"images[{i}]") for i, img in enumerate(items)]
         else:
-            one = to_wire(value, what=name)
-            wire[name] = one.value
-            described[name] = _describe(one)
-    if "profile_ids" in described:
-        described["profile_ids"] = list(described["profile_ids"])
+            out[name] = to_wire(value, what=name)
+    return out
+
+
+def _wire_and_describe(params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The body's fields (images as wire strings) and each image field as recorded (hashes)."""
+    encoded = encode_images({k: v for k, v in params.items() if v is not None})
+    wire = {("async" if k == "async_" else k): v for k, v in encoded.items()}
+    described: dict[str, Any] = {}
+    for name in IMAGE_FIELDS:
+        value = encoded.get(name)
+        if isinstance(value, list):
+            wire[name] = [w.value for w in value]
+            described[name] = [_describe(w) for w in value]
+        elif isinstance(value, WireImage):
+            wire[name] = value.value
+            described[name] = _describe(value)
     return wire, described
 
 
 def _describe(image: WireImage) -> str:
     return f"sha256:{image.sha256}" if image.sha256 else image.description
-
-
-def _is_single_image(value: Any) -> bool:
-    return not isinstance(value, (list, tuple))

@@ -6,8 +6,6 @@ and raw base64, so local files can train a profile offline.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Sequence
 
 from PIL import Image
@@ -23,18 +21,8 @@ async def decode_training_images(sources: Sequence[str]) -> tuple[list[Image.Ima
     for i, source in enumerate(sources):
         what = f"image_urls[{i}]"
         try:
-            if source.startswith(("http://", "https://")):
-                images.append(await render.load_image(source, what))
-            else:
-                images.append(render.decode(_inline_bytes(source, what), what))
+            payload = source.partition(",")[2] if source.startswith("data:") else source
+            images.append(await render.load_image(payload, what))
         except WorkFailed as exc:
             notes.append(exc.detail)
     return images, notes
-
-
-def _inline_bytes(source: str, what: str) -> bytes:
-    payload = source.partition(",")[2] if source.startswith("data:") else source
-    try:
-        return base64.b64decode(payload, validate=True)
-    except (binascii.Error, ValueError):
-        raise WorkFailed(400, f"{what}: neither a URL nor valid base64", "INVALID_IMAGE") from None

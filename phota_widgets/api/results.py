@@ -63,8 +63,12 @@ class OutputImage:
 
     @property
     def size(self) -> tuple[int, int]:
-        """Width and height in pixels."""
-        return self.image.size
+        """Width and height in pixels (read from the header; the pixels are not decoded)."""
+        if "image" in self.__dict__:
+            return self.image.size
+        with Image.open(BytesIO(self.data)) as img:
+            width, height = img.size
+        return int(width), int(height)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the image to ``path`` (a folder gets ``output_<index>.<format>``)."""

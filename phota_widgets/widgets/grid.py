@@ -9,14 +9,12 @@ those methods return a future and can be called from any thread.
 from __future__ import annotations
 
 import concurrent.futures
-import io
 from collections.abc import Callable, Sequence
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
-from PIL import Image
 
 from phota_widgets import display
 from phota_widgets.api.results import OutputImage, Result
@@ -140,7 +138,7 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
             button = _button("open", "a larger preview and the file path", "open")
             button.disabled = False
             button.on_click(lambda _, p=pos: self.open_full(p))
-            width, height = _size(image.data)
+            width, height = image.size
             label = w.HTML(f"<small>#{image.index} · {width}×{height} {image.format}</small>")
             cell = styled(
                 w.VBox(
@@ -356,13 +354,6 @@ def _button(description: str, tooltip: str, name: str) -> w.Button:
         description=description, tooltip=tooltip, disabled=True, layout=w.Layout(width="auto")
     )
     return styled(button, name)
-
-
-def _size(data: bytes) -> tuple[int, int]:
-    """Width and height from the image header (the pixels are not decoded)."""
-    with Image.open(io.BytesIO(data)) as img:
-        width, height = img.size
-    return int(width), int(height)
 
 
 def _header(result: Result) -> str:

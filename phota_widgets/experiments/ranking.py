@@ -128,7 +128,7 @@ def _fit(mat: npt.NDArray[np.float64], prior: float) -> npt.NDArray[np.float64]:
     try:
         with np.errstate(divide="ignore", invalid="ignore"):
             params = choix.ilsr_pairwise_dense(mat, alpha=prior, max_iter=1000, tol=1e-9)
-    except RuntimeError:  # choix: "did not converge"
+    except (RuntimeError, ValueError):  # choix: no convergence, no stationary distribution
         params = np.full(len(mat), np.nan)
     params = np.asarray(params, dtype=float)
     if not np.isfinite(params).all():

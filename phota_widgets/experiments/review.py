@@ -316,6 +316,15 @@ def _cached_fraction(output: Path, before: Path) -> float:
     return changed_fraction(output, before)
 
 
+def changed_fraction_of(result: SweepResult, output_id: str) -> float:
+    """How much of an edit/enhance/remix output changed from its input (NaN for others)."""
+    before = input_path(result, output_id)
+    path = result.output(output_id).path
+    if before is None or not path.is_file():
+        return float("nan")
+    return _cached_fraction(path, before)
+
+
 def add_review_columns(result: SweepResult, frame: pandas.DataFrame) -> pandas.DataFrame:
     """Add ``stars`` (mean over judges), ``note`` (the latest) and ``changed_fraction``."""
     stars: dict[str, list[int]] = defaultdict(list)
@@ -324,11 +333,7 @@ def add_review_columns(result: SweepResult, frame: pandas.DataFrame) -> pandas.D
         stars[r.output_id].append(r.stars)
         if r.note:
             notes[r.output_id] = r.note
-    fractions: dict[str, float] = {}
-    for out in result.outputs():
-        before = input_path(result, out.output_id)
-        if before is not None and out.path.is_file():
-            fractions[out.output_id] = _cached_fraction(out.path, before)
+    fractions = {o.output_id: changed_fraction_of(result, o.output_id) for o in result.outputs()}
     ids = frame["output_id"]
     frame["stars"] = [
         sum(stars[i]) / len(stars[i]) if isinstance(i, str) and stars[i] else float("nan")

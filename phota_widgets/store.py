@@ -66,6 +66,15 @@ CREATE INDEX IF NOT EXISTS judgements_output_a ON judgements (output_a);
 CREATE TABLE IF NOT EXISTS ratings (
     output_id TEXT NOT NULL, judge TEXT NOT NULL, stars INTEGER NOT NULL, note TEXT,
     created_at REAL NOT NULL, PRIMARY KEY (output_id, judge));
+CREATE TABLE IF NOT EXISTS sweeps (
+    sweep_id TEXT PRIMARY KEY, name TEXT, endpoint TEXT NOT NULL, spec TEXT NOT NULL,
+    created_at REAL NOT NULL, updated_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS sweep_cells (
+    sweep_id TEXT NOT NULL REFERENCES sweeps (sweep_id), cell_key TEXT NOT NULL,
+    position INTEGER NOT NULL, cell TEXT NOT NULL, run_id TEXT, error TEXT,
+    PRIMARY KEY (sweep_id, cell_key));
+CREATE INDEX IF NOT EXISTS sweep_cells_key ON sweep_cells (cell_key);
+CREATE INDEX IF NOT EXISTS sweep_cells_run ON sweep_cells (run_id);
 """
 _WINNERS = ("a", "b", "tie", "both_bad")
 _RUN_FIELDS = (
@@ -318,6 +327,14 @@ class RunStore:
             raise KeyError(f"unknown run id {run_id!r}")
         return found[0]
 
+    def runs_by_id(self, run_ids: Sequence[str]) -> list[RunRecord]:
+        """The runs with these ids (unknown ids are left out), in no particular order."""
+        found: list[RunRecord] = []
+        for start in range(0, len(run_ids), 500):
+            chunk = list(run_ids[start : start + 500])
+            found += self._select(f"WHERE run_id IN ({','.join('?' * len(chunk))})", chunk)
+        return found
+
     def runs(
         self,
         *,
@@ -535,6 +552,18 @@ class RunStore:
                 chunk = ordered[start : start + 500]
                 rows += self._conn.execute(sql.format(marks=",".join("?" * len(chunk))), chunk)
         return rows
+    def execute(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one SQL statement in its own transaction and return its rows.
+
+        For the layers above that keep their own tables in this database (``experiments``).
+        """
+        with self._lock, self._conn:
+            return [tuple(row) for row in self._conn.execute(sql, tuple(args)).fetchall()]
+
+    def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one SQL statement for each row of arguments, all in one transaction."""
+        with self._lock, self._conn:
+            self._conn.executemany(sql, rows)
 
     # -- lifecycle -----------------------------------------------------------------------------
 

@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 Winner = Literal["a", "b", "tie", "both_bad"]
-WINNERS: tuple[str, ...] = get_args(Winner)
+WINNERS: tuple[Winner, ...] = get_args(Winner)
 Side = Literal["a", "b"]
 
 RANK_COLUMNS = (

@@ -30,6 +30,7 @@ from phota_widgets.experiments.preferences import (
 )
 from phota_widgets.experiments.ranking import (
     LEADERBOARD_COLUMNS,
+    WINNERS,
     Comparison,
     PositionBias,
     Winner,
@@ -391,13 +392,16 @@ def preference_rows(result: SweepResult) -> list[PreferenceRow]:
 
 
 def _winner(value: str) -> Winner:
-    if value == "a" or value == "b" or value == "tie" or value == "both_bad":
-        return value
+    for known in WINNERS:
+        if value == known:
+            return known
     raise ValueError(f"a stored judgement has an unknown winner {value!r}")
 
 
 def _side(value: str | None) -> Literal["a", "b"] | None:
-    return value if value == "a" or value == "b" else None
+    if value == "a":
+        return "a"
+    return "b" if value == "b" else None
 
 
 def export_preferences(

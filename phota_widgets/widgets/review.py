@@ -169,7 +169,11 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
             self.position += 1
             self._show()
             return
-        winner = pair.winner_of(action) if action in ("left", "right") else action
+        winner: str = action
+        if action == "left":
+            winner = pair.winner_of("left")
+        elif action == "right":
+            winner = pair.winner_of("right")
         try:
             review.judge(
                 self.result, pair.a.output_id, pair.b.output_id, winner, self.judge,

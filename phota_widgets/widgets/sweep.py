@@ -191,7 +191,11 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         self.run_button.disabled = True
         self.cancel_button.disabled = False
         self._set_actions(enabled=False)
-        handle.add_done_callback(lambda _: ui_call(self._finished, handle))
+        handle.add_done_callback(lambda _: self._when_finished(handle))
+
+    def _when_finished(self, handle: SweepHandle) -> None:
+        """The sweep ended (called on whichever thread ended it)."""
+        ui_call(self._finished, handle)
 
     def _on_cell(self, outcome: CellOutcome) -> None:
         """A cell finished (called on the session's loop)."""

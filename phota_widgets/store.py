@@ -552,6 +552,7 @@ class RunStore:
                 chunk = ordered[start : start + 500]
                 rows += self._conn.execute(sql.format(marks=",".join("?" * len(chunk))), chunk)
         return rows
+
     def execute(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one SQL statement in its own transaction and return its rows.
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from phota_widgets.api.thumbnails import data_uri
+from phota_widgets.experiments.review_report import leaderboard_html
 from phota_widgets.files import atomic_write
 
 if TYPE_CHECKING:
@@ -166,7 +167,7 @@ def report_html(result: SweepResult, max_px: int = 320) -> str:
         f'<h1 style="font-size:20px">{escape(title)}</h1>\n'
         f'<p style="color:#555;font-size:12px">phota-widgets sweep report, made {made}</p>\n'
         f"{_summary_table(result)}\n{_skipped_html(result)}\n{grid_html(result, max_px)}\n"
-        "</body></html>\n"
+        f"{leaderboard_html(result)}\n</body></html>\n"
     )
 
 

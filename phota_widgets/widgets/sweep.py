@@ -61,6 +61,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         self.result: SweepResult | None = None
         self.review: ReviewPanel | None = None
         self._last_grid = 0.0
+        self._shown: concurrent.futures.Future[SweepResult | None] | None = None
         self.form = SweepForm(on_change=self.update_plan)
         self.plan_view = styled(w.HTML(), "sweep-plan")
         self.run_button = styled(
@@ -183,6 +184,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
             self.error.show_error(exc)
             return
         self.handle = handle
+        self._shown = concurrent.futures.Future()
         self.result = None
         self.progress.max = max(1, handle.progress.total)
         self.progress.value = 0
@@ -226,9 +228,13 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
             self.progress.bar_style = "success" if not p.failed else "warning"
         self.status.stop(text)
         self.cancel_button.disabled = True
-        self._show_sweep(handle.sweep_id)
-        self._list_sweeps()
-        self._plan()
+        try:
+            self._show_sweep(handle.sweep_id)
+            self._list_sweeps()
+            self._plan()
+        finally:
+            if self._shown is not None and not self._shown.done():
+                self._shown.set_result(self.result)
 
     def cancel(self) -> None:
         """Stop the running sweep (cells already sent are kept; running it again resumes)."""
@@ -236,19 +242,17 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
             self.handle.cancel()
 
     def wait(self, timeout: float | None = None) -> SweepResult | None:
-        """Wait for the running sweep and for the panel to show it (for code and tests).
+        """Wait until the sweep started last has ended and the panel shows it (code, tests).
 
         Returns:
             The sweep shown, or None when none ran.
+
+        Raises:
+            TimeoutError: it did not end within ``timeout`` seconds.
         """
-        handle = self.handle
-        if handle is None:
-            return None
-        deadline = None if timeout is None else time.monotonic() + timeout
-        concurrent.futures.wait([handle.future], timeout=timeout)
-        remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-        ui_call(lambda: None).result(remaining)  # the panel's _finished ran before this
-        return self.result
+        ui_call(lambda: None).result(timeout)  # a Run clicked just now has started
+        shown = self._shown
+        return None if shown is None else shown.result(timeout)
 
     # -- showing a sweep -------------------------------------------------------------------------
 

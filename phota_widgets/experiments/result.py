@@ -227,6 +227,12 @@ class SweepResult:
 
         return sweep_dataframe(self)
 
+    def to_csv(self, path: str | os.PathLike[str]) -> Path:
+        """Write the rows of :meth:`to_dataframe` as CSV (no pandas needed) and return the path."""
+        from phota_widgets.experiments.table import write_csv
+
+        return write_csv(self, Path(path))
+
     def show(self, max_px: int = 192) -> HTMLView:
         """The labelled grid: a row per prompt (or input), a column per variant (thumbnails)."""
         from phota_widgets.experiments.report import grid_view

@@ -202,3 +202,11 @@ def test_picks_persist_in_the_store(session: pw.Session) -> None:
     assert reopened.picks == [first] and reopened.to_dataframe()["picked"].tolist() == [True, False]
     with pytest.raises(KeyError):
         result.pick("nope:0")
+
+
+def test_the_progress_bar_counts_done_failed_and_cost(
+    session: pw.Session, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session.sweep("generate", prompts=["a gate", "a wall"], progress=True)
+    bar = capsys.readouterr().err
+    assert "2/2" in bar and "done=2" in bar and "failed=0" in bar and "cost=$0.18" in bar

@@ -78,8 +78,8 @@ def save_sweep(store: RunStore, plan: SweepPlan) -> str:
         (sweep_id, plan.name, plan.endpoint, json.dumps(plan_spec(plan)), now, now),
     )
     store.execute_many(
-        "INSERT OR IGNORE INTO sweep_cells (sweep_id, cell_key, position, cell)"
-        " VALUES (?, ?, ?, ?)",
+        "INSERT INTO sweep_cells (sweep_id, cell_key, position, cell)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
         (
             (sweep_id, c.key, c.info.position, json.dumps(c.info.to_json(), ensure_ascii=False))
             for c in plan.cells
@@ -160,11 +160,12 @@ def list_sweeps(store: RunStore) -> list[tuple[SweepRow, int, int, int]]:
     rows = store.execute(
         "SELECT s.sweep_id, s.name, s.endpoint, s.spec, s.created_at, s.updated_at,"
         " COUNT(c.cell_key),"
-        " COALESCE(SUM(r.status = 'succeeded'), 0),"
-        " COALESCE(SUM(r.status = 'failed' OR (c.run_id IS NULL AND c.error IS NOT NULL)), 0)"
+        " COALESCE(SUM(CASE WHEN r.status = 'succeeded' THEN 1 ELSE 0 END), 0),"
+        " COALESCE(SUM(CASE WHEN r.status = 'failed' OR (c.run_id IS NULL"
+        " AND c.error IS NOT NULL) THEN 1 ELSE 0 END), 0)"
         " FROM sweeps s LEFT JOIN sweep_cells c ON c.sweep_id = s.sweep_id"
         " LEFT JOIN runs r ON r.run_id = c.run_id"
-        " GROUP BY s.sweep_id ORDER BY s.updated_at DESC, s.rowid DESC"
+        " GROUP BY s.sweep_id ORDER BY s.updated_at DESC, s.created_at DESC, s.sweep_id"
     )
     return [
         (SweepRow(sid, name, ep, json.loads(spec), created, updated), int(n), int(ok), int(bad))

@@ -243,6 +243,12 @@ class SweepResult:
 
         return write_report(self, Path(path), max_px=max_px)
 
+    def to_csv(self, path: str | os.PathLike[str]) -> Path:
+        """Write the sweep's table (one row per output) as CSV (no pandas needed)."""
+        from phota_widgets.experiments.table import write_csv
+
+        return write_csv(self, Path(path))
+
     def snippet(self, value: str) -> str:
         """Python code that reproduces an output's call with its exact parameters."""
         from phota_widgets.experiments.table import snippet

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     from phota_widgets.experiments.result import SweepResult
     from phota_widgets.session import Session
 
-RESUMABLE = frozenset({"running", "cancelled"})
-"""Statuses of runs that never reached the server: their cells are simply sent again."""
+WINDOW_PER_SLOT = 4
+"""Cells in progress per session slot: enough to keep every slot busy (the next cells are checked
+and recorded while others wait on the server) without recording thousands of runs up front."""
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ class SweepRunner:
             queue.put_nowait(cell)
         workers = [
             asyncio.ensure_future(self._worker(queue, bar))
-            for _ in range(min(self.session.max_concurrency, len(cells)))
+            for _ in range(min(self.session.max_concurrency * WINDOW_PER_SLOT, len(cells)))
         ]
         try:
             await asyncio.gather(*workers)

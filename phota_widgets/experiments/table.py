@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from phota_widgets.api.client import IMAGE_FIELDS
+from phota_widgets.files import atomic_write
 
 if TYPE_CHECKING:
     import pandas
@@ -18,16 +22,36 @@ TRAILING = (
 )  # fmt: skip
 
 
+def columns(result: SweepResult) -> list[str]:
+    """The table's columns: ids and prompt, one per swept setting and var, then the rest."""
+    return [*LEADING, *result.axes, *TRAILING]
+
+
 def sweep_dataframe(result: SweepResult) -> pandas.DataFrame:
-    """One row per output image, and one per cell without outputs (output_id None, its error)."""
+    """The rows of :func:`sweep_rows` as a DataFrame."""
     try:
         import pandas as pd
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError("SweepResult.to_dataframe needs pandas: pip install pandas") from exc
+    return pd.DataFrame(sweep_rows(result), columns=columns(result))
+
+
+def write_csv(result: SweepResult, path: Path) -> Path:
+    """The rows of :func:`sweep_rows` as a CSV file (written atomically; no pandas needed)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns(result))
+    writer.writeheader()
+    writer.writerows(sweep_rows(result))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, buffer.getvalue().encode("utf-8"))
+    return path
+
+
+def sweep_rows(result: SweepResult) -> list[dict[str, Any]]:
+    """One row per output image, and one per cell without outputs (output_id None, its error)."""
     from phota_widgets.experiments.result import output_id
 
     axes = list(result.axes)
-    columns = [*LEADING, *axes, *TRAILING]
     rows: list[dict[str, Any]] = []
     for cell in result.cells:
         info, run = cell.info, cell.run
@@ -58,7 +82,7 @@ def sweep_dataframe(result: SweepResult) -> pandas.DataFrame:
                     "picked": record.picked,
                 }
             )
-    return pd.DataFrame(rows, columns=columns)
+    return rows
 
 
 def snippet(result: SweepResult, output: SweepOutput) -> str:

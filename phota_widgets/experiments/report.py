@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from phota_widgets.api.thumbnails import data_uri
-from phota_widgets.experiments.review_report import leaderboard_html
+from phota_widgets.experiments.review_report import leaderboard_html, output_extras
 from phota_widgets.files import atomic_write
 
 if TYPE_CHECKING:
@@ -85,7 +85,8 @@ def _square(result: SweepResult, cells: list[SweepCell], max_px: int) -> str:
                     f'style="margin:2px;display:inline-block;text-align:center">'
                     f'<img src="{thumb}" alt="{escape(oid)}" '
                     f'style="max-width:{max_px}px;height:auto;border:{border}"/>'
-                    f'<figcaption style="font-size:11px">{escape(caption)}</figcaption></figure>'
+                    f'<figcaption style="font-size:11px">{escape(caption)}</figcaption>'
+                    f"{output_extras(result, oid, max_px)}</figure>"
                 )
             continue
         status = cell.status

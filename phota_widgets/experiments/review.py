@@ -15,6 +15,7 @@ from __future__ import annotations
 import getpass
 import itertools
 import random
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -299,9 +300,28 @@ def judgement_counts(result: SweepResult) -> dict[str, int]:
 # -- table columns, change maps, preference data --------------------------------------------
 
 
+_INDEXES: weakref.WeakKeyDictionary[SweepResult, tuple[int, dict[str, SweepOutput]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def find_output(result: SweepResult, output_id: str) -> SweepOutput:
+    """``result.output(output_id)`` through an index kept while the sweep's cells stay the same.
+
+    Raises:
+        KeyError: the sweep has no such output.
+    """
+    cached = _INDEXES.get(result)
+    if cached is None or cached[0] != id(result.cells):
+        cached = (id(result.cells), {o.output_id: o for o in result.outputs()})
+        _INDEXES[result] = cached
+    found = cached[1].get(output_id)
+    return found if found is not None else result.output(output_id)
+
+
 def input_path(result: SweepResult, output_id: str) -> Path | None:
     """The stored input image an edit, enhance or remix output started from (else None)."""
-    run = result.output(output_id).cell.run
+    run = find_output(result, output_id).cell.run
     if run is None or run.endpoint not in CHANGE_ENDPOINTS:
         return None
     value: Any = run.params.get(_INPUT_PARAM[run.endpoint])
@@ -320,7 +340,7 @@ def _cached_fraction(output: Path, before: Path) -> float:
 def changed_fraction_of(result: SweepResult, output_id: str) -> float:
     """How much of an edit/enhance/remix output changed from its input (NaN for others)."""
     before = input_path(result, output_id)
-    path = result.output(output_id).path
+    path = find_output(result, output_id).path
     if before is None or not path.is_file():
         return float("nan")
     return _cached_fraction(path, before)

@@ -7,10 +7,14 @@ Experiments tab's Leaderboard button.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from html import escape
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from phota_widgets.api.thumbnails import data_uri
 from phota_widgets.experiments import review
+from phota_widgets.experiments.changes import change_map_jpeg
 
 if TYPE_CHECKING:
     from phota_widgets.experiments.result import SweepResult
@@ -21,6 +25,37 @@ HOW_TO_READ = (
     "score: Bradley-Terry strength (0 = average; +1 wins about 73% against a variant at 0). "
     "Two variants whose 95% intervals overlap are not yet told apart: judge more pairs."
 )
+
+
+@lru_cache(maxsize=1024)
+def _change_picture(output: Path, before: Path) -> bytes:
+    return change_map_jpeg(output, before, quality=70)
+
+
+def output_extras(result: SweepResult, output_id: str, max_px: int) -> str:
+    """What the grid shows under an output besides its thumbnail: its change map (edit,
+    enhance and remix outputs) and its stars and note (when rated)."""
+    parts = []
+    before = review.input_path(result, output_id)
+    path = review.find_output(result, output_id).path
+    if before is not None and path.is_file():
+        fraction = review.changed_fraction_of(result, output_id)
+        picture = data_uri(_change_picture(path, before))
+        parts.append(
+            f'<div class="phota-change-map"><img src="{picture}" alt="change map" '
+            f'style="max-width:{max(64, max_px // 2)}px;height:auto"/>'
+            f'<div style="font-size:10px;color:#555">{fraction:.0%} changed</div></div>'
+        )
+    rated = result.session.store.ratings([output_id])
+    if rated:
+        mean = sum(r.stars for r in rated) / len(rated)
+        notes = "; ".join(r.note for r in rated if r.note)
+        stars = "★" * round(mean) + "☆" * (5 - round(mean))
+        parts.append(
+            f'<div class="phota-stars" style="font-size:11px" title="{escape(notes)}">'
+            f"{stars} {mean:.1f}" + (f" · {escape(notes)}" if notes else "") + "</div>"
+        )
+    return "".join(parts)
 
 
 def _number(value: object, digits: int = 2) -> str:

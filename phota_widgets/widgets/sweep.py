@@ -26,6 +26,7 @@ from phota_widgets.widgets._common import (
     ui_call,
     ui_method,
 )
+from phota_widgets.widgets.rating import RatingBox
 from phota_widgets.widgets.review import ReviewPanel
 from phota_widgets.widgets.sweep_form import SweepForm, parse_vars
 
@@ -52,7 +53,8 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         result: the sweep shown (a :class:`SweepResult`), or None.
         review: the open :class:`ReviewPanel`, or None.
         run_button, cancel_button, progress, status, error, grid, review_button,
-        leaderboard_button, export_button, export_format, earlier, open_button, details: parts.
+        leaderboard_button, export_button, export_format, earlier, open_button, rating,
+        details: parts.
     """
 
     def __init__(self, session: Session) -> None:
@@ -92,6 +94,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
             w.Button(description="↻", tooltip="list the sweeps again", layout=_auto()),
             "sweep-reload",
         )
+        self.rating = RatingBox(on_rated=self._rated)
         self.details = styled(w.HTML(), "sweep-details")
         self.review_area = styled(w.VBox(), "sweep-review-area")
         self.run_button.on_click(lambda _: self.run())
@@ -119,6 +122,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
                     ],
                     layout=w.Layout(flex_flow="row wrap"),
                 ),
+                self.rating,
                 self.details,
                 self.review_area,
             ]
@@ -266,7 +270,13 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
             return
         self.grid.value = self.result.show(max_px=GRID_PX)._repr_html_()
         self._last_grid = time.monotonic()
+        self.rating.set_result(self.result)
         self._set_actions(enabled=True)
+
+    def _rated(self) -> None:
+        """A rating was stored: show it in the grid."""
+        if self.result is not None:
+            self._show_sweep(self.result.sweep_id)
 
     def _set_actions(self, *, enabled: bool) -> None:
         for button in (self.review_button, self.leaderboard_button, self.export_button):

@@ -69,6 +69,21 @@ def test_run_review_leaderboard_export_and_reopen(
     assert "phota-sweep-grid" in panel.grid.value and "animal=owl" in panel.grid.value
     assert result.images == 6
 
+    rating = panel.rating
+    chosen = result.to_dataframe()["output_id"][2]
+    assert chosen in [value for _, value in rating.output.options]
+    rating.output.value = chosen
+    rating.rate_button.click()  # no stars chosen yet
+    settle()
+    assert "choose 1 to 5 stars" in rating.error.value
+    rating.stars.value = 4
+    rating.note.value = "soft light"
+    rating.rate_button.click()
+    settle()
+    [stored] = session.store.ratings([chosen])
+    assert (stored.stars, stored.note) == (4, "soft light")
+    assert "★★★★☆ 4.0 · soft light" in panel.grid.value  # the grid shows it at once
+
     panel.review_button.click()
     settle()
     review = panel.review
@@ -103,6 +118,24 @@ def test_run_review_leaderboard_export_and_reopen(
     settle()
     assert again.result is not None and again.result.sweep_id == result.sweep_id
     assert "phota-sweep-grid" in again.grid.value and not again.review_button.disabled
+
+
+def test_an_edit_sweep_shows_change_maps_in_the_grid(
+    session: Any, data: Path, settle: Callable[..., None]
+) -> None:
+    panel = SweepPanel(session)
+    panel.form.endpoint.value = "edit"
+    panel.form.inputs.set(data / "chelsea.jpg").result(timeout=10)
+    panel.form.prompts.value = "make it black and white\nmake it warmer"
+    settle()
+    assert not panel.run_button.disabled, panel.plan_view.value
+    panel.run_button.click()
+    result = panel.wait(timeout=60)
+    assert result is not None and result.images == 2, panel.error.value
+    assert panel.grid.value.count('class="phota-change-map"') == 2
+    assert "changed" in panel.grid.value
+    settle()
+    assert panel.rating.change_map.layout.display is None and panel.rating.change_map.value
 
 
 def test_cancel_stops_a_running_sweep(slow_session: Any, settle: Callable[..., None]) -> None:

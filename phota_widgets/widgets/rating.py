@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 import ipywidgets as w
 
 from phota_widgets.experiments import review
-from phota_widgets.experiments.changes import change_map_jpeg
 from phota_widgets.widgets._common import ErrorBox, styled, ui_call
 
 if TYPE_CHECKING:
@@ -100,9 +99,9 @@ class RatingBox(w.VBox):  # type: ignore[misc]
             return
         out = review.find_output(result, chosen)
         self.preview.value = result.session.store.thumbnail(out.record, PREVIEW_PX)
-        before = review.input_path(result, chosen)
-        if before is not None and out.path.is_file():
-            self.change_map.value = change_map_jpeg(out.path, before)
+        change = review.change_picture(result, chosen)
+        if change is not None:
+            self.change_map.value = change
             self.change_map.layout.display = None
         else:
             self.change_map.layout.display = "none"

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Literal
 import ipywidgets as w
 
 from phota_widgets.experiments import review
-from phota_widgets.experiments.changes import change_map_jpeg
 from phota_widgets.experiments.review import ReviewPair
 from phota_widgets.widgets._common import ErrorBox, close_tree, styled, ui_call, ui_method
 
@@ -236,13 +235,13 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         self._set_buttons(judging=True)
 
     def _show_change(self, side: int, out: SweepOutput) -> None:
-        before = review.input_path(self.result, out.output_id)
+        change = review.change_picture(self.result, out.output_id)
         image, note = self.change_maps[side], self.change_notes[side]
-        if before is None or not out.path.is_file():
+        if change is None:
             image.layout.display = "none"
             note.value = ""
             return
-        image.value = change_map_jpeg(out.path, before)
+        image.value = change
         image.layout.display = None
         fraction = review.changed_fraction_of(self.result, out.output_id)
         note.value = f"<small>change map · {fraction:.0%} of pixels changed</small>"

@@ -419,7 +419,7 @@ def preference_rows(result: SweepResult) -> list[PreferenceRow]:
         first, second = outputs[j.output_a], outputs[j.output_b]
         rows.append(
             PreferenceRow(
-                prompt=first.cell.info.prompt or "",
+                prompt=_shared_prompt(first, second),
                 output_0=j.output_a,
                 output_1=j.output_b,
                 path_0=first.path,
@@ -453,6 +453,14 @@ def preference_rows(result: SweepResult) -> list[PreferenceRow]:
                     )
                 )
     return rows
+
+
+def _shared_prompt(first: SweepOutput, second: SweepOutput) -> str:
+    """The prompt both outputs answer; the template as written when vars made them differ."""
+    one, two = first.cell.info, second.cell.info
+    if one.prompt == two.prompt:
+        return one.prompt or ""
+    return one.template or one.prompt or ""
 
 
 def _winner(value: str) -> Winner:

@@ -40,10 +40,13 @@ class RatingBox(w.VBox):  # type: ignore[misc]
             w.Dropdown(options=[], description="Output", layout=w.Layout(width="32em")),
             "rating-output",
         )
-        self.preview = styled(w.Image(format="jpeg"), "rating-preview")
-        self.preview.layout = w.Layout(max_width=f"{PREVIEW_PX}px")
-        self.change_map = styled(w.Image(format="jpeg"), "rating-change-map")
-        self.change_map.layout = w.Layout(max_width=f"{PREVIEW_PX}px", display="none")
+        self.preview = styled(
+            w.Image(format="jpeg", layout=w.Layout(max_width=f"{PREVIEW_PX}px")), "rating-preview"
+        )
+        self.change_map = styled(
+            w.Image(format="jpeg", layout=w.Layout(max_width=f"{PREVIEW_PX}px", display="none")),
+            "rating-change-map",
+        )
         self.stars = styled(
             w.ToggleButtons(
                 options=[("★" * n, n) for n in range(1, 6)],

@@ -72,9 +72,21 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         self._answered = False
         self.title = styled(w.HTML(), "review-title")
         self.progress = styled(w.HTML(), "review-progress")
-        self.images = [styled(w.Image(format="jpeg"), "review-image") for _ in range(2)]
+        self.images = [
+            styled(
+                w.Image(format="jpeg", layout=w.Layout(max_width=f"{REVIEW_PX}px", width="100%")),
+                "review-image",
+            )
+            for _ in range(2)
+        ]
         self.reveals = [styled(w.HTML(), "review-reveal") for _ in range(2)]
-        self.change_maps = [styled(w.Image(format="jpeg"), "review-change-map") for _ in range(2)]
+        self.change_maps = [
+            styled(
+                w.Image(format="jpeg", layout=w.Layout(max_width=f"{CHANGE_PX}px", display="none")),
+                "review-change-map",
+            )
+            for _ in range(2)
+        ]
         self.change_notes = [styled(w.HTML(), "review-change-note") for _ in range(2)]
         sides = []
         for name, image, reveal, change, note in zip(
@@ -85,8 +97,6 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
             self.change_notes,
             strict=True,
         ):
-            image.layout = w.Layout(max_width=f"{REVIEW_PX}px", width="100%")
-            change.layout = w.Layout(max_width=f"{CHANGE_PX}px", display="none")
             column = w.VBox(
                 [w.HBox([image, w.VBox([change, note])]), reveal],
                 layout=w.Layout(width="50%", padding="0 6px"),

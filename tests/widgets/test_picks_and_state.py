@@ -77,7 +77,7 @@ def test_download_sends_the_file_to_the_browser_and_keeps_no_bytes(
     assert grid.download_button.description == "Download all"
     grid.download_button.click()  # nothing picked: every output, as one zip
     settle()
-    (content, data), = sent.messages
+    ((content, data),) = sent.messages
     assert content["name"].endswith(".zip") and content["mime"] == "application/zip"
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert sorted(archive.namelist()) == sorted(

@@ -53,6 +53,7 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
         prompt: the prompt Textarea; ``prompt_box`` holds it with the profile picker.
         inputs: the image pickers by request parameter.
         run_button, cancel_button, status, error, cost, grid: the panel's parts.
+        controls, results: the two columns (side by side when the window is wide enough).
         collect_button: shown while a run of this panel is kept on the server to collect.
     """
 
@@ -110,16 +111,36 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
         )
         self.run_button.on_click(lambda _: self._on_run_click())
         self.cancel_button.on_click(lambda _: self.cancel())
+        self.controls = styled(
+            w.VBox(
+                [
+                    *self.inputs.values(),
+                    self.prompt_box,
+                    *option_rows,
+                    w.HBox(
+                        [self.run_button, self.cancel_button, self.collect_button, self.cost],
+                        layout=w.Layout(flex_flow="row wrap", align_items="center"),
+                    ),
+                ],
+                layout=w.Layout(flex="1 1 380px", max_width="620px", min_width="0"),
+            ),
+            "panel-controls",
+        )
+        self.results = styled(
+            w.VBox(
+                [self.status, self.error, self.grid],
+                layout=w.Layout(flex="2 1 420px", min_width="0", padding="0 0 0 8px"),
+            ),
+            "panel-results",
+        )
         super().__init__(
             children=[
-                *self.inputs.values(),
-                self.prompt_box,
-                *option_rows,
-                w.HBox([self.run_button, self.cancel_button, self.collect_button, self.cost]),
-                self.status,
-                self.error,
-                self.grid,
-            ]
+                w.HBox(
+                    [self.controls, self.results],
+                    layout=w.Layout(flex_flow="row wrap", align_items="flex-start", width="100%"),
+                )
+            ],
+            layout=w.Layout(width="100%"),
         )
         styled(self, "panel")
         styled(self, f"{self.endpoint}-panel")

@@ -127,11 +127,11 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
             children=[
                 self.earlier,
                 self.header,
+                self.preview,  # above the thumbnails: a compare or before/after opens in view
                 self.cells,
                 actions,
                 self.hint,
                 self.message,
-                self.preview,
                 self.downloader,
             ]
         )
@@ -242,6 +242,8 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
     @ui_method
     def _offer_targets(self, names: list[str]) -> None:
         self.send_target.options = names
+        if names and self.send_target.value is None:
+            self.send_target.value = names[0]
         self._send_row.layout.display = None if names and self.on_send else "none"
         self._refresh().result()  # inline on the UI thread: a failure raises
 

@@ -88,6 +88,7 @@ class Studio(w.VBox):  # type: ignore[misc]
         self.tabs.observe(self._on_tab, names="selected_index")
         self.header = styled(w.HTML(self._header_html()), "studio-header")
         self.login_box = LoginBox(session, on_switch=lambda: ui_call(self._show_backend))
+        self.login_box.message.layout.display = "none"  # the title line says the backend
         self.top = styled(
             w.HBox(
                 [self.header, self.login_box],

@@ -23,7 +23,7 @@ OVERFLOWING = """() => {
     if (!el.offsetParent) continue;  // hidden
     const style = getComputedStyle(el);
     const scrolls = style.overflowX === 'auto' || style.overflowX === 'scroll';
-    if (scrolls && el.scrollWidth > el.clientWidth + 1) wide.push(`${el.className.slice(-60)} ${el.scrollWidth}>${el.clientWidth}`);
+    if (scrolls && el.scrollWidth > el.clientWidth + 1) wide.push(el.className.slice(-60));
   }
   if (document.documentElement.scrollWidth > window.innerWidth + 1) wide.push('page');
   return wide;

@@ -102,7 +102,7 @@ def render(
             scene.generate(request.prompt, size, variation=i, portraits=portraits)
             for i in range(count)
         ]
-        notes.append("scene: " + (", ".join(scene.describe(request.prompt)) or "default"))
+        notes.extend(scene.notes(request.prompt))
     elif isinstance(request, EditRequest):
         outputs = _edit(request, inputs, ready_portraits(registry, profiles), notes)
     elif isinstance(request, EnhanceRequest):

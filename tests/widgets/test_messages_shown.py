@@ -42,3 +42,19 @@ def test_an_offline_url_says_to_upload_instead(session: Any, settle: Callable[[]
     settle()
     assert "cannot download photos from example.com" in panel.error.value
     assert "Upload the photo" in panel.error.value and "base64" not in panel.error.value
+
+
+def test_offline_generate_says_what_it_drew_and_what_it_did_not_understand(
+    session: Any, settle: Callable[[], None]
+) -> None:
+    panel = GeneratePanel(session)
+    panel.prompt.value = "a red lighthouse on a rocky coast at sunset"
+    panel.num_outputs.value = 4
+    panel.run_button.click()
+    result = panel.wait(timeout=60)
+    assert result is not None, panel.error.value
+    settle()
+    header = panel.grid.header.value
+    assert "drew: red, lighthouse, coast, sunset" in header
+    assert "not understood: &quot;rocky&quot;" in header
+    assert len({image.data for image in result.images}) == 4  # four different pictures

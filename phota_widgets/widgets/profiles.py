@@ -27,7 +27,6 @@ from phota_widgets.api.models import (
 )
 from phota_widgets.api.profiles import DEFAULT_PROFILE_POLL
 from phota_widgets.api.thumbnails import thumbnail_jpeg
-from phota_widgets.demo import sample
 from phota_widgets.widgets._common import (
     ErrorBox,
     StatusLine,
@@ -35,6 +34,12 @@ from phota_widgets.widgets._common import (
     styled,
     ui_await,
     ui_call,
+)
+from phota_widgets.widgets.profile_demo import (
+    demo_button,
+    demo_note,
+    tier_help,
+    train_demo_profile,
 )
 from phota_widgets.widgets.profile_row import ProfileRow
 
@@ -130,15 +135,7 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
             w.Button(description="Create profile", button_style="primary", icon="user-plus"),
             "profile-create",
         )
-        self.demo_button = styled(
-            w.Button(
-                description="Demo profile from the sample portrait",
-                icon="magic",
-                tooltip="offline only: trains a fast profile from the shipped astronaut portrait",
-                layout=w.Layout(width="auto"),
-            ),
-            "profile-demo",
-        )
+        self.demo_button = demo_button()
         self.demo_button.on_click(lambda _b: self.create_demo())
         self.tier.observe(
             lambda c: ui_call(setattr, self.tier_rule, "value", _rule_html(c["new"])), "value"
@@ -172,12 +169,8 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
                 "a folder on this machine (Phota itself takes public image URLs only). To try "
                 "profiles at once, make a demo profile from the sample portrait."
             )
-            demo = w.HTML(
-                "<small>The stand-in accepts copies of one portrait; Phota needs different "
-                "photos of the same person.</small>"
-            )
             sources: list[w.Widget] = [
-                w.HBox([self.demo_button, demo], layout=w.Layout(align_items="center")),
+                w.HBox([self.demo_button, demo_note()], layout=w.Layout(align_items="center")),
                 self.urls,
                 w.HBox([self.upload, self.folder]),
             ]
@@ -187,15 +180,7 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
                 "reachable from Phota's servers (local files cannot be sent)."
             )
             sources = [self.urls]
-        need = ", ".join(
-            f"{tier.value}: {low}–{high}" for tier, (low, high) in TRAINING_IMAGE_COUNTS.items()
-        )
-        sources.append(
-            w.HTML(
-                f"<small>Each tier needs photos of <b>one and the same person</b> ({need} "
-                "photos): the face clearly visible, varied angles and light.</small>"
-            )
-        )
+        sources.append(tier_help())
         create = w.VBox(
             [
                 w.HTML(f"<b>New profile</b><br/><small>{escape(notice)}</small>"),
@@ -366,20 +351,9 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
         return future
 
     async def _acreate_demo(self) -> str | None:
-        if not self._session.is_local:
-            exc = InvalidRequestError(
-                "The demo profile is for the offline stand-in server; with a Phota key, give "
-                "photos of one person (public image URLs)."
-            )
-            await ui_await(self._failed, "no demo profile", exc)
-            return None
-        low, _high = TRAINING_IMAGE_COUNTS[TrainingTier.FAST]
-        portrait = await asyncio.to_thread(sample, "astronaut.jpg")
         await ui_await(self._creating_started, "training a demo profile from the sample portrait…")
         try:
-            profile_id = await self._session.aclient.profiles.add(
-                [portrait] * low, TrainingTier.FAST.value, "demo"
-            )
+            profile_id = await train_demo_profile(self._session)
         except PhotaError as exc:
             await ui_await(self._failed, "no demo profile created", exc)
             await ui_await(setattr, self.create_button, "disabled", False)

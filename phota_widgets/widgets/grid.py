@@ -21,6 +21,19 @@ from phota_widgets.api.results import OutputImage, Result
 from phota_widgets.api.thumbnails import data_uri, thumbnail_jpeg
 from phota_widgets.widgets._common import close_tree, styled, ui_method
 from phota_widgets.widgets.download import Downloader, output_name, zip_outputs
+from phota_widgets.widgets.grid_tile import (
+    Tile,
+    show_pick,
+)
+from phota_widgets.widgets.grid_tile import (
+    button as _button,
+)
+from phota_widgets.widgets.grid_tile import (
+    header as _header,
+)
+from phota_widgets.widgets.grid_tile import (
+    note as _note,
+)
 
 if TYPE_CHECKING:
     from phota_widgets.session import Session
@@ -32,7 +45,6 @@ BeforeImage = Callable[[], Any]
 """Returns the image a result was made from (bytes or a path), or None."""
 
 MIN_THUMB_PX, MAX_THUMB_PX = 128, 512
-PICKED_BORDER, UNPICKED_BORDER = "3px solid #2e7d32", "3px solid transparent"
 PREVIEW_PX = 1024
 
 
@@ -145,39 +157,13 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
         picked = self._stored_picks(result)
         thumbs, toggles, buttons, cells = [], [], [], []
         for pos, image in enumerate(result.images):
-            thumb = styled(
-                w.Image(
-                    value=thumbnail_jpeg(image.data, max_px=self.thumb_px),
-                    format="jpeg",
-                    layout=w.Layout(max_width=f"{self.thumb_px}px"),
-                ),
-                "thumb",
+            tile = Tile(image, self.thumb_px, image.index in picked)
+            tile.toggle.observe(
+                lambda change, p=pos: self._on_toggle(p, change["new"]), names="value"
             )
-            toggle = styled(
-                w.ToggleButton(
-                    value=image.index in picked,
-                    description="pick",
-                    tooltip="pick this output (picks are recorded with the run)",
-                    layout=w.Layout(width="auto"),
-                ),
-                "select",
-            )
-            toggle.observe(lambda change, p=pos: self._on_toggle(p, change["new"]), names="value")
-            button = _button("open", "a larger preview and the file path", "open")
-            button.disabled = False
-            button.on_click(lambda _, p=pos: self.open_full(p))
-            fetch = _button("", "download this image to this computer", "download-one")
-            fetch.icon, fetch.disabled = "download", False
-            fetch.on_click(lambda _, p=pos: self.download(p))
-            width, height = image.size
-            label = w.HTML(f"<small>#{image.index} · {width}×{height} {image.format}</small>")
-            cell = styled(
-                w.VBox(
-                    [thumb, label, w.HBox([toggle, button, fetch])],
-                    layout=w.Layout(margin="0 8px 8px 0", padding="3px", border=UNPICKED_BORDER),
-                ),
-                "cell",
-            )
+            tile.open_button.on_click(lambda _, p=pos: self.open_full(p))
+            tile.download_button.on_click(lambda _, p=pos: self.download(p))
+            thumb, toggle, button, cell = tile.thumb, tile.toggle, tile.open_button, tile
             thumbs.append(thumb)
             toggles.append(toggle)
             buttons.append(button)
@@ -314,16 +300,7 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
     def _show_picks(self) -> None:
         """A picked output gets a green frame, a "picked" label and the ``phota-picked`` class."""
         for toggle, cell in zip(self.toggles, self.cell_boxes, strict=False):
-            picked = bool(toggle.value)
-            description = "✓ picked" if picked else "pick"
-            if toggle.description != description:
-                toggle.description = description
-                toggle.button_style = "success" if picked else ""
-                cell.layout.border = PICKED_BORDER if picked else UNPICKED_BORDER
-                if picked:
-                    cell.add_class("phota-picked")
-                else:
-                    cell.remove_class("phota-picked")
+            show_pick(cell, toggle)
 
     # -- actions ---------------------------------------------------------------------------------
 
@@ -455,28 +432,3 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
     def _say(self, text: str, *, error: bool = False) -> None:
         color = "#b00020" if error else "#555"
         self.message.value = f'<small style="color:{color}">{escape(text)}</small>'
-
-
-def _note(text: str) -> str:
-    return f'<small style="color:#555">{escape(text)}</small>'
-
-
-def _button(description: str, tooltip: str, name: str) -> w.Button:
-    button = w.Button(
-        description=description, tooltip=tooltip, disabled=True, layout=w.Layout(width="auto")
-    )
-    return styled(button, name)
-
-
-def _header(result: Result) -> str:
-    parts = [result.endpoint, f"{len(result.images)} image(s)", f"{result.elapsed:.1f}s"]
-    if result.cost_estimate is not None:
-        parts.append(f"~${result.cost_estimate:.2f}")
-    if result.run_id:
-        parts.append(f"run {result.run_id}")
-    if result.request_id:
-        parts.append(f"request {result.request_id}")
-    if result.known_subjects:
-        parts.append("profiles: " + ", ".join(result.known_subjects))
-    notes = "".join(f"<br/><small>{escape(n)}</small>" for n in result.notes)
-    return f"<b>{escape(' · '.join(parts))}</b>{notes}"

@@ -32,7 +32,7 @@ from phota_widgets.widgets._common import (
     ui_await,
     ui_call,
 )
-from phota_widgets.widgets.grid import PICKED_BORDER
+from phota_widgets.widgets.grid_tile import PICKED_BORDER
 from phota_widgets.widgets.history_tools import HistoryTools, picks_of, run_settings
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ import pytest
 from ipywidgets.widgets.widget import _remove_buffers
 
 from phota_widgets.widgets.generate import GeneratePanel
-from phota_widgets.widgets.grid import PICKED_BORDER
+from phota_widgets.widgets.grid_tile import PICKED_BORDER
 from phota_widgets.widgets.studio import Studio
 
 

@@ -13,7 +13,7 @@ import pytest
 from ipywidgets.widgets.widget import _remove_buffers
 
 import phota_widgets as pw
-from phota_widgets.widgets import grid as grid_module
+from phota_widgets.widgets import grid_tile as grid_module
 from phota_widgets.widgets.history import HistoryPanel
 from phota_widgets.widgets.profiles import ProfilesPanel
 from phota_widgets.widgets.studio import Studio

@@ -40,6 +40,7 @@ from phota_widgets.profile_cache import ProfileCache
 from phota_widgets.store import RunRecord, RunStore
 
 if TYPE_CHECKING:
+    from phota_widgets.local.process import ServerProcess
     from phota_widgets.local.server import LocalServer
 
 LOCAL_BACKEND = "local"
@@ -68,6 +69,8 @@ class Session:
         use_jobs: run through async jobs, so a lost kernel resumes instead of paying twice.
         resume: collect jobs a previous kernel submitted but never collected.
         local_server: an embedded server to use (started if needed) instead of a new one.
+            Without one, the session starts its own in a separate process (stopped with the
+            session, at interpreter exit, or when this process dies).
     """
 
     def __init__(
@@ -81,7 +84,7 @@ class Session:
         prices: PriceTable = DEFAULT_PRICE_TABLE,
         use_jobs: bool = True,
         resume: bool = True,
-        local_server: LocalServer | None = None,
+        local_server: LocalServer | ServerProcess | None = None,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
@@ -92,7 +95,7 @@ class Session:
         self.max_concurrency = max_concurrency
         self.loop = BackgroundLoop("phota-session")
         self.store = RunStore(self.output_dir)
-        self.local_server: LocalServer | None = None
+        self.local_server: LocalServer | ServerProcess | None = None
         self._owns_server = False
         self._semaphore: asyncio.Semaphore | None = None
         self._profile_cache = ProfileCache(lambda: self.aclient.profiles.list(), self.loop)
@@ -107,12 +110,12 @@ class Session:
 
     # -- backends --------------------------------------------------------------------------------
 
-    def _use_local(self, server: LocalServer | None) -> None:
-        from phota_widgets.local.server import LocalServer
+    def _use_local(self, server: LocalServer | ServerProcess | None) -> None:
+        from phota_widgets.local.process import ServerProcess
 
         self._owns_server = server is None
         if server is None:
-            server = LocalServer(data_dir=self.output_dir / "local-server")
+            server = ServerProcess(data_dir=self.output_dir / "local-server")
         self.local_server = server.start()
         self._connect(server.api_key, server.base_url, inline_training_images=True)
         if not self._owns_server:

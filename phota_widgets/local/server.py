@@ -55,6 +55,8 @@ class LocalServer:
         queue_delay: float = 0.0,
         processing: float = 0.0,
     ) -> None:
+        if processing < 0 or queue_delay < 0:
+            raise ValueError("processing and queue_delay must be >= 0 seconds")
         if faults is None:
             faults = Faults(latency=latency)
         elif latency:

@@ -195,11 +195,11 @@ class Session:
             on_recorded(run_id)
         started = time.perf_counter()
         try:
-            async with self._limit():
-                if self.use_jobs:
-                    key = uuid.uuid4().hex
-                    result = await self._run_job(run_id, endpoint, params, key, described)
-                else:
+            if self.use_jobs:  # the job holds a slot while it runs (see _run_job)
+                key = uuid.uuid4().hex
+                result = await self._run_job(run_id, endpoint, params, key, described)
+            else:
+                async with self._limit():
                     result = await self.aclient.run(endpoint, params, self._saver(run_id))
         except asyncio.CancelledError:
             if self.store.get(run_id).status == "running":  # nothing was accepted
@@ -225,21 +225,25 @@ class Session:
         job failed. A cancel during the submit lets the submit finish (it may already be paid
         for) and keeps the job. Dropped connections and timeouts are retried a few times with
         the same key or job id; if they go on, the run stays "submitted" and :meth:`resume`
-        finishes it later, without paying twice.
+        finishes it later, without paying twice. A concurrency slot is held from the submit
+        until the job has ended on the server (so at most ``max_concurrency`` jobs run there at
+        once), not across the download of its images.
         """
         self.store.record_submission(run_id, client_request_id)
         job: AsyncJob | None = None
         job_id: str | None = None
         for attempt, delay in enumerate((*COLLECT_DELAYS, None)):
             try:
-                if job is None and job_id is None:
-                    job = await self._submit(run_id, endpoint, params, client_request_id)
-                elif job is None:
-                    assert job_id is not None
-                    job = await self.aclient.get_job(job_id, endpoint=endpoint)
-                    job.request = dict(recorded)
-                job_id = job.job_id
-                return await job.wait(on_image=self._saver(run_id))
+                async with self._limit():  # held while the job runs on the server
+                    if job is None and job_id is None:
+                        job = await self._submit(run_id, endpoint, params, client_request_id)
+                    elif job is None:
+                        assert job_id is not None
+                        job = await self.aclient.get_job(job_id, endpoint=endpoint)
+                        job.request = dict(recorded)
+                    job_id = job.job_id
+                    done = await job.finished()
+                return await job.collect(done, self._saver(run_id))  # downloads: no slot
             except TRANSIENT_ERRORS as exc:
                 job = None
                 if delay is None:

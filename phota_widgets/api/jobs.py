@@ -104,6 +104,18 @@ class AsyncJob:
             JobFailedError: the job failed.
             RequestTimeoutError: ``timeout`` seconds passed first (the job goes on).
         """
+        body = await self.finished(poll_interval=poll_interval, timeout=timeout)
+        return await self.collect(body, on_image)
+
+    async def finished(
+        self, *, poll_interval: float = DEFAULT_POLL_INTERVAL, timeout: float | None = None
+    ) -> JobBody:
+        """Poll until the job has succeeded (its images not yet downloaded); see :meth:`wait`.
+
+        Raises:
+            JobFailedError: the job failed.
+            RequestTimeoutError: ``timeout`` seconds passed first (the job goes on).
+        """
         if poll_interval <= 0:
             raise ValueError("poll_interval must be positive")
         started = time.perf_counter()
@@ -112,14 +124,16 @@ class AsyncJob:
         durations = self._client.durations
         schedule = poll_times(durations.expected(kind), poll_interval)
         first = next(schedule)
+        # Learn only from waits that watched the job from its start (not a late wait()).
+        learn = self._watched_from_submit and started - self.submitted_at <= first
         await asyncio.sleep(max(0.0, self.submitted_at + first - time.perf_counter()))
         while True:
             polled_at = time.perf_counter()
             body = await self.refresh()
             if body.status is JobStatus.SUCCEEDED:
-                if self._watched_from_submit:
+                if learn:
                     durations.record(kind, polled_at - self.submitted_at)
-                return await self._result(body, on_image)
+                return body
             if body.status is JobStatus.FAILED:
                 error = body.error
                 detail = error.detail if error else "no detail given"
@@ -139,9 +153,10 @@ class AsyncJob:
                 )
             await asyncio.sleep(wake - now)
 
-    async def _result(
-        self, body: JobBody, on_image: Callable[[OutputImage], None] | None
+    async def collect(
+        self, body: JobBody, on_image: Callable[[OutputImage], None] | None = None
     ) -> Result:
+        """Download a succeeded job's images (the links expire: do it at once)."""
         if body.result is None:
             raise JobFailedError(
                 f"job {self.job_id} succeeded without a result", job_id=self.job_id

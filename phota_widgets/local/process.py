@@ -116,6 +116,7 @@ class ServerProcess:
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     pass_fds=(fd,),
+                    env=_child_environment(),
                     start_new_session=True,  # a Ctrl-C in the parent's terminal is the parent's
                 )
                 port = listener.getsockname()[1]
@@ -191,6 +192,16 @@ class ServerProcess:
     def __repr__(self) -> str:
         where = self.base_url if self.port else "stopped"
         return f"ServerProcess({where}, api_key='***')"
+
+
+def _child_environment() -> dict[str, str]:
+    """This environment, with this copy of the package first on the child's import path."""
+    import phota_widgets
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(phota_widgets.__file__)))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    return env
 
 
 def _read_port(stdout: IO[bytes], timeout: float) -> int:

@@ -26,6 +26,8 @@ from phota_widgets.local.profiles import ProfileRegistry, ready_portraits
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 FIXED_LONG_SIDE = 2048
 """Enhance and remix are fixed to 2K."""
+RESHAPING = frozenset({"rotate", "crop", "extend"})
+"""Edit operations that change a picture's size or aspect (the output is fitted after them)."""
 
 
 def check_profiles(registry: ProfileRegistry, ids: Sequence[str]) -> None:
@@ -156,8 +158,15 @@ def _edit(
     if len(inputs) > 1:
         notes.append(f"images 2..{len(inputs)} were placed as insets on image 1")
     long_side = engine.RESOLUTION_LONG_SIDE[request.resolution.value]
-    base = inputs[0].copy()
-    base.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
+    base = inputs[0]
+    if not any(op.name in RESHAPING for op in parsed.operations):
+        # Nothing changes the picture's shape: size it first, so every step works on the
+        # output's pixels (the input was already decoded at reduced scale where it could be).
+        size = engine.output_size(request.aspect_ratio.value, request.resolution.value, base.size)
+        base = engine.fit(base, size)
+    elif max(base.size) > long_side:
+        base = base.copy()
+        base.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
     extras = [*inputs[1:], *portraits]
     return _edit_outputs(request, base, parsed, extras)
 
@@ -172,7 +181,8 @@ def _edit_outputs(
     for i in range(request.num_output_images):
         img = instructions.apply(base, parsed, variation=i)
         size = engine.output_size(request.aspect_ratio.value, request.resolution.value, img.size)
-        img = engine.fit(img, size)
+        if img.size != size:
+            img = engine.fit(img, size)
         for slot, extra in enumerate(extras):
             img = engine.paste_portrait(img, extra, slot, len(extras))
         yield img

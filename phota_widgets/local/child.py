@@ -33,9 +33,13 @@ def serve(settings: dict[str, Any]) -> None:
     )
     server.start(socket.socket(fileno=int(settings["fd"])))
     out = sys.stdout
-    out.write(json.dumps({"port": server.port}) + "\n")
-    out.flush()
     sys.stdout = sys.stderr  # nothing else may fill the pipe the parent stopped reading
+    try:
+        out.write(json.dumps({"port": server.port}) + "\n")
+        out.flush()
+    except BrokenPipeError:  # the parent is gone already
+        server.stop()
+        return
     try:
         while sys.stdin.buffer.read(65536):
             pass  # the parent never writes more; this returns b"" when it is gone

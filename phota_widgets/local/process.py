@@ -19,10 +19,12 @@ import threading
 import weakref
 from dataclasses import asdict
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from phota_widgets.local.faults import API_PREFIX
-from phota_widgets.local.profiles import TrainingDurations
+
+if TYPE_CHECKING:  # the server's own modules (numpy, Pillow, FastAPI) load in the child only
+    from phota_widgets.local.profiles import TrainingDurations
 
 LOOPBACK = "127.0.0.1"
 START_TIMEOUT = 30.0

@@ -1,0 +1,5 @@
+from benchmarks.harness import Config, Figure
+
+
+def run(config: Config) -> list[Figure]:
+    return []

@@ -17,8 +17,14 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import bench_images, bench_jobs, bench_kernel, bench_memory, bench_startup
-from benchmarks import bench_store
+from benchmarks import (
+    bench_images,
+    bench_jobs,
+    bench_kernel,
+    bench_memory,
+    bench_startup,
+    bench_store,
+)
 from benchmarks.harness import Config, Figure, table
 
 SUITES: dict[str, Callable[[Config], list[Figure]]] = {

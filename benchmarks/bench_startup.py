@@ -11,7 +11,9 @@ import tempfile
 
 from benchmarks.harness import ROOT, Config, Figure
 
-TIMED_IMPORT = "import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+TIMED_IMPORT = (
+    "import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+)
 TIMED_SESSION = """
 import time, json
 t = time.perf_counter()

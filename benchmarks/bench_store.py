@@ -38,9 +38,7 @@ def run(config: Config) -> list[Figure]:
     scratch = "/dev/shm" if Path("/dev/shm").is_dir() else None
     figures = []
     with tempfile.TemporaryDirectory(dir=scratch) as tmp:
-        session = pw.Session(
-            api_key="bench", base_url=UNREACHABLE, output_dir=tmp, resume=False
-        )
+        session = pw.Session(api_key="bench", base_url=UNREACHABLE, output_dir=tmp, resume=False)
         try:
             filled = 0
             database = None

@@ -124,7 +124,10 @@ def memory_mb(pid: int | str = "self") -> tuple[float, float]:
 
 def table(figures: Sequence[Figure]) -> str:
     """The figures as a Markdown table (the README shows it as is)."""
-    rows = ["| figure | value | reference | ratio | target | verdict |", "|---|---|---|---|---|---|"]
+    rows = [
+        "| figure | value | reference | ratio | target | verdict |",
+        "|---|---|---|---|---|---|",
+    ]
     for f in figures:
         if f.value != f.value:  # NaN: not measured
             rows.append(f"| {f.name} | - | - | - | {f.target} | {f.note} |")

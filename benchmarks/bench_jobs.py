@@ -10,7 +10,7 @@ import base64
 import math
 import tempfile
 import time
-from concurrent.futures import wait
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
 import httpx
@@ -65,8 +65,23 @@ def run(config: Config) -> list[Figure]:
             )
         )  # fmt: skip
         runs, width = (16, 8) if config.quick else (64, 8)
+        bare_many = _bare_concurrent(http, server, runs, width)
         many = _concurrent(s, runs)
         ideal = math.ceil(runs / width) * bare
+        figures.append(
+            Figure(
+                f"{runs} bare httpx calls on {width} threads vs the ideal schedule "
+                "(what the server can do on these cores)",
+                bare_many, ideal, "s", "-", None,
+            )
+        )  # fmt: skip
+        figures.append(
+            Figure(
+                f"{runs} Session runs at concurrency {width} vs {runs} bare httpx calls on "
+                f"{width} threads",
+                many, bare_many, "s", "<= 1.20x", many <= 1.20 * bare_many,
+            )
+        )  # fmt: skip
         figures.append(
             Figure(
                 f"{runs} Session runs at concurrency {width} vs the ideal schedule",
@@ -77,6 +92,14 @@ def run(config: Config) -> list[Figure]:
         figures.append(_speed_up(s, width, config))
         figures.append(_sweep(s, runs, width, ideal))
     return figures
+
+
+def _bare_concurrent(http: httpx.Client, server: Any, runs: int, width: int) -> float:
+    """Seconds for ``runs`` bare calls on ``width`` threads: the server's own capacity here."""
+    started = time.perf_counter()
+    with ThreadPoolExecutor(width) as pool:
+        list(pool.map(lambda _i: bare_httpx_call(http, server), range(runs)))
+    return time.perf_counter() - started
 
 
 def _concurrent(session: pw.Session, runs: int) -> float:

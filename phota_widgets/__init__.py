@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from phota_widgets.api.webhooks import sign_webhook, verify_webhook
     from phota_widgets.display import HTMLView, before_after, compare, contact_sheet, show
     from phota_widgets.history import History
-    from phota_widgets.local import Faults, LocalServer
+    from phota_widgets.local import Faults, LocalServer, ServerProcess
     from phota_widgets.session import Session
     from phota_widgets.store import RunStore
     from phota_widgets.widgets.edit import EditPanel
@@ -63,6 +63,7 @@ _LAZY = {
     "verify_webhook": "phota_widgets.api.webhooks",
     "Faults": "phota_widgets.local",
     "LocalServer": "phota_widgets.local",
+    "ServerProcess": "phota_widgets.local",
     "Session": "phota_widgets.session",
     "History": "phota_widgets.history",
     "RunStore": "phota_widgets.store",
@@ -122,6 +123,7 @@ __all__ = [
     "Result",
     "RunStore",
     "ServerError",
+    "ServerProcess",
     "Session",
     "Studio",
     "UnprocessableError",

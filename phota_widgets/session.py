@@ -40,11 +40,11 @@ from phota_widgets.profile_cache import ProfileCache
 from phota_widgets.store import RunRecord, RunStore
 
 if TYPE_CHECKING:
-    from phota_widgets.local.process import ServerProcess
     from phota_widgets.experiments.plan import SweepPlan
     from phota_widgets.experiments.result import SweepResult
     from phota_widgets.experiments.runner import CellOutcome, SweepHandle
     from phota_widgets.experiments.sweep import SweepInfo
+    from phota_widgets.local.process import ServerProcess
     from phota_widgets.local.server import LocalServer
 
 LOCAL_BACKEND = "local"

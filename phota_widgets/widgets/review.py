@@ -230,19 +230,28 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
             self.title.value = self._finished_html()
             return
         left, right = (self.result.output(item.output_id) for item in pair.shown)
-        info = left.cell.info
-        prompt = info.template or info.prompt or ""
-        source = f" · input <code>{escape(info.input)}</code>" if info.input else ""
-        self.title.value = (
-            f"<div>Which is better for <b>{escape(prompt)}</b>{source}?</div>"
-            '<small style="color:#777">settings hidden until you judge</small>'
-        )
+        self.title.value = self._title_html(pair, hidden=True)
         for side, out in enumerate((left, right)):
             self.images[side].value = self.result.session.store.thumbnail(out.record, REVIEW_PX)
             self.images[side].layout.display = None
             self.reveals[side].value = ""
             self._show_change(side, out)
         self._set_buttons(judging=True)
+
+    def _title_html(self, pair: ReviewPair, *, hidden: bool) -> str:
+        """The question, and whether the settings are still hidden or now shown below."""
+        info = self.result.output(pair.shown[0].output_id).cell.info
+        prompt = info.template or info.prompt or ""
+        source = f" · input <code>{escape(info.input)}</code>" if info.input else ""
+        state = (
+            "settings hidden until you judge"
+            if hidden
+            else "settings revealed below each image · Next for the next pair"
+        )
+        return (
+            f"<div>Which is better for <b>{escape(prompt)}</b>{source}?</div>"
+            f'<small style="color:#777">{state}</small>'
+        )
 
     def _show_change(self, side: int, out: SweepOutput) -> None:
         change = review.change_picture(self.result, out.output_id)
@@ -270,6 +279,7 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
                 f"<br/><small>{escape(out.cell.info.prompt or '')} · "
                 f"<code>{escape(item.output_id)}</code></small></div>"
             )
+        self.title.value = self._title_html(pair, hidden=False)
         self.progress.value = self._counter()
         self._set_buttons(judging=False)
 

@@ -122,9 +122,9 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
                     ],
                     layout=w.Layout(flex_flow="row wrap"),
                 ),
-                self.rating,
-                self.details,
+                self.details,  # what Leaderboard, Export and Review open: under their buttons
                 self.review_area,
+                self.rating,
             ]
         )
         styled(self, "sweep-panel")
@@ -151,9 +151,10 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
             self.run_button.disabled = True
             return None
         budget = self.form.max_cost
-        over = budget is not None and plan.cost > budget
+        to_pay = plan.cost_to_run  # cells already done are not paid again
+        over = budget is not None and to_pay > budget + 1e-9
         warning = (
-            _note(f"Over budget: the estimate ${plan.cost:.2f} is above ${budget:.2f}.", True)
+            _note(f"Over budget: the estimate ${to_pay:.2f} is above ${budget:.2f}.", True)
             if over
             else ""
         )

@@ -97,6 +97,13 @@ class SweepForm(w.VBox):  # type: ignore[misc]
             ),
             "sweep-budget",
         )  # fmt: skip
+        self.hint = styled(
+            w.HTML(
+                '<small style="color:#555">Ctrl-click (⌘-click on a Mac) to choose several '
+                "values of a setting: one value is a fixed setting, several are an axis.</small>"
+            ),
+            "sweep-hint",
+        )
         settings = w.HBox(list(self.selects.values()), layout=w.Layout(flex_flow="row wrap"))
         super().__init__(
             children=[
@@ -105,6 +112,7 @@ class SweepForm(w.VBox):  # type: ignore[misc]
                 self.vars,
                 self.inputs,
                 self.references,
+                self.hint,
                 settings,
                 w.HBox([self.repeats, self.budget]),
             ]
@@ -134,6 +142,7 @@ class SweepForm(w.VBox):  # type: ignore[misc]
         if list(box.options) != resolutions:
             kept = tuple(v for v in box.value if v in resolutions) or (resolutions[0],)
             box.options = resolutions
+            box.rows = len(resolutions)
             box.value = kept
         takes_quality = any(m in MODELS_WITH_QUALITY for m in models)
         for name, select in self.selects.items():
@@ -205,7 +214,7 @@ def _select(description: str, options: list[Any]) -> w.SelectMultiple:
     return w.SelectMultiple(
         options=options,
         description=description,
-        rows=min(5, len(options)),
+        rows=len(options),  # every value in view: a hidden one (16:9) is never found
         style={"description_width": "initial"},
         layout=w.Layout(width="auto"),
     )

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from phota_widgets.api.errors import InvalidRequestError
 from phota_widgets.api.images import WireImage, to_wire
+from phota_widgets.api.messages import sentence
 from phota_widgets.api.models import (
     ENDPOINTS,
     MAX_EDIT_IMAGES,
@@ -127,8 +128,9 @@ def _check_value(endpoint: str, name: str, value: Any, index: int) -> None:
     except ValidationError as exc:
         for error in exc.errors():
             if error["type"] != UNSUPPORTED_OPTION and error["loc"][:1] == (name,):
+                said = sentence(endpoint, name, error)
                 raise SweepSpecError(
-                    f"{name}={value_label(value)} is not valid: {error['msg']}", name, index
+                    f"{name}={value_label(value)} is not valid: {said}", name, index
                 ) from None
 
 

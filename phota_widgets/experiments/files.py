@@ -19,6 +19,7 @@ them as base-60 numbers).
 from __future__ import annotations
 
 import csv
+import difflib
 import os
 import re
 from dataclasses import dataclass, field
@@ -159,7 +160,7 @@ def load_experiment(path: str | os.PathLike[str]) -> Experiment:
         loc = _trim_union(loc)
         line = _nearest(marks, loc)
         raise ExperimentFileError(
-            _located(source, line, ".".join(map(str, loc)), first["msg"])
+            _located(source, line, ".".join(map(str, loc)), _problem(first, loc))
         ) from None
     base = source.parent
     experiment = Experiment(
@@ -243,6 +244,35 @@ def _located(path: Path, line: int | None, where: str, message: str) -> str:
     at = f", line {line}" if line is not None else ""
     field_text = f", field {where}" if where else ""
     return f"{path}{at}{field_text}: {message}"
+
+
+_KINDS = {
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "string_type": "text",
+    "list_type": "a list",
+    "dict_type": "a mapping (name: value lines)",
+    "model_type": "a mapping (name: value lines)",
+}
+
+
+def _problem(error: Any, loc: tuple[Any, ...]) -> str:
+    """A shape error of the file as a sentence (the validator's words only as a last resort)."""
+    rule, name = str(error["type"]), str(loc[-1]) if loc else ""
+    if rule == "extra_forbidden":
+        known = list(_ExperimentModel.model_fields if len(loc) == 1 else _CsvPrompts.model_fields)
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        return f"unknown field {name!r}{hint}; the fields are: {', '.join(known)}"
+    if rule == "missing":
+        return f"{name} is required"
+    if rule in _KINDS:
+        kind = _KINDS[rule] + (" (US dollars)" if name == "max_cost" else "")
+        return f"{name} must be {kind}, not {error.get('input')!r}"
+    return str(error["msg"])
 
 
 def _marks(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:

@@ -117,8 +117,8 @@ class SkippedCell:
     cells: int
 
     def __str__(self) -> str:
-        what = " · ".join(f"{k}={v}" for k, v in self.settings.items())
-        return f"{what}: {self.reason} ({self.cells} cells)"
+        what = " · ".join(f"{k}={v}" for k, v in self.settings.items()) or "the fixed settings"
+        return f"{what}: {self.reason} ({_count(self.cells, 'cell')})"
 
 
 @dataclass
@@ -205,7 +205,8 @@ class SweepPlan:
         cost = self.cost_to_run
         if cost > max_cost + 1e-9:
             raise BudgetExceededError(
-                f"this sweep may cost up to ${cost:.2f} ({len(self.to_run())} calls), more than "
+                f"this sweep may cost up to ${cost:.2f} ({_count(len(self.to_run()), 'call')}), "
+                "more than "
                 f"max_cost=${max_cost:.2f}; nothing was sent",
                 estimate=cost,
                 budget=max_cost,
@@ -395,7 +396,7 @@ def _combinations(
         if reason is None:
             valid.append((params, labels))
         else:
-            skipped.append(SkippedCell(labels or {"settings": "fixed"}, reason, per_combo))
+            skipped.append(SkippedCell(labels, reason, per_combo))
     return valid, skipped
 
 
@@ -431,6 +432,11 @@ def _canonical(value: Any) -> Any:
 def _or_none(items: list[Input]) -> list[Input | None]:
     """The items, or one None when there are none (an axis that is absent)."""
     return list(items) if items else [None]
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 call``, ``2 calls``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _duration(seconds: float) -> str:

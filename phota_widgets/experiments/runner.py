@@ -103,7 +103,9 @@ class SweepRunner:
         self._lock = threading.Lock()
         self._progress = SweepProgress(total=0)
         # made here, in the caller's thread, so a notebook shows it under the calling cell
-        self._bar = _progress_bar(self.sweep_id, len(plan.to_run())) if progress_bar else None
+        # no bar when nothing is left to send (a finished sweep run again): "0call" says nothing
+        to_send = len(plan.to_run())
+        self._bar = _progress_bar(self.sweep_id, to_send) if progress_bar and to_send else None
 
     def close_bar(self) -> None:
         """Close the progress bar (also when the run was cancelled before it started)."""

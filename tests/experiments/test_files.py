@@ -111,7 +111,7 @@ def test_the_command_runs_resumes_and_writes_report_and_csv(
 @pytest.mark.parametrize(
     ("text", "line", "field", "message"),
     [
-        ("endpoint: generate\nprompts: [a]\ncolour: red\n", 3, "colour", "Extra inputs"),
+        ("endpoint: generate\nprompts: [a]\ncolour: red\n", 3, "colour", "unknown field 'colour'"),
         (
             "endpoint: generate\nprompts: [a]\ngrid:\n  aspect_ratio: [1:1, 7:3]\n",
             4,
@@ -127,7 +127,7 @@ def test_the_command_runs_resumes_and_writes_report_and_csv(
             "vars.y",
             "'y' is used by no prompt",
         ),
-        ("endpoint: generate\nprompts: [a]\nrepeats: many\n", 3, "repeats", "integer"),
+        ("endpoint: generate\nprompts: [a]\nrepeats: many\n", 3, "repeats", "a whole number"),
     ],
 )
 def test_bad_files_name_the_line_and_field(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import anywidget
@@ -87,4 +88,15 @@ def zip_outputs(stem: str, images: Sequence[OutputImage]) -> bytes:
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
         for image in images:
             archive.writestr(output_name(stem, image), image.data)
+    return buffer.getvalue()
+
+
+def zip_folder(folder: Path) -> bytes:
+    """Every file under ``folder`` in one zip, named relative to it (images stored as they are)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            stored = path.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp", ".parquet")
+            kind = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            archive.write(path, path.relative_to(folder).as_posix(), compress_type=kind)
     return buffer.getvalue()

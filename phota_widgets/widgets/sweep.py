@@ -26,6 +26,7 @@ from phota_widgets.widgets._common import (
     ui_call,
     ui_method,
 )
+from phota_widgets.widgets.download import Downloader, zip_folder
 from phota_widgets.widgets.rating import RatingBox
 from phota_widgets.widgets.review import ReviewPanel
 from phota_widgets.widgets.sweep_form import SweepForm, parse_vars
@@ -54,7 +55,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         review: the open :class:`ReviewPanel`, or None.
         run_button, cancel_button, progress, status, error, grid, review_button,
         leaderboard_button, export_button, export_format, earlier, open_button, rating,
-        details: parts.
+        details, downloader: parts.
     """
 
     def __init__(self, session: Session) -> None:
@@ -96,6 +97,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         )
         self.rating = RatingBox(on_rated=self._rated)
         self.details = styled(w.HTML(), "sweep-details")
+        self.downloader = Downloader()
         self.review_area = styled(w.VBox(), "sweep-review-area")
         self.run_button.on_click(lambda _: self.run())
         self.cancel_button.on_click(lambda _: self.cancel())
@@ -125,6 +127,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
                 self.details,  # what Leaderboard, Export and Review open: under their buttons
                 self.review_area,
                 self.rating,
+                self.downloader,
             ]
         )
         styled(self, "sweep-panel")
@@ -373,8 +376,15 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
             self.error.show_error(exc)
             return []
         files = [report, table, *prefs]
+        # the folder also goes to the browser: on Voila or Binder the kernel's disk is not yours
+        name = f"{result.sweep_id}-export.zip"
+        self.downloader.download(name, zip_folder(target))
         items = "".join(f"<li><code>{escape(str(p))}</code></li>" for p in files)
-        self.details.value = f"<b>Exported</b><ul>{items}</ul>"
+        self.details.value = (
+            f"<b>Exported</b> to the kernel's disk<ul>{items}</ul>"
+            f"and sent to your browser as a download: <code>{escape(name)}</code> "
+            "(the same files, with the preference images)."
+        )
         return files
 
     def close(self) -> None:

@@ -72,3 +72,35 @@ def test_review_stops_saying_the_settings_are_hidden_once_they_are_shown(
     assert "aspect_ratio" in "".join(r.value for r in review.reveals)
     assert "hidden" not in review.title.value
     assert "revealed" in review.title.value
+
+
+def test_export_also_lands_in_the_browser_as_one_zip(
+    session: Any, settle: Callable[..., None], monkeypatch: Any
+) -> None:
+    import io
+    import zipfile
+
+    sent: list[tuple[str, bytes]] = []
+    panel = SweepPanel(session)
+    monkeypatch.setattr(
+        panel.downloader,
+        "send",
+        lambda content, buffers: sent.append((content["name"], buffers[0])),
+    )
+    panel.form.prompts.value = "a red house"
+    panel.form.selects["aspect_ratio"].value = ("1:1", "16:9")
+    settle()
+    panel.run_button.click()
+    result = panel.wait(timeout=60)
+    assert result is not None, panel.error.value
+    a, b = result.to_dataframe()["output_id"]
+    result.judge(a, b, winner="a")
+    panel.export_button.click()
+    settle(30)
+    [(name, data)] = sent
+    assert name == f"{result.sweep_id}-export.zip"
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert {"report.html", "outputs.csv", "preferences-trl.jsonl"} <= set(names)
+    assert any(n.startswith("images/") for n in names)  # the images the preferences name
+    assert "download" in panel.details.value and name in panel.details.value
+    assert panel.downloader.count == 1

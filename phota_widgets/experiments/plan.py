@@ -260,9 +260,11 @@ class SweepPlan:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
+        # compact rows set inline: a notebook's (or Voila's) table style would double their height
+        cell = "padding:1px 12px 1px 0;line-height:1.35;border:none"
         rows = "".join(
-            f'<tr><th style="text-align:left;padding-right:12px">{escape(label)}</th>'
-            f"<td>{escape(value)}</td></tr>"
+            f'<tr><th style="text-align:left;font-weight:600;{cell}">{escape(label)}</th>'
+            f'<td style="text-align:left;{cell}">{escape(value)}</td></tr>'
             for label, value in self.summary()
         )
         skipped = "".join(f"<li>{escape(str(s))}</li>" for s in self.skipped)

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 REVIEW_PX = 768
 """Longest side of the two images judged (large enough to judge, still a JPEG preview)."""
+REVIEW_MAX_HEIGHT = "60vh"
+"""Tallest an image may be, so the judging buttons stay in view under a square pair."""
 CHANGE_PX = 256
 KEYS: dict[str, str] = {
     "1": "left",
@@ -74,7 +76,15 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         self.progress = styled(w.HTML(), "review-progress")
         self.images = [
             styled(
-                w.Image(format="jpeg", layout=w.Layout(max_width=f"{REVIEW_PX}px", width="100%")),
+                w.Image(
+                    format="jpeg",
+                    layout=w.Layout(
+                        max_width=f"{REVIEW_PX}px",
+                        width="100%",
+                        max_height=REVIEW_MAX_HEIGHT,
+                        object_fit="contain",
+                    ),
+                ),
                 "review-image",
             )
             for _ in range(2)
@@ -99,7 +109,8 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         ):
             column = w.VBox(
                 [w.HBox([image, w.VBox([change, note])]), reveal],
-                layout=w.Layout(width="50%", padding="0 6px"),
+                # two equal columns that shrink: 50% each plus padding overflowed the tab
+                layout=w.Layout(flex="1 1 0%", min_width="0", padding="0 6px"),
             )
             sides.append(styled(column, f"review-{name}"))
         self.left_button = _button("◀ Left better", "1", "review-left", "success")

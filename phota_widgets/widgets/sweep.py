@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
+from phota_widgets.experiments.axes import placeholders
 from phota_widgets.experiments.preferences import PREFERENCE_FORMATS
 from phota_widgets.widgets._common import (
     ErrorBox,
@@ -146,6 +147,11 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
             kwargs = self.form.sweep_kwargs()
             if "prompts" not in kwargs and kwargs["endpoint"] in ("generate", "edit"):
                 self.plan_view.value = _note("Write a prompt (one per line) to plan a sweep.")
+                self.run_button.disabled = True
+                return None
+            unfilled = _unfilled_placeholder(kwargs)
+            if unfilled:
+                self.plan_view.value = _note(unfilled, error=True)
                 self.run_button.disabled = True
                 return None
             plan = self.session.sweep(**kwargs, dry_run=True)
@@ -391,6 +397,21 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         """Cancel a running sweep and close the panel and everything inside it."""
         self.cancel()
         close_tree(self, super().close)
+
+
+def _unfilled_placeholder(kwargs: dict[str, Any]) -> str | None:
+    """Why a prompt with a ``{name}`` but no vars line is not planned (it would be sent as
+    written, braces and all, and paid for), or None."""
+    if kwargs.get("vars"):
+        return None  # the sweep itself names a placeholder the vars do not define
+    for number, prompt in enumerate(kwargs.get("prompts") or [], start=1):
+        names = [n for n in placeholders(prompt) if n.isidentifier()]
+        if names:
+            return (
+                f"Prompt {number} uses {{{names[0]}}}: add a vars line such as "
+                f"'{names[0]}: value, value' to fill it."
+            )
+    return None
 
 
 def _sweep_label(info: Any) -> str:

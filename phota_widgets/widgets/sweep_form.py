@@ -56,7 +56,7 @@ class SweepForm(w.VBox):  # type: ignore[misc]
             w.Textarea(
                 placeholder="one prompt per line; {name} is filled from the vars below",
                 rows=4,
-                layout=w.Layout(width="100%"),
+                layout=w.Layout(width="auto"),  # 100% plus margins would overflow the tab
             ),
             "sweep-prompts",
         )
@@ -64,7 +64,7 @@ class SweepForm(w.VBox):  # type: ignore[misc]
             w.Textarea(
                 placeholder="vars, one per line: name: value, value, value",
                 rows=2,
-                layout=w.Layout(width="100%"),
+                layout=w.Layout(width="auto"),  # 100% plus margins would overflow the tab
             ),
             "sweep-vars",
         )

@@ -104,3 +104,16 @@ def test_export_also_lands_in_the_browser_as_one_zip(
     assert any(n.startswith("images/") for n in names)  # the images the preferences name
     assert "download" in panel.details.value and name in panel.details.value
     assert panel.downloader.count == 1
+
+
+def test_a_placeholder_without_its_vars_line_is_not_sent_as_written(
+    session: Any, settle: Callable[..., None]
+) -> None:
+    panel = SweepPanel(session)
+    panel.form.prompts.value = "a {animal} by a lighthouse"
+    settle()
+    assert "Prompt 1 uses {animal}" in panel.plan_view.value, panel.plan_view.value
+    assert "animal: value, value" in panel.plan_view.value and panel.run_button.disabled
+    panel.form.vars.value = "animal: owl, cat"
+    settle()
+    assert "cells (calls)" in panel.plan_view.value and not panel.run_button.disabled

@@ -78,9 +78,12 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
             styled(
                 w.Image(
                     format="jpeg",
-                    layout=w.Layout(
+                    layout=w.Layout(  # takes the room the change map leaves, no more
                         max_width=f"{REVIEW_PX}px",
-                        width="100%",
+                        width="auto",
+                        min_width="0",
+                        flex="1 1 auto",
+                        margin="0",
                         max_height=REVIEW_MAX_HEIGHT,
                         object_fit="contain",
                     ),

@@ -58,6 +58,8 @@ class LocalServer:
             raise ValueError("give latency inside faults=Faults(latency=...), not both")
         self.faults = faults
         self.host = host
+        self.server_id = secrets.token_hex(6)
+        """Names this server (and so the runs it accepted: its jobs live and die with it)."""
         self._api_key = api_key or "local_" + secrets.token_urlsafe(24)
         registry = ProfileRegistry(
             training or TrainingDurations(), Path(data_dir) if data_dir else None

@@ -26,6 +26,8 @@ from phota_widgets.api.errors import (
     RateLimitError,
     RequestTimeoutError,
     ServerError,
+    SyncTimeLimitError,
+    UnexpectedResponseError,
     UnprocessableError,
 )
 from phota_widgets.api.jobs import AsyncJob
@@ -114,6 +116,8 @@ __all__ = [
     "ServerError",
     "Session",
     "Studio",
+    "SyncTimeLimitError",
+    "UnexpectedResponseError",
     "UnprocessableError",
     "before_after",
     "compare",

@@ -51,6 +51,7 @@ COLLECT_DELAYS: tuple[float, ...] = (1.0, 3.0)
 SUBMIT_GRACE = 10.0
 """Seconds a cancelled run waits for its submit to land, so an accepted job is not lost."""
 INTERRUPTED = "interrupted: the job is kept; session.resume() collects it without paying twice"
+RESUME_HINT = "the run is kept: session.resume() collects it later without paying twice"
 SENT_SYNC = "sent as a synchronous request"
 """Note on a sync run while its request is out (so a crash then is told apart from a queued run)."""
 NEVER_SENT = "never sent: the process that queued it stopped first (nothing was charged)"
@@ -280,6 +281,7 @@ class Session:
                 job = None
                 if delay is None:
                     self.store.set_note(run_id, f"{INTERRUPTED} ({exc})")
+                    exc.args = (f"{exc.args[0] if exc.args else exc}; {RESUME_HINT}",)
                     raise
                 logger.info("run %s interrupted (%s); try %d", run_id, exc, attempt + 2)
                 await asyncio.sleep(delay)

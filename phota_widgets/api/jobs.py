@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING, Any
 from phota_widgets.api.errors import JobFailedError, RequestTimeoutError
 from phota_widgets.api.models import JobBody, JobStatus
 from phota_widgets.api.results import OutputImage, Result
-from phota_widgets.api.transport import NOTES_HEADER, REQUEST_ID_HEADER, split_notes
+from phota_widgets.api.transport import (
+    NOTES_HEADER,
+    REQUEST_ID_HEADER,
+    parse_response,
+    split_notes,
+)
 
 if TYPE_CHECKING:
     from phota_widgets.api.client import AsyncPhotaClient
@@ -58,13 +63,20 @@ class AsyncJob:
 
     async def refresh(self) -> JobBody:
         """Fetch the job's current state."""
-        response = await self._client.transport.request(
-            "GET", f"/jobs/{self.job_id}", idempotent=True
-        )
-        self.body = JobBody.model_validate(response.json())
+        response = await self._client.transport.request("GET", self._poll_path(), idempotent=True)
+        self.body = parse_response(JobBody, response, f"job {self.job_id} status")
         self.request_id = self.request_id or response.headers.get(REQUEST_ID_HEADER)
         self.notes = split_notes(response.headers.get(NOTES_HEADER))
         return self.body
+
+    def _poll_path(self) -> str:
+        """The handle's ``poll_url`` when it is on the API's own origin, else ``/jobs/{id}``."""
+        if self.poll_url:
+            try:
+                return self._client.transport.url_for(self.poll_url)
+            except ValueError:
+                pass  # another host: the key is not sent there
+        return f"/jobs/{self.job_id}"
 
     async def wait(
         self,
@@ -95,7 +107,8 @@ class AsyncJob:
                 )
             if deadline is not None and time.monotonic() + delay > deadline:
                 raise RequestTimeoutError(
-                    f"job {self.job_id} still {body.status.value} after {timeout}s "
+                    f"job {self.job_id} still {body.reported_status or body.status.value} "
+                    f"after {timeout}s "
                     "(it goes on; wait again or get_job() later)"
                 )
             await asyncio.sleep(delay)
@@ -117,5 +130,5 @@ class AsyncJob:
         return result
 
     def __repr__(self) -> str:
-        state = self.status.value if self.status else "unknown"
+        state = (self.body.reported_status or self.body.status.value) if self.body else "unknown"
         return f"AsyncJob(job_id={self.job_id!r}, endpoint={self.endpoint!r}, status={state!r})"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import socket
 import threading
 import time
+import warnings
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -97,6 +99,12 @@ class LocalServer:
         """Bind a port and serve on a daemon thread; returns once requests are answered."""
         if self.running:
             return self
+        if not _is_loopback(self.host):
+            warnings.warn(
+                f"the embedded server is bound to {self.host}, not loopback: other machines can "
+                "reach it (and use its key if they learn it)",
+                stacklevel=2,
+            )
         app: Any = create_app(self.state)
         if self.faults != Faults():
             app = FaultInjector(app, self.faults)
@@ -154,3 +162,12 @@ class LocalServer:
     def __repr__(self) -> str:
         where = self.base_url if self.port else "stopped"
         return f"LocalServer({where}, api_key='***')"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

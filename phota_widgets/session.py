@@ -565,9 +565,7 @@ def _orphan_outcome(
         if record.note == SENT_SYNC:
             return "failed", LOST_SYNC
         return "cancelled", NEVER_SENT
-    on_embedded = record.backend == LOCAL_BACKEND or record.backend.startswith(
-        LOCAL_BACKEND + ":"
-    )
+    on_embedded = record.backend == LOCAL_BACKEND or record.backend.startswith(LOCAL_BACKEND + ":")
     if on_embedded and record.backend not in live_backends:
         return "failed", SERVER_GONE
     return None

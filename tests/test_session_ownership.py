@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 import phota_widgets as pw
-from phota_widgets.local import LocalServer
+from phota_widgets.local import Faults, LocalServer
 from phota_widgets.session import LOST_SYNC, NEVER_SENT, SENT_SYNC, SERVER_GONE
 
 KEY = "k-ownership"
@@ -27,8 +29,11 @@ def test_runs_queued_by_a_dead_process_are_cancelled_not_left_running(tmp_path: 
         store = pw.RunStore(tmp_path)
         queued = [
             store.start_run(
-                "generate", {"prompt": f"q{i}"}, backend=backend,
-                client_request_id=f"key{i}", owner=DEAD_OWNER,
+                "generate",
+                {"prompt": f"q{i}"},
+                backend=backend,
+                client_request_id=f"key{i}",
+                owner=DEAD_OWNER,
             )  # fmt: skip
             for i in range(3)
         ]
@@ -72,3 +77,17 @@ def test_each_embedded_server_has_its_own_identity_and_dead_servers_runs_end(
         assert second.backend_id != backend
         record = second.store.get(run_id)
         assert record.status == "failed" and record.error == SERVER_GONE
+
+
+def test_an_error_after_transient_faults_says_resume_will_collect_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("phota_widgets.session.COLLECT_DELAYS", (0.01, 0.01))
+    with (
+        LocalServer(api_key=KEY, faults=Faults(rate_503=1.0, retry_after=0.0)) as down,
+        pw.Session(api_key=KEY, base_url=down.base_url, output_dir=tmp_path) as s,
+    ):
+        with pytest.raises(pw.ServerError, match=r"session\.resume\(\) collects it"):
+            s.generate("x")
+        (record,) = s.store.runs()
+        assert record.status == "submitted" and record.client_request_id

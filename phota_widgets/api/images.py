@@ -229,8 +229,11 @@ def encode_pil(img: Image.Image, *, what: str = "image", lossless: bool = False)
     if img.width == 0 or img.height == 0:
         raise InvalidRequestError(f"{what}: the image is empty ({img.width}x{img.height} px)")
     out = io.BytesIO()
-    has_alpha = "A" in img.getbands() or (img.mode == "P" and "transparency" in img.info)
+    bands = img.getbands()
+    has_alpha = "A" in bands or "a" in bands or (img.mode == "P" and "transparency" in img.info)
     try:
+        if img.mode == "La":  # premultiplied alpha: Pillow converts it only to LA
+            img = img.convert("LA")
         if has_alpha or lossless:
             plain = img if img.mode in ("1", "L", "LA", "P", "RGB", "RGBA") else None
             if plain is None:

@@ -259,9 +259,7 @@ def parse_response(model: type[M], response: httpx.Response, what: str) -> M:
     try:
         return model.model_validate(response.json())
     except (ValueError, ValidationError) as exc:
-        problem = (
-            validation_summary(exc) if isinstance(exc, ValidationError) else "not JSON"
-        )
+        problem = validation_summary(exc) if isinstance(exc, ValidationError) else "not JSON"
         raise errors.UnexpectedResponseError(
             f"could not read the {what} answer ({problem}); the raw body is in .body",
             body=response.text[:4000],

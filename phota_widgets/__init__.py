@@ -34,7 +34,12 @@ from phota_widgets.api.jobs import AsyncJob
 from phota_widgets.api.prices import PriceTable, estimate
 from phota_widgets.api.results import OutputImage, Result
 from phota_widgets.api.sync import Job, PhotaClient
-from phota_widgets.api.webhooks import sign_webhook, verify_webhook
+from phota_widgets.api.webhooks import (
+    WebhookGuard,
+    WebhookRejected,
+    sign_webhook,
+    verify_webhook,
+)
 
 if TYPE_CHECKING:
     from phota_widgets.display import HTMLView, before_after, compare, contact_sheet, show
@@ -119,6 +124,8 @@ __all__ = [
     "SyncTimeLimitError",
     "UnexpectedResponseError",
     "UnprocessableError",
+    "WebhookGuard",
+    "WebhookRejected",
     "before_after",
     "compare",
     "contact_sheet",

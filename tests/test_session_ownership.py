@@ -34,7 +34,7 @@ def test_runs_queued_by_a_dead_process_are_cancelled_not_left_running(tmp_path: 
                 backend=backend,
                 client_request_id=f"key{i}",
                 owner=DEAD_OWNER,
-            )  # fmt: skip
+            )
             for i in range(3)
         ]
         sync_run = store.start_run("generate", {"prompt": "s"}, backend=backend, owner=DEAD_OWNER)

@@ -9,8 +9,10 @@ from collections.abc import Callable
 import pytest
 from PIL import Image
 
+Waiter = Callable[..., None]
 
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 120.0) -> None:
+
+def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 120.0) -> None:
     """Poll until ``condition()`` holds; fail naming ``what`` after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while not condition():
@@ -24,3 +26,9 @@ def small_photo() -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", (96, 64), (120, 160, 200)).save(buf, "JPEG", quality=85)
     return buf.getvalue()
+
+
+@pytest.fixture
+def wait_for() -> Waiter:
+    """``wait_for(condition, what, timeout)``: wait for a state, never for a time."""
+    return _wait_for

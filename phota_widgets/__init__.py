@@ -43,6 +43,7 @@ from phota_widgets.api.webhooks import (
 
 if TYPE_CHECKING:
     from phota_widgets.display import HTMLView, before_after, compare, contact_sheet, show
+    from phota_widgets.experiments import SweepPlan, SweepResult, sweep_from_file
     from phota_widgets.history import History
     from phota_widgets.local import Faults, LocalServer
     from phota_widgets.session import Session
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from phota_widgets.widgets.enhance import EnhancePanel
     from phota_widgets.widgets.generate import GeneratePanel
     from phota_widgets.widgets.history import HistoryPanel
+    from phota_widgets.widgets.login import LoginBox, login
     from phota_widgets.widgets.profiles import ProfilesPanel
     from phota_widgets.widgets.remix import RemixPanel
     from phota_widgets.widgets.studio import Studio
@@ -64,6 +66,9 @@ _LAZY = {
     "History": "phota_widgets.history",
     "RunStore": "phota_widgets.store",
     "HTMLView": "phota_widgets.display",
+    "SweepPlan": "phota_widgets.experiments",
+    "SweepResult": "phota_widgets.experiments",
+    "sweep_from_file": "phota_widgets.experiments",
     "before_after": "phota_widgets.display",
     "compare": "phota_widgets.display",
     "contact_sheet": "phota_widgets.display",
@@ -72,6 +77,8 @@ _LAZY = {
     "EnhancePanel": "phota_widgets.widgets.enhance",
     "GeneratePanel": "phota_widgets.widgets.generate",
     "HistoryPanel": "phota_widgets.widgets.history",
+    "LoginBox": "phota_widgets.widgets.login",
+    "login": "phota_widgets.widgets.login",
     "ProfilesPanel": "phota_widgets.widgets.profiles",
     "RemixPanel": "phota_widgets.widgets.remix",
     "Studio": "phota_widgets.widgets.studio",
@@ -105,6 +112,7 @@ __all__ = [
     "Job",
     "JobFailedError",
     "LocalServer",
+    "LoginBox",
     "NotFoundError",
     "OutputImage",
     "PaymentRequiredError",
@@ -121,6 +129,8 @@ __all__ = [
     "ServerError",
     "Session",
     "Studio",
+    "SweepPlan",
+    "SweepResult",
     "SyncTimeLimitError",
     "UnexpectedResponseError",
     "UnprocessableError",
@@ -130,7 +140,9 @@ __all__ = [
     "compare",
     "contact_sheet",
     "estimate",
+    "login",
     "show",
     "sign_webhook",
+    "sweep_from_file",
     "verify_webhook",
 ]

@@ -65,9 +65,9 @@ class AsyncProfiles:
                 context=context,
             )
         except ValidationError as exc:
-            from phota_widgets.api.client import validation_message
+            from phota_widgets.api.messages import explain
 
-            raise InvalidRequestError(validation_message("profiles.add", exc)) from None
+            raise explain("profile", exc) from None
         profile_id = await self._send_add(request.model_dump(mode="json", exclude_none=True), tag)
         known = self._client.known_profile_ids
         if known is not None:

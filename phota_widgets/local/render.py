@@ -63,8 +63,9 @@ async def load_image(
         if own_origin is None or not _same_origin((host, port), own_origin):
             raise WorkFailed(
                 400,
-                f"{what}: the embedded server is offline and fetches only its own download "
-                f"links, not {value[:200]}; send the image itself (base64)",
+                f"{what}: the offline stand-in server downloads photos only from itself, not "
+                f"{value[:200]}. Upload the photo or choose the file instead (or use a Phota "
+                "API key).",
                 "IMAGE_FETCH_FAILED",
             )
         try:
@@ -120,7 +121,7 @@ def render(
             scene.generate(request.prompt, size, variation=i, portraits=portraits)
             for i in range(count)
         ]
-        notes.append("scene: " + (", ".join(scene.describe(request.prompt)) or "default"))
+        notes.extend(scene.notes(request.prompt))
     elif isinstance(request, EditRequest):
         outputs = _edit(request, inputs, ready_portraits(registry, profiles), notes)
     elif isinstance(request, EnhanceRequest):

@@ -29,6 +29,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
+@pytest.mark.timeout(400)  # bounds the whole attack; each call has its own 30 s limit
 @settings(
     max_examples=6,
     deadline=None,

@@ -68,6 +68,8 @@ class LocalState:
     webhook_secret: str = field(default_factory=lambda: "whsec_" + uuid.uuid4().hex, repr=False)
     sync_time_limit: float | None = None
     queue_delay: float = 0.0
+    image_hosts: set[tuple[str, int]] = field(default_factory=set)
+    """Other (host, port) origins image URLs may be fetched from (tests' image hosts)."""
     jobs: JobRegistry = field(init=False)
 
     def __post_init__(self) -> None:
@@ -135,7 +137,7 @@ def create_app(state: LocalState) -> FastAPI:
             REQUEST_MODELS[endpoint], await read_json(request), context
         )
         check(lambda: render.check_profiles(state.profiles, parsed.referenced_profiles()))
-        work = _work(parsed, state, own_origin(request))
+        work = _work(parsed, state, own_origin(request))  # fetches from itself (+ image_hosts)
         if parsed.async_:
             base = f"{str(request.base_url).rstrip('/')}{API_PREFIX}/_local/downloads"
             job = state.jobs.submit(
@@ -339,7 +341,9 @@ def _work(
     """
 
     async def load(value: str, what: str, side: int | None) -> Image.Image:
-        return await render.load_image(value, what, side, own_origin=origin)
+        return await render.load_image(
+            value, what, side, own_origin=origin, also_from=tuple(state.image_hosts)
+        )
 
     async def work() -> Rendered:
         inputs: list[Image.Image] = []

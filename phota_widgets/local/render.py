@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from urllib.parse import urlsplit
 
 import httpx
@@ -47,6 +47,7 @@ async def load_image(
     max_side: int | None = None,
     *,
     own_origin: tuple[str, int] | None = None,
+    also_from: Collection[tuple[str, int]] = (),
 ) -> Image.Image:
     """Decode a wire image: raw base64, or a URL on this server itself (its own downloads).
 
@@ -60,7 +61,8 @@ async def load_image(
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
             raise WorkFailed(400, f"{what}: not a valid URL", "INVALID_IMAGE") from None
-        if own_origin is None or not _same_origin((host, port), own_origin):
+        allowed = [*([own_origin] if own_origin else []), *also_from]
+        if not any(_same_origin((host, port), origin) for origin in allowed):
             raise WorkFailed(
                 400,
                 f"{what}: the offline stand-in server downloads photos only from itself, not "

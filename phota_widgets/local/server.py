@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 import uvicorn
 
@@ -136,6 +137,16 @@ class LocalServer:
                 raise RuntimeError("the embedded Phota server failed to start")
             time.sleep(0.01)
         return self
+
+    def allow_image_host(self, url: str) -> None:
+        """Let image URLs on ``url``'s host and port be fetched too (e.g. a test's image host).
+
+        By default the server fetches image URLs only from itself, so a request cannot reach
+        other services on this machine or its network.
+        """
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        self.state.image_hosts.add((parts.hostname or "", port))
 
     def stop(self) -> None:
         """Stop serving and release the port."""

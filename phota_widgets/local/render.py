@@ -65,9 +65,9 @@ async def load_image(
         if not any(_same_origin((host, port), origin) for origin in allowed):
             raise WorkFailed(
                 400,
-                f"{what}: the offline stand-in server downloads photos only from itself, not "
-                f"{value[:200]}. Upload the photo or choose the file instead (or use a Phota "
-                "API key).",
+                f"{what}: the offline stand-in server cannot download photos from {host} (it "
+                f"fetches only its own links, not {value[:200]}). Upload the photo or choose the "
+                "file instead (or use a Phota API key).",
                 "IMAGE_FETCH_FAILED",
             )
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -19,12 +20,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--data-dir", default=None, help="keep profiles here across restarts")
     demo = commands.add_parser("demo", help="generate, edit, enhance and remix a sample photo")
     demo.add_argument("--out", default="phota-demo", help="folder for the outputs and report")
+    add_store_arguments(demo)
     args = parser.parse_args(argv)
+    use_store_arguments(args)
     if args.command == "serve":
         return _serve(args.host, args.port, args.api_key, args.data_dir)
     from phota_widgets.demo import run_demo
 
     return run_demo(args.out)
+
+
+def add_store_arguments(parser: argparse.ArgumentParser) -> None:
+    """The run store's three settings as flags (else the PHOTA_STORE_* environment)."""
+    group = parser.add_argument_group("shared run store (default: a local folder)")
+    group.add_argument(
+        "--index", default=None, help="index URL, e.g. postgresql+psycopg://user@host/db"
+    )
+    group.add_argument("--files", default=None, help="files URL, e.g. s3://bucket/prefix")
+    group.add_argument(
+        "--storage-options", default=None, help="fsspec options for --files, as a JSON object"
+    )
+
+
+def use_store_arguments(args: argparse.Namespace) -> None:
+    """Make the store flags this process's settings (every Session made here reads them)."""
+    from phota_widgets.store.config import FILES_ENV, INDEX_ENV, OPTIONS_ENV, parse_options
+
+    for flag, env in (("index", INDEX_ENV), ("files", FILES_ENV)):
+        value = getattr(args, flag, None)
+        if value:
+            os.environ[env] = value
+    options = getattr(args, "storage_options", None)
+    if options:
+        parse_options(options, "--storage-options")  # refuse bad JSON before any work
+        os.environ[OPTIONS_ENV] = options
 
 
 def _serve(host: str, port: int, api_key: str | None, data_dir: str | None) -> int:

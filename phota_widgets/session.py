@@ -37,7 +37,7 @@ from phota_widgets.api.sync import PhotaClient
 from phota_widgets.api.transport import resolve_api_key
 from phota_widgets.history import History
 from phota_widgets.profile_cache import ProfileCache
-from phota_widgets.store import RunRecord, RunStore
+from phota_widgets.store import RunRecord, RunStore, StoreLocation
 
 if TYPE_CHECKING:
     from phota_widgets.local.server import LocalServer
@@ -61,7 +61,14 @@ class Session:
         api_key: the Phota key; defaults to ``PHOTA_API_KEY``. With neither (and no
             ``base_url``), the session starts the embedded local server and says so once.
         base_url: the API root (default: Phota's).
-        output_dir: where the run store keeps its index and images.
+        output_dir: where the run store keeps its index and images (only local caches when
+            the index and files are shared).
+        index_url: the run store's index: an SQLAlchemy URL (a team's
+            ``postgresql+psycopg://user:pass@host/db``); default ``PHOTA_STORE_INDEX``, else
+            SQLite in ``output_dir``.
+        files_url: where output and input images live: a folder or fsspec URL
+            (``s3://bucket/prefix``); default ``PHOTA_STORE_FILES``, else ``output_dir``.
+        storage_options: fsspec options for ``files_url`` (endpoint, credentials, …).
         max_concurrency: requests in flight at once.
         defaults: parameters applied to every run unless given (e.g. ``output_format``).
         prices: the price table for estimates.
@@ -82,6 +89,9 @@ class Session:
         use_jobs: bool = True,
         resume: bool = True,
         local_server: LocalServer | None = None,
+        index_url: str | None = None,
+        files_url: str | os.PathLike[str] | None = None,
+        storage_options: Mapping[str, Any] | None = None,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
@@ -90,8 +100,14 @@ class Session:
         self.prices = prices
         self.use_jobs = use_jobs
         self.max_concurrency = max_concurrency
+        where = StoreLocation.resolve(index_url, files_url, storage_options)
+        self.store = RunStore(
+            self.output_dir,
+            index_url=where.index_url,
+            files_url=where.files_url,
+            storage_options=where.storage_options,
+        )
         self.loop = BackgroundLoop("phota-session")
-        self.store = RunStore(self.output_dir)
         self.local_server: LocalServer | None = None
         self._owns_server = False
         self._semaphore: asyncio.Semaphore | None = None
@@ -406,7 +422,7 @@ class Session:
     def result(self, run_id: str) -> Result:
         """Re-open a recorded run as a Result (images read from disk)."""
         record = self.store.get(run_id)
-        images = [OutputImage(o.index, data=o.path.read_bytes()) for o in record.outputs]
+        images = [OutputImage(o.index, data=o.read_bytes()) for o in record.outputs]
         return Result(
             endpoint=record.endpoint,
             images=images,

@@ -1,0 +1,89 @@
+"""The run store as a pandas DataFrame: one SQL query, parameters spread into columns."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, func, select
+
+from phota_widgets.store.queries import newest_first, with_conditions
+from phota_widgets.store.schema import outputs, runs
+
+if TYPE_CHECKING:
+    import pandas
+    from sqlalchemy import ColumnElement
+
+    from phota_widgets.store.records import RunRecord
+
+COLUMNS = [
+    "run_id", "created_at", "endpoint", "prompt", "status", "n_outputs", "picks",
+    "cost", "elapsed", "request_id", "job_id", "backend", "error",
+]  # fmt: skip
+
+
+def _pandas() -> Any:
+    try:
+        import pandas as pd
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "RunStore.to_dataframe needs pandas: pip install pandas "
+            "(or pip install 'phota-widgets[pandas]')"
+        ) from exc
+    return pd
+
+
+def query_frame(
+    conn: Connection, conditions: Sequence[ColumnElement[bool]], dialect: str
+) -> pandas.DataFrame:
+    """Matching runs newest first, with output and pick counts, in one query."""
+    pd = _pandas()
+    counts = (
+        select(
+            outputs.c.run_id,
+            func.count().label("n_outputs"),
+            func.sum(outputs.c.picked).label("picks"),
+        )
+        .group_by(outputs.c.run_id)
+        .subquery()
+    )
+    stmt = select(
+        runs.c.run_id, runs.c.created_at, runs.c.endpoint, runs.c.prompt, runs.c.status,
+        func.coalesce(counts.c.n_outputs, 0).label("n_outputs"),
+        func.coalesce(counts.c.picks, 0).label("picks"),
+        runs.c.cost, runs.c.elapsed, runs.c.request_id, runs.c.job_id, runs.c.backend,
+        runs.c.error, runs.c.params,
+    ).select_from(runs.outerjoin(counts, runs.c.run_id == counts.c.run_id))  # fmt: skip
+    stmt = newest_first(with_conditions(stmt, conditions), dialect)
+    result = conn.execute(stmt)
+    rows = result.all()
+    frame = pd.DataFrame.from_records(rows, columns=[*COLUMNS, "params"])
+    return _finish(frame, [json.loads(p) for p in frame.pop("params")])
+
+
+def records_frame(records: Sequence[RunRecord]) -> pandas.DataFrame:
+    """The same frame built from records already loaded."""
+    pd = _pandas()
+    rows = [_record_row(run) for run in records]
+    frame = pd.DataFrame.from_records(rows, columns=COLUMNS)
+    return _finish(frame, [run.params for run in records])
+
+
+def _record_row(run: RunRecord) -> tuple[Any, ...]:
+    picked = sum(o.picked for o in run.outputs)
+    return (
+        run.run_id, run.created_at, run.endpoint, run.prompt, run.status, len(run.outputs),
+        picked, run.cost, run.elapsed, run.request_id, run.job_id, run.backend, run.error,
+    )  # fmt: skip
+
+
+def _finish(frame: pandas.DataFrame, params: list[dict[str, Any]]) -> pandas.DataFrame:
+    pd = _pandas()
+    frame["created_at"] = pd.to_datetime(frame["created_at"], unit="s", utc=True)
+    frame["n_outputs"] = frame["n_outputs"].astype("int64")
+    frame["picks"] = frame["picks"].astype("int64")
+    if not any(params):
+        return frame
+    spread = pd.DataFrame.from_records(params, index=frame.index).add_prefix("param_")
+    return pd.concat([frame, spread], axis=1)

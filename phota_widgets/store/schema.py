@@ -134,7 +134,7 @@ def migrate(conn: Connection, where: str) -> None:
         RuntimeError: if the database was written by a newer phota-widgets.
     """
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(726_8246_2)"))
+        conn.execute(text("SELECT pg_advisory_xact_lock(72682462)"))
     version = read_version(conn)
     if version > SCHEMA_VERSION:
         raise RuntimeError(

@@ -204,7 +204,7 @@ def start_mlflow() -> Service:
             "{port}",
             "--workers",
             "1",
-        ],  # fmt: skip
+        ],
         healthy,
         180,
     )

@@ -35,6 +35,7 @@ from phota_widgets.api.prices import DEFAULT_PRICE_TABLE, PriceTable
 from phota_widgets.api.results import OutputImage, Result
 from phota_widgets.api.sync import PhotaClient
 from phota_widgets.api.transport import resolve_api_key
+from phota_widgets.claimed import arun_once, holder_id
 from phota_widgets.history import History
 from phota_widgets.profile_cache import ProfileCache
 from phota_widgets.store import RunRecord, RunStore, StoreLocation
@@ -108,6 +109,8 @@ class Session:
             storage_options=where.storage_options,
         )
         self.loop = BackgroundLoop("phota-session")
+        self.holder = holder_id()
+        """This session's name on claims of shared work (host:pid:random)."""
         self.local_server: LocalServer | None = None
         self._owns_server = False
         self._semaphore: asyncio.Semaphore | None = None
@@ -356,12 +359,42 @@ class Session:
                     self.store.store_input(image.data)
         return out
 
+    async def arun_once(
+        self,
+        key: str,
+        endpoint: str,
+        *,
+        on_recorded: Callable[[str], None] | None = None,
+        **params: Any,
+    ) -> Result:
+        """Run shared work ``key`` once across every process on this store.
+
+        The first process to claim ``key`` runs it; the others wait and return its result
+        (read back from the store). A crashed holder's claim expires and is taken over, its
+        submitted job collected without paying twice. See :mod:`phota_widgets.claimed`.
+        """
+        return await arun_once(self, key, endpoint, on_recorded=on_recorded, **params)
+
+    def run_once(self, key: str, endpoint: str, **params: Any) -> Result:
+        """Blocking :meth:`arun_once`."""
+        return self.loop.run(self.arun_once(key, endpoint, **params))
+
     # -- resuming --------------------------------------------------------------------------------
 
+    async def collect_run(self, record: RunRecord) -> Result | None:
+        """Collect one submitted run (same key or job id: nothing paid twice); None if not."""
+        return await self._resume_one(record)
+
     async def aresume(self) -> list[Result]:
-        """Collect every job submitted but never collected (e.g. before a kernel restart)."""
+        """Collect every job submitted but never collected (e.g. before a kernel restart).
+
+        On a shared store, runs that another live process is working on are left to it.
+        """
         results = []
+        busy = await asyncio.to_thread(self.store.leases.busy_runs, self.holder)
         for record in self.store.pending_jobs(backend=self.backend):
+            if record.run_id in busy:
+                continue
             result = await self._resume_one(record)
             if result is not None:
                 results.append(result)

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import Engine, delete, or_, select, update
+from sqlalchemy import Engine, case, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from phota_widgets.store.schema import claims
@@ -80,7 +80,7 @@ class Leases:
                     holder=holder,
                     expires_at=now + ttl,
                     claimed_at=now,
-                    attempts=claims.c.attempts + 1,
+                    attempts=claims.c.attempts + case((claims.c.holder == holder, 0), else_=1),
                 )
             )
             return taken.rowcount == 1
@@ -133,6 +133,18 @@ class Leases:
         """Delete a claim whatever its state (to run that work again on purpose)."""
         with self._writer.begin() as conn:
             conn.execute(delete(claims).where(claims.c.claim_key == key))
+
+    def busy_runs(self, holder: str | None = None) -> set[str]:
+        """Run ids attached to live claims held by someone other than ``holder``."""
+        stmt = select(claims.c.run_id).where(
+            claims.c.state == "held",
+            claims.c.expires_at >= time.time(),
+            claims.c.run_id.is_not(None),
+        )
+        if holder is not None:
+            stmt = stmt.where(claims.c.holder != holder)
+        with self._reader.connect() as conn:
+            return {str(run_id) for run_id in conn.execute(stmt).scalars()}
 
     def get(self, key: str) -> Claim | None:
         """The claim on ``key``, or None if nobody has claimed it."""

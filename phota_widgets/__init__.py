@@ -36,6 +36,7 @@ from phota_widgets.api.webhooks import sign_webhook, verify_webhook
 
 if TYPE_CHECKING:
     from phota_widgets.display import HTMLView, before_after, compare, contact_sheet, show
+    from phota_widgets.experiments import SweepPlan, SweepResult, sweep_from_file
     from phota_widgets.history import History
     from phota_widgets.local import Faults, LocalServer
     from phota_widgets.session import Session
@@ -57,6 +58,9 @@ _LAZY = {
     "History": "phota_widgets.history",
     "RunStore": "phota_widgets.store",
     "HTMLView": "phota_widgets.display",
+    "SweepPlan": "phota_widgets.experiments",
+    "SweepResult": "phota_widgets.experiments",
+    "sweep_from_file": "phota_widgets.experiments",
     "before_after": "phota_widgets.display",
     "compare": "phota_widgets.display",
     "contact_sheet": "phota_widgets.display",
@@ -114,6 +118,8 @@ __all__ = [
     "ServerError",
     "Session",
     "Studio",
+    "SweepPlan",
+    "SweepResult",
     "UnprocessableError",
     "before_after",
     "compare",
@@ -121,5 +127,6 @@ __all__ = [
     "estimate",
     "show",
     "sign_webhook",
+    "sweep_from_file",
     "verify_webhook",
 ]

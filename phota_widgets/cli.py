@@ -1,4 +1,4 @@
-"""Command line: ``phota-widgets serve`` (the embedded server) and ``phota-widgets demo``."""
+"""Command line: ``phota-widgets serve`` (the embedded server), ``demo`` and ``sweep FILE.yaml``."""
 
 from __future__ import annotations
 
@@ -21,10 +21,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="generate, edit, enhance and remix a sample photo")
     demo.add_argument("--out", default="phota-demo", help="folder for the outputs and report")
     add_store_arguments(demo)
+    sweep = commands.add_parser("sweep", help="run a prompt experiment file (YAML); resumable")
+    sweep.add_argument("file", help="the experiment file (see examples/experiment.yaml)")
+    sweep.add_argument("--dry-run", action="store_true", help="print the plan, send nothing")
+    sweep.add_argument("--max-cost", type=float, default=None, help="budget in US dollars")
+    sweep.add_argument("--out", default=None, help="folder for runs, report.html, outputs.csv")
+    sweep.add_argument("--retry-failed", action="store_true", help="send failed cells again")
+    add_store_arguments(sweep)
     args = parser.parse_args(argv)
     use_store_arguments(args)
     if args.command == "serve":
         return _serve(args.host, args.port, args.api_key, args.data_dir)
+    if args.command == "sweep":
+        from phota_widgets.experiments.command import sweep_command
+
+        return sweep_command(
+            args.file,
+            dry_run=args.dry_run,
+            max_cost=args.max_cost,
+            out=args.out,
+            retry_failed=args.retry_failed,
+        )
     from phota_widgets.demo import run_demo
 
     return run_demo(args.out)

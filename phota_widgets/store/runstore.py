@@ -22,13 +22,13 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PIL import Image
-from sqlalchemy import Connection, delete, exists, func, insert, select, update
+from sqlalchemy import Connection, delete, exists, func, insert, select, text, update
 
 from phota_widgets.api.thumbnails import THUMBNAIL_MAX_PX, thumbnail_jpeg
 from phota_widgets.files import atomic_write
@@ -268,6 +268,14 @@ class RunStore:
             raise KeyError(f"unknown run id {run_id!r}")
         return found[0]
 
+    def runs_by_id(self, run_ids: Sequence[str]) -> list[RunRecord]:
+        """The runs with these ids (unknown ids are left out), in no particular order."""
+        found: list[RunRecord] = []
+        for start in range(0, len(run_ids), 500):
+            chunk = list(run_ids[start : start + 500])
+            found += self._load(select(*RUN_COLUMNS).where(runs.c.run_id.in_(chunk)))
+        return found
+
     def runs(
         self,
         *,
@@ -397,6 +405,25 @@ class RunStore:
         with self.engine.connect() as conn:
             return frames.query_frame(conn, conditions, self.dialect)
 
+    def execute(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one SQL statement (``?`` placeholders) in its own transaction; return its rows.
+
+        For the layers above that keep their own tables in this index (``experiments``); the
+        SQL must be portable between SQLite and PostgreSQL.
+        """
+        statement, names = _named(sql)
+        with self._writer.begin() as conn:
+            result = conn.execute(text(statement), dict(zip(names, args, strict=True)))
+            return [tuple(row) for row in result.all()] if result.returns_rows else []
+
+    def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one SQL statement for each row of arguments, all in one transaction."""
+        statement, names = _named(sql)
+        batch = [dict(zip(names, row, strict=True)) for row in rows]
+        if batch:
+            with self._writer.begin() as conn:
+                conn.execute(text(statement), batch)
+
     # -- lifecycle -----------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -440,6 +467,17 @@ class RunStore:
     def _load(self, stmt: Any) -> list[RunRecord]:
         with self.engine.connect() as conn:
             return load_runs(conn, stmt, self.files)
+
+
+def _named(sql: str) -> tuple[str, list[str]]:
+    """``?`` placeholders as named binds (``:p0``, ``:p1``…), which every dialect accepts."""
+    names: list[str] = []
+
+    def bind(_match: re.Match[str]) -> str:
+        names.append(f"p{len(names)}")
+        return f":{names[-1]}"
+
+    return re.sub(r"\?", bind, sql), names
 
 
 def _image_size(data: bytes) -> tuple[int, int]:

@@ -26,7 +26,8 @@ from sqlalchemy import (
 )
 
 SCHEMA_VERSION = 2
-"""v1: runs, outputs. v2: claims (leases on shared work) and per-judge picks."""
+"""v1: runs, outputs. v2: sweeps and their cells, claims (leases on shared work), per-judge
+picks."""
 
 metadata = MetaData()
 
@@ -64,6 +65,32 @@ outputs = Table(
     PrimaryKeyConstraint("run_id", "idx"),
     ForeignKeyConstraint(["run_id"], ["runs.run_id"]),
 )
+
+sweeps = Table(
+    "sweeps",
+    metadata,
+    Column("sweep_id", Text, primary_key=True),
+    Column("name", Text),
+    Column("endpoint", Text, nullable=False),
+    Column("spec", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+sweep_cells = Table(
+    "sweep_cells",
+    metadata,
+    Column("sweep_id", Text, nullable=False),
+    Column("cell_key", Text, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("cell", Text, nullable=False),
+    Column("run_id", Text),
+    Column("error", Text),
+    PrimaryKeyConstraint("sweep_id", "cell_key"),
+    ForeignKeyConstraint(["sweep_id"], ["sweeps.sweep_id"]),
+)
+Index("sweep_cells_key", sweep_cells.c.cell_key)
+Index("sweep_cells_run", sweep_cells.c.run_id)
 
 claims = Table(
     "claims",

@@ -38,6 +38,31 @@ def holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def holder_gone(holder: str) -> bool:
+    """Whether a holder is a process of this machine that no longer exists.
+
+    Holders on other machines (or named otherwise) are never declared gone: their claims are
+    taken over when their lease runs out.
+    """
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by someone else
+        return False
+    return False
+
+
+def busy_runs(session: Session) -> set[str]:
+    """Runs that another live process holds a claim on (leave them to it)."""
+    held = session.store.leases.busy_runs(session.holder)
+    return {run_id for run_id, holder in held.items() if not holder_gone(holder)}
+
+
 class ClaimedElsewhereError(PhotaError):
     """The process that ran a shared cell recorded a failure for it."""
 
@@ -72,6 +97,12 @@ async def arun_once(
         claim = await asyncio.to_thread(leases.get, key)
         if claim is not None and claim.state == "done" and claim.run_id is not None:
             return await asyncio.to_thread(_answer, session, claim)
+        if claim is not None and claim.state == "held" and holder_gone(claim.holder):
+            took = await asyncio.to_thread(
+                leases.claim, key, session.holder, ttl, dead=claim.holder
+            )
+            if took:
+                return await _run_held(session, key, endpoint, ttl, on_recorded, params)
         await asyncio.sleep(poll)
 
 

@@ -35,7 +35,7 @@ from phota_widgets.api.prices import DEFAULT_PRICE_TABLE, PriceTable
 from phota_widgets.api.results import OutputImage, Result
 from phota_widgets.api.sync import PhotaClient
 from phota_widgets.api.transport import resolve_api_key
-from phota_widgets.claimed import arun_once, holder_id
+from phota_widgets.claimed import arun_once, busy_runs, holder_id
 from phota_widgets.history import History
 from phota_widgets.profile_cache import ProfileCache
 from phota_widgets.store import RunRecord, RunStore, StoreLocation
@@ -531,7 +531,7 @@ class Session:
         On a shared store, runs that another live process is working on are left to it.
         """
         results = []
-        busy = await asyncio.to_thread(self.store.leases.busy_runs, self.holder)
+        busy = await asyncio.to_thread(busy_runs, self)
         for record in self.store.pending_jobs(backend=self.backend):
             if record.run_id in busy:
                 continue

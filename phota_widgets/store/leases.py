@@ -53,8 +53,17 @@ class Leases:
         self._writer = writer
         self._reader = reader
 
-    def claim(self, key: str, holder: str, ttl: float = DEFAULT_TTL) -> bool:
+    def claim(
+        self, key: str, holder: str, ttl: float = DEFAULT_TTL, *, dead: str | None = None
+    ) -> bool:
         """Take ``key`` for ``holder`` if nobody holds a live claim on it and it is not done.
+
+        Args:
+            key: names the work.
+            holder: who takes it.
+            ttl: seconds the claim lasts without renewal.
+            dead: a holder known to be dead (its process is gone): its claim is taken over
+                at once, without waiting for the lease to run out.
 
         Returns:
             True if ``holder`` now holds it (new, taken over, or already its own).
@@ -74,7 +83,11 @@ class Leases:
                 .where(
                     claims.c.claim_key == key,
                     claims.c.state == "held",
-                    or_(claims.c.expires_at < now, claims.c.holder == holder),
+                    or_(
+                        claims.c.expires_at < now,
+                        claims.c.holder == holder,
+                        claims.c.holder == (dead or holder),
+                    ),
                 )
                 .values(
                     holder=holder,
@@ -129,14 +142,9 @@ class Leases:
             )
             return gone.rowcount == 1
 
-    def forget(self, key: str) -> None:
-        """Delete a claim whatever its state (to run that work again on purpose)."""
-        with self._writer.begin() as conn:
-            conn.execute(delete(claims).where(claims.c.claim_key == key))
-
-    def busy_runs(self, holder: str | None = None) -> set[str]:
-        """Run ids attached to live claims held by someone other than ``holder``."""
-        stmt = select(claims.c.run_id).where(
+    def busy_runs(self, holder: str | None = None) -> dict[str, str]:
+        """Runs attached to unexpired held claims of others: run id -> holder."""
+        stmt = select(claims.c.run_id, claims.c.holder).where(
             claims.c.state == "held",
             claims.c.expires_at >= time.time(),
             claims.c.run_id.is_not(None),
@@ -144,7 +152,12 @@ class Leases:
         if holder is not None:
             stmt = stmt.where(claims.c.holder != holder)
         with self._reader.connect() as conn:
-            return {str(run_id) for run_id in conn.execute(stmt).scalars()}
+            return {str(run_id): str(who) for run_id, who in conn.execute(stmt).all()}
+
+    def forget_done(self, key: str) -> None:
+        """Delete a finished claim (to run that work again on purpose); held ones stay."""
+        with self._writer.begin() as conn:
+            conn.execute(delete(claims).where(claims.c.claim_key == key, claims.c.state == "done"))
 
     def get(self, key: str) -> Claim | None:
         """The claim on ``key``, or None if nobody has claimed it."""

@@ -68,7 +68,24 @@ def test_an_expired_claim_is_taken_over(stores: tuple[RunStore, RunStore]) -> No
     assert b.leases.release("cell/x", "bob")
     assert a.leases.claim("cell/x", "alice", ttl=30)  # released: free at once
     assert [c.key for c in a.leases.under("cell/")] == ["cell/x"]
-    assert a.leases.busy_runs("bob") == {"run-a"} and a.leases.busy_runs("alice") == set()
+    assert a.leases.busy_runs("bob") == {"run-a": "alice"} and a.leases.busy_runs("alice") == {}
+
+
+def test_a_gone_local_holder_is_taken_over_at_once(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from phota_widgets.claimed import holder_gone, holder_id
+
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True,
+                           capture_output=True, text=True)  # fmt: skip
+    gone = f"{holder_id().split(':')[0]}:{child.stdout.strip()}:abc"
+    assert holder_gone(gone) and not holder_gone(holder_id())
+    assert not holder_gone("elsewhere.example:1:abc")  # another machine: wait for its lease
+    with RunStore(tmp_path) as store:
+        assert store.leases.claim("cell/d", gone, ttl=600)
+        assert not store.leases.claim("cell/d", "me", ttl=60)
+        assert store.leases.claim("cell/d", "me", ttl=60, dead=gone)
 
 
 def test_many_claimers_at_once_one_wins(stores: tuple[RunStore, RunStore]) -> None:

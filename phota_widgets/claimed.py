@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("phota_widgets")
 
+TTL_ENV = "PHOTA_CLAIM_TTL"
 POLL_SECONDS = 1.0
 """How often a waiting process looks at a claim it does not hold."""
 NEVER_SENT = "its process stopped before sending it; the cell was taken over"
@@ -36,6 +37,24 @@ NEVER_SENT = "its process stopped before sending it; the cell was taken over"
 def holder_id() -> str:
     """A name for this process's claims: host, process id and a random suffix."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def claim_ttl() -> float:
+    """Seconds a claim lasts without renewal: ``PHOTA_CLAIM_TTL``, else one minute.
+
+    Raises:
+        ValueError: if ``PHOTA_CLAIM_TTL`` is not a positive number.
+    """
+    text = os.environ.get(TTL_ENV, "").strip()
+    if not text:
+        return DEFAULT_TTL
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise ValueError(f"{TTL_ENV} must be a number of seconds above 0, got {text!r}")
+    return value
 
 
 def holder_gone(holder: str) -> bool:
@@ -72,7 +91,7 @@ async def arun_once(
     key: str,
     endpoint: str,
     *,
-    ttl: float = DEFAULT_TTL,
+    ttl: float | None = None,
     poll: float = POLL_SECONDS,
     on_recorded: Callable[[str], None] | None = None,
     **params: Any,
@@ -82,7 +101,8 @@ async def arun_once(
     Args:
         session: the session whose store (shared or not) holds the claims.
         key: names the work (e.g. ``sweep/<id>/<cell>``); the same key means the same run.
-        ttl: seconds the claim lasts without renewal (renewed every third of it).
+        ttl: seconds the claim lasts without renewal (renewed every third of it; default
+            :func:`claim_ttl`).
         poll: seconds between looks at a claim another process holds.
         on_recorded: called with the run id once this process records its own run.
         **params: the request's parameters.
@@ -91,6 +111,7 @@ async def arun_once(
         ClaimedElsewhereError: if the process that ran it recorded a failure.
     """
     leases = session.store.leases
+    ttl = claim_ttl() if ttl is None else ttl
     while True:
         if await asyncio.to_thread(leases.claim, key, session.holder, ttl):
             return await _run_held(session, key, endpoint, ttl, on_recorded, params)

@@ -537,6 +537,7 @@ class Session:
                 continue
             result = await self._resume_one(record)
             if result is not None:
+                await asyncio.to_thread(self.store.leases.settle, record.run_id)
                 results.append(result)
         return results
 

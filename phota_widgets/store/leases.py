@@ -131,6 +131,16 @@ class Leases:
             )
             return done.rowcount == 1
 
+    def settle(self, run_id: str) -> int:
+        """Mark done every held claim working on ``run_id`` (collected by someone else)."""
+        with self._writer.begin() as conn:
+            settled = conn.execute(
+                update(claims)
+                .where(claims.c.run_id == run_id, claims.c.state == "held")
+                .values(state="done")
+            )
+            return int(settled.rowcount)
+
     def release(self, key: str, holder: str) -> bool:
         """Give up ``holder``'s unfinished claim at once, so another process may take it."""
         with self._writer.begin() as conn:

@@ -16,7 +16,12 @@ from pydantic import ValidationError
 
 from phota_widgets.api.errors import InvalidRequestError
 from phota_widgets.api.images import WireImage, to_wire
-from phota_widgets.api.models import ENDPOINTS, REQUEST_MODELS, UNSUPPORTED_OPTION
+from phota_widgets.api.models import (
+    ENDPOINTS,
+    MAX_EDIT_IMAGES,
+    REQUEST_MODELS,
+    UNSUPPORTED_OPTION,
+)
 
 SETTINGS: tuple[str, ...] = (
     "aspect_ratio",
@@ -250,7 +255,15 @@ def _inputs(endpoint: str, given: Any, field: str) -> list[Input]:
     for index, item in enumerate(items):
         group = list(item) if isinstance(item, (list, tuple)) else [item]
         if len(group) != 1 and (endpoint != "edit" or field != "images"):
-            raise SweepSpecError(f"{field}[{index}]: {endpoint} takes one image per input", field)
+            raise SweepSpecError(
+                f"{field}[{index}]: {endpoint} takes one image per input", field, index
+            )
+        if not 1 <= len(group) <= MAX_EDIT_IMAGES:
+            raise SweepSpecError(
+                f"{field}[{index}]: edit takes 1 to {MAX_EDIT_IMAGES} images, got {len(group)}",
+                field,
+                index,
+            )
         try:
             wires = tuple(to_wire(img, what=f"{field}[{index}]") for img in group)
         except InvalidRequestError as exc:

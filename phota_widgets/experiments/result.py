@@ -227,12 +227,6 @@ class SweepResult:
 
         return sweep_dataframe(self)
 
-    def to_csv(self, path: str | os.PathLike[str]) -> Path:
-        """Write the rows of :meth:`to_dataframe` as CSV (no pandas needed) and return the path."""
-        from phota_widgets.experiments.table import write_csv
-
-        return write_csv(self, Path(path))
-
     def show(self, max_px: int = 192) -> HTMLView:
         """The labelled grid: a row per prompt (or input), a column per variant (thumbnails)."""
         from phota_widgets.experiments.report import grid_view
@@ -244,6 +238,12 @@ class SweepResult:
         from phota_widgets.experiments.report import write_report
 
         return write_report(self, Path(path), max_px=max_px)
+
+    def to_csv(self, path: str | os.PathLike[str]) -> Path:
+        """Write the sweep's table (one row per output) as CSV (no pandas needed)."""
+        from phota_widgets.experiments.table import write_csv
+
+        return write_csv(self, Path(path))
 
     def snippet(self, value: str) -> str:
         """Python code that reproduces an output's call with its exact parameters."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -31,8 +33,11 @@ def claim_key(cell_key: str) -> str:
     return f"cell/{cell_key}"
 
 
-RESUMABLE = frozenset({"running", "cancelled"})
-"""Statuses of runs that never reached the server: their cells are simply sent again."""
+logger = logging.getLogger("phota_widgets")
+
+WINDOW_PER_SLOT = 4
+"""Cells in progress per session slot: enough to keep every slot busy (the next cells are checked
+and recorded while others wait on the server) without recording thousands of runs up front."""
 
 
 @dataclass(frozen=True)
@@ -106,10 +111,11 @@ class SweepRunner:
         self.session = session
         self.plan = plan
         self.sweep_id = plan.sweep_id
-        self.progress_bar = progress_bar
         self.on_cell = on_cell
         self._lock = threading.Lock()
         self._progress = SweepProgress(total=0)
+        # made here, in the caller's thread, so a notebook shows it under the calling cell
+        self._bar = _progress_bar(self.sweep_id, len(plan.to_run())) if progress_bar else None
 
     @property
     def progress(self) -> SweepProgress:
@@ -139,7 +145,9 @@ class SweepRunner:
         cells = plan.to_run()
         with self._lock:
             self._progress = SweepProgress(total=len(cells), skipped_done=len(plan.done))
-        bar = self._bar(len(cells))
+        bar = self._bar
+        if bar is not None and bar.total != len(cells):
+            bar.reset(total=len(cells))
         try:
             await self._run_cells(cells, bar)
         finally:
@@ -153,13 +161,17 @@ class SweepRunner:
         """Let the session finish collecting jobs an earlier process submitted, then try again."""
         resuming = self.session.resuming
         if resuming is not None and not resuming.done():
-            await asyncio.wrap_future(resuming)
+            with contextlib.suppress(Exception):  # its failures are its own to report
+                await asyncio.wrap_future(resuming)
         keys = [c.key for c in self.plan.cells]
         states = await asyncio.to_thread(
             records.cell_states, self.session.store, self.sweep_id, keys
         )
         if any(s.status == "submitted" for s in states.values()):
-            await self.session.aresume()
+            try:
+                await self.session.aresume()
+            except PhotaError as exc:  # the cells stay "submitted": a later run collects them
+                logger.warning("sweep %s: collecting earlier jobs failed: %s", self.sweep_id, exc)
 
     async def _run_cells(self, cells: list[Cell], bar: Any) -> None:
         queue: asyncio.Queue[Cell] = asyncio.Queue()
@@ -167,7 +179,7 @@ class SweepRunner:
             queue.put_nowait(cell)
         workers = [
             asyncio.ensure_future(self._worker(queue, bar))
-            for _ in range(min(self.session.max_concurrency, len(cells)))
+            for _ in range(min(self.session.max_concurrency * WINDOW_PER_SLOT, len(cells)))
         ]
         try:
             await asyncio.gather(*workers)
@@ -224,12 +236,12 @@ class SweepRunner:
         if self.on_cell is not None:
             self.on_cell(CellOutcome(cell.key, recorded[-1] if recorded else None, error, progress))
 
-    def _bar(self, total: int) -> Any:
-        if not self.progress_bar or total == 0:
-            return None
-        from tqdm.auto import tqdm
 
-        return tqdm(total=total, desc=f"sweep {self.sweep_id}", unit="call", leave=True)
+def _progress_bar(sweep_id: str, total: int) -> Any:
+    """A ``tqdm.auto`` bar: a widget in a notebook, text on stderr in a terminal."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=f"sweep {sweep_id}", unit="call", leave=True)
 
 
 class SweepHandle:

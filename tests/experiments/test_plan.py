@@ -130,6 +130,10 @@ def test_inputs_are_an_axis_for_edit_enhance_and_remix(data_dir: Path) -> None:
         make_plan("remix", images=[cat])
     with pytest.raises(SweepSpecError, match="images\\[1\\]"):
         make_plan("enhance", images=[cat, data_dir / "missing.jpg"])
+    with pytest.raises(SweepSpecError, match="edit takes 1 to 10 images, got 11"):
+        make_plan("edit", prompts=["x"], images=[[cat] * 11])
+    with pytest.raises(SweepSpecError, match="enhance takes one image per input"):
+        make_plan("enhance", images=[[cat, rocket]])
 
 
 def test_budget_is_refused_with_estimate_and_budget_named() -> None:

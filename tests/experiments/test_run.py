@@ -202,3 +202,33 @@ def test_picks_persist_in_the_store(session: pw.Session) -> None:
     assert reopened.picks == [first] and reopened.to_dataframe()["picked"].tolist() == [True, False]
     with pytest.raises(KeyError):
         result.pick("nope:0")
+
+
+def test_the_progress_bar_counts_done_failed_and_cost(
+    session: pw.Session, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session.sweep("generate", prompts=["a gate", "a wall"], progress=True)
+    bar = capsys.readouterr().err
+    assert "2/2" in bar and "done=2" in bar and "failed=0" in bar and "cost=$0.18" in bar
+
+
+def test_edit_and_remix_sweep_their_inputs(
+    session: pw.Session, server: LocalServer, data_dir: Path
+) -> None:
+    cat, rocket, coffee = (data_dir / n for n in ("chelsea.jpg", "rocket.jpg", "coffee.jpg"))
+    before = submits(server)
+    edits = session.sweep(
+        "edit",
+        prompts=["make it warmer", "black and white"],
+        images=[cat, [rocket, coffee]],
+        progress=False,
+    )
+    frame = edits.to_dataframe()
+    assert len(frame) == 4 and frame["input"].nunique() == 2
+    for row in frame.itertuples():
+        sent = session.store.get(row.run_id).params["images"]
+        assert "+".join(h.removeprefix("sha256:")[:12] for h in sent) == row.input
+    remixes = session.sweep("remix", images=[cat], reference_image=[rocket, coffee], progress=False)
+    assert remixes.counts() == {"succeeded": 2}
+    assert remixes.settings == ["reference_image"] and len(remixes.variants) == 2
+    assert submits(server) - before == 6

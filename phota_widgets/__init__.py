@@ -47,7 +47,9 @@ if TYPE_CHECKING:
     from phota_widgets.widgets.history import HistoryPanel
     from phota_widgets.widgets.profiles import ProfilesPanel
     from phota_widgets.widgets.remix import RemixPanel
+    from phota_widgets.widgets.review import ReviewPanel
     from phota_widgets.widgets.studio import Studio
+    from phota_widgets.widgets.sweep import SweepPanel
 
 __version__ = "0.1.0"
 
@@ -72,6 +74,8 @@ _LAZY = {
     "ProfilesPanel": "phota_widgets.widgets.profiles",
     "RemixPanel": "phota_widgets.widgets.remix",
     "Studio": "phota_widgets.widgets.studio",
+    "ReviewPanel": "phota_widgets.widgets.review",
+    "SweepPanel": "phota_widgets.widgets.sweep",
 }
 
 
@@ -114,10 +118,12 @@ __all__ = [
     "RemixPanel",
     "RequestTimeoutError",
     "Result",
+    "ReviewPanel",
     "RunStore",
     "ServerError",
     "Session",
     "Studio",
+    "SweepPanel",
     "SweepPlan",
     "SweepResult",
     "UnprocessableError",

@@ -7,15 +7,23 @@ the modules below split it: ``schema`` (tables, migrations), ``engine`` (SQLite/
 
 from phota_widgets.store.config import StoreLocation, default_judge
 from phota_widgets.store.leases import Claim, Leases
-from phota_widgets.store.records import OutputRecord, RunRecord, RunStatus
+from phota_widgets.store.records import (
+    JudgementRecord,
+    OutputRecord,
+    RatingRecord,
+    RunRecord,
+    RunStatus,
+)
 from phota_widgets.store.runstore import RunStore
 from phota_widgets.store.schema import SCHEMA_VERSION
 
 __all__ = [
     "SCHEMA_VERSION",
     "Claim",
+    "JudgementRecord",
     "Leases",
     "OutputRecord",
+    "RatingRecord",
     "RunRecord",
     "RunStatus",
     "RunStore",

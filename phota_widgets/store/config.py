@@ -71,4 +71,4 @@ def default_judge() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no login name in some containers
-        return "anonymous"
+        return "unknown"

@@ -83,3 +83,32 @@ class RunRecord:
         """The run's prompt, if it had one."""
         value = self.params.get("prompt")
         return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class JudgementRecord:
+    """One pairwise judgement of two outputs (ids ``"<run_id>:<index>"``).
+
+    ``winner`` is ``"a"``, ``"b"``, ``"tie"`` or ``"both_bad"``; ``shown_left`` says which of
+    the two was shown on the left (None when judged from code, without showing).
+    """
+
+    judgement_id: int
+    output_a: str
+    output_b: str
+    winner: str
+    shown_left: str | None
+    judge: str
+    created_at: float
+    sweep_id: str | None
+
+
+@dataclass(frozen=True)
+class RatingRecord:
+    """One judge's 1-5 stars (and optional note) for one output."""
+
+    output_id: str
+    judge: str
+    stars: int
+    note: str | None
+    created_at: float

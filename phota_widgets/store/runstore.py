@@ -37,6 +37,7 @@ from phota_widgets.store import frames
 from phota_widgets.store.config import default_judge
 from phota_widgets.store.engine import WRITE, display_url, open_engine
 from phota_widgets.store.files import FileStore
+from phota_widgets.store.judging import Judging
 from phota_widgets.store.leases import Leases
 from phota_widgets.store.queries import (
     RUN_COLUMNS,
@@ -103,6 +104,11 @@ class RunStore:
             self.engine.dispose()
             raise
         self.leases = Leases(self._writer, self.engine)
+        self.judging = Judging(self._writer, self.engine)
+        self.add_judgement = self.judging.add_judgement
+        self.judgements = self.judging.judgements
+        self.set_rating = self.judging.set_rating
+        self.ratings = self.judging.ratings
         self._closed = False
 
     @property
@@ -374,11 +380,10 @@ class RunStore:
         return [output_record(row, self.files) for row in rows]
 
     def judges(self) -> list[str]:
-        """Everyone who has picked an output in this store, sorted."""
+        """Everyone who has picked, judged or rated in this store, sorted."""
         with self.engine.connect() as conn:
-            return list(
-                conn.execute(select(picks.c.judge).distinct().order_by(picks.c.judge)).scalars()
-            )
+            pickers = set(conn.execute(select(picks.c.judge).distinct()).scalars())
+        return sorted((pickers - {LEGACY_JUDGE}) | set(self.judging.judges()))
 
     def thumbnail(self, output: OutputRecord, max_px: int = THUMBNAIL_MAX_PX) -> bytes:
         """JPEG thumbnail of an output, cached under root/thumbs/<sha>_<max_px>.jpg."""

@@ -26,8 +26,8 @@ from sqlalchemy import (
 )
 
 SCHEMA_VERSION = 2
-"""v1: runs, outputs. v2: sweeps and their cells, claims (leases on shared work), per-judge
-picks."""
+"""v1: runs, outputs. v2: sweeps and their cells, judgements and ratings, claims (leases on
+shared work), per-judge picks."""
 
 metadata = MetaData()
 
@@ -91,6 +91,31 @@ sweep_cells = Table(
 )
 Index("sweep_cells_key", sweep_cells.c.cell_key)
 Index("sweep_cells_run", sweep_cells.c.run_id)
+
+judgements = Table(
+    "judgements",
+    metadata,
+    Column("judgement_id", Integer, primary_key=True, autoincrement=True),
+    Column("output_a", Text, nullable=False),
+    Column("output_b", Text, nullable=False),
+    Column("winner", Text, nullable=False),
+    Column("shown_left", Text),
+    Column("judge", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("sweep_id", Text),
+)
+Index("judgements_output_a", judgements.c.output_a)
+
+ratings = Table(
+    "ratings",
+    metadata,
+    Column("output_id", Text, nullable=False),
+    Column("judge", Text, nullable=False),
+    Column("stars", Integer, nullable=False),
+    Column("note", Text),
+    Column("created_at", Float, nullable=False),
+    PrimaryKeyConstraint("output_id", "judge"),
+)
 
 claims = Table(
     "claims",

@@ -279,11 +279,16 @@ class SweepResult:
 
         return review.rate(self, output_id, stars, note, judge)
 
-    def leaderboard(self, by: str | None = None, *, seed: int = 0) -> pandas.DataFrame:
-        """One row per variant (or per value of the setting ``by``), best first, with intervals."""
+    def leaderboard(
+        self, by: str | None = None, *, seed: int = 0, judge: str | None = None
+    ) -> pandas.DataFrame:
+        """One row per variant (or per value of the setting ``by``), best first, with intervals.
+
+        ``judge``: rank by one person's judgements and ratings (default: everyone's).
+        """
         from phota_widgets.experiments import review
 
-        return review.leaderboard(self, by, seed=seed)
+        return review.leaderboard(self, by, seed=seed, judge=judge)
 
     def export_preferences(
         self, path: str | os.PathLike[str], format: PreferenceFormat = "trl"

@@ -145,14 +145,14 @@ def review_items(result: SweepResult) -> list[ReviewItem]:
     ]
 
 
-def judgements(result: SweepResult) -> list[JudgementRecord]:
-    """Every judgement between two outputs of this sweep, oldest first."""
-    return result.session.store.judgements(o.output_id for o in result.outputs())
+def judgements(result: SweepResult, judge: str | None = None) -> list[JudgementRecord]:
+    """Every judgement (or one ``judge``'s) between two outputs of this sweep, oldest first."""
+    return result.session.store.judgements((o.output_id for o in result.outputs()), judge=judge)
 
 
-def ratings(result: SweepResult) -> list[RatingRecord]:
-    """Every rating of an output of this sweep, oldest first."""
-    return result.session.store.ratings(o.output_id for o in result.outputs())
+def ratings(result: SweepResult, judge: str | None = None) -> list[RatingRecord]:
+    """Every rating (or one ``judge``'s) of an output of this sweep, oldest first."""
+    return result.session.store.ratings((o.output_id for o in result.outputs()), judge=judge)
 
 
 def judge(
@@ -224,11 +224,13 @@ def _item_of(result: SweepResult, by: str | None) -> dict[str, str]:
     return found
 
 
-def comparisons(result: SweepResult, by: str | None = None) -> list[Comparison]:
-    """The sweep's judgements between items (variants, or values of ``by``)."""
+def comparisons(
+    result: SweepResult, by: str | None = None, judge: str | None = None
+) -> list[Comparison]:
+    """The sweep's judgements (everyone's, or one ``judge``'s) between items."""
     item_of = _item_of(result, by)
     found = []
-    for j in judgements(result):
+    for j in judgements(result, judge):
         a, b = item_of[j.output_a], item_of[j.output_b]
         if a != b:
             found.append(Comparison(a, b, _winner(j.winner), _side(j.shown_left)))
@@ -236,9 +238,16 @@ def comparisons(result: SweepResult, by: str | None = None) -> list[Comparison]:
 
 
 def leaderboard(
-    result: SweepResult, by: str | None = None, *, seed: int = 0, n_boot: int = 500
+    result: SweepResult,
+    by: str | None = None,
+    *,
+    seed: int = 0,
+    n_boot: int = 500,
+    judge: str | None = None,
 ) -> pandas.DataFrame:
     """One row per variant (or per value of ``by``), best first; see ``LEADERBOARD_COLUMNS``.
+
+    ``judge`` limits the judgements and ratings to one person's (default: everyone's).
 
     ``df.attrs["position_bias"]`` holds a :class:`PositionBias` (how often the left side won).
     """
@@ -249,10 +258,10 @@ def leaderboard(
         items = result.variants
     else:
         items = list(dict.fromkeys(item_of[o.output_id] for o in result.outputs()))
-    comps = comparisons(result, by)
+    comps = comparisons(result, by, judge)
     board = rank(items, comps, seed=seed, n_boot=n_boot)
     stars: dict[str, list[int]] = defaultdict(list)
-    for r in ratings(result):
+    for r in ratings(result, judge):
         stars[item_of[r.output_id]].append(r.stars)
     picks: dict[str, int] = defaultdict(int)
     cost: dict[str, float] = defaultdict(float)

@@ -39,6 +39,7 @@ from phota_widgets.claimed import arun_once, busy_runs, holder_id
 from phota_widgets.history import History
 from phota_widgets.profile_cache import ProfileCache
 from phota_widgets.store import RunRecord, RunStore, StoreLocation
+from phota_widgets.watch import StoreWatcher
 
 if TYPE_CHECKING:
     from phota_widgets.experiments.plan import SweepPlan
@@ -113,6 +114,8 @@ class Session:
             storage_options=where.storage_options,
         )
         self.loop = BackgroundLoop("phota-session")
+        self.watcher = StoreWatcher(self.store, self.loop)
+        """Notices changes other processes make to the run store (see :meth:`watch`)."""
         self.holder = holder_id()
         """This session's name on claims of shared work (host:pid:random)."""
         self.local_server: LocalServer | None = None
@@ -379,6 +382,12 @@ class Session:
         """
         return await arun_once(self, key, endpoint, on_recorded=on_recorded, **params)
 
+    def watch(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener()`` (on the session's loop) whenever the run store changes, also by
+        another process or machine; polls every ``PHOTA_WATCH_SECONDS`` (5 s) while anyone
+        listens. Returns the function that stops listening."""
+        return self.watcher.subscribe(listener)
+
     def run_once(self, key: str, endpoint: str, **params: Any) -> Result:
         """Blocking :meth:`arun_once`."""
         return self.loop.run(self.arun_once(key, endpoint, **params))
@@ -627,6 +636,7 @@ class Session:
 
     def close(self) -> None:
         """Stop the loop and the embedded server; close the store."""
+        self.watcher.stop()
         with contextlib.suppress(RuntimeError):
             self.loop.run(self.aclient.aclose())
         self.loop.stop()

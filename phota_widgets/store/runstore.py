@@ -57,11 +57,23 @@ from phota_widgets.store.records import (
     check_status,
     image_name,
 )
-from phota_widgets.store.schema import LEGACY_JUDGE, migrate, outputs, picks, runs
+from phota_widgets.store.schema import (
+    LEGACY_JUDGE,
+    claims,
+    judgements,
+    migrate,
+    outputs,
+    picks,
+    ratings,
+    runs,
+    sweep_cells,
+    sweeps,
+)
 
 if TYPE_CHECKING:
     import pandas
 
+_FINAL = ("succeeded", "failed", "cancelled")
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 _EXT_RE = re.compile(r"^[a-z0-9]{1,8}$")
 
@@ -329,6 +341,25 @@ class RunStore:
         stmt = with_conditions(select(func.count()).select_from(runs), conditions)
         with self.engine.connect() as conn:
             return int(conn.execute(stmt).scalar_one())
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        """A few counts that change whenever anyone adds or finishes a run, an output, a cell,
+        a claim, a pick, a judgement or a rating (one cheap query; for watching the store)."""
+        parts = [
+            select(func.count()).select_from(runs),
+            select(func.count()).select_from(runs).where(runs.c.status.in_(_FINAL)),
+            select(func.coalesce(func.max(runs.c.created_at), 0.0)),
+            select(func.count()).select_from(outputs),
+            select(func.coalesce(func.sum(outputs.c.picked), 0)),
+            select(func.count()).select_from(sweep_cells).where(sweep_cells.c.run_id.is_not(None)),
+            select(func.count()).select_from(sweeps),
+            select(func.count()).select_from(claims).where(claims.c.state == "done"),
+            select(func.count()).select_from(judgements),
+            select(func.coalesce(func.max(ratings.c.created_at), 0.0)),
+        ]
+        stmt = select(*(part.scalar_subquery() for part in parts))
+        with self.engine.connect() as conn:
+            return tuple(conn.execute(stmt).one())
 
     def total_cost(self, status: RunStatus = "succeeded") -> float:
         """Sum of the cost estimates of runs with this status."""

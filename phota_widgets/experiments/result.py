@@ -298,6 +298,17 @@ class SweepResult:
 
         return review.export_preferences(self, Path(path), format)
 
+    def to_mlflow(self, tracking_uri: str | None = None, experiment: str | None = None) -> str:
+        """Log the sweep to MLflow: a parent run (settings, totals, leaderboard, report,
+        preferences), a child run per cell (params, cost, latency, stars, win rate, images).
+
+        Exporting again updates those runs, never duplicates them. Needs
+        ``pip install 'phota-widgets[mlflow]'``. Returns the parent run's id.
+        """
+        from phota_widgets.experiments.mlflow_export import export_sweep
+
+        return export_sweep(self, tracking_uri, experiment)
+
     def _repr_html_(self) -> str:
         return self.show()._repr_html_()
 

@@ -31,11 +31,22 @@ def s3_server() -> Iterator[Service]:
     server.stop()
 
 
+_early: dict[str, Service] = {}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start MLflow's server (slow to start) now, in the background, if a test will need it."""
+    if any("mlflow_server" in getattr(item, "fixturenames", ()) for item in items):
+        _early["mlflow"] = start_mlflow(wait=False)
+
+
 @pytest.fixture(scope="session")
 def mlflow_server() -> Iterator[Service]:
-    server = start_mlflow()
-    yield server
-    server.stop()
+    server = _early.pop("mlflow", None) or start_mlflow(wait=False)
+    try:
+        yield server.wait()
+    finally:
+        server.stop()
 
 
 @pytest.fixture

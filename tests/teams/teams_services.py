@@ -140,17 +140,32 @@ class Postgres:
 class Service:
     """A server process in its own session with its log in a temporary folder."""
 
-    def __init__(self, name: str, command: list[str], ready: Callable[[int], bool], timeout: float):
+    def __init__(
+        self,
+        name: str,
+        command: list[str],
+        ready: Callable[[int], bool],
+        timeout: float,
+        *,
+        wait: bool = True,
+    ) -> None:
+        self.name, self._ready, self._timeout = name, ready, timeout
         self.folder = Path(tempfile.mkdtemp(prefix=f"phota-{name}-"))
         self.port = free_port()
         self.log = self.folder / "server.log"
         argv = [part.format(port=self.port, folder=self.folder) for part in command]
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(
-                argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                cwd=self.folder,
-            )  # fmt: skip
-        wait_until(lambda: self._alive() and ready(self.port), name, timeout, self.log)
+                argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.folder
+            )
+        if wait:
+            self.wait()
+
+    def wait(self) -> Service:
+        """Wait until the service answers (fail the test with its log if it never does)."""
+        ready = self._ready
+        wait_until(lambda: self._alive() and ready(self.port), self.name, self._timeout, self.log)
+        return self
 
     @property
     def url(self) -> str:
@@ -171,40 +186,24 @@ class Service:
 
 def start_moto() -> Service:
     """moto's standalone S3-compatible server."""
-    return Service(
-        "moto",
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "{port}"],
-        port_open,
-        60,
-    )
+    command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "{port}"]
+    return Service("moto", command, port_open, 60)
 
 
-def start_mlflow() -> Service:
-    """``mlflow server`` with a SQLite backend and a local artifact folder."""
+def start_mlflow(*, wait: bool = True) -> Service:
+    """``mlflow server`` with a SQLite backend and a local artifact folder (slow to start: the
+    teams conftest starts it early, without waiting, when a collected test needs it)."""
 
     def healthy(port: int) -> bool:
         import httpx
 
-        return httpx.get(f"http://127.0.0.1:{port}/health", timeout=2.0).status_code == 200
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/health", timeout=2.0).status_code == 200
+        except httpx.HTTPError:
+            return False
 
-    return Service(
-        "mlflow",
-        [
-            sys.executable,
-            "-m",
-            "mlflow",
-            "server",
-            "--backend-store-uri",
-            "sqlite:///{folder}/mlflow.sqlite",
-            "--artifacts-destination",
-            "{folder}/artifacts",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "{port}",
-            "--workers",
-            "1",
-        ],
-        healthy,
-        180,
-    )
+    command = [sys.executable, "-m", "mlflow", "server", "--workers", "1"]
+    command += ["--backend-store-uri", "sqlite:///{folder}/mlflow.sqlite"]
+    command += ["--artifacts-destination", "{folder}/artifacts"]
+    command += ["--host", "127.0.0.1", "--port", "{port}"]
+    return Service("mlflow", command, healthy, 240, wait=wait)

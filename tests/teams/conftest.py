@@ -34,10 +34,18 @@ def s3_server() -> Iterator[Service]:
 _early: dict[str, Service] = {}
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Start MLflow's server (slow to start) now, in the background, if a test will need it."""
     if any("mlflow_server" in getattr(item, "fixturenames", ()) for item in items):
         _early["mlflow"] = start_mlflow(wait=False)
+
+
+def pytest_sessionfinish() -> None:
+    """Stop a server started early that no test ended up using (e.g. deselected)."""
+    for server in _early.values():
+        server.stop()
+    _early.clear()
 
 
 @pytest.fixture(scope="session")

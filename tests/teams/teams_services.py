@@ -105,8 +105,12 @@ class Postgres:
             f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
-        self._run("pg_ctl", "-D", str(data), "-o", options, "-l", str(self.log), "-w", "start")
-        wait_until(lambda: port_open(self.port), "PostgreSQL", 60, self.log)
+        try:
+            self._run("pg_ctl", "-D", str(data), "-o", options, "-l", str(self.log), "-w", "start")
+            wait_until(lambda: port_open(self.port), "PostgreSQL", 60, self.log)
+        except BaseException:
+            self.stop()
+            raise
 
     def new_database(self) -> str:
         """Create an empty database and return its SQLAlchemy URL."""
@@ -164,7 +168,13 @@ class Service:
     def wait(self) -> Service:
         """Wait until the service answers (fail the test with its log if it never does)."""
         ready = self._ready
-        wait_until(lambda: self._alive() and ready(self.port), self.name, self._timeout, self.log)
+        try:
+            wait_until(
+                lambda: self._alive() and ready(self.port), self.name, self._timeout, self.log
+            )
+        except BaseException:
+            self.stop()  # never leave a half-started server behind
+            raise
         return self
 
     @property

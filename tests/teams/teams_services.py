@@ -72,7 +72,7 @@ def stop_group(proc: subprocess.Popen[bytes]) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
         try:
-            proc.wait(timeout=15)
+            proc.wait(timeout=8)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
@@ -152,6 +152,7 @@ class Service:
         timeout: float,
         *,
         wait: bool = True,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.name, self._ready, self._timeout = name, ready, timeout
         self.folder = Path(tempfile.mkdtemp(prefix=f"phota-{name}-"))
@@ -160,7 +161,12 @@ class Service:
         argv = [part.format(port=self.port, folder=self.folder) for part in command]
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(
-                argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.folder
+                argv,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                cwd=self.folder,
+                env={**os.environ, **(env or {})},
             )
         if wait:
             self.wait()
@@ -216,4 +222,5 @@ def start_mlflow(*, wait: bool = True) -> Service:
     command += ["--backend-store-uri", "sqlite:///{folder}/mlflow.sqlite"]
     command += ["--artifacts-destination", "{folder}/artifacts"]
     command += ["--host", "127.0.0.1", "--port", "{port}"]
-    return Service("mlflow", command, healthy, 240, wait=wait)
+    quiet = {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}  # no background job workers
+    return Service("mlflow", command, healthy, 240, wait=wait, env=quiet)

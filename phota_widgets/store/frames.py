@@ -56,10 +56,28 @@ def query_frame(
         runs.c.error, runs.c.params,
     ).select_from(runs.outerjoin(counts, runs.c.run_id == counts.c.run_id))  # fmt: skip
     stmt = newest_first(with_conditions(stmt, conditions), dialect)
-    result = conn.execute(stmt)
-    rows = result.all()
-    frame = pd.DataFrame.from_records(rows, columns=[*COLUMNS, "params"])
-    return _finish(frame, [json.loads(p) for p in frame.pop("params")])
+    rows, names = _fetch_raw(conn, stmt)
+    frame = pd.DataFrame.from_records(rows, columns=names)
+    params = frame.pop("params")
+    return _finish(frame, json.loads("[" + ",".join(params) + "]"))  # one parse, not one a row
+
+
+def _fetch_raw(conn: Connection, stmt: Any) -> tuple[list[tuple[Any, ...]], list[str]]:
+    """Run a statement on the driver's own cursor: plain tuples, none of SQLAlchemy's per-row
+    result processing (the frame is built from them in one go, as ``pandas.read_sql`` does)."""
+    compiled = stmt.compile(dialect=conn.dialect)
+    params = compiled.construct_params()
+    args: Any = params
+    if compiled.positional and compiled.positiontup is not None:
+        args = tuple(params[name] for name in compiled.positiontup)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(str(compiled), args)
+        rows = cursor.fetchall()
+        names = [d[0] for d in cursor.description]
+    finally:
+        cursor.close()
+    return rows, names
 
 
 def records_frame(records: Sequence[RunRecord]) -> pandas.DataFrame:
@@ -85,5 +103,5 @@ def _finish(frame: pandas.DataFrame, params: list[dict[str, Any]]) -> pandas.Dat
     frame["picks"] = frame["picks"].astype("int64")
     if not any(params):
         return frame
-    spread = pd.DataFrame.from_records(params, index=frame.index).add_prefix("param_")
+    spread = pd.DataFrame(params, index=frame.index).add_prefix("param_")
     return pd.concat([frame, spread], axis=1)

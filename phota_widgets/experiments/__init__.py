@@ -11,7 +11,7 @@ Modules: ``axes`` (checking each axis), ``plan`` (cells with stable keys, ``Swee
 from __future__ import annotations
 
 from phota_widgets.experiments.axes import SweepSpecError
-from phota_widgets.experiments.files import load_experiment, sweep_from_file
+from phota_widgets.experiments.files import ExperimentFileError, load_experiment, sweep_from_file
 from phota_widgets.experiments.plan import Cell, CellInfo, SkippedCell, SweepPlan, make_plan
 from phota_widgets.experiments.result import (
     SweepCell,
@@ -27,6 +27,7 @@ __all__ = [
     "Cell",
     "CellInfo",
     "CellOutcome",
+    "ExperimentFileError",
     "SkippedCell",
     "SweepCell",
     "SweepHandle",

@@ -117,6 +117,11 @@ class SweepRunner:
         # made here, in the caller's thread, so a notebook shows it under the calling cell
         self._bar = _progress_bar(self.sweep_id, len(plan.to_run())) if progress_bar else None
 
+    def close_bar(self) -> None:
+        """Close the progress bar (also when the run was cancelled before it started)."""
+        if self._bar is not None:
+            self._bar.close()
+
     @property
     def progress(self) -> SweepProgress:
         """A snapshot of the run's progress (safe from any thread)."""
@@ -153,8 +158,7 @@ class SweepRunner:
         finally:
             with self._lock:
                 self._progress = replace(self._progress, finished=True)
-            if bar is not None:
-                bar.close()
+            self.close_bar()
         return await asyncio.to_thread(SweepResult.load, self.session, self.sweep_id)
 
     async def _collect_earlier(self) -> None:

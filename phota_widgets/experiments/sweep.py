@@ -81,7 +81,9 @@ def submit_plan(
     """
     plan.check_budget(max_cost)
     runner = SweepRunner(session, plan, progress_bar=progress, on_cell=on_cell)
-    return SweepHandle(runner, session.loop.submit(runner.run()))
+    future = session.loop.submit(runner.run())
+    future.add_done_callback(lambda _: runner.close_bar())
+    return SweepHandle(runner, future)
 
 
 def run_plan(
@@ -94,7 +96,10 @@ def run_plan(
     """Run a plan and wait for it; an interrupt (Ctrl-C, a notebook's stop) cancels it."""
     plan.check_budget(max_cost)
     runner = SweepRunner(session, plan, progress_bar=progress)
-    return session.loop.run(runner.run())
+    try:
+        return session.loop.run(runner.run())
+    finally:
+        runner.close_bar()
 
 
 def list_sweeps(session: Session) -> list[SweepInfo]:

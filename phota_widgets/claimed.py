@@ -16,6 +16,7 @@ import logging
 import os
 import socket
 import uuid
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -113,18 +114,33 @@ async def arun_once(
     leases = session.store.leases
     ttl = claim_ttl() if ttl is None else ttl
     while True:
-        if await asyncio.to_thread(leases.claim, key, session.holder, ttl):
-            return await _run_held(session, key, endpoint, ttl, on_recorded, params)
-        claim = await asyncio.to_thread(leases.get, key)
-        if claim is not None and claim.state == "done" and claim.run_id is not None:
-            return await asyncio.to_thread(_answer, session, claim)
-        if claim is not None and claim.state == "held" and holder_gone(claim.holder):
-            took = await asyncio.to_thread(
-                leases.claim, key, session.holder, ttl, dead=claim.holder
-            )
-            if took:
+        async with _claim_slot(session):
+            if await asyncio.to_thread(leases.claim, key, session.holder, ttl):
                 return await _run_held(session, key, endpoint, ttl, on_recorded, params)
+            claim = await asyncio.to_thread(leases.get, key)
+            if claim is not None and claim.state == "done" and claim.run_id is not None:
+                return await asyncio.to_thread(_answer, session, claim)
+            if claim is not None and claim.state == "held" and holder_gone(claim.holder):
+                took = await asyncio.to_thread(
+                    leases.claim, key, session.holder, ttl, dead=claim.holder
+                )
+                if took:
+                    return await _run_held(session, key, endpoint, ttl, on_recorded, params)
         await asyncio.sleep(poll)
+
+
+_slots: weakref.WeakKeyDictionary[Session, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+def _claim_slot(session: Session) -> contextlib.AbstractAsyncContextManager[Any]:
+    """On a shared store, hold at most one claim more than the session runs at once, so that
+    processes sharing a sweep split it instead of one claiming cells it cannot start yet."""
+    if not session.store.shared:
+        return contextlib.nullcontext()
+    slots = _slots.get(session)
+    if slots is None:
+        slots = _slots[session] = asyncio.Semaphore(session.max_concurrency + 1)
+    return slots
 
 
 async def _run_held(

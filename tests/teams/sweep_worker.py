@@ -9,8 +9,11 @@ another machine (so its claims are taken over only when their lease runs out).
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sys
+import time
+from pathlib import Path
 
 PROMPTS = [f"a lighthouse in fog, study {i}" for i in range(8)]
 
@@ -23,6 +26,9 @@ def main() -> None:
 
     with pw.Session(base_url=sys.argv[1], output_dir=sys.argv[2], max_concurrency=2) as s:
         print("started", flush=True)
+        go = os.environ.get("PHOTA_TEST_GO")
+        while go and not Path(go).exists():  # start together with the other process
+            time.sleep(0.05)
         result = s.sweep("generate", prompts=PROMPTS, aspect_ratio="4:3", progress=False)
         cells = {c.info.key: c.run.run_id if c.run else None for c in result.cells}
         print(json.dumps({"counts": result.counts(), "cells": cells}), flush=True)

@@ -79,15 +79,22 @@ def check_store(tmp_path: Path, shared: SharedStore, cells: dict[str, str]) -> N
 
 
 def test_two_processes_run_each_cell_once(tmp_path: Path, shared: SharedStore) -> None:
-    with LocalServer(api_key=KEY, faults=pw.Faults(latency=0.1)) as server:
-        first = worker(server, shared, tmp_path / "alice")
-        second = worker(server, shared, tmp_path / "bob")
+    go = tmp_path / "go"
+    with LocalServer(api_key=KEY, faults=pw.Faults(latency=0.3)) as server:
+        first = worker(server, shared, tmp_path / "alice", PHOTA_TEST_GO=str(go))
+        second = worker(server, shared, tmp_path / "bob", PHOTA_TEST_GO=str(go))
+        for proc in (first, second):  # both ready (imports done, store open): then go
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "started"
+        go.touch()
         a, b = outcome(first), outcome(second)
         assert a["counts"] == b["counts"] == {"succeeded": CELLS}
         assert a["cells"] == b["cells"]  # both show the same answers
         assert len(set(a["cells"].values())) == CELLS
         assert submits(server) == CELLS  # every cell paid for once
         check_store(tmp_path, shared, a["cells"])
+        with RunStore(tmp_path / "count", index_url=shared.index_url) as store:
+            holders = {c.holder for c in store.leases.under("cell/")}
+        assert len(holders) == 2  # the two processes shared the work
 
 
 @pytest.mark.parametrize("machine", ["same", "other"])

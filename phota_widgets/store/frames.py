@@ -57,9 +57,9 @@ def query_frame(
     ).select_from(runs.outerjoin(counts, runs.c.run_id == counts.c.run_id))  # fmt: skip
     stmt = newest_first(with_conditions(stmt, conditions), dialect)
     rows, names = _fetch_raw(conn, stmt)
-    frame = pd.DataFrame.from_records(rows, columns=names)
-    params = frame.pop("params")
-    return _finish(frame, json.loads("[" + ",".join(params) + "]"))  # one parse, not one a row
+    params = json.loads("[" + ",".join([row[-1] for row in rows]) + "]")  # one parse for all
+    frame = pd.DataFrame.from_records(rows, columns=names, exclude=["params"])
+    return _finish(frame, params)
 
 
 def _fetch_raw(conn: Connection, stmt: Any) -> tuple[list[tuple[Any, ...]], list[str]]:

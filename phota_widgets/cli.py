@@ -29,7 +29,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     sweep.add_argument("--retry-failed", action="store_true", help="send failed cells again")
     add_store_arguments(sweep)
     args = parser.parse_args(argv)
-    use_store_arguments(args)
+    try:
+        use_store_arguments(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.command == "serve":
         return _serve(args.host, args.port, args.api_key, args.data_dir)
     if args.command == "sweep":

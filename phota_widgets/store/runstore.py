@@ -99,6 +99,7 @@ class RunStore:
         storage_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.root = Path(root).expanduser().resolve()
+        self._elsewhere = index_url is not None or files_url is not None
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "thumbs").mkdir(exist_ok=True)
         self.files = FileStore(
@@ -130,8 +131,8 @@ class RunStore:
 
     @property
     def shared(self) -> bool:
-        """Whether the index or the files live outside this machine's folder."""
-        return self.dialect != "sqlite" or not self.files.is_local
+        """Whether the index or the files live elsewhere than this store's own folder."""
+        return self._elsewhere or self.dialect != "sqlite" or not self.files.is_local
 
     # -- writing -------------------------------------------------------------------------------
 

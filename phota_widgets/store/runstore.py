@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 from sqlalchemy import Connection, delete, exists, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from phota_widgets.api.thumbnails import THUMBNAIL_MAX_PX, thumbnail_jpeg
 from phota_widgets.files import atomic_write
@@ -65,6 +66,7 @@ from phota_widgets.store.schema import (
     outputs,
     picks,
     ratings,
+    run_owners,
     runs,
     sweep_cells,
     sweeps,
@@ -143,8 +145,19 @@ class RunStore:
         *,
         backend: str = "",
         status: RunStatus = "running",
+        client_request_id: str | None = None,
+        owner: str | None = None,
     ) -> str:
         """Record a new run and return its id; params are scrubbed of secrets and bulk first.
+
+        Args:
+            endpoint: the endpoint called.
+            params: its parameters.
+            backend: the server it goes to.
+            status: its first status.
+            client_request_id: the idempotency key it will be submitted with (kept from the
+                start, so a run waiting for its turn is never lost).
+            owner: the token of the process running it.
 
         Raises:
             ValueError: if params hold bytes or values that are not JSON-able.
@@ -163,9 +176,50 @@ class RunStore:
                     status=status,
                     created_at=time.time(),
                     backend=backend,
+                    client_request_id=client_request_id,
                 )
             )
+            if owner is not None:
+                conn.execute(insert(run_owners).values(run_id=run_id, owner=owner))
         return run_id
+
+    def unfinished_runs(self) -> list[tuple[RunRecord, str | None]]:
+        """Runs still ``running`` or ``submitted``, oldest first, each with its owner's token."""
+        unfinished = runs.c.status.in_(("running", "submitted"))
+        records = self._load(oldest_first(select(*RUN_COLUMNS).where(unfinished), self.dialect))
+        stmt = (
+            select(run_owners.c.run_id, run_owners.c.owner)
+            .join(runs, runs.c.run_id == run_owners.c.run_id)
+            .where(unfinished)
+        )
+        with self.engine.connect() as conn:
+            owners = {str(r): str(o) for r, o in conn.execute(stmt).all()}
+        return [(record, owners.get(record.run_id)) for record in records]
+
+    def run_owner(self, run_id: str) -> str | None:
+        """The token of the process a run belongs to (None for runs recorded without one)."""
+        stmt = select(run_owners.c.owner).where(run_owners.c.run_id == run_id)
+        with self.engine.connect() as conn:
+            found = conn.execute(stmt).scalar()
+        return None if found is None else str(found)
+
+    def claim_run(self, run_id: str, owner: str, *, previous: str | None) -> bool:
+        """Take over a run from ``previous`` (a dead owner); False if someone else was quicker."""
+        with self._writer.begin() as conn:
+            if previous is None:
+                dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+                taken = conn.execute(
+                    dialect.insert(run_owners)
+                    .values(run_id=run_id, owner=owner)
+                    .on_conflict_do_nothing()
+                )
+            else:
+                taken = conn.execute(
+                    update(run_owners)
+                    .where(run_owners.c.run_id == run_id, run_owners.c.owner == previous)
+                    .values(owner=owner)
+                )
+            return taken.rowcount == 1
 
     def record_job(self, run_id: str, job_id: str, client_request_id: str | None) -> None:
         """Remember an async job's id (before waiting on it) and mark the run "submitted"."""

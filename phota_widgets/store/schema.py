@@ -26,8 +26,8 @@ from sqlalchemy import (
 )
 
 SCHEMA_VERSION = 2
-"""v1: runs, outputs. v2: sweeps and their cells, judgements and ratings, claims (leases on
-shared work), per-judge picks."""
+"""v1: runs, outputs. v2: run owners, sweeps and their cells, judgements and ratings, claims
+(leases on shared work), per-judge picks."""
 
 metadata = MetaData()
 
@@ -63,6 +63,14 @@ outputs = Table(
     Column("height", Integer, nullable=False),
     Column("picked", Integer, nullable=False, server_default="0"),
     PrimaryKeyConstraint("run_id", "idx"),
+    ForeignKeyConstraint(["run_id"], ["runs.run_id"]),
+)
+
+run_owners = Table(
+    "run_owners",
+    metadata,
+    Column("run_id", Text, primary_key=True),
+    Column("owner", Text, nullable=False),
     ForeignKeyConstraint(["run_id"], ["runs.run_id"]),
 )
 

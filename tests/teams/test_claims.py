@@ -134,3 +134,20 @@ def test_run_once_runs_shared_work_once_and_the_other_gets_its_result(
         assert len(first.store.runs()) == 1
         again = second.run_once("cell/fox", "generate", prompt="a fox")
         assert again.run_id == results[0].run_id and len(server.state.jobs._jobs) == 1
+
+
+def test_run_owners_are_taken_over_once(stores: tuple[RunStore, RunStore]) -> None:
+    a, b = stores
+    run_id = a.start_run("generate", {"prompt": "x"}, client_request_id="key-1", owner="dead")
+    assert b.get(run_id).client_request_id == "key-1" and b.run_owner(run_id) == "dead"
+    assert [(r.run_id, owner) for r, owner in b.unfinished_runs()] == [(run_id, "dead")]
+    assert not b.claim_run(run_id, "bob", previous="someone-else")
+    assert b.claim_run(run_id, "bob", previous="dead")
+    assert not a.claim_run(run_id, "alice", previous="dead")  # bob was quicker
+    loose = a.start_run("generate", {"prompt": "y"})
+    assert a.run_owner(loose) is None
+    assert a.claim_run(loose, "alice", previous=None) and not b.claim_run(
+        loose, "bob", previous=None
+    )
+    a.finish_run(run_id, status="succeeded")
+    assert [r.run_id for r, _ in a.unfinished_runs()] == [loose]

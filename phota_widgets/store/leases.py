@@ -76,7 +76,8 @@ class Leases:
                 claim_key=key, holder=holder, state="held", expires_at=now + ttl,
                 claimed_at=now, attempts=1, run_id=None,
             )  # fmt: skip
-            if conn.execute(fresh.on_conflict_do_nothing()).rowcount == 1:
+            added = conn.execute(fresh.on_conflict_do_nothing().returning(claims.c.claim_key))
+            if added.first() is not None:  # INSERT rowcounts are not portable: RETURNING is
                 return True
             taken = conn.execute(
                 update(claims)

@@ -208,17 +208,18 @@ class RunStore:
         with self._writer.begin() as conn:
             if previous is None:
                 dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-                taken = conn.execute(
+                added = conn.execute(
                     dialect.insert(run_owners)
                     .values(run_id=run_id, owner=owner)
                     .on_conflict_do_nothing()
+                    .returning(run_owners.c.run_id)
                 )
-            else:
-                taken = conn.execute(
-                    update(run_owners)
-                    .where(run_owners.c.run_id == run_id, run_owners.c.owner == previous)
-                    .values(owner=owner)
-                )
+                return added.first() is not None  # INSERT rowcounts are not portable
+            taken = conn.execute(
+                update(run_owners)
+                .where(run_owners.c.run_id == run_id, run_owners.c.owner == previous)
+                .values(owner=owner)
+            )
             return taken.rowcount == 1
 
     def record_job(self, run_id: str, job_id: str, client_request_id: str | None) -> None:

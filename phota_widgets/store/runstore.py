@@ -253,6 +253,7 @@ class RunStore:
             )
             if changed.rowcount == 0:
                 conn.execute(insert(outputs).values(run_id=run_id, idx=index, **values))
+            _recount(conn, run_id)
             picked = conn.execute(
                 select(outputs.c.picked).where(outputs.c.run_id == run_id, outputs.c.idx == index)
             ).scalar_one()
@@ -302,6 +303,7 @@ class RunStore:
                 )
             anyone = conn.execute(select(func.count()).select_from(picks).where(*mine))
             conn.execute(update(outputs).where(*where).values(picked=int(anyone.scalar_one() > 0)))
+            _recount(conn, run_id)
 
     def set_note(self, run_id: str, note: str | None) -> None:
         """Attach a free-text note to a run (None clears it)."""
@@ -559,6 +561,21 @@ class RunStore:
     def _load(self, stmt: Any) -> list[RunRecord]:
         with self.engine.connect() as conn:
             return load_runs(conn, stmt, self.files)
+
+
+def _recount(conn: Connection, run_id: str) -> None:
+    """Refresh a run's output and pick counts (kept on the run for one-scan tables)."""
+    mine = outputs.c.run_id == run_id
+    conn.execute(
+        update(runs)
+        .where(runs.c.run_id == run_id)
+        .values(
+            n_outputs=select(func.count()).where(mine).scalar_subquery(),
+            n_picked=select(func.coalesce(func.sum(outputs.c.picked), 0))
+            .where(mine)
+            .scalar_subquery(),
+        )
+    )
 
 
 def _named(sql: str) -> tuple[str, list[str]]:

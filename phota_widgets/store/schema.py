@@ -26,8 +26,8 @@ from sqlalchemy import (
 )
 
 SCHEMA_VERSION = 2
-"""v1: runs, outputs. v2: run owners, sweeps and their cells, judgements and ratings, claims
-(leases on shared work), per-judge picks."""
+"""v1: runs, outputs. v2: output and pick counts on runs, run owners, sweeps and their cells,
+judgements and ratings, claims (leases on shared work), per-judge picks."""
 
 metadata = MetaData()
 
@@ -49,6 +49,8 @@ runs = Table(
     Column("error", Text),
     Column("known_subjects", Text, nullable=False, server_default="{}"),
     Column("note", Text),
+    Column("n_outputs", Integer, nullable=False, server_default="0"),
+    Column("n_picked", Integer, nullable=False, server_default="0"),
 )
 Index("runs_created", runs.c.created_at)
 
@@ -155,6 +157,15 @@ LEGACY_JUDGE = "(earlier)"
 
 
 def _v2_picks_per_judge(conn: Connection) -> None:
+    for column in ("n_outputs", "n_picked"):  # counts kept on the run: tables read in one scan
+        conn.execute(text(f"ALTER TABLE runs ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0"))
+    conn.execute(
+        text(
+            "UPDATE runs SET n_outputs = (SELECT COUNT(*) FROM outputs o"
+            " WHERE o.run_id = runs.run_id), n_picked = (SELECT COALESCE(SUM(o.picked), 0)"
+            " FROM outputs o WHERE o.run_id = runs.run_id)"
+        )
+    )
     conn.execute(
         text(
             "INSERT INTO picks (run_id, idx, judge, picked_at) "

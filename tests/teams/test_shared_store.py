@@ -146,6 +146,8 @@ def test_a_single_user_sqlite_store_of_schema_v1_is_migrated(tmp_path: Path) -> 
     conn.close()
     with RunStore(root) as store:
         assert store.get("r1").outputs[0].picked
+        counted = store.to_dataframe().set_index("run_id").loc["r1"]
+        assert (counted["n_outputs"], counted["picks"]) == (1, 1)  # backfilled by the migration
         assert [o.run_id for o in store.picks(judge="(earlier)")] == ["r1"]
         store.set_pick("r1", 0, picked=False)
         assert store.picks() == []

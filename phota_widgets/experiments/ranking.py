@@ -100,23 +100,30 @@ class PositionBias:
         )
 
 
-def _win_matrix(
-    index: dict[str, int], comparisons: Sequence[Comparison], weights: npt.NDArray[np.float64]
-) -> npt.NDArray[np.float64]:
+@dataclass(frozen=True)
+class _Encoded:
+    """Judgements as arrays: first and second item index, and the first item's share (1, 0.5, 0)."""
+
+    first: npt.NDArray[np.intp]
+    second: npt.NDArray[np.intp]
+    share: npt.NDArray[np.float64]
+    size: int
+
+
+def _encode(index: dict[str, int], comparisons: Sequence[Comparison]) -> _Encoded:
+    first = np.array([index[c.a] for c in comparisons], dtype=np.intp)
+    second = np.array([index[c.b] for c in comparisons], dtype=np.intp)
+    share = np.array(
+        [1.0 if c.winner == "a" else 0.0 if c.winner == "b" else 0.5 for c in comparisons]
+    )
+    return _Encoded(first, second, share, len(index))
+
+
+def _win_matrix(data: _Encoded, weights: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """``m[i, j]``: weighted wins of item i over item j (ties half each way)."""
-    size = len(index)
-    mat = np.zeros((size, size))
-    for comp, weight in zip(comparisons, weights, strict=True):
-        if not weight:
-            continue
-        i, j = index[comp.a], index[comp.b]
-        if comp.winner == "a":
-            mat[i, j] += weight
-        elif comp.winner == "b":
-            mat[j, i] += weight
-        else:
-            mat[i, j] += weight / 2
-            mat[j, i] += weight / 2
+    mat = np.zeros((data.size, data.size))
+    np.add.at(mat, (data.first, data.second), weights * data.share)
+    np.add.at(mat, (data.second, data.first), weights * (1.0 - data.share))
     return mat
 
 
@@ -124,10 +131,16 @@ BOOTSTRAP_MIN_PRIOR = 0.01
 """Resamples are fitted with at least this prior: one may hold a variant that only won."""
 
 
-def _fit(mat: npt.NDArray[np.float64], prior: float) -> npt.NDArray[np.float64]:
+def _fit(
+    mat: npt.NDArray[np.float64],
+    prior: float,
+    start: npt.NDArray[np.float64] | None = None,
+) -> npt.NDArray[np.float64]:
     try:
         with np.errstate(divide="ignore", invalid="ignore"):
-            params = choix.ilsr_pairwise_dense(mat, alpha=prior, max_iter=1000, tol=1e-9)
+            params = choix.ilsr_pairwise_dense(
+                mat, alpha=prior, initial_params=start, max_iter=1000, tol=1e-7
+            )
     except (RuntimeError, ValueError):  # choix: no convergence, no stationary distribution
         params = np.full(len(mat), np.nan)
     params = np.asarray(params, dtype=float)
@@ -151,7 +164,7 @@ def fit_scores(
     index = _index(items, comparisons, prior)
     if not comparisons:
         return dict.fromkeys(items, 0.0)
-    scores = _fit(_win_matrix(index, comparisons, np.ones(len(comparisons))), prior)
+    scores = _fit(_win_matrix(_encode(index, comparisons), np.ones(len(comparisons))), prior)
     return {item: float(scores[i]) for item, i in index.items()}
 
 
@@ -160,7 +173,7 @@ def rank(
     comparisons: Sequence[Comparison],
     *,
     prior: float = 0.1,
-    n_boot: int = 500,
+    n_boot: int = 300,
     seed: int = 0,
     confidence: float = 0.95,
 ) -> pandas.DataFrame:
@@ -203,9 +216,10 @@ def rank(
     low = np.full(size, np.nan)
     high = np.full(size, np.nan)
     if comps:
-        scores = _fit(_win_matrix(index, comps, np.ones(len(comps))), prior)
+        data = _encode(index, comps)
+        scores = _fit(_win_matrix(data, np.ones(len(comps))), prior)
         if n_boot > 0:
-            low, high = _bootstrap(index, comps, prior, n_boot, seed, confidence)
+            low, high = _bootstrap(data, prior, n_boot, seed, confidence, scores)
     never = judged == 0
     scores[never] = low[never] = high[never] = np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -229,20 +243,22 @@ def rank(
 
 
 def _bootstrap(
-    index: dict[str, int],
-    comps: Sequence[Comparison],
+    data: _Encoded,
     prior: float,
     n_boot: int,
     seed: int,
     confidence: float,
+    start: npt.NDArray[np.float64],
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Percentile interval of each score over refits on resampled judgements."""
+    """Percentile interval of each score over refits on resampled judgements (each refit starts
+    from the full fit, so it converges in a few steps)."""
     rng = np.random.default_rng(seed)
-    draws = np.empty((n_boot, len(index)))
-    n = len(comps)
+    draws = np.empty((n_boot, data.size))
+    n = len(data.share)
     for k in range(n_boot):
         weights = np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
-        draws[k] = _fit(_win_matrix(index, comps, weights), max(prior, BOOTSTRAP_MIN_PRIOR))
+        mat = _win_matrix(data, weights)
+        draws[k] = _fit(mat, max(prior, BOOTSTRAP_MIN_PRIOR), start)
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(draws, [tail, 100 - tail], axis=0)
     return np.asarray(low, dtype=float), np.asarray(high, dtype=float)

@@ -16,13 +16,14 @@ import itertools
 import random
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from phota_widgets.experiments.changes import changed_fraction
+from phota_widgets.api.thumbnails import thumbnail_jpeg
+from phota_widgets.experiments.changes import change_map_jpeg, changed_fraction
 from phota_widgets.experiments.preferences import (
     PreferenceFormat,
     PreferenceRow,
@@ -57,6 +58,8 @@ __all__ = [
     "rate",
     "schedule_pairs",
 ]
+
+T = TypeVar("T")
 
 CHANGE_ENDPOINTS = frozenset({"edit", "enhance", "remix"})
 """Endpoints whose outputs start from an input image (and so get a change map)."""
@@ -242,7 +245,7 @@ def leaderboard(
     by: str | None = None,
     *,
     seed: int = 0,
-    n_boot: int = 500,
+    n_boot: int = 300,
     judge: str | None = None,
 ) -> pandas.DataFrame:
     """One row per variant (or per value of ``by``), best first; see ``LEADERBOARD_COLUMNS``.
@@ -339,18 +342,59 @@ def input_path(result: SweepResult, output_id: str) -> Path | None:
     return result.session.store.input_path(value)
 
 
-@lru_cache(maxsize=4096)
-def _cached_fraction(output: Path, before: Path) -> float:
-    return changed_fraction(output, before)
+@lru_cache(maxsize=256)
+def _input_thumbnail(path: Path) -> bytes:
+    """A JPEG thumbnail of an input (a sweep shares few inputs among many outputs)."""
+    return thumbnail_jpeg(path.read_bytes())
+
+
+def change_sources(result: SweepResult, output_id: str) -> tuple[bytes, bytes] | None:
+    """Thumbnails of an edit/enhance/remix output and of its input (None for other outputs).
+
+    Change maps are computed on these: the output's thumbnail is cached in the run store, the
+    input's in memory, so a grid of many outputs decodes each full image at most once.
+    """
+    before = input_path(result, output_id)
+    out = find_output(result, output_id)
+    if before is None or not out.path.is_file():
+        return None
+    return result.session.store.thumbnail(out.record), _input_thumbnail(before)
+
+
+_FRACTIONS: dict[tuple[str, str], float] = {}
+_PICTURES: dict[tuple[str, str], bytes] = {}
+_CACHE_SIZE = 4096
+
+
+def _remember(cache: dict[tuple[str, str], T], key: tuple[str, str], make: Callable[[], T]) -> T:
+    if key not in cache:
+        if len(cache) >= _CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+        cache[key] = make()
+    return cache[key]
+
+
+def _change_key(result: SweepResult, output_id: str) -> tuple[str, str]:
+    out = find_output(result, output_id)
+    return (out.record.sha256, str(input_path(result, output_id)))
 
 
 def changed_fraction_of(result: SweepResult, output_id: str) -> float:
     """How much of an edit/enhance/remix output changed from its input (NaN for others)."""
-    before = input_path(result, output_id)
-    path = find_output(result, output_id).path
-    if before is None or not path.is_file():
+    sources = change_sources(result, output_id)
+    if sources is None:
         return float("nan")
-    return _cached_fraction(path, before)
+    return _remember(_FRACTIONS, _change_key(result, output_id), lambda: changed_fraction(*sources))
+
+
+def change_picture(result: SweepResult, output_id: str) -> bytes | None:
+    """The change map of an edit/enhance/remix output as a JPEG (None for other outputs)."""
+    sources = change_sources(result, output_id)
+    if sources is None:
+        return None
+    return _remember(
+        _PICTURES, _change_key(result, output_id), lambda: change_map_jpeg(*sources, quality=75)
+    )
 
 
 def add_review_columns(result: SweepResult, frame: pandas.DataFrame) -> pandas.DataFrame:
@@ -382,7 +426,7 @@ def preference_rows(result: SweepResult) -> list[PreferenceRow]:
         first, second = outputs[j.output_a], outputs[j.output_b]
         rows.append(
             PreferenceRow(
-                prompt=first.cell.info.prompt or "",
+                prompt=_shared_prompt(first, second),
                 output_0=j.output_a,
                 output_1=j.output_b,
                 path_0=first.path,
@@ -416,6 +460,14 @@ def preference_rows(result: SweepResult) -> list[PreferenceRow]:
                     )
                 )
     return rows
+
+
+def _shared_prompt(first: SweepOutput, second: SweepOutput) -> str:
+    """The prompt both outputs answer; the template as written when vars made them differ."""
+    one, two = first.cell.info, second.cell.info
+    if one.prompt == two.prompt:
+        return one.prompt or ""
+    return one.template or one.prompt or ""
 
 
 def _winner(value: str) -> Winner:

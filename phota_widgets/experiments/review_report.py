@@ -7,14 +7,11 @@ Experiments tab's Leaderboard button.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from html import escape
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from phota_widgets.api.thumbnails import data_uri
 from phota_widgets.experiments import review
-from phota_widgets.experiments.changes import change_map_jpeg
 
 if TYPE_CHECKING:
     from phota_widgets.experiments.result import SweepResult
@@ -27,20 +24,14 @@ HOW_TO_READ = (
 )
 
 
-@lru_cache(maxsize=1024)
-def _change_picture(output: Path, before: Path) -> bytes:
-    return change_map_jpeg(output, before, quality=70)
-
-
 def output_extras(result: SweepResult, output_id: str, max_px: int) -> str:
     """What the grid shows under an output besides its thumbnail: its change map (edit,
     enhance and remix outputs) and its stars and note (when rated)."""
     parts = []
-    before = review.input_path(result, output_id)
-    path = review.find_output(result, output_id).path
-    if before is not None and path.is_file():
+    change = review.change_picture(result, output_id)
+    if change is not None:
         fraction = review.changed_fraction_of(result, output_id)
-        picture = data_uri(_change_picture(path, before))
+        picture = data_uri(change)
         parts.append(
             f'<div class="phota-change-map"><img src="{picture}" alt="change map" '
             f'style="max-width:{max(64, max_px // 2)}px;height:auto"/>'

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 import ipywidgets as w
 
 from phota_widgets.experiments import review
-from phota_widgets.experiments.changes import change_map_jpeg
 from phota_widgets.widgets._common import ErrorBox, styled, ui_call
 
 if TYPE_CHECKING:
@@ -41,10 +40,13 @@ class RatingBox(w.VBox):  # type: ignore[misc]
             w.Dropdown(options=[], description="Output", layout=w.Layout(width="32em")),
             "rating-output",
         )
-        self.preview = styled(w.Image(format="jpeg"), "rating-preview")
-        self.preview.layout = w.Layout(max_width=f"{PREVIEW_PX}px")
-        self.change_map = styled(w.Image(format="jpeg"), "rating-change-map")
-        self.change_map.layout = w.Layout(max_width=f"{PREVIEW_PX}px", display="none")
+        self.preview = styled(
+            w.Image(format="jpeg", layout=w.Layout(max_width=f"{PREVIEW_PX}px")), "rating-preview"
+        )
+        self.change_map = styled(
+            w.Image(format="jpeg", layout=w.Layout(max_width=f"{PREVIEW_PX}px", display="none")),
+            "rating-change-map",
+        )
         self.stars = styled(
             w.ToggleButtons(
                 options=[("★" * n, n) for n in range(1, 6)],
@@ -100,9 +102,9 @@ class RatingBox(w.VBox):  # type: ignore[misc]
             return
         out = review.find_output(result, chosen)
         self.preview.value = result.session.store.thumbnail(out.record, PREVIEW_PX)
-        before = review.input_path(result, chosen)
-        if before is not None and out.path.is_file():
-            self.change_map.value = change_map_jpeg(out.path, before)
+        change = review.change_picture(result, chosen)
+        if change is not None:
+            self.change_map.value = change
             self.change_map.layout.display = None
         else:
             self.change_map.layout.display = "none"

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Literal
 import ipywidgets as w
 
 from phota_widgets.experiments import review
-from phota_widgets.experiments.changes import change_map_jpeg
 from phota_widgets.experiments.review import ReviewPair
 from phota_widgets.widgets._common import ErrorBox, close_tree, styled, ui_call, ui_method
 
@@ -73,9 +72,21 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         self._answered = False
         self.title = styled(w.HTML(), "review-title")
         self.progress = styled(w.HTML(), "review-progress")
-        self.images = [styled(w.Image(format="jpeg"), "review-image") for _ in range(2)]
+        self.images = [
+            styled(
+                w.Image(format="jpeg", layout=w.Layout(max_width=f"{REVIEW_PX}px", width="100%")),
+                "review-image",
+            )
+            for _ in range(2)
+        ]
         self.reveals = [styled(w.HTML(), "review-reveal") for _ in range(2)]
-        self.change_maps = [styled(w.Image(format="jpeg"), "review-change-map") for _ in range(2)]
+        self.change_maps = [
+            styled(
+                w.Image(format="jpeg", layout=w.Layout(max_width=f"{CHANGE_PX}px", display="none")),
+                "review-change-map",
+            )
+            for _ in range(2)
+        ]
         self.change_notes = [styled(w.HTML(), "review-change-note") for _ in range(2)]
         sides = []
         for name, image, reveal, change, note in zip(
@@ -86,8 +97,6 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
             self.change_notes,
             strict=True,
         ):
-            image.layout = w.Layout(max_width=f"{REVIEW_PX}px", width="100%")
-            change.layout = w.Layout(max_width=f"{CHANGE_PX}px", display="none")
             column = w.VBox(
                 [w.HBox([image, w.VBox([change, note])]), reveal],
                 layout=w.Layout(width="50%", padding="0 6px"),
@@ -236,13 +245,13 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         self._set_buttons(judging=True)
 
     def _show_change(self, side: int, out: SweepOutput) -> None:
-        before = review.input_path(self.result, out.output_id)
+        change = review.change_picture(self.result, out.output_id)
         image, note = self.change_maps[side], self.change_notes[side]
-        if before is None or not out.path.is_file():
+        if change is None:
             image.layout.display = "none"
             note.value = ""
             return
-        image.value = change_map_jpeg(out.path, before)
+        image.value = change
         image.layout.display = None
         fraction = review.changed_fraction_of(self.result, out.output_id)
         note.value = f"<small>change map · {fraction:.0%} of pixels changed</small>"

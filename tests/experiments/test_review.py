@@ -174,3 +174,18 @@ def test_the_report_holds_the_leaderboard_and_the_counts(
     assert 'class="phota-leaderboard"' in html
     assert "2 judgements by 2 judge(s): 1 with a winner, 0 ties, 1 both bad" in html
     assert "aspect_ratio=16:9" in html and "not yet told apart" in html
+
+
+def test_var_variants_are_judged_under_their_template(session: pw.Session, tmp_path: Path) -> None:
+    result = session.sweep(
+        "generate", prompts=["a {animal} at dusk"], vars={"animal": ["cat", "owl"]}, progress=False
+    )
+    frame = result.to_dataframe().set_index("animal")
+    cat, owl = frame.loc["cat", "output_id"], frame.loc["owl", "output_id"]
+    result.judge(cat, owl, "b")  # same template and input: comparable
+    board = result.leaderboard(by="animal").set_index("animal")
+    assert board.loc["owl", "wins"] == 1 and board.loc["cat", "losses"] == 1
+    path, _ = result.export_preferences(tmp_path / "prefs.jsonl", format="jsonl")
+    [row] = [json.loads(line) for line in path.read_text().splitlines()]
+    assert row["prompt"] == "a {animal} at dusk" and row["winner"] == "b"
+    assert row["variant_1"] == "animal=owl"

@@ -170,3 +170,27 @@ def test_the_studio_has_an_experiments_tab(session: Any, tmp_path: Path) -> None
     assert "Experiments" in studio.tabs.titles
     assert isinstance(studio.experiments, SweepPanel)
     studio.select("Experiments").result(timeout=10)
+
+
+def test_close_leaves_no_widget_open(session: Any, settle: Callable[..., None]) -> None:
+    import warnings
+
+    import ipywidgets
+
+    def open_widgets() -> set[str]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return set(ipywidgets.Widget.widgets)
+
+    before = open_widgets()
+    panel = SweepPanel(session)
+    _fill(panel, settle)
+    panel.run_button.click()
+    assert panel.wait(timeout=60) is not None, panel.error.value
+    panel.review_button.click()  # a ReviewPanel inside, and the rating box filled
+    settle()
+    made = open_widgets() - before
+    assert len(made) > 40
+    panel.close()
+    settle()
+    assert open_widgets() & made == set()

@@ -20,6 +20,7 @@ import phota_widgets as pw
 from phota_widgets.local.server import LocalServer
 from phota_widgets.store import RunStore
 
+pytestmark = pytest.mark.timeout(600)  # real services and processes: slow on a busy machine
 KEY = "team-key-0123456789"
 WORKER = Path(__file__).with_name("sweep_worker.py")
 CELLS = 8

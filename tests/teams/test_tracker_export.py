@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
 from mlflow import MlflowClient
 from teams_services import Service
 
 import phota_widgets as pw
 from phota_widgets.local.server import LocalServer
 
+pytestmark = pytest.mark.timeout(600)  # real services and processes: slow on a busy machine
 KEY = "mlflow-key-0123456789"
 
 

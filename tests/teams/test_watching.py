@@ -19,6 +19,7 @@ from phota_widgets.local.server import LocalServer
 from phota_widgets.widgets.history import HistoryPanel
 from phota_widgets.widgets.sweep import SweepPanel
 
+pytestmark = pytest.mark.timeout(600)  # real services and processes: slow on a busy machine
 KEY = "watch-key-0123456789"
 EXPERIMENT = """
 name: watched lighthouses

@@ -614,8 +614,9 @@ class Session:
         live = OwnerLock.live(self.store.root)
         live_backends = set(live.values())
         ended = 0
+        expired = self.store.leases.expired_runs() if self.store.shared else set()
         for record, owner in self.store.unfinished_runs():
-            if self._owner_alive(owner, live):
+            if self._owner_alive(record.run_id, owner, live, expired):
                 continue
             outcome = _orphan_outcome(record, owner, live_backends)
             if outcome is None or not self.store.claim_run(
@@ -627,22 +628,28 @@ class Session:
             ended += 1
         return ended
 
-    def _owner_alive(self, owner: str | None, live: Mapping[str, str]) -> bool:
+    def _owner_alive(
+        self, run_id: str, owner: str | None, live: Mapping[str, str], expired: set[str]
+    ) -> bool:
         """Whether a run's owner may still be working on it.
 
         Lock files in this folder tell for sessions sharing the folder. On a shared store other
         owners may be on other machines (or use other folders): they count as alive unless they
-        are processes of this machine that are gone; their cells are taken over through claims.
+        are processes of this machine that are gone, or the claim they held on the run has
+        expired (the lease is the sign of life across machines).
         """
         if owner is None:
             return False
         if owner in live:
             return True
-        return self.store.shared and not holder_gone(owner)
+        if not self.store.shared or holder_gone(owner):
+            return False
+        return run_id not in expired
 
     def _resumable(self) -> list[RunRecord]:
         """Submitted runs of this backend whose process is gone (or is this one, idle)."""
         live = OwnerLock.live(self.store.root)
+        expired = self.store.leases.expired_runs() if self.store.shared else set()
         found = []
         for record, owner in self.store.unfinished_runs():
             if record.status != "submitted" or record.backend != self.backend_id:
@@ -650,7 +657,8 @@ class Session:
             if record.job_id is None and record.client_request_id is None:
                 continue
             if record.run_id in self._active or (
-                owner != self._owner.token and self._owner_alive(owner, live)
+                owner != self._owner.token
+                and self._owner_alive(record.run_id, owner, live, expired)
             ):
                 continue
             found.append(record)

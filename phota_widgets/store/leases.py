@@ -165,6 +165,17 @@ class Leases:
         with self._reader.connect() as conn:
             return {str(run_id): str(who) for run_id, who in conn.execute(stmt).all()}
 
+    def expired_runs(self) -> set[str]:
+        """Run ids attached to held claims whose lease has run out (their holder is presumed
+        dead: the work is free to take over)."""
+        stmt = select(claims.c.run_id).where(
+            claims.c.state == "held",
+            claims.c.expires_at < time.time(),
+            claims.c.run_id.is_not(None),
+        )
+        with self._reader.connect() as conn:
+            return {str(run_id) for run_id in conn.execute(stmt).scalars()}
+
     def forget_done(self, key: str) -> None:
         """Delete a finished claim (to run that work again on purpose); held ones stay."""
         with self._writer.begin() as conn:

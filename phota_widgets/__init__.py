@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from phota_widgets.display import HTMLView, before_after, compare, contact_sheet, show
     from phota_widgets.history import History
     from phota_widgets.local import Faults, LocalServer
+    from phota_widgets.samples import sample, sample_path, sample_url
     from phota_widgets.session import Session
     from phota_widgets.store import RunStore
     from phota_widgets.widgets.edit import EditPanel
@@ -68,6 +69,9 @@ _LAZY = {
     "ProfilesPanel": "phota_widgets.widgets.profiles",
     "RemixPanel": "phota_widgets.widgets.remix",
     "Studio": "phota_widgets.widgets.studio",
+    "sample": "phota_widgets.samples",
+    "sample_path": "phota_widgets.samples",
+    "sample_url": "phota_widgets.samples",
 }
 
 
@@ -119,6 +123,9 @@ __all__ = [
     "compare",
     "contact_sheet",
     "estimate",
+    "sample",
+    "sample_path",
+    "sample_url",
     "show",
     "sign_webhook",
     "verify_webhook",

@@ -68,6 +68,8 @@ class Session:
         use_jobs: run through async jobs, so a lost kernel resumes instead of paying twice.
         resume: collect jobs a previous kernel submitted but never collected.
         local_server: an embedded server to use (started if needed) instead of a new one.
+        announce: print the plain notice when the embedded server is started (a script's or a
+            notebook's only sign of it); the Studio turns it off and shows ``notice`` itself.
     """
 
     def __init__(
@@ -82,6 +84,7 @@ class Session:
         use_jobs: bool = True,
         resume: bool = True,
         local_server: LocalServer | None = None,
+        announce: bool = True,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
@@ -97,6 +100,7 @@ class Session:
         self._semaphore: asyncio.Semaphore | None = None
         self._profile_cache = ProfileCache(lambda: self.aclient.profiles.list(), self.loop)
         self.resuming: concurrent.futures.Future[list[Result]] | None = None
+        self._announce = announce
         key = resolve_api_key(api_key)
         if local_server is not None or (key is None and base_url is None):
             self._use_local(local_server)
@@ -115,12 +119,18 @@ class Session:
             server = LocalServer(data_dir=self.output_dir / "local-server")
         self.local_server = server.start()
         self._connect(server.api_key, server.base_url, inline_training_images=True)
-        if not self._owns_server:
-            return
-        print(
-            "phota-widgets: no Phota API key found, so this session uses the embedded local "
-            f"stand-in server at {server.base_url} (offline, real image processing, "
-            "not Phota's models). Set PHOTA_API_KEY or call session.login() for the real API."
+        if self._owns_server and self._announce:
+            print(f"phota-widgets: {self.notice}")
+
+    @property
+    def notice(self) -> str | None:
+        """What a user should know about the backend: set when the embedded server answers."""
+        if self.local_server is None:
+            return None
+        return (
+            "no Phota API key found, so this session uses the embedded local stand-in server "
+            f"at {self.local_server.base_url} (offline, real image processing, not Phota's "
+            "models). Set PHOTA_API_KEY or call session.login() for the real API."
         )
 
     def _connect(

@@ -47,6 +47,8 @@ class Studio(w.VBox):  # type: ignore[misc]
         profiles, history: the Profiles and History tabs (a note when unavailable).
         tabs: the Tab widget.
         header: the title line naming the backend.
+        offline_notice: a styled line while the embedded local server answers (empty after a
+            login).
     """
 
     def __init__(self, session: Session | None = None) -> None:
@@ -54,7 +56,7 @@ class Studio(w.VBox):  # type: ignore[misc]
         if session is None:
             from phota_widgets.session import Session
 
-            session = Session()
+            session = Session(announce=False)  # the Studio shows the offline notice itself
         self.session = session
         self.generate = GeneratePanel(session)
         self.edit = EditPanel(session)
@@ -84,7 +86,8 @@ class Studio(w.VBox):  # type: ignore[misc]
         self._names = [t for t, _ in pages]
         self.tabs.observe(self._on_tab, names="selected_index")
         self.header = styled(w.HTML(self._header_html()), "studio-header")
-        super().__init__(children=[self.header, self.tabs])
+        self.offline_notice = styled(w.HTML(self._notice_html()), "offline-notice")
+        super().__init__(children=[self.header, self.offline_notice, self.tabs])
         styled(self, "studio")
         session.on_profiles_changed(self._profiles_changed)
 
@@ -93,11 +96,26 @@ class Studio(w.VBox):  # type: ignore[misc]
         where = "local stand-in server" if session.is_local else session.backend
         return f"<b>Phota Studio</b> · <small>{escape(where)}</small>"
 
+    def _notice_html(self) -> str:
+        """A styled line saying the embedded server answers (empty with a real key)."""
+        if not self.session.is_local:
+            return ""
+        return (
+            '<div style="background:#fff8e1;border-left:4px solid #f0a500;padding:4px 10px;'
+            'margin:2px 0 6px 0;font-size:0.92em">Offline: results come from the embedded '
+            "local stand-in server (real image processing on this machine, not Phota's "
+            "models). Set <code>PHOTA_API_KEY</code> or enter a Phota API key to use the "
+            "real API.</div>"
+        )
+
     def _show_backend(self) -> None:
         """Name the session's backend in the header (on the UI thread)."""
         html = self._header_html()
         if self.header.value != html:
             self.header.value = html
+        notice = self._notice_html()
+        if self.offline_notice.value != notice:
+            self.offline_notice.value = notice
 
     def _profiles_changed(self, _profiles: list[ProfileSummary]) -> None:
         """The session listed its profiles again, as it does after a login (on its loop)."""

@@ -73,7 +73,7 @@ def run_demo(out: str | Path = "phota-demo") -> int:
         steps = plan_steps(with_profile=session.is_local)
         estimates = [step.estimate(session) for step in steps]
         print(f"Backend: {session.backend}. Plan:")
-        for step, cost in zip(steps, estimates):
+        for step, cost in zip(steps, estimates, strict=True):
             print(f"  {step.endpoint:8s} ~${cost:.2f}")
         print(f"Planned cost: ~${sum(estimates):.2f}")
         results: list[Result] = []

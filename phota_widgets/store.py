@@ -377,8 +377,8 @@ class RunStore:
             import pandas as pd
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ImportError(
-                "RunStore.to_dataframe needs pandas: pip install pandas "
-                "(or pip install 'phota-widgets[pandas]')"
+                "RunStore.to_dataframe needs pandas (a dependency of phota-widgets): "
+                "pip install pandas"
             ) from exc
         records = self.runs() if runs is None else runs
         columns = [

@@ -109,7 +109,9 @@ def test_the_studio_notebook_is_the_shipped_app_and_says_nothing_about_itself() 
     committed = json.loads((ROOT / "notebooks" / "00_studio.ipynb").read_text())
     shipped = json.loads(studio_notebook().read_text())
     assert [c["source"] for c in committed["cells"]] == [c["source"] for c in shipped["cells"]]
-    prose = " ".join("".join(c["source"]) for c in committed["cells"] if c["cell_type"] == "markdown")
+    prose = " ".join(
+        "".join(c["source"]) for c in committed["cells"] if c["cell_type"] == "markdown"
+    )
     for instruction in ("voila", "phota-widgets studio", "jupyter", "run the", "this notebook"):
         assert instruction not in prose.lower()
 

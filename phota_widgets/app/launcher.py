@@ -124,7 +124,9 @@ class StudioServer:
                 raise RuntimeError(f"the Studio server did not start:\n{self._log_tail()}")
             time.sleep(0.2)
         base = f"http://127.0.0.1:{self.port}"
-        self.url = f"{base}/lab/tree/{NOTEBOOK_NAME}?token={self._token}" if self.lab else f"{base}/"
+        self.url = (
+            f"{base}/lab/tree/{NOTEBOOK_NAME}?token={self._token}" if self.lab else f"{base}/"
+        )
         return self
 
     def _command(self) -> list[str]:
@@ -284,7 +286,9 @@ def run_studio(
             if browser:
                 open_browser(server.url)
             code = server.wait()
-            print(f"phota-widgets studio: the server ended (exit code {code}); see {server.log_path}")
+            print(
+                f"phota-widgets studio: the server ended (exit code {code}); see {server.log_path}"
+            )
             return code or 1
         except KeyboardInterrupt:
             print("Stopping the Studio...", flush=True)

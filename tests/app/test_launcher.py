@@ -91,7 +91,9 @@ def test_studio_serves_the_app_and_stops_with_its_whole_process_tree(
         assert url.startswith("http://127.0.0.1:") and url.endswith("/")
         page = httpx.get(url, timeout=START_DEADLINE)  # renders the notebook: starts a kernel
         assert page.status_code == 200
-        assert "Phota Studio" in page.text and "application/vnd.jupyter.widget-view+json" in page.text
+        assert (
+            "Phota Studio" in page.text and "application/vnd.jupyter.widget-view+json" in page.text
+        )
         assert "phota-widgets: no Phota API key" not in page.text  # no raw stdout banner
         tree = _tree(proc.pid)
         kernels = [p for p in tree if "ipykernel" in " ".join(p.cmdline())]
@@ -144,7 +146,7 @@ def test_a_taken_port_is_refused_with_a_clear_message(
 def test_a_server_that_cannot_start_says_why(tmp_path: Path) -> None:
     server = StudioServer(tmp_path)
     server._command = lambda: [sys.executable, "-c", "import sys; print('boom'); sys.exit(3)"]  # type: ignore[method-assign]
-    with pytest.raises(RuntimeError, match="did not start:\n.*boom"):
+    with pytest.raises(RuntimeError, match=r"did not start:\n.*boom"):
         server.start(timeout=30)
     assert not server.running
 

@@ -236,4 +236,3 @@ def test_the_studio_shows_the_offline_notice_instead_of_printing_it(
         assert eventually(lambda: studio.offline_notice.value == "")
     finally:
         studio.close()
-

@@ -116,6 +116,7 @@ class StudioServer:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # a terminal's Ctrl-C reaches the launcher, which stops it
+            preexec_fn=_stop_with_parent if sys.platform.startswith("linux") else None,
         )
         deadline = time.monotonic() + timeout
         while not _accepts(self.port):
@@ -201,6 +202,14 @@ class StudioServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _stop_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux: the server gets SIGTERM if the launcher dies without stopping it (kill -9)."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _end(processes: list[psutil.Process], grace: float) -> None:

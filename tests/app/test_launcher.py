@@ -113,6 +113,21 @@ def test_studio_serves_the_app_and_stops_with_its_whole_process_tree(
         pass
 
 
+def test_a_killed_launcher_takes_its_server_along(tmp_path: Path) -> None:
+    proc, lines = _start(tmp_path / "killed")
+    seen: list[str] = []
+    try:
+        _line_with(lines, "Phota Studio", seen)
+        tree = _tree(proc.pid)
+        assert len(tree) >= 2  # the launcher and Voila
+    finally:
+        proc.kill()  # no chance to clean up: the server must notice on its own
+        proc.wait(timeout=30)
+    assert _wait_for(lambda: all(_gone(p) for p in tree), 60), [
+        p.cmdline() for p in tree if not _gone(p)
+    ]
+
+
 def test_studio_lab_opens_the_notebook_in_jupyterlab_and_stops_cleanly(tmp_path: Path) -> None:
     proc, lines = _start(tmp_path / "lab", "--lab")
     seen: list[str] = []

@@ -36,6 +36,7 @@ from phota_widgets.api.webhooks import sign_webhook, verify_webhook
 
 if TYPE_CHECKING:
     from phota_widgets.display import HTMLView, before_after, compare, contact_sheet, show
+    from phota_widgets.experiments import SweepPlan, SweepResult, sweep_from_file
     from phota_widgets.history import History
     from phota_widgets.local import Faults, LocalServer
     from phota_widgets.samples import sample, sample_path, sample_url
@@ -58,6 +59,9 @@ _LAZY = {
     "History": "phota_widgets.history",
     "RunStore": "phota_widgets.store",
     "HTMLView": "phota_widgets.display",
+    "SweepPlan": "phota_widgets.experiments",
+    "SweepResult": "phota_widgets.experiments",
+    "sweep_from_file": "phota_widgets.experiments",
     "before_after": "phota_widgets.display",
     "compare": "phota_widgets.display",
     "contact_sheet": "phota_widgets.display",
@@ -118,6 +122,8 @@ __all__ = [
     "ServerError",
     "Session",
     "Studio",
+    "SweepPlan",
+    "SweepResult",
     "UnprocessableError",
     "before_after",
     "compare",
@@ -128,5 +134,6 @@ __all__ = [
     "sample_url",
     "show",
     "sign_webhook",
+    "sweep_from_file",
     "verify_webhook",
 ]

@@ -1,5 +1,5 @@
-"""Command line: ``phota-widgets studio`` (the Studio as an app), ``serve`` (the embedded server)
-and ``demo`` (a headless tour of every capability)."""
+"""Command line: ``phota-widgets studio`` (the Studio as an app), ``serve`` (the embedded server),
+``demo`` (a headless tour of every capability) and ``sweep FILE.yaml`` (a prompt experiment)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--data-dir", default=None, help="keep profiles here across restarts")
     demo = commands.add_parser("demo", help="generate, edit, enhance and remix a sample photo")
     demo.add_argument("--out", default="phota-demo", help="folder for the outputs and report")
+    sweep = commands.add_parser("sweep", help="run a prompt experiment file (YAML); resumable")
+    sweep.add_argument("file", help="the experiment file (see examples/experiment.yaml)")
+    sweep.add_argument("--dry-run", action="store_true", help="print the plan, send nothing")
+    sweep.add_argument("--max-cost", type=float, default=None, help="budget in US dollars")
+    sweep.add_argument("--out", default=None, help="folder for runs, report.html, outputs.csv")
+    sweep.add_argument("--retry-failed", action="store_true", help="send failed cells again")
     args = parser.parse_args(argv)
     if args.command == "studio":
         from phota_widgets.app.launcher import run_studio
@@ -34,6 +40,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_studio(args.dir, port=args.port, lab=args.lab, browser=not args.no_browser)
     if args.command == "serve":
         return _serve(args.host, args.port, args.api_key, args.data_dir)
+    if args.command == "sweep":
+        from phota_widgets.experiments.command import sweep_command
+
+        return sweep_command(
+            args.file,
+            dry_run=args.dry_run,
+            max_cost=args.max_cost,
+            out=args.out,
+            retry_failed=args.retry_failed,
+        )
     from phota_widgets.demo import run_demo
 
     return run_demo(args.out)

@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from phota_widgets.api.client import IMAGE_FIELDS, AsyncPhotaClient, encode_images
 from phota_widgets.api.errors import (
@@ -40,6 +40,10 @@ from phota_widgets.profile_cache import ProfileCache
 from phota_widgets.store import RunRecord, RunStore
 
 if TYPE_CHECKING:
+    from phota_widgets.experiments.plan import SweepPlan
+    from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.experiments.runner import CellOutcome, SweepHandle
+    from phota_widgets.experiments.sweep import SweepInfo
     from phota_widgets.local.server import LocalServer
 
 LOCAL_BACKEND = "local"
@@ -349,6 +353,142 @@ class Session:
                 if image.data is not None:
                     self.store.store_input(image.data)
         return out
+
+    # -- prompt experiments (see phota_widgets.experiments) ---------------------------------------
+
+    @overload
+    def sweep(
+        self,
+        endpoint: str,
+        prompts: Any = ...,
+        images: Any = ...,
+        *,
+        vars: Mapping[str, Any] | None = ...,
+        repeats: int = ...,
+        dry_run: Literal[True],
+        max_cost: float | None = ...,
+        retry_failed: bool = ...,
+        progress: bool = ...,
+        name: str | None = ...,
+        **grid: Any,
+    ) -> SweepPlan: ...
+
+    @overload
+    def sweep(
+        self,
+        endpoint: str,
+        prompts: Any = ...,
+        images: Any = ...,
+        *,
+        vars: Mapping[str, Any] | None = ...,
+        repeats: int = ...,
+        dry_run: Literal[False] = ...,
+        max_cost: float | None = ...,
+        retry_failed: bool = ...,
+        progress: bool = ...,
+        name: str | None = ...,
+        **grid: Any,
+    ) -> SweepResult: ...
+
+    def sweep(
+        self,
+        endpoint: str,
+        prompts: Any = None,
+        images: Any = None,
+        *,
+        vars: Mapping[str, Any] | None = None,
+        repeats: int = 1,
+        dry_run: bool = False,
+        max_cost: float | None = None,
+        retry_failed: bool = False,
+        progress: bool = True,
+        name: str | None = None,
+        **grid: Any,
+    ) -> SweepPlan | SweepResult:
+        """Run prompts x inputs x settings x vars x repeats; every cell kept in the run store.
+
+        Args:
+            endpoint: ``generate``, ``edit``, ``enhance`` or ``remix``.
+            prompts: the prompts; ``{name}`` placeholders are filled from ``vars``.
+            images: the inputs (edit: each an image or a list of images).
+            vars: each var's values, every one an axis.
+            repeats: calls per combination.
+            dry_run: only plan: return the :class:`SweepPlan` (cells, cost, time, skips).
+            max_cost: refuse (``BudgetExceededError``) if the cells to send may cost more.
+            retry_failed: send cells that failed before again (done cells never are).
+            progress: show a progress bar.
+            name: a name for the sweep.
+            **grid: settings (``aspect_ratio``, ``base_model``, ...; remix: ``reference_image``);
+                a list is an axis, a scalar a fixed setting.
+
+        Returns:
+            The :class:`SweepResult` (the plan with ``dry_run=True``).
+        """
+        from phota_widgets.experiments.sweep import run_plan
+
+        plan = self._plan_sweep(endpoint, prompts, images, vars, repeats, retry_failed, name, grid)
+        if dry_run:
+            plan.check_budget(max_cost)
+            return plan
+        return run_plan(self, plan, max_cost=max_cost, progress=progress)
+
+    def submit_sweep(
+        self,
+        endpoint: str,
+        prompts: Any = None,
+        images: Any = None,
+        *,
+        vars: Mapping[str, Any] | None = None,
+        repeats: int = 1,
+        max_cost: float | None = None,
+        retry_failed: bool = False,
+        progress: bool = True,
+        name: str | None = None,
+        on_cell: Callable[[CellOutcome], None] | None = None,
+        **grid: Any,
+    ) -> SweepHandle:
+        """Start a sweep in the background and return at once with a handle.
+
+        The handle has ``progress``, ``cancel()`` and ``result()``; ``on_cell`` is called (on the
+        session's loop) as each cell ends. Arguments as :meth:`sweep`.
+        """
+        from phota_widgets.experiments.sweep import submit_plan
+
+        plan = self._plan_sweep(endpoint, prompts, images, vars, repeats, retry_failed, name, grid)
+        return submit_plan(self, plan, max_cost=max_cost, progress=progress, on_cell=on_cell)
+
+    def _plan_sweep(
+        self,
+        endpoint: str,
+        prompts: Any,
+        images: Any,
+        vars: Mapping[str, Any] | None,
+        repeats: int,
+        retry_failed: bool,
+        name: str | None,
+        grid: dict[str, Any],
+    ) -> SweepPlan:
+        from phota_widgets.experiments.sweep import plan_sweep
+
+        reference = grid.pop("reference_image", None)
+        return plan_sweep(
+            self,
+            endpoint,
+            prompts=prompts,
+            images=images,
+            reference_image=reference,
+            vars=vars,
+            repeats=repeats,
+            retry_failed=retry_failed,
+            name=name,
+            grid=grid,
+        )
+
+    def sweeps(self) -> list[SweepInfo]:
+        """Every sweep in this run store, newest first (reopen one with ``SweepResult.load``)."""
+        from phota_widgets.experiments.sweep import list_sweeps
+
+        return list_sweeps(self)
 
     # -- resuming --------------------------------------------------------------------------------
 

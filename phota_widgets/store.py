@@ -58,6 +58,15 @@ CREATE TABLE IF NOT EXISTS outputs (
     run_id TEXT NOT NULL REFERENCES runs (run_id), idx INTEGER NOT NULL, sha256 TEXT NOT NULL,
     output_format TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL,
     picked INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (run_id, idx));
+CREATE TABLE IF NOT EXISTS sweeps (
+    sweep_id TEXT PRIMARY KEY, name TEXT, endpoint TEXT NOT NULL, spec TEXT NOT NULL,
+    created_at REAL NOT NULL, updated_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS sweep_cells (
+    sweep_id TEXT NOT NULL REFERENCES sweeps (sweep_id), cell_key TEXT NOT NULL,
+    position INTEGER NOT NULL, cell TEXT NOT NULL, run_id TEXT, error TEXT,
+    PRIMARY KEY (sweep_id, cell_key));
+CREATE INDEX IF NOT EXISTS sweep_cells_key ON sweep_cells (cell_key);
+CREATE INDEX IF NOT EXISTS sweep_cells_run ON sweep_cells (run_id);
 """
 _RUN_FIELDS = (
     "run_id", "endpoint", "params", "status", "created_at", "backend", "request_id", "job_id",
@@ -280,6 +289,14 @@ class RunStore:
             raise KeyError(f"unknown run id {run_id!r}")
         return found[0]
 
+    def runs_by_id(self, run_ids: Sequence[str]) -> list[RunRecord]:
+        """The runs with these ids (unknown ids are left out), in no particular order."""
+        found: list[RunRecord] = []
+        for start in range(0, len(run_ids), 500):
+            chunk = list(run_ids[start : start + 500])
+            found += self._select(f"WHERE run_id IN ({','.join('?' * len(chunk))})", chunk)
+        return found
+
     def runs(
         self,
         *,
@@ -402,6 +419,19 @@ class RunStore:
         frame = pd.DataFrame(rows, columns=columns)
         frame["created_at"] = pd.to_datetime(frame["created_at"], unit="s", utc=True)
         return frame
+
+    def execute(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one SQL statement in its own transaction and return its rows.
+
+        For the layers above that keep their own tables in this database (``experiments``).
+        """
+        with self._lock, self._conn:
+            return [tuple(row) for row in self._conn.execute(sql, tuple(args)).fetchall()]
+
+    def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one SQL statement for each row of arguments, all in one transaction."""
+        with self._lock, self._conn:
+            self._conn.executemany(sql, rows)
 
     # -- lifecycle -----------------------------------------------------------------------------
 

@@ -1,0 +1,45 @@
+"""Prompt experiments: sweeps of prompts x settings over a Session, planned, run, kept, exported.
+
+Layer: above ``session`` and ``store``, below ``widgets``; nothing here imports the widgets.
+
+Modules: ``axes`` (checking each axis), ``plan`` (cells with stable keys, ``SweepPlan``),
+``runner`` (running on the session's loop, progress, resume, ``SweepHandle``), ``records``
+(sweep rows in the run store), ``result`` (``SweepResult``), ``table`` (DataFrame, snippets),
+``report`` (HTML grid and report), ``files`` (YAML experiments), ``sweep`` (what Session calls).
+"""
+
+from __future__ import annotations
+
+from phota_widgets.experiments.axes import SweepSpecError
+from phota_widgets.experiments.files import ExperimentFileError, load_experiment, sweep_from_file
+from phota_widgets.experiments.plan import Cell, CellInfo, SkippedCell, SweepPlan, make_plan
+from phota_widgets.experiments.result import (
+    SweepCell,
+    SweepOutput,
+    SweepResult,
+    output_id,
+    split_output_id,
+)
+from phota_widgets.experiments.runner import CellOutcome, SweepHandle, SweepProgress
+from phota_widgets.experiments.sweep import SweepInfo
+
+__all__ = [
+    "Cell",
+    "CellInfo",
+    "CellOutcome",
+    "ExperimentFileError",
+    "SkippedCell",
+    "SweepCell",
+    "SweepHandle",
+    "SweepInfo",
+    "SweepOutput",
+    "SweepPlan",
+    "SweepProgress",
+    "SweepResult",
+    "SweepSpecError",
+    "load_experiment",
+    "make_plan",
+    "output_id",
+    "split_output_id",
+    "sweep_from_file",
+]

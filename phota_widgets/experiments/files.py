@@ -1,0 +1,323 @@
+"""Experiments as YAML files: the same sweep as ``Session.sweep``, written down and re-runnable.
+
+::
+
+    name: owls at dusk
+    endpoint: generate
+    prompts:                       # or {csv: prompts.csv, column: prompt}
+      - "a {animal} at dusk, [[p1]]"
+    vars: {animal: [owl, fox]}
+    grid: {aspect_ratio: ["1:1", "16:9"], base_model: [nb2, flux-2]}
+    repeats: 2
+    max_cost: 5.0
+
+Paths (images, the CSV) are relative to the file. A bad file is an :class:`ExperimentFileError`
+naming the file, the line and the field. Values like ``16:9`` read as text (YAML 1.1 would read
+them as base-60 numbers).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from phota_widgets.api.errors import InvalidRequestError
+from phota_widgets.api.images import is_url
+from phota_widgets.experiments.axes import SweepSpecError
+
+if TYPE_CHECKING:
+    from phota_widgets.experiments.plan import SweepPlan
+    from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.session import Session
+
+
+class ExperimentFileError(InvalidRequestError):
+    """An experiment file that cannot be run; the message names the file, line and field."""
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML without base-60 integers, so ``16:9`` stays the text ``"16:9"``."""
+
+
+_INT = "tag:yaml.org,2002:int"
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _INT]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    _INT,
+    re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"),
+    list("-+0123456789"),
+)
+
+
+class _CsvPrompts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    csv: str
+    column: str = "prompt"
+
+
+class _ExperimentModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    endpoint: str
+    prompts: list[str | None] | _CsvPrompts | str | None = None
+    images: list[str | list[str]] | str | None = None
+    reference_image: list[str] | str | None = None
+    vars: dict[str, list[str | int | float] | str | int | float] | None = None
+    grid: dict[str, Any] = {}
+    repeats: int = 1
+    max_cost: float | None = None
+
+
+@dataclass
+class Experiment:
+    """A sweep read from a file: the arguments of ``Session.sweep`` plus its budget."""
+
+    path: Path
+    endpoint: str
+    name: str | None = None
+    prompts: list[str | None] | None = None
+    images: list[Any] | None = None
+    reference_image: Any = None
+    vars: dict[str, Any] | None = None
+    grid: dict[str, Any] = field(default_factory=dict)
+    repeats: int = 1
+    max_cost: float | None = None
+    _marks: dict[tuple[Any, ...], int] = field(default_factory=dict, repr=False)
+
+    def sweep_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of ``Session.sweep`` this file stands for."""
+        kwargs: dict[str, Any] = dict(self.grid)
+        if self.reference_image is not None:
+            kwargs["reference_image"] = self.reference_image
+        return {
+            "prompts": self.prompts,
+            "images": self.images,
+            "vars": self.vars,
+            "repeats": self.repeats,
+            "name": self.name,
+            **kwargs,
+        }
+
+    def line_of(self, *path: Any) -> int | None:
+        """The 1-based line of a field (the nearest enclosing one found)."""
+        for end in range(len(path), 0, -1):
+            line = self._marks.get(tuple(path[:end]))
+            if line is not None:
+                return line
+        return None
+
+    def error(self, exc: SweepSpecError) -> ExperimentFileError:
+        """A sweep error located in this file (line and field)."""
+        where = _yaml_path(exc.field, exc.index)
+        line = self.line_of(*where) if where else None
+        return ExperimentFileError(_located(self.path, line, ".".join(map(str, where)), str(exc)))
+
+
+def load_experiment(path: str | os.PathLike[str]) -> Experiment:
+    """Read and check the shape of an experiment file.
+
+    Raises:
+        ExperimentFileError: unreadable YAML, an unknown field or a value of the wrong kind.
+    """
+    source = Path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ExperimentFileError(f"{source}: cannot read the file ({exc.strerror})") from None
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ExperimentFileError(
+            _located(source, line, "", f"not valid YAML: {problem}")
+        ) from None
+    finally:
+        loader.dispose()
+    marks = _marks(node) if node is not None else {}
+    if not isinstance(data, dict):
+        raise ExperimentFileError(f"{source}: an experiment file is a mapping (endpoint: ...)")
+    try:
+        spec = _ExperimentModel.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p[:1].isupper()))
+        loc = _trim_union(loc)
+        line = _nearest(marks, loc)
+        raise ExperimentFileError(
+            _located(source, line, ".".join(map(str, loc)), first["msg"])
+        ) from None
+    base = source.parent
+    experiment = Experiment(
+        path=source,
+        endpoint=spec.endpoint,
+        name=spec.name,
+        prompts=_prompts(spec, base, marks, source),
+        images=_paths(spec.images, base),
+        reference_image=_paths(spec.reference_image, base),
+        vars=spec.vars,
+        grid=dict(spec.grid),
+        repeats=spec.repeats,
+        max_cost=spec.max_cost,
+        _marks=marks,
+    )
+    return experiment
+
+
+def sweep_from_file(
+    session: Session,
+    path: str | os.PathLike[str],
+    *,
+    dry_run: bool = False,
+    max_cost: float | None = None,
+    retry_failed: bool = False,
+    progress: bool = True,
+) -> SweepPlan | SweepResult:
+    """Run (or with ``dry_run=True`` only plan) the sweep an experiment file describes.
+
+    Args:
+        session: the session to run it on (its run store decides what is already done).
+        path: the YAML file.
+        dry_run: return the :class:`SweepPlan` without sending anything.
+        max_cost: a budget; overrides the file's ``max_cost``.
+        retry_failed: send cells that failed before again.
+        progress: show a progress bar.
+
+    Raises:
+        ExperimentFileError: the file is wrong (line and field named).
+        BudgetExceededError: the cells to send may cost more than the budget.
+    """
+    from phota_widgets.experiments.sweep import run_plan
+
+    experiment = load_experiment(path)
+    plan = plan_experiment(session, experiment, retry_failed=retry_failed)
+    budget = max_cost if max_cost is not None else experiment.max_cost
+    if dry_run:
+        plan.check_budget(budget)
+        return plan
+    return run_plan(session, plan, max_cost=budget, progress=progress)
+
+
+def plan_experiment(
+    session: Session, experiment: Experiment, *, retry_failed: bool = False
+) -> SweepPlan:
+    """The plan of an experiment on a session; sweep errors point at the file's lines."""
+    from phota_widgets.experiments.sweep import plan_sweep
+
+    kwargs = experiment.sweep_kwargs()
+    try:
+        return plan_sweep(
+            session,
+            experiment.endpoint,
+            prompts=kwargs.pop("prompts"),
+            images=kwargs.pop("images"),
+            reference_image=kwargs.pop("reference_image", None),
+            vars=kwargs.pop("vars"),
+            repeats=kwargs.pop("repeats"),
+            name=kwargs.pop("name"),
+            retry_failed=retry_failed,
+            grid=kwargs,
+        )
+    except SweepSpecError as exc:
+        raise experiment.error(exc) from None
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _located(path: Path, line: int | None, where: str, message: str) -> str:
+    at = f", line {line}" if line is not None else ""
+    field_text = f", field {where}" if where else ""
+    return f"{path}{at}{field_text}: {message}"
+
+
+def _marks(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
+    """The 1-based line of every field and list item of a YAML document."""
+    found = {path: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            where = (*path, key.value)
+            found[where] = key.start_mark.line + 1
+            for sub, line in _marks(value, where).items():
+                if sub != where:
+                    found[sub] = line
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            found.update(_marks(item, (*path, index)))
+    return found
+
+
+def _nearest(marks: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | None:
+    for end in range(len(loc), -1, -1):
+        if tuple(loc[:end]) in marks:
+            return marks[tuple(loc[:end])]
+    return None
+
+
+def _trim_union(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Drop pydantic's union branch names (``list[...]``, ``str``, ...) from an error location."""
+    return tuple(p for p in loc if isinstance(p, int) or ("[" not in p and p not in _TYPES))
+
+
+_TYPES = frozenset({"str", "int", "float", "bool", "none", "dict", "list"})
+
+
+def _yaml_path(field_name: str | None, index: int | None) -> tuple[Any, ...]:
+    """Where a sweep argument lives in the file."""
+    if not field_name:
+        return ()
+    if field_name.startswith("vars."):
+        path: tuple[Any, ...] = ("vars", field_name[5:])
+    elif field_name in ("prompts", "images", "reference_image", "repeats", "endpoint", "name"):
+        path = (field_name,)
+    else:
+        path = ("grid", field_name)
+    return (*path, index) if index is not None else path
+
+
+def _prompts(
+    spec: _ExperimentModel, base: Path, marks: dict[tuple[Any, ...], int], source: Path
+) -> list[str | None] | None:
+    if spec.prompts is None or isinstance(spec.prompts, list):
+        return spec.prompts
+    if isinstance(spec.prompts, str):
+        return [spec.prompts]
+    table = base / spec.prompts.csv
+    line = marks.get(("prompts", "csv"))
+    try:
+        with table.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError as exc:
+        message = f"cannot read {table} ({exc.strerror})"
+        raise ExperimentFileError(_located(source, line, "prompts.csv", message)) from None
+    column = spec.prompts.column
+    if not rows or column not in rows[0]:
+        names = ", ".join(rows[0]) if rows else "none"
+        message = f"{table} has no column {column!r} (columns: {names})"
+        raise ExperimentFileError(_located(source, line, "prompts.column", message))
+    return [row[column] for row in rows]
+
+
+def _paths(value: Any, base: Path) -> Any:
+    """Image paths relative to the experiment file (URLs kept as they are)."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [_paths(v, base) for v in value]
+    if is_url(value):
+        return value
+    return str(base / Path(value).expanduser())

@@ -1,0 +1,177 @@
+"""A sweep as static HTML: the labelled grid, and the self-contained report around it.
+
+Rows are prompts (or inputs), columns are variants (the swept settings and vars that vary); the
+fixed settings are said once above. Every output of a cell is in its grid square, as an inlined
+JPEG thumbnail, never the full image, so a report of 100 outputs stays a few megabytes at most.
+Inline styles only, no scripts and no network: it opens the same in any browser.
+"""
+
+from __future__ import annotations
+
+import time
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from phota_widgets.api.thumbnails import data_uri
+from phota_widgets.files import atomic_write
+
+if TYPE_CHECKING:
+    from phota_widgets.display import HTMLView
+    from phota_widgets.experiments.result import SweepCell, SweepResult
+
+PROMPT_CHARS = 160
+_CELL = "border:1px solid #ddd;padding:6px;vertical-align:top"
+_STATUS_COLOURS = {"failed": "#b00020", "pending": "#777", "submitted": "#8a6d00"}
+
+
+def grid_html(result: SweepResult, max_px: int = 192) -> str:
+    """The grid as an HTML table (class ``phota-sweep-grid``)."""
+    variants = result.variants
+    rows: dict[tuple[str | None, str | None], dict[str, list[SweepCell]]] = {}
+    for cell in result.cells:
+        row = rows.setdefault((cell.info.template, cell.info.input), {})
+        row.setdefault(cell.info.variant, []).append(cell)
+    head = "".join(
+        f'<th style="{_CELL}">{"<br/>".join(escape(p) for p in v.split(" · "))}</th>'
+        for v in variants
+    )
+    body = []
+    for (template, source), by_variant in rows.items():
+        label = _row_label(template, source)
+        squares = "".join(
+            f'<td style="{_CELL}">{_square(result, by_variant.get(v, []), max_px)}</td>'
+            for v in variants
+        )
+        body.append(
+            f'<tr><th style="{_CELL};text-align:left;max-width:240px">{label}</th>{squares}</tr>'
+        )
+    fixed = ", ".join(f"{escape(k)}={escape(v)}" for k, v in result.fixed.items())
+    fixed_html = f'<div style="margin:4px 0;font-size:13px">Fixed: {fixed}</div>' if fixed else ""
+    return (
+        f'<div class="phota-sweep-grid">{fixed_html}'
+        '<table style="border-collapse:collapse;font-size:12px">'
+        f'<thead><tr><th style="{_CELL}"></th>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def _row_label(template: str | None, source: str | None) -> str:
+    parts = []
+    if template is not None:
+        text = template if len(template) <= PROMPT_CHARS else template[: PROMPT_CHARS - 1] + "…"
+        parts.append(escape(text))
+    if source is not None:
+        parts.append(f'<span style="color:#555">input {escape(source)}</span>')
+    return "<br/>".join(parts) or "(no prompt)"
+
+
+def _square(result: SweepResult, cells: list[SweepCell], max_px: int) -> str:
+    """Every output of the cells of one grid square, and the state of cells without outputs."""
+    from phota_widgets.experiments.result import output_id
+
+    parts = []
+    for cell in cells:
+        if cell.run is not None and cell.outputs:
+            for record in cell.outputs:
+                oid = output_id(cell.run.run_id, record.index)
+                thumb = data_uri(result.session.store.thumbnail(record, max_px))
+                star = " ★ picked" if record.picked else ""
+                caption = f"#{cell.info.repeat + 1} · {oid}{star}"
+                border = "3px solid #1a73e8" if record.picked else "1px solid #eee"
+                parts.append(
+                    f'<figure class="phota-sweep-output" data-output-id="{escape(oid)}" '
+                    f'style="margin:2px;display:inline-block;text-align:center">'
+                    f'<img src="{thumb}" alt="{escape(oid)}" '
+                    f'style="max-width:{max_px}px;height:auto;border:{border}"/>'
+                    f'<figcaption style="font-size:11px">{escape(caption)}</figcaption></figure>'
+                )
+            continue
+        status = cell.status
+        text = f"#{cell.info.repeat + 1} {status}"
+        if cell.error:
+            text += f": {cell.error}"
+        colour = _STATUS_COLOURS.get(status, "#555")
+        parts.append(
+            f'<div class="phota-sweep-{escape(status)}" style="color:{colour};font-size:11px;'
+            f'max-width:{max_px}px">{escape(text)}</div>'
+        )
+    return "".join(parts)
+
+
+def summary_rows(result: SweepResult) -> list[tuple[str, str]]:
+    """The totals of a sweep as (label, value) rows."""
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts().items()))
+    rows = [
+        ("sweep", result.sweep_id + (f" ({result.name})" if result.name else "")),
+        ("endpoint", result.endpoint),
+        ("cells", f"{len(result.cells)} ({counts})"),
+        ("calls", str(result.calls)),
+        ("images", str(result.images)),
+        ("cost", f"${result.cost:.2f} (estimated)"),
+        ("time", f"{result.seconds:.1f} s of calls"),
+        ("picked", str(len(result.picks))),
+    ]
+    rows += [(f"axis {k}", ", ".join(v)) for k, v in result.axes.items()]
+    rows += [(f"fixed {k}", v) for k, v in result.fixed.items()]
+    return rows
+
+
+def _summary_table(result: SweepResult) -> str:
+    cells = "".join(
+        f'<tr><th style="text-align:left;padding-right:12px">{escape(k)}</th>'
+        f"<td>{escape(v)}</td></tr>"
+        for k, v in summary_rows(result)
+    )
+    return f'<table class="phota-sweep-summary" style="font-size:13px">{cells}</table>'
+
+
+def _skipped_html(result: SweepResult) -> str:
+    if not result.skipped:
+        return ""
+    items = "".join(
+        "<li>"
+        + escape(" · ".join(f"{k}={v}" for k, v in s["settings"].items()))
+        + f": {escape(s['reason'])} ({int(s['cells'])} cells)</li>"
+        for s in result.skipped
+    )
+    return f'<div class="phota-sweep-skipped">Skipped, never sent:<ul>{items}</ul></div>'
+
+
+def grid_view(result: SweepResult, max_px: int = 192) -> HTMLView:
+    """The notebook view: title, totals line, grid."""
+    from phota_widgets.display import HTMLView
+
+    title = f"Sweep {result.sweep_id}" + (f": {result.name}" if result.name else "")
+    line = (
+        f"{result.endpoint} · {len(result.cells)} cells · {result.images} images · "
+        f"${result.cost:.2f} · {len(result.picks)} picked"
+    )
+    html = (
+        f'<div class="phota-sweep"><div style="font-weight:600">{escape(title)}</div>'
+        f'<div style="font-size:12px;color:#555">{escape(line)}</div>'
+        f"{grid_html(result, max_px)}{_skipped_html(result)}</div>"
+    )
+    return HTMLView(html, title)
+
+
+def report_html(result: SweepResult, max_px: int = 320) -> str:
+    """The whole report page: header, totals, settings, skipped combinations, grid."""
+    title = f"Sweep {result.sweep_id}" + (f": {result.name}" if result.name else "")
+    made = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"/>'
+        f"<title>{escape(title)}</title></head>\n"
+        '<body style="font-family:system-ui,sans-serif;margin:16px">\n'
+        f'<h1 style="font-size:20px">{escape(title)}</h1>\n'
+        f'<p style="color:#555;font-size:12px">phota-widgets sweep report, made {made}</p>\n'
+        f"{_summary_table(result)}\n{_skipped_html(result)}\n{grid_html(result, max_px)}\n"
+        "</body></html>\n"
+    )
+
+
+def write_report(result: SweepResult, path: Path, max_px: int = 320) -> Path:
+    """Write the report atomically (folders created) and return its path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, report_html(result, max_px).encode("utf-8"))
+    return path

@@ -1,0 +1,269 @@
+"""``SweepResult``: a sweep reopened from the run store, as a grid, a table, a report or code.
+
+Every output has a stable id, ``f"{run_id}:{index}"``. A cell's *variant* is the combination
+of its swept settings and vars (everything that varies except prompt, input and repeat).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from phota_widgets.experiments import records
+from phota_widgets.experiments.plan import CellInfo
+from phota_widgets.store import OutputRecord, RunRecord
+
+if TYPE_CHECKING:
+    import pandas
+
+    from phota_widgets.display import HTMLView
+    from phota_widgets.session import Session
+
+
+def output_id(run_id: str, index: int) -> str:
+    """The stable id of an output: ``<run_id>:<index>``."""
+    return f"{run_id}:{index}"
+
+
+def split_output_id(value: str) -> tuple[str, int]:
+    """The run id and index of an output id.
+
+    Raises:
+        KeyError: the text is not an output id.
+    """
+    run_id, _, index = value.rpartition(":")
+    if not run_id or not index.isdigit():
+        raise KeyError(f"not an output id (expected '<run_id>:<index>'): {value!r}")
+    return run_id, int(index)
+
+
+@dataclass(frozen=True)
+class SweepCell:
+    """A cell of a finished (or interrupted) sweep: its labels, its run and outputs.
+
+    Attributes:
+        info: the cell's labels (prompt, settings, vars, input, repeat, key).
+        run: the run that answered it, if one was recorded.
+        error: why it failed (the run's error, or one raised before any run).
+    """
+
+    info: CellInfo
+    run: RunRecord | None
+    error: str | None
+
+    @property
+    def status(self) -> str:
+        """``succeeded``, ``failed``, ``submitted``, ``cancelled``, ``running`` or ``pending``."""
+        if self.run is not None:
+            return self.run.status
+        return "failed" if self.error else "pending"
+
+    @property
+    def outputs(self) -> tuple[OutputRecord, ...]:
+        """The cell's stored output images."""
+        return self.run.outputs if self.run is not None else ()
+
+
+@dataclass(frozen=True)
+class SweepOutput:
+    """One output image of a sweep, with its cell."""
+
+    output_id: str
+    cell: SweepCell
+    record: OutputRecord
+
+    @property
+    def path(self) -> Path:
+        """The full image on disk."""
+        return self.record.path
+
+
+class SweepResult:
+    """A sweep from the run store: cells, outputs, picks, totals; grid, table, report, snippets.
+
+    Reopen one with ``SweepResult.load(session, sweep_id)`` (ids from ``session.sweeps()``).
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        header: records.SweepRow,
+        cells: list[SweepCell],
+    ) -> None:
+        self.session = session
+        self.sweep_id = header.sweep_id
+        self.name = header.name
+        self.endpoint = header.endpoint
+        self.created_at = header.created_at
+        spec = header.spec
+        self.axes: dict[str, list[str]] = dict(spec.get("axes") or {})
+        self.fixed: dict[str, str] = dict(spec.get("fixed") or {})
+        self.repeats = int(spec.get("repeats", 1))
+        self.skipped: list[dict[str, Any]] = list(spec.get("skipped") or [])
+        self.cells = cells
+
+    @classmethod
+    def load(cls, session: Session, sweep_id: str) -> SweepResult:
+        """Reopen a stored sweep (its runs and images as they are in the store now).
+
+        Raises:
+            KeyError: no sweep has this id.
+        """
+        header, rows = records.load_sweep(session.store, sweep_id)
+        run_ids = [r.run_id for r in rows if r.run_id is not None]
+        runs = {run.run_id: run for run in session.store.runs_by_id(run_ids)}
+        cells = [
+            SweepCell(
+                row.info,
+                runs.get(row.run_id) if row.run_id else None,
+                _error(runs.get(row.run_id) if row.run_id else None, row.error),
+            )
+            for row in rows
+        ]
+        return cls(session, header, cells)
+
+    def refresh(self) -> SweepResult:
+        """The same sweep read again from the store (e.g. while it is still running)."""
+        return type(self).load(self.session, self.sweep_id)
+
+    # -- contents ------------------------------------------------------------------------------
+
+    @property
+    def settings(self) -> list[str]:
+        """The names of the swept settings (not vars), in order."""
+        return [name for name in self.axes if not self._is_var(name)]
+
+    @property
+    def vars(self) -> list[str]:
+        """The names of the vars, in order."""
+        return [name for name in self.axes if self._is_var(name)]
+
+    def _is_var(self, name: str) -> bool:
+        return any(name in c.info.vars for c in self.cells)
+
+    @property
+    def variants(self) -> list[str]:
+        """The variant labels (combinations of swept settings and vars), in plan order."""
+        return list(dict.fromkeys(c.info.variant for c in self.cells))
+
+    def outputs(self) -> Iterator[SweepOutput]:
+        """Every stored output, in plan order."""
+        for cell in self.cells:
+            if cell.run is None:
+                continue
+            for record in cell.outputs:
+                yield SweepOutput(output_id(cell.run.run_id, record.index), cell, record)
+
+    def output(self, value: str) -> SweepOutput:
+        """One output by its id.
+
+        Raises:
+            KeyError: the sweep has no such output.
+        """
+        run_id, index = split_output_id(value)
+        for cell in self.cells:
+            if cell.run is not None and cell.run.run_id == run_id:
+                for record in cell.outputs:
+                    if record.index == index:
+                        return SweepOutput(value, cell, record)
+        raise KeyError(f"sweep {self.sweep_id} has no output {value!r}")
+
+    def pick(self, value: str, picked: bool = True) -> None:
+        """Mark (or unmark) an output as picked; kept in the run store."""
+        self.output(value)  # refuses ids of other sweeps
+        run_id, index = split_output_id(value)
+        self.session.store.set_pick(run_id, index, picked)
+        self.__dict__.update(self.refresh().__dict__)
+
+    @property
+    def picks(self) -> list[str]:
+        """Ids of the picked outputs."""
+        return [o.output_id for o in self.outputs() if o.record.picked]
+
+    def counts(self) -> dict[str, int]:
+        """How many cells have each status."""
+        out: dict[str, int] = {}
+        for cell in self.cells:
+            out[cell.status] = out.get(cell.status, 0) + 1
+        return out
+
+    @property
+    def calls(self) -> int:
+        """Cells with a recorded run."""
+        return sum(1 for c in self.cells if c.run is not None)
+
+    @property
+    def images(self) -> int:
+        """Stored output images."""
+        return sum(len(c.outputs) for c in self.cells)
+
+    @property
+    def cost(self) -> float:
+        """Estimated cost of the succeeded cells, in US dollars."""
+        return round(sum(run.cost or 0.0 for run in self._succeeded_runs()), 4)
+
+    @property
+    def seconds(self) -> float:
+        """Total time of the answered calls (their latencies summed)."""
+        return round(sum(run.elapsed or 0.0 for run in self._succeeded_runs()), 3)
+
+    def _succeeded_runs(self) -> Iterator[RunRecord]:
+        for cell in self.cells:
+            if cell.run is not None and cell.run.status == "succeeded":
+                yield cell.run
+
+    # -- views and exports ---------------------------------------------------------------------
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        """One row per output image (and one per cell without outputs, with its error).
+
+        Columns: output_id, cell, prompt, one per swept setting and var, repeat, path, run_id,
+        request_id, cost, latency, picked, error, variant, input.
+        """
+        from phota_widgets.experiments.table import sweep_dataframe
+
+        return sweep_dataframe(self)
+
+    def show(self, max_px: int = 192) -> HTMLView:
+        """The labelled grid: a row per prompt (or input), a column per variant (thumbnails)."""
+        from phota_widgets.experiments.report import grid_view
+
+        return grid_view(self, max_px=max_px)
+
+    def export_html(self, path: str | os.PathLike[str], max_px: int = 320) -> Path:
+        """Write one self-contained HTML report (thumbnails inlined, no network) and return it."""
+        from phota_widgets.experiments.report import write_report
+
+        return write_report(self, Path(path), max_px=max_px)
+
+    def to_csv(self, path: str | os.PathLike[str]) -> Path:
+        """Write the sweep's table (one row per output) as CSV (no pandas needed)."""
+        from phota_widgets.experiments.table import write_csv
+
+        return write_csv(self, Path(path))
+
+    def snippet(self, value: str) -> str:
+        """Python code that reproduces an output's call with its exact parameters."""
+        from phota_widgets.experiments.table import snippet
+
+        return snippet(self, self.output(value))
+
+    def _repr_html_(self) -> str:
+        return self.show()._repr_html_()
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(self.counts().items()))
+        name = f" {self.name!r}" if self.name else ""
+        return (
+            f"SweepResult({self.sweep_id}{name}: {self.endpoint}, {len(self.cells)} cells "
+            f"({counts}), {self.images} images, ${self.cost:.2f})"
+        )
+
+
+def _error(run: RunRecord | None, cell_error: str | None) -> str | None:
+    if run is not None:
+        return run.error if run.status == "failed" else None
+    return cell_error

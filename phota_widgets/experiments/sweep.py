@@ -1,0 +1,110 @@
+"""The entry points the Session delegates to: plan, run (blocking or in the background), list."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from phota_widgets.experiments import records
+from phota_widgets.experiments.plan import SweepPlan, make_plan
+from phota_widgets.experiments.runner import CellOutcome, SweepHandle, SweepRunner, annotate
+
+if TYPE_CHECKING:
+    from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.session import Session
+
+
+@dataclass(frozen=True)
+class SweepInfo:
+    """One stored sweep, as ``session.sweeps()`` lists it."""
+
+    sweep_id: str
+    name: str | None
+    endpoint: str
+    created_at: float
+    cells: int
+    succeeded: int
+    failed: int
+
+    def __repr__(self) -> str:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.created_at))
+        name = f" {self.name!r}" if self.name else ""
+        return (
+            f"SweepInfo({self.sweep_id}{name}: {self.endpoint}, {self.cells} cells, "
+            f"{self.succeeded} succeeded, {self.failed} failed, {when})"
+        )
+
+
+def plan_sweep(
+    session: Session,
+    endpoint: str,
+    *,
+    prompts: Any = None,
+    images: Any = None,
+    reference_image: Any = None,
+    vars: Mapping[str, Any] | None = None,
+    repeats: int = 1,
+    retry_failed: bool = False,
+    name: str | None = None,
+    grid: Mapping[str, Any] | None = None,
+) -> SweepPlan:
+    """A checked plan with what the session's store already holds (done, failed, waiting)."""
+    plan = make_plan(
+        endpoint,
+        prompts=prompts,
+        images=images,
+        reference_image=reference_image,
+        vars=vars,
+        repeats=repeats,
+        defaults=session.defaults,
+        prices=session.prices,
+        name=name,
+        **dict(grid or {}),
+    )
+    return annotate(session, plan, retry_failed=retry_failed)
+
+
+def submit_plan(
+    session: Session,
+    plan: SweepPlan,
+    *,
+    max_cost: float | None = None,
+    progress: bool = True,
+    on_cell: Callable[[CellOutcome], None] | None = None,
+) -> SweepHandle:
+    """Check the budget, then start the plan on the session's loop and return at once.
+
+    Raises:
+        BudgetExceededError: the cells to send may cost more than ``max_cost`` (nothing sent).
+    """
+    plan.check_budget(max_cost)
+    runner = SweepRunner(session, plan, progress_bar=progress, on_cell=on_cell)
+    future = session.loop.submit(runner.run())
+    future.add_done_callback(lambda _: runner.close_bar())
+    return SweepHandle(runner, future)
+
+
+def run_plan(
+    session: Session,
+    plan: SweepPlan,
+    *,
+    max_cost: float | None = None,
+    progress: bool = True,
+) -> SweepResult:
+    """Run a plan and wait for it; an interrupt (Ctrl-C, a notebook's stop) cancels it."""
+    plan.check_budget(max_cost)
+    runner = SweepRunner(session, plan, progress_bar=progress)
+    try:
+        return session.loop.run(runner.run())
+    finally:
+        runner.close_bar()
+
+
+def list_sweeps(session: Session) -> list[SweepInfo]:
+    """Every sweep in the session's run store, newest first."""
+    return [
+        SweepInfo(row.sweep_id, row.name, row.endpoint, row.created_at, n, ok, bad)
+        for row, n, ok, bad in records.list_sweeps(session.store)
+    ]

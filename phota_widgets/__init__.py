@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from phota_widgets.widgets.enhance import EnhancePanel
     from phota_widgets.widgets.generate import GeneratePanel
     from phota_widgets.widgets.history import HistoryPanel
+    from phota_widgets.widgets.login import LoginBox, login
     from phota_widgets.widgets.profiles import ProfilesPanel
     from phota_widgets.widgets.remix import RemixPanel
     from phota_widgets.widgets.studio import Studio
@@ -70,6 +71,8 @@ _LAZY = {
     "EnhancePanel": "phota_widgets.widgets.enhance",
     "GeneratePanel": "phota_widgets.widgets.generate",
     "HistoryPanel": "phota_widgets.widgets.history",
+    "LoginBox": "phota_widgets.widgets.login",
+    "login": "phota_widgets.widgets.login",
     "ProfilesPanel": "phota_widgets.widgets.profiles",
     "RemixPanel": "phota_widgets.widgets.remix",
     "Studio": "phota_widgets.widgets.studio",
@@ -106,6 +109,7 @@ __all__ = [
     "Job",
     "JobFailedError",
     "LocalServer",
+    "LoginBox",
     "NotFoundError",
     "OutputImage",
     "PaymentRequiredError",
@@ -129,6 +133,7 @@ __all__ = [
     "compare",
     "contact_sheet",
     "estimate",
+    "login",
     "sample",
     "sample_path",
     "sample_url",

@@ -55,15 +55,18 @@ class HTMLView:
         """Write a self-contained ``.html`` page (folders are created) and return its path."""
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(self.page(), encoding="utf-8")
+        return target
+
+    def page(self) -> str:
+        """The view as a self-contained HTML page (what :meth:`save` writes)."""
         title = escape(self.title or "phota-widgets")
-        page = (
+        return (
             '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"/>'
             f"<title>{title}</title></head>\n"
             '<body style="font-family:system-ui,sans-serif;margin:16px">\n'
             f"{self.html}\n</body></html>\n"
         )
-        target.write_text(page, encoding="utf-8")
-        return target
 
     def __repr__(self) -> str:
         what = f"{self.title!r}, " if self.title else ""

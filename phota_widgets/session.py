@@ -115,13 +115,18 @@ class Session:
 
     # -- backends --------------------------------------------------------------------------------
 
-    def _use_local(self, server: LocalServer | None) -> None:
+    def _start_local(self, server: LocalServer | None) -> LocalServer:
+        """Start (or reuse) the embedded server and remember it."""
         from phota_widgets.local.server import LocalServer
 
-        self._owns_server = server is None
         if server is None:
             server = LocalServer(data_dir=self.output_dir / "local-server")
         self.local_server = server.start()
+        return self.local_server
+
+    def _use_local(self, server: LocalServer | None) -> None:
+        self._owns_server = server is None
+        server = self._start_local(server)
         self._connect(server.api_key, server.base_url, inline_training_images=True)
         if self._owns_server and self._announce:
             print(f"phota-widgets: {self.notice}")
@@ -134,7 +139,8 @@ class Session:
         return (
             "no Phota API key found, so this session uses the embedded local stand-in server "
             f"at {self.local_server.base_url} (offline, real image processing, not Phota's "
-            "models). Set PHOTA_API_KEY or call session.login() for the real API."
+            "models). For the real API: set PHOTA_API_KEY, enter a key in the Studio's header, "
+            "or show pw.login(session) in a cell."
         )
 
     def _connect(
@@ -167,11 +173,20 @@ class Session:
         self._release_server()
         self.forget_profiles()
 
-    def login(self) -> Any:
-        """A password box for the key; it clears itself after reading (see ``widgets.login``)."""
-        from phota_widgets.widgets.login import LoginBox
+    def use_local(self) -> None:
+        """Switch back to an embedded local stand-in server (offline; no key is kept).
 
-        return LoginBox(self)
+        Does nothing when the session already uses one.
+        """
+        if self.is_local:
+            return
+        old = self.aclient
+        self._owns_server = True
+        server = self._start_local(None)
+        self._connect(server.api_key, server.base_url, inline_training_images=True)
+        with contextlib.suppress(RuntimeError):
+            self.loop.run(old.aclose())
+        self.forget_profiles()
 
     # -- running ---------------------------------------------------------------------------------
 

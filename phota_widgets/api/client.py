@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from phota_widgets.api.errors import InvalidRequestError
 from phota_widgets.api.images import ImageInput, WireImage, to_wire
 from phota_widgets.api.jobs import AsyncJob
+from phota_widgets.api.messages import explain
 from phota_widgets.api.models import (
     REQUEST_MODELS,
     ImageRequest,
@@ -44,15 +45,8 @@ TRANSPORT_FIELDS = {"async_", "response_mode", "callback_url", "client_request_i
 
 
 def validation_message(endpoint: str, exc: ValidationError) -> str:
-    """One readable line per problem, naming the field."""
-    problems = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = f"{endpoint} does not take this parameter"
-        problems.append(f"{loc}: {msg}" if loc else msg)
-    return f"invalid {endpoint} request: " + "; ".join(problems)
+    """The problems as sentences in the user's words (see ``api/messages.py``)."""
+    return str(explain(endpoint, exc))
 
 
 class AsyncPhotaClient:
@@ -289,7 +283,7 @@ class AsyncPhotaClient:
         try:
             request = model.model_validate(wire)
         except ValidationError as exc:
-            raise InvalidRequestError(validation_message(endpoint, exc)) from None
+            raise explain(endpoint, exc) from None
         self._check_profiles(request.referenced_profiles())
         recorded = request.model_dump(mode="json", exclude_none=True, exclude=TRANSPORT_FIELDS)
         recorded.update(described)

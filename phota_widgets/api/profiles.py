@@ -54,9 +54,9 @@ class AsyncProfiles:
                 context=context,
             )
         except ValidationError as exc:
-            from phota_widgets.api.client import validation_message
+            from phota_widgets.api.messages import explain
 
-            raise InvalidRequestError(validation_message("profiles.add", exc)) from None
+            raise explain("profile", exc) from None
         response = await self._client.transport.request(
             "POST",
             "/profiles/add",

@@ -52,8 +52,8 @@ async def load_image(value: str, what: str, max_side: int | None = None) -> Imag
         if host not in LOOPBACK_HOSTS:
             raise WorkFailed(
                 400,
-                f"{what}: the embedded server is offline and cannot fetch {host}; "
-                "send the image itself (base64)",
+                f"{what}: the offline stand-in server cannot download photos from {host}. "
+                "Upload the photo or choose the file instead (or use a Phota API key).",
                 "IMAGE_FETCH_FAILED",
             )
         try:
@@ -102,7 +102,7 @@ def render(
             scene.generate(request.prompt, size, variation=i, portraits=portraits)
             for i in range(count)
         ]
-        notes.append("scene: " + (", ".join(scene.describe(request.prompt)) or "default"))
+        notes.extend(scene.notes(request.prompt))
     elif isinstance(request, EditRequest):
         outputs = _edit(request, inputs, ready_portraits(registry, profiles), notes)
     elif isinstance(request, EnhanceRequest):

@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from phota_widgets.local.engine import paste_portrait
+from phota_widgets.local.scene_shapes import SHAPES, SUBJECT_COLOUR
 from phota_widgets.local.scene_words import COLOURS, RGB, Reading, read_prompt
 
 _DRAW_LONG_SIDE = 1024
@@ -30,13 +31,34 @@ _SKY: dict[str, tuple[RGB, RGB, RGB, float]] = {  # top, horizon, sun/moon, ligh
 }
 
 
+_ZOOM = (1.0, 0.78, 1.18, 0.9)
+"""Subject size by output index (cycled): each output of a request is framed differently."""
+
+_PLACES = (0.5, 0.34, 0.64, 0.42)
+"""Where a lone subject stands across the width, by output index (odd ones are mirrored)."""
+
+
 def describe(prompt: str) -> list[str]:
     """The features of the prompt that the scene uses, e.g. ``["time: sunset", ...]``."""
     r = read_prompt(prompt)
     out = [f"time: {r.time}"] if r.time else []
     out += [f"setting: {r.setting}"] if r.setting else []
-    out += [f"subject: {r.subject}"] if r.subject else []
+    out += [f"subject: {s}" for s in r.subjects]
     return out + [f"colour: {c}" for c in r.colours]
+
+
+def notes(prompt: str) -> list[str]:
+    """What a generate result says about its prompt: the scene, the words drawn, the rest.
+
+    E.g. ``['scene: ...', 'drew: red, lighthouse, coast, sunset', 'not understood: "rocky"']``.
+    """
+    r = read_prompt(prompt)
+    out = ["scene: " + (", ".join(describe(prompt)) or "default")]
+    if r.drawn:
+        out.append("drew: " + ", ".join(r.drawn))
+    if r.not_understood:
+        out.append("not understood: " + ", ".join(f'"{w}"' for w in r.not_understood))
+    return out
 
 
 def generate(
@@ -62,7 +84,7 @@ def generate(
     rng = np.random.default_rng(int.from_bytes(seed[:8], "big"))
     scale = min(1.0, _DRAW_LONG_SIDE / max(w, h))
     work = (max(1, round(w * scale)), max(1, round(h * scale)))
-    img = _Painter(reading, work, rng, bool(portraits)).paint()
+    img = _Painter(reading, work, rng, bool(portraits), variation).paint()
     if reading.colours:
         tint = Image.new("RGB", work, COLOURS[reading.colours[0]])
         img = Image.blend(img, ImageChops.overlay(img, tint), 0.35 if reading.subject else 0.5)
@@ -88,8 +110,10 @@ class _Painter:
         size: tuple[int, int],
         rng: np.random.Generator,
         has_portraits: bool = False,
+        variation: int = 0,
     ):
         self.r, self.rng, self.has_portraits = reading, rng, has_portraits
+        self.variation = variation
         self.w, self.h = size
         self.time = reading.time or "day"
         self.top, self.horizon_rgb, self.sun_rgb, self.light = _SKY[self.time]
@@ -117,8 +141,11 @@ class _Painter:
                 "field": self.field,
             }  # fmt: skip
             painters[setting]()
-        if self.r.subject and not (self.r.subject == "person" and self.has_portraits):
-            self.subject(self.r.subject)
+        kinds = [k for k in self.r.subjects if not (k == "person" and self.has_portraits)]
+        for slot, kind in enumerate(kinds):
+            self.subject(kind, slot, len(kinds))
+        if self.variation % 2 == 1:  # every other output is composed the other way round
+            self.img = self.img.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
         return self.img
 
     # ------------------------------------------------------------------ sky and light
@@ -297,9 +324,14 @@ class _Painter:
 
     # ------------------------------------------------------------------------ subjects
 
-    def subject(self, kind: str) -> None:
-        """Draw the named subject in the foreground, in the prompt's first colour."""
-        colour = COLOURS[self.r.colours[0]] if self.r.colours else _SUBJECT_COLOUR[kind]
+    def subject(self, kind: str, slot: int = 0, count: int = 1) -> None:
+        """Draw a named subject in the foreground, in the prompt's colour for its slot.
+
+        Several subjects stand side by side, smaller; each output index varies the size
+        and the place of its subjects.
+        """
+        colours = self.r.colours
+        colour = COLOURS[colours[min(slot, len(colours) - 1)]] if colours else SUBJECT_COLOUR[kind]
         night_glass = (255, 210, 120) if self.time == "night" else (160, 200, 230)
         paints: dict[str, RGB] = {
             "m": self.lit(colour), "d": self.lit(_mix(colour, (0, 0, 0), 0.45)),
@@ -308,10 +340,15 @@ class _Painter:
             "roof": self.lit((150, 60, 50)), "white": self.lit((250, 248, 240)),
             "yellow": self.lit((250, 200, 50)), "black": (22, 22, 22), "hub": (150, 150, 150),
         }  # fmt: skip
-        s = min(self.h * 0.36, self.w * 0.4) * self.rng.uniform(0.9, 1.1)
-        cx = self.w * self.rng.uniform(0.32, 0.68)
+        zoom = _ZOOM[self.variation % len(_ZOOM)] / (1 + 0.3 * (count - 1))
+        s = min(self.h * 0.36, self.w * 0.4) * self.rng.uniform(0.9, 1.1) * zoom
+        if count == 1:
+            place = _PLACES[self.variation % len(_PLACES)] + self.rng.uniform(-0.06, 0.06)
+        else:
+            place = (slot + 1) / (count + 1) + self.rng.uniform(-0.04, 0.04)
+        cx = self.w * place
         base = self.h * self.rng.uniform(0.9, 0.95)
-        if kind == "boat":
+        if kind in {"boat", "fish"}:  # on (or in) the water
             base = self.horizon + (self.h - self.horizon) * 0.25
         if kind == "bird":
             for _ in range(int(self.rng.integers(3, 7))):
@@ -320,7 +357,7 @@ class _Painter:
                 wing = [(bx - bs, by - bs * 0.4), (bx, by), (bx + bs, by - bs * 0.4)]
                 self.draw.line(wing, fill=paints["m"], width=max(2, round(bs * 0.15)))
             return
-        for shape, coords, paint in _SHAPES[kind]:
+        for shape, coords, paint in SHAPES[kind]:
             pts = [
                 (cx + x * s, base - y * s) for x, y in zip(coords[::2], coords[1::2], strict=True)
             ]
@@ -335,65 +372,3 @@ class _Painter:
                 self.draw.polygon(pts, fill=fill)
             else:  # a thick line
                 self.draw.line(pts, fill=fill, width=max(2, round(s * 0.045)))
-
-
-_SUBJECT_COLOUR: dict[str, RGB] = {
-    "person": (55, 70, 110), "cat": (125, 112, 100), "dog": (150, 100, 60),
-    "car": (40, 90, 165), "house": (225, 205, 170), "tree": (60, 130, 55),
-    "boat": (240, 240, 235), "bird": (40, 40, 45), "flower": (230, 80, 125),
-}  # fmt: skip
-# Shapes in units of the subject's size: x right from its centre, y up from its base.
-# Boxes are (x0, y_top, x1, y_bottom); polygons and lines are point lists.
-_Shape = tuple[str, tuple[float, ...], str]
-_PETALS: list[_Shape] = [
-    (
-        "ellipse",
-        (
-            0.121 * math.cos(a) - 0.11,
-            0.78 + 0.121 * math.sin(a) + 0.11,
-            0.121 * math.cos(a) + 0.11,
-            0.78 + 0.121 * math.sin(a) - 0.11,
-        ),
-        "m",
-    )
-    for a in (k * math.pi / 3 for k in range(6))
-]
-_SHAPES: dict[str, list[_Shape]] = {
-    "person": [("rect", (-0.12, 0.45, -0.02, 0), "d"), ("rect", (0.02, 0.45, 0.12, 0), "d"),
-               ("rrect", (-0.2, 0.85, 0.2, 0.4), "m"),
-               ("ellipse", (-0.12, 1.1, 0.12, 0.86), "skin")],
-    "cat": [("line", (-0.2, 0.3, -0.32, 0.8), "m"), ("ellipse", (-0.2, 0.45, 0.2, 0.05), "m"),
-            *[("rect", (x - 0.03, 0.2, x + 0.03, 0), "m") for x in (-0.14, -0.06, 0.06, 0.14)],
-            ("ellipse", (0.05, 0.65, 0.35, 0.35), "m"),
-            ("poly", (0.095, 0.575, 0.17, 0.575, 0.1325, 0.725), "m"),
-            ("poly", (0.23, 0.575, 0.305, 0.575, 0.2675, 0.725), "m"),
-            ("ellipse", (0.122, 0.5375, 0.158, 0.5), "black"),
-            ("ellipse", (0.242, 0.5375, 0.278, 0.5), "black")],
-    "dog": [("line", (-0.275, 0.3, -0.44, 0.7), "m"),
-            ("ellipse", (-0.275, 0.45, 0.275, 0.05), "m"),
-            *[("rect", (x - 0.03, 0.2, x + 0.03, 0), "m") for x in (-0.19, -0.08, 0.08, 0.19)],
-            ("ellipse", (0.125, 0.65, 0.425, 0.35), "m"),
-            ("ellipse", (0.11, 0.59, 0.215, 0.365), "d"),
-            ("ellipse", (0.197, 0.5375, 0.233, 0.5), "black"),
-            ("ellipse", (0.317, 0.5375, 0.353, 0.5), "black")],
-    "car": [("rrect", (-0.6, 0.35, 0.6, 0.1), "m"),
-            ("poly", (-0.35, 0.35, -0.2, 0.55, 0.25, 0.55, 0.4, 0.35), "m"),
-            ("poly", (-0.28, 0.37, -0.17, 0.51, 0.22, 0.51, 0.33, 0.37), "glass"),
-            ("ellipse", (-0.48, 0.23, -0.22, -0.03), "black"),
-            ("ellipse", (0.22, 0.23, 0.48, -0.03), "black"),
-            ("ellipse", (-0.4, 0.15, -0.3, 0.05), "hub"),
-            ("ellipse", (0.3, 0.15, 0.4, 0.05), "hub")],
-    "house": [("rect", (-0.4, 0.55, 0.4, 0), "m"),
-              ("poly", (-0.5, 0.55, 0.5, 0.55, 0, 0.95), "roof"),
-              ("rect", (-0.08, 0.28, 0.08, 0), "d"),
-              ("rect", (-0.27, 0.45, -0.15, 0.33), "glass"),
-              ("rect", (0.15, 0.45, 0.27, 0.33), "glass")],
-    "tree": [("rect", (-0.06, 0.5, 0.06, 0), "wood"), ("ellipse", (-0.3, 1.1, 0.3, 0.5), "m"),
-             ("ellipse", (-0.44, 0.84, 0, 0.4), "m"), ("ellipse", (0, 0.84, 0.44, 0.4), "m"),
-             ("ellipse", (-0.25, 0.8, 0.25, 0.3), "m")],
-    "boat": [("poly", (-0.45, 0.12, 0.45, 0.12, 0.32, 0, -0.32, 0), "m"),
-             ("line", (0, 0.12, 0, 0.8), "d"),
-             ("poly", (0.02, 0.78, 0.02, 0.16, 0.38, 0.16), "white")],
-    "flower": [("line", (0, 0, 0, 0.7), "leaf"), ("ellipse", (0, 0.4, 0.2, 0.3), "leaf"),
-               *_PETALS, ("ellipse", (-0.077, 0.857, 0.077, 0.703), "yellow")],
-}  # fmt: skip

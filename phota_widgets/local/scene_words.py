@@ -35,11 +35,31 @@ _SETTINGS = _words(
     "field: field meadow grass countryside farm park garden"
 )
 _SUBJECTS = _words(
-    "person: person man woman people girl boy child kid astronaut portrait headshot selfie;"
-    "cat: cat cats kitten kitty; dog: dog dogs puppy; car: car cars truck;"
-    "house: house home cabin cottage; tree: tree; boat: boat ship sailboat yacht;"
-    "bird: bird birds seagull; flower: flower flowers rose roses tulip tulips"
+    "person: person man woman people girl boy child kid astronaut portrait headshot selfie "
+    "men women children kids family friends couple surfer hiker runner;"
+    "cat: cat cats kitten kitty; dog: dog dogs puppy; car: car cars truck jeep taxi;"
+    "house: house home cabin cottage hut barn farmhouse; tree: tree oak; "
+    "boat: boat ship sailboat yacht canoe ferry;"
+    "bird: bird birds seagull seagulls eagle crow owl; "
+    "flower: flower flowers rose roses tulip tulips sunflower daisy;"
+    "lighthouse: lighthouse beacon; castle: castle tower church cathedral palace fortress temple;"
+    "skyscraper: skyscraper skyscrapers building highrise; windmill: windmill windmills;"
+    "horse: horse horses pony donkey deer cow cows cattle bull sheep goat lamb;"
+    "fish: fish whale dolphin shark; bicycle: bicycle bicycles bike bikes cyclist;"
+    "bus: bus tram van train; plane: plane airplane aeroplane jet aircraft;"
+    "rocket: rocket spaceship; cactus: cactus cacti; palm: palm palms"
 )
+_FILLER = frozenset(
+    _words(
+        "filler: a an the of on in at by with and or to from near under over above below "
+        "beside behind into onto its their his her this that these those some very is are be "
+        "being it as for photo picture image shot view scene style showing make made looking"
+    )
+)
+"""Words that name nothing to draw: never reported as not understood."""
+
+MAX_SUBJECTS = 3
+"""Subjects drawn side by side at most."""
 COLOURS: dict[str, RGB] = {
     "red": (205, 30, 35), "orange": (240, 130, 25), "yellow": (245, 210, 40),
     "green": (50, 160, 60), "blue": (35, 85, 200), "purple": (125, 50, 165),
@@ -54,17 +74,28 @@ COLOURS: dict[str, RGB] = {
 
 @dataclass(frozen=True)
 class Reading:
-    """What a prompt asks for: time of day, setting, subject, named colours (in order)."""
+    """What a prompt asks for: time of day, setting, subjects, named colours (in order).
+
+    Attributes:
+        subject: the first subject (None when the prompt names none).
+        subjects: every subject kind named, in order (at most :data:`MAX_SUBJECTS`).
+        drawn: the prompt's words the scene is drawn from.
+        not_understood: the prompt's other words that name something (not filler).
+    """
 
     time: str | None
     setting: str | None
     subject: str | None
     colours: tuple[str, ...]
+    subjects: tuple[str, ...] = ()
+    drawn: tuple[str, ...] = ()
+    not_understood: tuple[str, ...] = ()
 
 
 def read_prompt(prompt: str) -> Reading:
     """The scene features a prompt names (None for a feature it does not name)."""
     text = re.sub(r"\[\[[^\[\]]*\]\]", " ", prompt or "").lower()
+    original = text
     text = text.replace("golden hour", "sunset").replace("blue hour", "dusk")
     tokens = re.findall(r"[a-z]+", text)
 
@@ -72,4 +103,30 @@ def read_prompt(prompt: str) -> Reading:
         return next((table[t] for t in tokens if t in table), None)
 
     colours = tuple(dict.fromkeys(t for t in tokens if t in COLOURS))
-    return Reading(first(_TIMES), first(_SETTINGS), first(_SUBJECTS), colours)
+    subjects = tuple(dict.fromkeys(_SUBJECTS[t] for t in tokens if t in _SUBJECTS))
+    subjects = subjects[:MAX_SUBJECTS]
+    time, setting = first(_TIMES), first(_SETTINGS)
+
+    def used(t: str) -> bool:
+        return (
+            t in COLOURS
+            or (t in _TIMES and _TIMES[t] == time)
+            or (t in _SETTINGS and _SETTINGS[t] == setting)
+            or _SUBJECTS.get(t) in subjects
+        )
+
+    drawn = [t for t in tokens if used(t)]
+    if "golden hour" in original or "blue hour" in original:
+        drawn = [t for t in drawn if t not in {"sunset", "dusk"}]
+        drawn.append("golden hour" if "golden hour" in original else "blue hour")
+    skipped = [t for t in tokens if not used(t) and t not in _FILLER and len(t) > 1]
+    skipped = [t for t in skipped if t not in {"golden", "hour"}]
+    return Reading(
+        time,
+        setting,
+        subjects[0] if subjects else None,
+        colours,
+        subjects,
+        tuple(dict.fromkeys(drawn)),
+        tuple(dict.fromkeys(skipped)),
+    )

@@ -5,7 +5,7 @@ from phota_widgets.widgets.enhance import EnhancePanel
 from phota_widgets.widgets.generate import GeneratePanel
 from phota_widgets.widgets.grid import OutputGrid
 from phota_widgets.widgets.history import HistoryPanel
-from phota_widgets.widgets.login import LoginBox
+from phota_widgets.widgets.login import LoginBox, login
 from phota_widgets.widgets.profiles import ProfilesPanel
 from phota_widgets.widgets.remix import RemixPanel
 from phota_widgets.widgets.studio import Studio
@@ -20,4 +20,5 @@ __all__ = [
     "ProfilesPanel",
     "RemixPanel",
     "Studio",
+    "login",
 ]

@@ -53,6 +53,7 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
         prompt: the prompt Textarea; ``prompt_box`` holds it with the profile picker.
         inputs: the image pickers by request parameter.
         run_button, cancel_button, status, error, cost, grid: the panel's parts.
+        controls, results: the two columns (side by side when the window is wide enough).
         collect_button: shown while a run of this panel is kept on the server to collect.
     """
 
@@ -82,6 +83,7 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
             self.output_options,
         ]
         self._rows = option_rows
+        self._defaults = [(d, d.value) for row in option_rows for d in row.dropdowns]
         self.run_button = styled(
             w.Button(
                 description="Run",
@@ -109,16 +111,36 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
         )
         self.run_button.on_click(lambda _: self._on_run_click())
         self.cancel_button.on_click(lambda _: self.cancel())
+        self.controls = styled(
+            w.VBox(
+                [
+                    *self.inputs.values(),
+                    self.prompt_box,
+                    *option_rows,
+                    w.HBox(
+                        [self.run_button, self.cancel_button, self.collect_button, self.cost],
+                        layout=w.Layout(flex_flow="row wrap", align_items="center"),
+                    ),
+                ],
+                layout=w.Layout(flex="1 1 380px", max_width="620px", min_width="0"),
+            ),
+            "panel-controls",
+        )
+        self.results = styled(
+            w.VBox(
+                [self.status, self.error, self.grid],
+                layout=w.Layout(flex="2 1 420px", min_width="0", padding="0 0 0 8px"),
+            ),
+            "panel-results",
+        )
         super().__init__(
             children=[
-                *self.inputs.values(),
-                self.prompt_box,
-                *option_rows,
-                w.HBox([self.run_button, self.cancel_button, self.collect_button, self.cost]),
-                self.status,
-                self.error,
-                self.grid,
-            ]
+                w.HBox(
+                    [self.controls, self.results],
+                    layout=w.Layout(flex_flow="row wrap", align_items="flex-start", width="100%"),
+                )
+            ],
+            layout=w.Layout(width="100%"),
         )
         styled(self, "panel")
         styled(self, f"{self.endpoint}-panel")
@@ -346,19 +368,47 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
         return self.start()
 
     def show_result(self, result: Result) -> concurrent.futures.Future[None]:
-        """Show a result (e.g. one re-opened from the history) in the grid (on the UI thread).
+        """Show a result (e.g. one re-opened from the history) with the run that made it.
+
+        The grid, the prompt and settings, the status and the error box then all describe
+        this run: its recorded parameters fill the controls (inputs no longer in the store
+        are left empty, and the status says so).
 
         Returns:
-            The grid's future: failed when the result cannot be shown (e.g. a damaged image).
+            The future of the showing (on the UI thread): failed when the result cannot be
+            shown (e.g. a damaged image); the panel is then left as it was.
         """
-        shown = self.grid.show_result(result)
+        return ui_call(self._show_run, result)
 
-        def remember(future: concurrent.futures.Future[None]) -> None:
-            if not future.cancelled() and future.exception() is None:
-                self.result = result
+    def _show_run(self, result: Result) -> None:
+        self.grid.show_result(result).result()  # inline on the UI thread: a failure raises
+        self.result = result
+        missing = self._fill_from_run(result.run_id) if result.run_id else ""
+        self.error.clear()
+        when = f"run {result.run_id}" if result.run_id else "a result"
+        self.status.stop(f"{self.endpoint}: showing {when} from History{missing}")
 
-        shown.add_done_callback(remember)
-        return shown
+    def _fill_from_run(self, run_id: str) -> str:
+        """Put a recorded run's parameters in the controls; say what could not be restored.
+
+        Settings the run did not give go back to their defaults (what the run used).
+        """
+        for dropdown, value in self._defaults:
+            if value in [v for _, v in _options(dropdown)]:
+                dropdown.value = value
+        try:
+            params = self.session.rerun_params(run_id)
+        except Exception:  # an input gone from the store: the rest is still shown
+            params = dict(self.session.store.get(run_id).params)
+            params = {k: v for k, v in params.items() if k not in self.inputs}
+            for picker in self.inputs.values():
+                picker.clear()
+            self.set_params(params)
+            return " (its input images are no longer in the run store)"
+        if self.prompt_required or "prompt" in params:
+            params.setdefault("prompt", "")
+        self.set_params(params)
+        return ""
 
     def _on_run_click(self) -> None:
         if self.running:  # a disabled button can still be clicked programmatically
@@ -402,6 +452,9 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
                 outcome = self.collector.cancelled(number)
             elif (exc := task.exception()) is not None:
                 self.error.show_error(exc)
+                self.grid.mark_earlier(
+                    "the run just tried failed (see above); these images are from before it"
+                )
                 if isinstance(exc, InvalidRequestError):
                     outcome = "not sent: fix the input (nothing was spent)"
                 elif is_transient(exc) and self.collector.interrupted(number):
@@ -428,6 +481,10 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
     def collect(self) -> concurrent.futures.Future[Result | None]:
         """What Collect does: fetch this panel's kept run and show it (see :class:`Collector`)."""
         return self.collector.collect()
+
+
+def _options(dropdown: w.Dropdown) -> list[tuple[str, Any]]:
+    return [o if isinstance(o, tuple) else (str(o), o) for o in dropdown.options]
 
 
 class SizedPanel(CapabilityPanel):

@@ -62,7 +62,7 @@ class PromptBox(w.VBox):  # type: ignore[misc]
             w.Textarea(
                 placeholder=placeholder,
                 rows=3,
-                layout=w.Layout(width="100%"),
+                layout=w.Layout(width="auto"),  # stretches to the column, margins included
             ),
             "prompt",
         )

@@ -20,6 +20,20 @@ from phota_widgets import display
 from phota_widgets.api.results import OutputImage, Result
 from phota_widgets.api.thumbnails import data_uri, thumbnail_jpeg
 from phota_widgets.widgets._common import close_tree, styled, ui_method
+from phota_widgets.widgets.download import Downloader, output_name, zip_outputs
+from phota_widgets.widgets.grid_tile import (
+    Tile,
+    show_pick,
+)
+from phota_widgets.widgets.grid_tile import (
+    button as _button,
+)
+from phota_widgets.widgets.grid_tile import (
+    header as _header,
+)
+from phota_widgets.widgets.grid_tile import (
+    note as _note,
+)
 
 if TYPE_CHECKING:
     from phota_widgets.session import Session
@@ -60,7 +74,9 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
         self.thumbs: list[w.Image] = []
         self.toggles: list[w.ToggleButton] = []
         self.open_buttons: list[w.Button] = []
+        self.cell_boxes: list[w.VBox] = []
         self.header = styled(w.HTML(), "grid-header")
+        self.earlier = styled(w.HTML(), "grid-earlier")
         self.cells = styled(w.HBox(layout=w.Layout(flex_flow="row wrap")), "grid-cells")
         self.folder = styled(
             w.Text(
@@ -71,8 +87,18 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
             "save-folder",
         )
         self.save_button = _button(
-            "Save", "save selected images (all when none is selected)", "save"
+            "Save to folder",
+            "write the picked images (all when none is picked) to the folder on the kernel's disk",
+            "save",
         )
+        self.download_button = _button(
+            "Download",
+            "download the picked images to this computer (several as a zip; all when none is "
+            "picked)",
+            "download",
+        )
+        self.download_button.icon = "download"
+        self.downloader = Downloader()
         self.compare_button = _button("Compare two", "compare the two selected images", "compare")
         self.before_after_button = _button(
             "Before/after", "the input beside the selected output", "before-after"
@@ -88,8 +114,10 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
         )
         self.send_button = _button("Send", "hand the selected image to that panel", "send")
         self.message = styled(w.HTML(), "grid-message")
+        self.hint = styled(w.HTML(), "grid-hint")
         self.preview = styled(w.Output(), "preview")
         self.save_button.on_click(lambda _: self.save())
+        self.download_button.on_click(lambda _: self.download())
         self.compare_button.on_click(lambda _: self.compare())
         self.before_after_button.on_click(lambda _: self.before_after())
         self.send_button.on_click(lambda _: self.send_to())
@@ -97,6 +125,7 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
         self._send_row.layout.display = "none"
         actions = w.HBox(
             [
+                self.download_button,
                 self.folder,
                 self.save_button,
                 self.compare_button,
@@ -106,7 +135,18 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
             layout=w.Layout(flex_flow="row wrap", display="none"),
         )
         self._actions = actions
-        super().__init__(children=[self.header, self.cells, actions, self.message, self.preview])
+        super().__init__(
+            children=[
+                self.earlier,
+                self.header,
+                self.preview,  # above the thumbnails: a compare or before/after opens in view
+                self.cells,
+                actions,
+                self.hint,
+                self.message,
+                self.downloader,
+            ]
+        )
         styled(self, "grid")
 
     # -- content ---------------------------------------------------------------------------------
@@ -117,44 +157,32 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
         picked = self._stored_picks(result)
         thumbs, toggles, buttons, cells = [], [], [], []
         for pos, image in enumerate(result.images):
-            thumb = styled(
-                w.Image(
-                    value=thumbnail_jpeg(image.data, max_px=self.thumb_px),
-                    format="jpeg",
-                    layout=w.Layout(max_width=f"{self.thumb_px}px"),
-                ),
-                "thumb",
+            tile = Tile(image, self.thumb_px, image.index in picked)
+            tile.toggle.observe(
+                lambda change, p=pos: self._on_toggle(p, change["new"]), names="value"
             )
-            toggle = styled(
-                w.ToggleButton(
-                    value=image.index in picked,
-                    description="select",
-                    icon="check",
-                    layout=w.Layout(width="auto"),
-                ),
-                "select",
-            )
-            toggle.observe(lambda change, p=pos: self._on_toggle(p, change["new"]), names="value")
-            button = _button("open", "a larger preview and the file path", "open")
-            button.disabled = False
-            button.on_click(lambda _, p=pos: self.open_full(p))
-            width, height = image.size
-            label = w.HTML(f"<small>#{image.index} · {width}×{height} {image.format}</small>")
-            cell = styled(
-                w.VBox(
-                    [thumb, label, w.HBox([toggle, button])], layout=w.Layout(margin="0 8px 8px 0")
-                ),
-                "cell",
-            )
+            tile.open_button.on_click(lambda _, p=pos: self.open_full(p))
+            tile.download_button.on_click(lambda _, p=pos: self.download(p))
+            thumb, toggle, button, cell = tile.thumb, tile.toggle, tile.open_button, tile
             thumbs.append(thumb)
             toggles.append(toggle)
             buttons.append(button)
             cells.append(cell)
         self.result = result
         self.thumbs, self.toggles, self.open_buttons = thumbs, toggles, buttons
+        self.cell_boxes = cells
         self._replace_cells(cells)
         self.header.value = _header(result)
-        self.message.value = ""
+        self.earlier.value = ""
+        restored = sorted(i for i in picked if any(i == img.index for img in result.images))
+        self.message.value = (
+            _note(
+                f"{len(restored)} pick(s) of this run restored from the run store: "
+                + ", ".join(f"#{i}" for i in restored)
+            )
+            if restored
+            else ""
+        )
         self.preview.outputs = ()
         self._actions.layout.display = None
         self._refresh().result()  # inline on the UI thread: a failure raises
@@ -164,11 +192,25 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
         """Show nothing."""
         self.result = None
         self.thumbs, self.toggles, self.open_buttons = [], [], []
+        self.cell_boxes = []
         self._replace_cells([])
         self.header.value = ""
+        self.earlier.value = ""
+        self.hint.value = ""
         self.message.value = ""
         self.preview.outputs = ()
         self._actions.layout.display = "none"
+
+    @ui_method
+    def mark_earlier(self, why: str) -> None:
+        """Say above the grid that it shows an earlier run than the panel's last one."""
+        if self.result is None:
+            return
+        run = f" (run {self.result.run_id})" if self.result.run_id else ""
+        self.earlier.value = (
+            '<div style="background:#fff4e5;border-left:3px solid #e08a00;padding:2px 8px">'
+            f"<small><b>Earlier result{escape(run)}</b>: {escape(why)}</small></div>"
+        )
 
     def _replace_cells(self, cells: list[w.VBox]) -> None:
         old = self.cells.children
@@ -186,6 +228,8 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
     @ui_method
     def _offer_targets(self, names: list[str]) -> None:
         self.send_target.options = names
+        if names and self.send_target.value is None:
+            self.send_target.value = names[0]
         self._send_row.layout.display = None if names and self.on_send else "none"
         self._refresh().result()  # inline on the UI thread: a failure raises
 
@@ -232,14 +276,31 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
     def _refresh(self) -> None:
         count = len(self.selected)
         single = len(self._target_images()) == 1
+        self._show_picks()
         self.save_button.disabled = self.result is None
+        self.download_button.disabled = self.result is None
+        self.download_button.description = (
+            f"Download {count} picked" if count else "Download all" if self.result else "Download"
+        )
         self.compare_button.disabled = count != 2
+        why = "" if count == 2 else f"pick exactly two to compare; {count} picked"
+        self.compare_button.tooltip = why or "compare the two picked images"
+        self.hint.value = (
+            f'<small style="color:#777">Compare two: {escape(why)}</small>'
+            if why and self.result is not None and len(self.result.images) > 1
+            else ""
+        )
         has_before = self.before is not None
         self.before_after_button.layout.display = None if has_before else "none"
         self.before_after_button.disabled = not (has_before and single)
         self.send_button.disabled = not (
             self.on_send and self.send_target.options and self._target_images()
         )
+
+    def _show_picks(self) -> None:
+        """A picked output gets a green frame, a "picked" label and the ``phota-picked`` class."""
+        for toggle, cell in zip(self.toggles, self.cell_boxes, strict=False):
+            show_pick(cell, toggle)
 
     # -- actions ---------------------------------------------------------------------------------
 
@@ -279,6 +340,30 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
             return []
         self._say(f"saved {len(paths)} image(s) to {target}")
         return paths
+
+    @ui_method
+    def download(self, pos: int | None = None) -> str | None:
+        """Send outputs to the browser as a download (built now, never kept in widget state).
+
+        Args:
+            pos: one output by position; by default the picked ones (all when none is
+                picked), several as one zip.
+
+        Returns:
+            (Through the future) the file name handed to the browser, or None.
+        """
+        result = self.result
+        if result is None:
+            return None
+        images = [result.images[pos]] if pos is not None else self.selected or list(result.images)
+        stem = f"{result.endpoint}_{(result.run_id or 'run')[:12]}"
+        if len(images) == 1:
+            name, data = output_name(stem, images[0]), images[0].data
+        else:
+            name, data = f"{stem}.zip", zip_outputs(stem, images)
+        self.downloader.download(name, data)
+        self._say(f"download of {name} sent to your browser ({len(images)} image(s))")
+        return name
 
     @ui_method
     def compare(self) -> None:
@@ -347,24 +432,3 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
     def _say(self, text: str, *, error: bool = False) -> None:
         color = "#b00020" if error else "#555"
         self.message.value = f'<small style="color:{color}">{escape(text)}</small>'
-
-
-def _button(description: str, tooltip: str, name: str) -> w.Button:
-    button = w.Button(
-        description=description, tooltip=tooltip, disabled=True, layout=w.Layout(width="auto")
-    )
-    return styled(button, name)
-
-
-def _header(result: Result) -> str:
-    parts = [result.endpoint, f"{len(result.images)} image(s)", f"{result.elapsed:.1f}s"]
-    if result.cost_estimate is not None:
-        parts.append(f"~${result.cost_estimate:.2f}")
-    if result.run_id:
-        parts.append(f"run {result.run_id}")
-    if result.request_id:
-        parts.append(f"request {result.request_id}")
-    if result.known_subjects:
-        parts.append("profiles: " + ", ".join(result.known_subjects))
-    notes = "".join(f"<br/><small>{escape(n)}</small>" for n in result.notes)
-    return f"<b>{escape(' · '.join(parts))}</b>{notes}"

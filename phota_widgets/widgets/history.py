@@ -32,6 +32,8 @@ from phota_widgets.widgets._common import (
     ui_await,
     ui_call,
 )
+from phota_widgets.widgets.grid_tile import PICKED_BORDER
+from phota_widgets.widgets.history_tools import HistoryTools, picks_of, run_settings
 
 if TYPE_CHECKING:
     from phota_widgets.session import Session
@@ -61,8 +63,15 @@ class HistoryRow(w.HBox):  # type: ignore[misc]
         self.run_id = record.run_id
         self.record = record
         self.thumbs = [
-            w.Image(format="jpeg", layout=w.Layout(max_height="64px", max_width="64px"))
-            for _ in record.outputs[:THUMBS_PER_ROW]
+            w.Image(
+                format="jpeg",
+                layout=w.Layout(
+                    max_height="64px",
+                    max_width="64px",
+                    border=PICKED_BORDER if output.picked else "2px solid transparent",
+                ),
+            )
+            for output in record.outputs[:THUMBS_PER_ROW]
         ]
         more = len(record.outputs) - THUMBS_PER_ROW
         extra = [w.HTML(f"<small>+{more}</small>")] if more > 0 else []
@@ -80,6 +89,17 @@ class HistoryRow(w.HBox):  # type: ignore[misc]
             "run again with the same parameters (costs the same again)",
             "history-rerun",
         )
+        self.check = styled(
+            w.Checkbox(
+                value=False,
+                indent=False,
+                description="",
+                tooltip="tick to put this run's outputs side by side with other runs",
+                layout=w.Layout(width="28px"),
+            ),
+            "history-check",
+        )
+        self.check.disabled = not record.outputs
         self.collect_button: w.Button | None = None
         buttons = [self.open_button, self.rerun_button]
         if record.status == "submitted":  # kept on the server: collect it, don't pay again
@@ -88,7 +108,7 @@ class HistoryRow(w.HBox):  # type: ignore[misc]
             )
             buttons.append(self.collect_button)
         super().__init__(
-            [strip, self.info, *buttons],
+            [self.check, strip, self.info, *buttons],
             layout=w.Layout(align_items="center", border_bottom="1px solid #eee"),
         )
         styled(self, "history-row")
@@ -160,8 +180,14 @@ class HistoryPanel(w.VBox):  # type: ignore[misc]
             [self.endpoint_filter, self.prompt_filter, self.since, self.refresh_button]
         )
         pager = w.HBox([self.prev_button, self.next_button, self.count])
+        self.tools = HistoryTools(
+            session,
+            visible=lambda: [row.record for row in self.rows],
+            checked=lambda: [row.record for row in self.rows if row.check.value],
+            show=self._show_view,
+        )
         super().__init__(
-            children=[filters, pager, self.status, self.error, self.table, self.output]
+            children=[filters, pager, self.tools, self.status, self.error, self.table, self.output]
         )
         styled(self, "history")
         self.refresh()
@@ -288,6 +314,10 @@ class HistoryPanel(w.VBox):  # type: ignore[misc]
         self.error.clear()
         self.status.start(text)
 
+    def _show_view(self, view: display.HTMLView) -> None:
+        bundle = {"text/html": view.html, "text/plain": repr(view)}
+        self._show_output(bundle, view.title)
+
     def _show_output(self, bundle: dict[str, str], caption: str) -> None:
         self.output.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
         self.status.stop(caption)
@@ -388,6 +418,10 @@ def _describe(record: RunRecord) -> str:
     colour = _STATUS_COLOURS.get(record.status, "#8a6d00")
     cost = f" · ${record.cost:.2f}" if record.cost is not None else ""
     prompt = display.excerpt(record.prompt, 70) if record.prompt else "<no prompt>"
+    settings = run_settings(record)
+    picks = picks_of(record)
+    extra = f" · {settings}" if settings else ""
+    extra += f" · picked {', '.join(f'#{i}' for i in picks)}" if picks else ""
     error = (
         f"<br/><small>{escape(display.excerpt(record.error, 120))}</small>" if record.error else ""
     )
@@ -395,5 +429,5 @@ def _describe(record: RunRecord) -> str:
         f"<b>{escape(record.endpoint)}</b> "
         f'<span style="color:{colour}">{escape(record.status)}</span>{escape(cost)} · '
         f'<small style="color:#666">{when} · {escape(record.run_id)}</small><br/>'
-        f"{escape(prompt)}{error}"
+        f'{escape(prompt)}<small style="color:#555">{escape(extra)}</small>{error}'
     )

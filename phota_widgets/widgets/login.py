@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -13,20 +14,39 @@ if TYPE_CHECKING:
     from phota_widgets.session import Session
 
 
+def login(session: Session, base_url: str | None = None) -> LoginBox:
+    """The login box for a session, to show in a cell (``pw.login(session)``).
+
+    Args:
+        session: the session a key switches to the real API.
+        base_url: the API root to use (default: Phota's).
+    """
+    return LoginBox(session, base_url=base_url)
+
+
 class LoginBox(w.VBox):  # type: ignore[misc]
     """A password box and a "Use key" button that switch a Session to the real Phota API.
 
     The key is read once and the password box is cleared at once, so it never stays in the
     widget's synced state (or in a notebook saved with widget state). Nothing shows the key.
+    "Use offline server" switches back to an embedded stand-in server.
 
     Args:
         session: the session to switch.
         base_url: the API root to use (default: Phota's).
+        on_switch: called after the session changed backend (the Studio's header follows it).
     """
 
-    def __init__(self, session: Session, base_url: str | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        base_url: str | None = None,
+        *,
+        on_switch: Callable[[], object] | None = None,
+    ) -> None:
         self._session = session
         self._base_url = base_url
+        self._on_switch = on_switch
         self.key = styled(
             w.Password(
                 value="",
@@ -39,13 +59,31 @@ class LoginBox(w.VBox):  # type: ignore[misc]
         self.submit_button = styled(
             w.Button(description="Use key", button_style="primary", icon="key"), "login-submit"
         )
+        self.offline_button = styled(
+            w.Button(
+                description="Use offline server",
+                icon="plug",
+                tooltip="switch back to the embedded stand-in server (no key, no cost)",
+                layout=w.Layout(width="auto"),
+            ),
+            "login-offline",
+        )
         self.message = styled(w.HTML(value=self._where()), "login-message")
         self.error = ErrorBox()
         self.submit_button.on_click(self._on_submit)
+        self.offline_button.on_click(lambda _: self.use_offline())
         super().__init__(
-            children=[w.HBox([self.key, self.submit_button]), self.message, self.error]
+            children=[
+                w.HBox(
+                    [self.key, self.submit_button, self.offline_button],
+                    layout=w.Layout(flex_flow="row wrap"),
+                ),
+                self.message,
+                self.error,
+            ]
         )
         styled(self, "login")
+        self._show_buttons()
 
     def submit(self) -> bool:
         """What the button does: use the typed key; returns whether the session switched."""
@@ -66,7 +104,28 @@ class LoginBox(w.VBox):  # type: ignore[misc]
             f"Using the Phota API at <code>{escape(self._session.backend)}</code>. "
             "The key is kept in this kernel's memory only."
         )
+        self._switched()
         return True
+
+    def use_offline(self) -> bool:
+        """What "Use offline server" does: switch to an embedded stand-in; returns success."""
+        self.error.clear()
+        try:
+            self._session.use_local()
+        except Exception as exc:  # shown, never raised into the front end
+            self.error.show_error(exc)
+            return False
+        self.message.value = self._where()
+        self._switched()
+        return True
+
+    def _switched(self) -> None:
+        self._show_buttons()
+        if self._on_switch is not None:
+            self._on_switch()
+
+    def _show_buttons(self) -> None:
+        self.offline_button.layout.display = "none" if self._session.is_local else None
 
     def _on_submit(self, _button: w.Button) -> None:
         self.submit()
@@ -74,8 +133,8 @@ class LoginBox(w.VBox):  # type: ignore[misc]
     def _where(self) -> str:
         if self._session.is_local:
             return (
-                "This session uses the embedded local stand-in server. Enter a Phota API key "
-                "to use the real API."
+                "Offline: the embedded local stand-in server (not Phota's models, no cost). "
+                "Enter a Phota API key to use the real API."
             )
         return f"This session uses <code>{escape(self._session.backend)}</code>."
 

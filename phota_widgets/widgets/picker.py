@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from html import escape
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from PIL import Image
 from phota_widgets.api.images import encode_pil, is_url
 from phota_widgets.api.results import OutputImage
 from phota_widgets.api.thumbnails import thumbnail_jpeg
+from phota_widgets.samples import SAMPLES, sample
 from phota_widgets.widgets._common import close_tree, styled, ui_call
 
 ImageValue = bytes | str
@@ -77,7 +79,8 @@ class ImagePicker(w.VBox):  # type: ignore[misc]
         param: the request parameter it fills (``images``, ``image``, ``input_image``, ...).
         title: what the picker is for, shown above it.
         max_items: how many images it holds (more than one makes a list parameter).
-        start_dir: where the file chooser opens (the working folder by default).
+        start_dir: where the file chooser opens (by default the user's Pictures folder, or
+            the working folder when it holds photos, else the sample photos' folder).
         on_change: called after the chosen images change.
     """
 
@@ -98,14 +101,30 @@ class ImagePicker(w.VBox):  # type: ignore[misc]
         self.on_change: Callable[[], object] | None = None
         self.chooser = styled(
             FileChooser(
-                str(start_dir or os.getcwd()),
+                str(start_dir or photo_folder()),
                 filter_pattern=IMAGE_PATTERNS,
+                select_desc="Browse…",
+                change_desc="Browse…",
                 layout=w.Layout(width="auto"),
             ),
             "file-chooser",
         )
         self.chooser.register_callback(self._on_file)
         _style_chooser_parts(self.chooser)
+        self.samples = [
+            styled(
+                w.Button(
+                    description=name,
+                    icon="image",
+                    tooltip=f"use the sample photo {name}.jpg",
+                    layout=w.Layout(width="auto"),
+                ),
+                "sample",
+            )
+            for name in SAMPLES
+        ]
+        for button, name in zip(self.samples, SAMPLES, strict=True):
+            button.on_click(lambda _, n=name: self._add(sample(n), f"{n}.jpg"))
         self.upload = styled(
             w.FileUpload(accept="image/*", multiple=self.max_items > 1, description="Upload"),
             "upload",
@@ -130,7 +149,14 @@ class ImagePicker(w.VBox):  # type: ignore[misc]
             [self.upload, self.url, self.url_button, self.clear_button],
             layout=w.Layout(flex_flow="row wrap"),
         )
-        super().__init__(children=[head, self.chooser, row, self.thumbs, self.message])
+        samples_row = styled(
+            w.HBox(
+                [w.HTML("<small>Sample photos:&nbsp;</small>"), *self.samples],
+                layout=w.Layout(flex_flow="row wrap", align_items="center"),
+            ),
+            "samples",
+        )
+        super().__init__(children=[head, samples_row, self.chooser, row, self.thumbs, self.message])
         styled(self, "image-picker")
         self._render(None)
         self.on_change = on_change
@@ -159,6 +185,8 @@ class ImagePicker(w.VBox):  # type: ignore[misc]
             ValueError: a missing file, a type no picker takes, or the picker is full.
         """
         picked = coerce_image(image, label)
+        if not append and picked.value != self.chooser.selected:
+            ui_call(self._reset_chooser)  # it must not show a file the picker no longer holds
         with self._items_lock:
             if append and self.max_items > 1:
                 if len(self.items) >= self.max_items:
@@ -172,7 +200,13 @@ class ImagePicker(w.VBox):  # type: ignore[misc]
         """Forget every chosen image."""
         with self._items_lock:
             self.items = []
+        ui_call(self._reset_chooser)
         return ui_call(self._render, "")
+
+    def _reset_chooser(self) -> None:
+        """Forget the file chooser's last choice (on the UI thread), keeping its folder."""
+        folder = self.chooser.selected_path or self.chooser.default_path
+        self.chooser.reset(path=folder)
 
     def _add(self, image: Any, label: str | None = None) -> None:
         try:
@@ -260,10 +294,29 @@ CHOOSER_PARTS = {
 
 
 def _style_chooser_parts(chooser: FileChooser) -> None:
+    """Give the chooser's parts CSS classes; hide its save-name box; show choices plainly."""
     for attribute, name in CHOOSER_PARTS.items():
         part = getattr(chooser, attribute, None)
         if isinstance(part, w.DOMWidget):
             styled(part, name)
+    name_box = getattr(chooser, "_filename", None)
+    grid = getattr(chooser, "_gb", None)
+    if isinstance(name_box, w.DOMWidget) and isinstance(grid, w.DOMWidget):
+        name_box.layout.display = "none"  # a "save as" field: this chooser only opens
+        grid.layout.grid_template_areas = "'pathlist pathlist' 'dircontent dircontent'"
+    # the chosen path in a neutral colour, not ipyfilechooser's "will overwrite" orange
+    chooser._LBL_TEMPLATE = '<span style="color:#333">{0}</span>'
+
+
+def photo_folder() -> Path:
+    """Where a file chooser opens: ~/Pictures, the working folder if it has photos, or samples."""
+    pictures = Path.home() / "Pictures"
+    if pictures.is_dir():
+        return pictures
+    here = Path.cwd()
+    if any(next(here.glob(pattern), None) for pattern in IMAGE_PATTERNS):
+        return here
+    return Path(str(resources.files("phota_widgets").joinpath("data")))
 
 
 def _read(picked: PickedImage) -> bytes | None:

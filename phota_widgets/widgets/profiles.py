@@ -35,6 +35,12 @@ from phota_widgets.widgets._common import (
     ui_await,
     ui_call,
 )
+from phota_widgets.widgets.profile_demo import (
+    demo_button,
+    demo_note,
+    tier_help,
+    train_demo_profile,
+)
 from phota_widgets.widgets.profile_row import ProfileRow
 
 if TYPE_CHECKING:
@@ -129,6 +135,8 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
             w.Button(description="Create profile", button_style="primary", icon="user-plus"),
             "profile-create",
         )
+        self.demo_button = demo_button()
+        self.demo_button.on_click(lambda _b: self.create_demo())
         self.tier.observe(
             lambda c: ui_call(setattr, self.tier_rule, "value", _rule_html(c["new"])), "value"
         )
@@ -158,15 +166,21 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
         if self._session.is_local:
             notice = (
                 "The embedded local stand-in server also trains from photos you upload or from "
-                "a folder on this machine (Phota itself takes public image URLs only)."
+                "a folder on this machine (Phota itself takes public image URLs only). To try "
+                "profiles at once, make a demo profile from the sample portrait."
             )
-            sources: list[w.Widget] = [self.urls, w.HBox([self.upload, self.folder])]
+            sources: list[w.Widget] = [
+                w.HBox([self.demo_button, demo_note()], layout=w.Layout(align_items="center")),
+                self.urls,
+                w.HBox([self.upload, self.folder]),
+            ]
         else:
             notice = (
                 "Phota trains profiles from public image URLs: give one link per line, each "
                 "reachable from Phota's servers (local files cannot be sent)."
             )
             sources = [self.urls]
+        sources.append(tier_help())
         create = w.VBox(
             [
                 w.HTML(f"<b>New profile</b><br/><small>{escape(notice)}</small>"),
@@ -227,7 +241,7 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
         self.children = self._boxes
         parts = (self.tag_filter, self.refresh_button, self.status, self.table, self.error,
                  self.urls, self.upload, self.folder, self.tier, self.tier_rule, self.tag,
-                 self.create_button)  # fmt: skip
+                 self.create_button, self.demo_button)  # fmt: skip
         for container in old:  # the old boxes and notice go; the controls stay
             close_tree(container, keep=parts)
 
@@ -280,6 +294,8 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
                 if row.state is None or not row.state.is_terminal:
                     state = await aclient.profiles.status(row.profile_id)
                     await ui_await(row.set_status, state.status, state.message)
+                    if state.status is ProfileStatus.READY:  # it just became usable:
+                        self._session.forget_profiles()  # every panel's list follows
                 if row.state is ProfileStatus.READY:
                     picture = await aclient.profiles.picture(row.profile_id)
                     thumb = await asyncio.to_thread(thumbnail_jpeg, picture, PICTURE_PX)
@@ -323,6 +339,33 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
         future = self._session.loop.submit(self._acreate(given, tier, tag))
         self.last_task = self._creating = future
         return future
+
+    def create_demo(self) -> concurrent.futures.Future[str | None]:
+        """What "Demo profile" does (offline only): train a fast profile from the sample portrait.
+
+        Returns:
+            The future of the new profile id (None when refused: the error box says why).
+        """
+        future = self._session.loop.submit(self._acreate_demo())
+        self.last_task = future
+        return future
+
+    async def _acreate_demo(self) -> str | None:
+        await ui_await(self._creating_started, "training a demo profile from the sample portrait…")
+        try:
+            profile_id = await train_demo_profile(self._session)
+        except PhotaError as exc:
+            await ui_await(self._failed, "no demo profile created", exc)
+            await ui_await(setattr, self.create_button, "disabled", False)
+            return None
+        self._session.forget_profiles()
+        await ui_await(self._demo_done, profile_id)
+        await self._arefresh()
+        return profile_id
+
+    def _demo_done(self, profile_id: str) -> None:
+        self.create_button.disabled = False
+        self.status.stop(f"demo profile {profile_id} created: training…")
 
     def _sources(self, given: TrainingInput) -> list[ImageInput]:
         """The training images given: URL lines, plus uploads and a folder on the local server."""
@@ -420,7 +463,12 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
         for task in tasks:
             _cancel(task)
         close_tree(self, super().close)
-        for part in (self._empty, self.upload, self.folder):  # parts the layout may not show
+        for part in (
+            self._empty,
+            self.upload,
+            self.folder,
+            self.demo_button,
+        ):  # parts the layout may not show
             close_tree(part)
 
 

@@ -17,6 +17,7 @@ from phota_widgets.widgets._panel import CapabilityPanel
 from phota_widgets.widgets.edit import EditPanel
 from phota_widgets.widgets.enhance import EnhancePanel
 from phota_widgets.widgets.generate import GeneratePanel
+from phota_widgets.widgets.login import LoginBox
 from phota_widgets.widgets.remix import RemixPanel
 
 if TYPE_CHECKING:
@@ -36,7 +37,8 @@ class Studio(w.VBox):  # type: ignore[misc]
 
     Outputs move between tabs with each grid's "send to"; the History tab re-opens a run in
     its panel, or fills that panel with the run's parameters and runs it again. The header
-    names the backend in use, and follows a login (``session.use_key``).
+    names the backend in use and holds the login box; it follows a login (``session.use_key``)
+    or a switch back to the offline server.
 
     Args:
         session: the Session every tab shares (a new one when not given; it is closed by
@@ -47,6 +49,7 @@ class Studio(w.VBox):  # type: ignore[misc]
         profiles, history: the Profiles and History tabs (a note when unavailable).
         tabs: the Tab widget.
         header: the title line naming the backend.
+        login_box: the key box in the header (and the way back to the offline server).
         offline_notice: a styled line while the embedded local server answers (empty after a
             login).
     """
@@ -86,15 +89,37 @@ class Studio(w.VBox):  # type: ignore[misc]
         self._names = [t for t, _ in pages]
         self.tabs.observe(self._on_tab, names="selected_index")
         self.header = styled(w.HTML(self._header_html()), "studio-header")
+        self.login_box = LoginBox(session, on_switch=lambda: ui_call(self._show_backend))
+        self.login_box.message.layout.display = "none"  # the title line says the backend
+        self.top = styled(
+            w.HBox(
+                [self.header, self.login_box],
+                layout=w.Layout(
+                    flex_flow="row wrap",
+                    justify_content="space-between",
+                    align_items="flex-start",
+                    width="100%",
+                ),
+            ),
+            "studio-top",
+        )
         self.offline_notice = styled(w.HTML(self._notice_html()), "offline-notice")
-        super().__init__(children=[self.header, self.offline_notice, self.tabs])
+        super().__init__(
+            children=[self.top, self.offline_notice, self.tabs], layout=w.Layout(width="100%")
+        )
         styled(self, "studio")
         session.on_profiles_changed(self._profiles_changed)
 
     def _header_html(self) -> str:
         session = self.session
-        where = "local stand-in server" if session.is_local else session.backend
-        return f"<b>Phota Studio</b> · <small>{escape(where)}</small>"
+        if session.is_local:
+            where = (
+                '<span style="color:#8a5a00">offline · local stand-in server '
+                "(not Phota's models, no cost)</span>"
+            )
+        else:
+            where = f'<span style="color:#1b5e20">Phota API · {escape(session.backend)}</span>'
+        return f'<b style="font-size:1.2em">Phota Studio</b><br/><small>{where}</small>'
 
     def _notice_html(self) -> str:
         """A styled line saying the embedded server answers (empty with a real key)."""
@@ -102,10 +127,10 @@ class Studio(w.VBox):  # type: ignore[misc]
             return ""
         return (
             '<div style="background:#fff8e1;border-left:4px solid #f0a500;padding:4px 10px;'
-            'margin:2px 0 6px 0;font-size:0.92em">Offline: results come from the embedded '
-            "local stand-in server (real image processing on this machine, not Phota's "
-            "models). Set <code>PHOTA_API_KEY</code> or enter a Phota API key to use the "
-            "real API.</div>"
+            'margin:2px 0 6px 0;font-size:0.92em">Offline: every result here is made on this '
+            "machine by the embedded stand-in server, with real image processing but not "
+            "Phota's models. Enter a Phota API key above (or set <code>PHOTA_API_KEY</code>) "
+            "to use the real API.</div>"
         )
 
     def _show_backend(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +44,13 @@ def offline() -> tuple[pw.PhotaClient, NoNetwork]:
 
 
 def refused(call: Any, *args: Any, match: str, **kwargs: Any) -> None:
-    with pytest.raises(pw.InvalidRequestError, match=match):
+    """Refused before sending; ``match`` is found in the sentence or the field names kept."""
+    with pytest.raises(pw.InvalidRequestError) as info:
         call(*args, **kwargs)
+    exc = info.value
+    problems = getattr(exc, "problems", [])
+    said = " ".join([str(exc), *(f"{p.field} {p.detail}" for p in problems)])
+    assert re.search(match, said), said
 
 
 def test_generate_rules(offline: tuple[pw.PhotaClient, NoNetwork]) -> None:

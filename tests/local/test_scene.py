@@ -121,3 +121,52 @@ def test_generate_is_fast_at_1024() -> None:
     start = time.perf_counter()
     scene.generate("a red car in the city at night", (1024, 1024), variation=1)
     assert time.perf_counter() - start < 0.3
+
+
+LIGHTHOUSE = "a red lighthouse on a rocky coast at sunset"
+
+
+def test_notes_say_the_words_drawn_and_the_words_not_understood() -> None:
+    assert scene.notes(LIGHTHOUSE) == [
+        "scene: time: sunset, setting: beach, subject: lighthouse, colour: red",
+        "drew: red, lighthouse, coast, sunset",
+        'not understood: "rocky"',
+    ]
+    assert scene.notes("a photo of the sea") == ["scene: setting: beach", "drew: sea"]
+    assert scene.notes("zebra crossing") == [
+        "scene: default",
+        'not understood: "zebra", "crossing"',
+    ]
+
+
+def test_common_nouns_are_drawn_each_in_its_own_way() -> None:
+    nouns = ["lighthouse", "castle", "skyscraper", "windmill", "horse", "fish", "bicycle",
+             "bus", "plane", "rocket", "cactus", "palm", "cow", "church", "train"]  # fmt: skip
+    bare = scene.generate("a field", SMALL)
+    drawn = {}
+    for noun in nouns:
+        img = scene.generate(f"a {noun} in a field", SMALL)
+        assert np.abs(arr(img) - arr(bare)).mean() > 1.0, noun  # something was added
+        assert "subject: " in scene.describe(f"a {noun}")[0], noun
+        drawn[noun] = img.tobytes()
+    kinds = {"cow": "horse", "church": "castle", "train": "bus"}  # words for the same shape
+    distinct = {noun: data for noun, data in drawn.items() if noun not in kinds}
+    assert len(set(distinct.values())) == len(distinct)
+
+
+def test_the_outputs_of_one_request_are_framed_differently() -> None:
+    images = [scene.generate(LIGHTHOUSE, SMALL, variation=i) for i in range(4)]
+    for i in range(4):
+        for j in range(i + 1, 4):
+            assert np.abs(arr(images[i]) - arr(images[j])).mean() > 4.0, (i, j)
+
+
+def test_several_subjects_are_drawn_side_by_side() -> None:
+    one = scene.generate("a car at the beach", SMALL)
+    three = scene.generate("a car and a boat and a dog at the beach", SMALL)
+    assert scene.describe("a car and a boat and a dog")[:3] == [
+        "subject: car",
+        "subject: boat",
+        "subject: dog",
+    ]
+    assert np.abs(arr(one) - arr(three)).mean() > 2.0

@@ -12,7 +12,7 @@ from typing import Any
 import ipywidgets
 import pytest
 
-from phota_widgets.widgets import grid as grid_module
+from phota_widgets.widgets import grid_tile as grid_module
 from phota_widgets.widgets import picker as picker_module
 from phota_widgets.widgets._panel import CapabilityPanel
 from phota_widgets.widgets.edit import EditPanel

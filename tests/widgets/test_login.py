@@ -76,7 +76,7 @@ def test_an_error_never_shows_the_key(session: Any, monkeypatch: pytest.MonkeyPa
     box.close()
 
 
-def test_session_login_returns_a_login_box(session: Any) -> None:
-    box = session.login()
+def test_pw_login_returns_a_login_box(session: Any) -> None:
+    box = pw.login(session)
     assert isinstance(box, LoginBox)
     box.close()

@@ -96,7 +96,7 @@ def test_edit_without_an_image_names_the_missing_images(session: Any) -> None:
     panel.run_button.click()
 
     assert panel.wait(timeout=10) is None
-    assert "images" in panel.error.value
+    assert "Choose at least one photo to edit." in panel.error.value
     assert len(session.store) == 0
 
 

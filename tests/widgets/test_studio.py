@@ -13,7 +13,7 @@ import pytest
 from ipywidgets.widgets.widget import _remove_buffers
 
 import phota_widgets as pw
-from phota_widgets.widgets import grid as grid_module
+from phota_widgets.widgets import grid_tile as grid_module
 from phota_widgets.widgets.history import HistoryPanel
 from phota_widgets.widgets.profiles import ProfilesPanel
 from phota_widgets.widgets.studio import Studio
@@ -206,7 +206,7 @@ def test_the_header_follows_a_login(
         session = pw.Session(output_dir=tmp_path / "s", local_server=stand_in)
         try:
             studio = Studio(session)
-            assert "local stand-in server" in studio.header.value
+            assert "offline · local stand-in server" in studio.header.value
             assert "phota-studio-header" in studio.header._dom_classes
             session.use_key(KEY, server.base_url)  # what LoginBox does
             assert eventually(lambda: server.base_url in studio.header.value)
@@ -234,5 +234,47 @@ def test_the_studio_shows_the_offline_notice_instead_of_printing_it(
         assert "127.0.0.1" not in notice.value  # no loopback address for a user to puzzle over
         studio.session.use_key(KEY, server.base_url)  # what a login does
         assert eventually(lambda: studio.offline_notice.value == "")
+        studio.login_box.offline_button.click()  # and back to the offline server
+        assert eventually(lambda: "Offline" in studio.offline_notice.value)
     finally:
         studio.close()
+
+
+def test_the_header_login_box_switches_to_a_key_and_back_offline(
+    server: pw.LocalServer,
+    tmp_path: Path,
+    eventually: Callable[..., bool],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PHOTA_BASE_URL", server.base_url)  # the "real" API in this test
+    with pw.LocalServer() as stand_in:
+        session = pw.Session(output_dir=tmp_path / "s", local_server=stand_in)
+        try:
+            studio = Studio(session)
+            box = studio.login_box
+            assert box in studio.top.children and "phota-login" in box._dom_classes
+            assert box.offline_button.layout.display == "none"  # already offline
+            box.key.set_state({"value": KEY})  # typing in the browser
+            box.submit_button.click()
+            assert box.key.value == "" and not session.is_local
+            assert eventually(lambda: "Phota API" in studio.header.value)
+            assert server.base_url in studio.header.value and "offline" not in studio.header.value
+            assert box.offline_button.layout.display is None
+            assert "phota-login-offline" in box.offline_button._dom_classes
+
+            box.offline_button.click()
+            assert session.is_local and session.local_server is not None
+            assert eventually(lambda: "offline" in studio.header.value)
+            assert box.offline_button.layout.display == "none"
+            studio.generate.prompt.value = "a small red house"
+            studio.generate.run_button.click()  # the new offline server answers
+            assert studio.generate.wait(timeout=30) is not None, studio.generate.error.value
+            assert not any(KEY in json.dumps(x.get_state(), default=str) for x in _all())
+        finally:
+            session.close()
+
+
+def _all() -> list[Any]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return list(ipywidgets.Widget.widgets.values())

@@ -127,10 +127,9 @@ class Studio(w.VBox):  # type: ignore[misc]
             return ""
         return (
             '<div style="background:#fff8e1;border-left:4px solid #f0a500;padding:4px 10px;'
-            'margin:2px 0 6px 0;font-size:0.92em">Offline: every result here is made on this '
-            "machine by the embedded stand-in server, with real image processing but not "
-            "Phota's models. Enter a Phota API key above (or set <code>PHOTA_API_KEY</code>) "
-            "to use the real API.</div>"
+            'margin:2px 0 6px 0;font-size:0.92em">Offline: results are made on this machine by '
+            "the embedded stand-in server (real image processing, not Phota's models). Enter a "
+            "Phota API key above to use the real API.</div>"
         )
 
     def _show_backend(self) -> None:

@@ -67,12 +67,15 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def new_page(browser: Any) -> Iterator[Callable[[], Any]]:
-    """``new_page()``: a page in a fresh context, offline for anything not on loopback."""
+def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
+    """``new_page(width=1280, height=900)``: a page in a fresh context (downloads accepted),
+    offline for anything not on loopback."""
     contexts: list[Any] = []
 
-    def make() -> Any:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+    def make(width: int = 1280, height: int = 900) -> Any:
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, accept_downloads=True
+        )
         contexts.append(context)
         page = context.new_page()
         page.route("https://**/*", lambda route: route.abort())  # no CDN: fail fast offline

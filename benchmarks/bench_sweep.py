@@ -11,6 +11,9 @@ what the sweep machinery (planning, records, progress, resume checks) adds.
 
     python benchmarks/bench_sweep.py            # planning, schedule, grid size
     python benchmarks/bench_sweep.py --memory   # + 100 4K images (minutes: 4K renders on the CPU)
+
+``python -m benchmarks`` (the whole suite) takes its planning workload from here and measures the
+sweep's schedule against the ideal one in its job suite (bench_jobs.py).
 """
 
 from __future__ import annotations

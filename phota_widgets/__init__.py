@@ -1,7 +1,7 @@
 """phota-widgets: Jupyter widgets and a typed client for the Phota image API.
 
-The client, errors and results load at once; the embedded server, the session, the widgets and the
-display helpers load on first use, so ``import phota_widgets`` stays light.
+The errors load at once; everything else (the client, the embedded server, the session, the
+widgets and the display helpers) loads on first use, so ``import phota_widgets`` stays light.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from phota_widgets.api.client import AsyncPhotaClient
 from phota_widgets.api.errors import (
     APIError,
     AuthenticationError,
@@ -28,17 +27,18 @@ from phota_widgets.api.errors import (
     ServerError,
     UnprocessableError,
 )
-from phota_widgets.api.jobs import AsyncJob
-from phota_widgets.api.prices import PriceTable, estimate
-from phota_widgets.api.results import OutputImage, Result
-from phota_widgets.api.sync import Job, PhotaClient
-from phota_widgets.api.webhooks import sign_webhook, verify_webhook
 
 if TYPE_CHECKING:
+    from phota_widgets.api.client import AsyncPhotaClient
+    from phota_widgets.api.jobs import AsyncJob
+    from phota_widgets.api.prices import PriceTable, estimate
+    from phota_widgets.api.results import OutputImage, Result
+    from phota_widgets.api.sync import Job, PhotaClient
+    from phota_widgets.api.webhooks import sign_webhook, verify_webhook
     from phota_widgets.display import HTMLView, before_after, compare, contact_sheet, show
     from phota_widgets.experiments import SweepPlan, SweepResult, sweep_from_file
     from phota_widgets.history import History
-    from phota_widgets.local import Faults, LocalServer
+    from phota_widgets.local import Faults, LocalServer, ServerProcess
     from phota_widgets.samples import sample, sample_path, sample_url
     from phota_widgets.session import Session
     from phota_widgets.store import RunStore
@@ -54,8 +54,19 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _LAZY = {
+    "AsyncPhotaClient": "phota_widgets.api.client",
+    "AsyncJob": "phota_widgets.api.jobs",
+    "PriceTable": "phota_widgets.api.prices",
+    "estimate": "phota_widgets.api.prices",
+    "OutputImage": "phota_widgets.api.results",
+    "Result": "phota_widgets.api.results",
+    "Job": "phota_widgets.api.sync",
+    "PhotaClient": "phota_widgets.api.sync",
+    "sign_webhook": "phota_widgets.api.webhooks",
+    "verify_webhook": "phota_widgets.api.webhooks",
     "Faults": "phota_widgets.local",
     "LocalServer": "phota_widgets.local",
+    "ServerProcess": "phota_widgets.local",
     "Session": "phota_widgets.session",
     "History": "phota_widgets.history",
     "RunStore": "phota_widgets.store",
@@ -124,6 +135,7 @@ __all__ = [
     "Result",
     "RunStore",
     "ServerError",
+    "ServerProcess",
     "Session",
     "Studio",
     "SweepPlan",

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from phota_widgets.experiments.result import SweepResult
     from phota_widgets.experiments.runner import CellOutcome, SweepHandle
     from phota_widgets.experiments.sweep import SweepInfo
+    from phota_widgets.local.process import ServerProcess
     from phota_widgets.local.server import LocalServer
 
 LOCAL_BACKEND = "local"
@@ -72,6 +73,8 @@ class Session:
         use_jobs: run through async jobs, so a lost kernel resumes instead of paying twice.
         resume: collect jobs a previous kernel submitted but never collected.
         local_server: an embedded server to use (started if needed) instead of a new one.
+            Without one, the session starts its own in a separate process (stopped with the
+            session, at interpreter exit, or when this process dies).
         announce: print the plain notice when the embedded server is started (a script's or a
             notebook's only sign of it); the Studio turns it off and shows ``notice`` itself.
     """
@@ -87,7 +90,7 @@ class Session:
         prices: PriceTable = DEFAULT_PRICE_TABLE,
         use_jobs: bool = True,
         resume: bool = True,
-        local_server: LocalServer | None = None,
+        local_server: LocalServer | ServerProcess | None = None,
         announce: bool = True,
     ) -> None:
         if max_concurrency < 1:
@@ -99,7 +102,7 @@ class Session:
         self.max_concurrency = max_concurrency
         self.loop = BackgroundLoop("phota-session")
         self.store = RunStore(self.output_dir)
-        self.local_server: LocalServer | None = None
+        self.local_server: LocalServer | ServerProcess | None = None
         self._owns_server = False
         self._semaphore: asyncio.Semaphore | None = None
         self._profile_cache = ProfileCache(lambda: self.aclient.profiles.list(), self.loop)
@@ -115,16 +118,18 @@ class Session:
 
     # -- backends --------------------------------------------------------------------------------
 
-    def _start_local(self, server: LocalServer | None) -> LocalServer:
-        """Start (or reuse) the embedded server and remember it."""
-        from phota_widgets.local.server import LocalServer
+    def _start_local(
+        self, server: LocalServer | ServerProcess | None
+    ) -> LocalServer | ServerProcess:
+        """Start (or reuse) the embedded server and remember it (by default in its own process)."""
+        from phota_widgets.local.process import ServerProcess
 
         if server is None:
-            server = LocalServer(data_dir=self.output_dir / "local-server")
+            server = ServerProcess(data_dir=self.output_dir / "local-server")
         self.local_server = server.start()
         return self.local_server
 
-    def _use_local(self, server: LocalServer | None) -> None:
+    def _use_local(self, server: LocalServer | ServerProcess | None) -> None:
         self._owns_server = server is None
         server = self._start_local(server)
         self._connect(server.api_key, server.base_url, inline_training_images=True)
@@ -221,11 +226,11 @@ class Session:
             on_recorded(run_id)
         started = time.perf_counter()
         try:
-            async with self._limit():
-                if self.use_jobs:
-                    key = uuid.uuid4().hex
-                    result = await self._run_job(run_id, endpoint, params, key, described)
-                else:
+            if self.use_jobs:  # the job holds a slot while it runs (see _run_job)
+                key = uuid.uuid4().hex
+                result = await self._run_job(run_id, endpoint, params, key, described)
+            else:
+                async with self._limit():
                     result = await self.aclient.run(endpoint, params, self._saver(run_id))
         except asyncio.CancelledError:
             if self.store.get(run_id).status == "running":  # nothing was accepted
@@ -251,21 +256,25 @@ class Session:
         job failed. A cancel during the submit lets the submit finish (it may already be paid
         for) and keeps the job. Dropped connections and timeouts are retried a few times with
         the same key or job id; if they go on, the run stays "submitted" and :meth:`resume`
-        finishes it later, without paying twice.
+        finishes it later, without paying twice. A concurrency slot is held from the submit
+        until the job has ended on the server (so at most ``max_concurrency`` jobs run there at
+        once), not across the download of its images.
         """
         self.store.record_submission(run_id, client_request_id)
         job: AsyncJob | None = None
         job_id: str | None = None
         for attempt, delay in enumerate((*COLLECT_DELAYS, None)):
             try:
-                if job is None and job_id is None:
-                    job = await self._submit(run_id, endpoint, params, client_request_id)
-                elif job is None:
-                    assert job_id is not None
-                    job = await self.aclient.get_job(job_id, endpoint=endpoint)
-                    job.request = dict(recorded)
-                job_id = job.job_id
-                return await job.wait(on_image=self._saver(run_id))
+                async with self._limit():  # held while the job runs on the server
+                    if job is None and job_id is None:
+                        job = await self._submit(run_id, endpoint, params, client_request_id)
+                    elif job is None:
+                        assert job_id is not None
+                        job = await self.aclient.get_job(job_id, endpoint=endpoint)
+                        job.request = dict(recorded)
+                    job_id = job.job_id
+                    done = await job.finished()
+                return await job.collect(done, self._saver(run_id))  # downloads: no slot
             except TRANSIENT_ERRORS as exc:
                 job = None
                 if delay is None:

@@ -22,6 +22,7 @@ from phota_widgets.api.models import (
     JobHandle,
     WebhookSecretResponse,
 )
+from phota_widgets.api.polling import DurationBook
 from phota_widgets.api.prices import DEFAULT_PRICE_TABLE, PriceTable
 from phota_widgets.api.profiles import AsyncProfiles
 from phota_widgets.api.results import OutputImage, Result
@@ -88,6 +89,8 @@ class AsyncPhotaClient:
         self.known_profile_ids: frozenset[str] | None = None
         """Profile ids known to exist (set by ``profiles.list()``); None when unknown."""
         self.profiles = AsyncProfiles(self)
+        self.durations = DurationBook()
+        """How long this client's finished jobs took, by kind: polls follow it."""
 
     # -- configuration ----------------------------------------------------------------------------
 
@@ -246,6 +249,7 @@ class AsyncPhotaClient:
             client_request_id=request.client_request_id,
             request=described,
             poll_url=handle.poll_url,
+            submitted=True,
         )
         job.request_id = response.headers.get(REQUEST_ID_HEADER)
         return job

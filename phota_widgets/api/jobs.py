@@ -6,16 +6,19 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from phota_widgets.api.errors import JobFailedError, RequestTimeoutError
 from phota_widgets.api.models import JobBody, JobStatus
+from phota_widgets.api.polling import poll_times, settings_key
 from phota_widgets.api.results import OutputImage, Result
 from phota_widgets.api.transport import NOTES_HEADER, REQUEST_ID_HEADER, split_notes
 
 if TYPE_CHECKING:
     from phota_widgets.api.client import AsyncPhotaClient
 
-DEFAULT_POLL_INTERVAL = 1.0
+DEFAULT_POLL_INTERVAL = 5.0
+"""The longest pause between two polls, seconds (the schedule is usually much closer)."""
 
 
 class AsyncJob:
@@ -38,6 +41,7 @@ class AsyncJob:
         client_request_id: str | None = None,
         request: Mapping[str, Any] | None = None,
         poll_url: str | None = None,
+        submitted: bool = False,
     ) -> None:
         self._client = client
         self.job_id = job_id
@@ -50,17 +54,30 @@ class AsyncJob:
         self.notes: list[str] = []
         """The request id of the submit (or of the last poll, for a job fetched by id)."""
         self.submitted_at = time.perf_counter()
+        self._watched_from_submit = submitted
 
     @property
     def status(self) -> JobStatus | None:
         """The last status seen (None before the first refresh)."""
         return self.body.status if self.body else None
 
+    @property
+    def poll_path(self) -> str:
+        """Where to poll: the handle's ``poll_url`` when it lies under the API root, else
+        ``/jobs/{id}`` (the key is never sent anywhere else)."""
+        url = self.poll_url
+        base = self._client.base_url
+        if url:
+            if url.startswith(base + "/"):
+                return url[len(base) :]
+            base_path = urlsplit(base).path.rstrip("/")
+            if url.startswith("/") and base_path and url.startswith(base_path + "/"):
+                return url[len(base_path) :]
+        return f"/jobs/{self.job_id}"
+
     async def refresh(self) -> JobBody:
         """Fetch the job's current state."""
-        response = await self._client.transport.request(
-            "GET", f"/jobs/{self.job_id}", idempotent=True
-        )
+        response = await self._client.transport.request("GET", self.poll_path, idempotent=True)
         self.body = JobBody.model_validate(response.json())
         self.request_id = self.request_id or response.headers.get(REQUEST_ID_HEADER)
         self.notes = split_notes(response.headers.get(NOTES_HEADER))
@@ -75,16 +92,48 @@ class AsyncJob:
     ) -> Result:
         """Poll until the job ends; download its images at once.
 
+        Polls follow the expected duration of this kind of job (see ``api/polling.py``): one
+        quick check, a sleep until shortly before it should be done, then close polls.
+
+        Args:
+            poll_interval: the longest pause between two polls, seconds.
+            timeout: give up waiting after this many seconds.
+            on_image: called with each output as soon as it has been downloaded.
+
         Raises:
             JobFailedError: the job failed.
             RequestTimeoutError: ``timeout`` seconds passed first (the job goes on).
         """
-        deadline = None if timeout is None else time.monotonic() + timeout
-        delay = min(0.25, poll_interval)
+        body = await self.finished(poll_interval=poll_interval, timeout=timeout)
+        return await self.collect(body, on_image)
+
+    async def finished(
+        self, *, poll_interval: float = DEFAULT_POLL_INTERVAL, timeout: float | None = None
+    ) -> JobBody:
+        """Poll until the job has succeeded (its images not yet downloaded); see :meth:`wait`.
+
+        Raises:
+            JobFailedError: the job failed.
+            RequestTimeoutError: ``timeout`` seconds passed first (the job goes on).
+        """
+        if poll_interval <= 0:
+            raise ValueError("poll_interval must be positive")
+        started = time.perf_counter()
+        deadline = None if timeout is None else started + timeout
+        kind = settings_key(self.endpoint, self.request)
+        durations = self._client.durations
+        schedule = poll_times(durations.expected(kind), poll_interval)
+        first = next(schedule)
+        # Learn only from waits that watched the job from its start (not a late wait()).
+        learn = self._watched_from_submit and started - self.submitted_at <= first
+        await asyncio.sleep(max(0.0, self.submitted_at + first - time.perf_counter()))
         while True:
+            polled_at = time.perf_counter()
             body = await self.refresh()
             if body.status is JobStatus.SUCCEEDED:
-                return await self._result(body, on_image)
+                if learn:
+                    durations.record(kind, polled_at - self.submitted_at)
+                return body
             if body.status is JobStatus.FAILED:
                 error = body.error
                 detail = error.detail if error else "no detail given"
@@ -93,17 +142,21 @@ class AsyncJob:
                     job_id=self.job_id,
                     code=error.code if error else None,
                 )
-            if deadline is not None and time.monotonic() + delay > deadline:
+            now = time.perf_counter()
+            wake = self.submitted_at + next(schedule)
+            while wake < now:  # the schedule fell behind (slow polls): catch up
+                wake = self.submitted_at + next(schedule)
+            if deadline is not None and wake > deadline:
                 raise RequestTimeoutError(
                     f"job {self.job_id} still {body.status.value} after {timeout}s "
                     "(it goes on; wait again or get_job() later)"
                 )
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, poll_interval)
+            await asyncio.sleep(wake - now)
 
-    async def _result(
-        self, body: JobBody, on_image: Callable[[OutputImage], None] | None
+    async def collect(
+        self, body: JobBody, on_image: Callable[[OutputImage], None] | None = None
     ) -> Result:
+        """Download a succeeded job's images (the links expire: do it at once)."""
         if body.result is None:
             raise JobFailedError(
                 f"job {self.job_id} succeeded without a result", job_id=self.job_id

@@ -10,16 +10,18 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from phota_widgets.local.faults import Faults
+    from phota_widgets.local.process import ServerProcess
     from phota_widgets.local.profiles import TrainingDurations
     from phota_widgets.local.server import LocalServer
 
 _EXPORTS = {
     "Faults": "phota_widgets.local.faults",
     "LocalServer": "phota_widgets.local.server",
+    "ServerProcess": "phota_widgets.local.process",
     "TrainingDurations": "phota_widgets.local.profiles",
 }
 
-__all__ = ["Faults", "LocalServer", "TrainingDurations"]
+__all__ = ["Faults", "LocalServer", "ServerProcess", "TrainingDurations"]
 
 
 def __getattr__(name: str) -> Any:

@@ -11,6 +11,8 @@ import asyncio
 import hmac
 import json
 import logging
+import os
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -66,10 +68,22 @@ class LocalState:
     webhook_secret: str = field(default_factory=lambda: "whsec_" + uuid.uuid4().hex, repr=False)
     sync_time_limit: float | None = None
     queue_delay: float = 0.0
+    processing: float = 0.0
+    """Seconds a job takes at least (the model's time), sync and async alike."""
+    render_slots: int = field(default_factory=lambda: os.cpu_count() or 1)
+    """Image work running at once (more would only share the cores and hold more memory)."""
     jobs: JobRegistry = field(init=False)
+    _slots: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.jobs = JobRegistry(self.downloads, self.webhook_secret, self.queue_delay)
+
+    @property
+    def slots(self) -> asyncio.Semaphore:
+        """The render slots (made on the server's loop at first use)."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.render_slots)
+        return self._slots
 
 
 class APIFailure(Exception):
@@ -274,22 +288,31 @@ def _work(request: ImageRequest, state: LocalState) -> Callable[[], Awaitable[Re
     """The image work of a request, as a coroutine factory (runs the CPU part in a thread)."""
 
     async def work() -> Rendered:
-        inputs: list[Image.Image] = []
-        fixed = render.FIXED_LONG_SIDE
-        if isinstance(request, EditRequest):
-            side = RESOLUTION_LONG_SIDE[request.resolution.value]
-            for i, value in enumerate(request.images):
-                inputs.append(await render.load_image(value, f"images[{i}]", side))
-        elif isinstance(request, EnhanceRequest):
-            inputs.append(await render.load_image(request.image, "image", fixed))
-        elif isinstance(request, RemixRequest):
-            inputs.append(await render.load_image(request.input_image, "input_image", fixed))
-            inputs.append(
-                await render.load_image(request.reference_image, "reference_image", fixed)
-            )
-        return await asyncio.to_thread(render.render, request, inputs, state.profiles)
+        started = time.monotonic()
+        async with state.slots:
+            rendered = await _render(request, state)
+        remaining = state.processing - (time.monotonic() - started)
+        if remaining > 0:
+            await asyncio.sleep(remaining)
+        return rendered
 
     return work
+
+
+async def _render(request: ImageRequest, state: LocalState) -> Rendered:
+    """Decode a request's inputs and do its image work in a thread."""
+    inputs: list[Image.Image] = []
+    fixed = render.FIXED_LONG_SIDE
+    if isinstance(request, EditRequest):
+        side = RESOLUTION_LONG_SIDE[request.resolution.value]
+        for i, value in enumerate(request.images):
+            inputs.append(await render.load_image(value, f"images[{i}]", side))
+    elif isinstance(request, EnhanceRequest):
+        inputs.append(await render.load_image(request.image, "image", fixed))
+    elif isinstance(request, RemixRequest):
+        inputs.append(await render.load_image(request.input_image, "input_image", fixed))
+        inputs.append(await render.load_image(request.reference_image, "reference_image", fixed))
+    return await asyncio.to_thread(render.render, request, inputs, state.profiles)
 
 
 def _image_response(

@@ -237,17 +237,88 @@ def _match_clause(clause: str) -> list[Operation | None]:
 
 def apply(img: Image.Image, instructions: Instructions, *, variation: int = 0) -> Image.Image:
     """Apply the operations in order; `variation` > 0 jitters strengths by up to ±10%."""
-    out = img.convert("RGB")
+    out = img.convert("RGB") if img.mode != "RGB" else img
+    tones: list[tuple[str, float]] = []  # consecutive tone operations, folded into one LUT
     for index, op in enumerate(instructions.operations):
         amount = op.amount
         if variation and op.name in _JITTERED:
             digest = hashlib.sha256(f"{variation}:{index}:{op.name}".encode()).digest()
             amount *= 1 + 0.1 * (digest[0] / 127.5 - 1)
+        if op.name in _TONE_CURVES:
+            tones.append((op.name, amount))
+            continue
+        out = _apply_tones(out, tones)
+        tones = []
         handler = _HANDLERS.get(op.name)
         if handler is None:
             raise ValueError(f"unknown operation {op.name!r}")
         out = handler(out, amount, op.arg)
-    return out
+    out = _apply_tones(out, tones)
+    return out if out is not img else img.copy()
+
+
+def _apply_tones(img: Image.Image, tones: list[tuple[str, float]]) -> Image.Image:
+    """Apply a run of per-channel tone operations as one lookup table (one pass over pixels).
+
+    The same integer mappings applied one after another, so the result equals applying them
+    in turn; contrast's grey level is the mean of the image as the earlier steps leave it.
+    """
+    if not tones:
+        return img
+    luts = [list(range(256)) for _ in range(3)]
+    histogram: list[int] | None = None
+    for name, amount in tones:
+        if name == "contrast":
+            if histogram is None:
+                histogram = img.histogram()
+            grey = _mean_grey(histogram, luts)
+            curves = [_contrast_curve(grey, max(0.0, 1 + amount))] * 3
+        else:
+            curves = _TONE_CURVES[name](amount)
+        luts = [[curve[v] for v in lut] for curve, lut in zip(curves, luts, strict=True)]
+    return img.point(luts[0] + luts[1] + luts[2])
+
+
+def _mean_grey(histogram: list[int], luts: list[list[int]]) -> int:
+    """The mean of the image's grey (L) channel once ``luts`` are applied (as Pillow rounds)."""
+    total = sum(histogram[:256]) or 1
+    means = [
+        sum(count * lut[v] for v, count in enumerate(histogram[256 * c : 256 * (c + 1)])) / total
+        for c, lut in enumerate(luts)
+    ]
+    return int(0.299 * means[0] + 0.587 * means[1] + 0.114 * means[2] + 0.5)
+
+
+def _contrast_curve(grey: int, factor: float) -> list[int]:
+    """What ``ImageEnhance.Contrast`` does to each level: blend with a flat grey."""
+    return [min(255, max(0, int(grey + factor * (i - grey) + 0.5))) for i in range(256)]
+
+
+def _brightness_curves(amount: float) -> list[list[int]]:
+    gamma = 2 ** (-1.6 * amount)  # keeps black and white points; +0.25 -> gamma 0.76
+    return [[round(255 * (i / 255) ** gamma) for i in range(256)]] * 3
+
+
+def _warmth_curves(amount: float) -> list[list[int]]:
+    def channel(gain: float) -> list[int]:
+        return [min(255, max(0, round(i * gain))) for i in range(256)]
+
+    return [channel(1 + 0.3 * amount), channel(1 + 0.05 * amount), channel(1 - 0.3 * amount)]
+
+
+def _posterize_curves(amount: float) -> list[list[int]]:
+    bits = min(7, max(1, round(4.5 - 1.5 * amount)))
+    mask = ~(2 ** (8 - bits) - 1)
+    return [[i & mask for i in range(256)]] * 3
+
+
+_TONE_CURVES: dict[str, Callable[[float], list[list[int]]]] = {
+    "brightness": _brightness_curves,
+    "warmth": _warmth_curves,
+    "posterize": _posterize_curves,
+    "invert": lambda _amount: [[255 - i for i in range(256)]] * 3,
+    "contrast": lambda _amount: [],  # needs the image's mean: see _apply_tones
+}
 
 
 def _long(img: Image.Image) -> int:

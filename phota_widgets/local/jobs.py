@@ -20,6 +20,8 @@ logger = logging.getLogger("phota_widgets.local")
 
 DOWNLOAD_TTL = 24 * 3600.0
 """Seconds a download link stays valid (Phota: 24 h)."""
+DOWNLOAD_MAX_BYTES = 256 * 1024 * 1024
+"""Bytes of output files kept at most; past that the oldest links expire early."""
 
 
 class WorkFailed(Exception):
@@ -50,12 +52,27 @@ class _Download:
 
 
 class DownloadStore:
-    """Output files behind unguessable, expiring links."""
+    """Output files behind unguessable, expiring links, bounded in time and in bytes.
 
-    def __init__(self, ttl: float = DOWNLOAD_TTL) -> None:
+    Args:
+        ttl: seconds a link stays valid.
+        max_bytes: bytes kept at most; the oldest files go first when a new one needs room.
+    """
+
+    def __init__(self, ttl: float = DOWNLOAD_TTL, max_bytes: int = DOWNLOAD_MAX_BYTES) -> None:
         self.ttl = ttl
-        self._files: dict[str, _Download] = {}
+        self.max_bytes = max_bytes
+        self._files: dict[str, _Download] = {}  # insertion order: oldest first
+        self._bytes = 0
         self._lock = threading.Lock()
+
+    @property
+    def size(self) -> int:
+        """Bytes held now."""
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._files)
 
     def put(self, data: bytes, output_format: str) -> str:
         """Keep a file; returns its token (with extension)."""
@@ -63,7 +80,10 @@ class DownloadStore:
         media = "image/png" if output_format == "png" else "image/jpeg"
         with self._lock:
             self._purge()
+            while self._files and self._bytes + len(data) > self.max_bytes:
+                self._drop(next(iter(self._files)))
             self._files[token] = _Download(data, media, time.time() + self.ttl)
+            self._bytes += len(data)
         return token
 
     def get(self, token: str) -> tuple[bytes, str] | None:
@@ -77,7 +97,10 @@ class DownloadStore:
     def _purge(self) -> None:
         now = time.time()
         for token in [t for t, d in self._files.items() if d.expires_at < now]:
-            del self._files[token]
+            self._drop(token)
+
+    def _drop(self, token: str) -> None:
+        self._bytes -= len(self._files.pop(token).data)
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from urllib.parse import urlsplit
 
 import httpx
@@ -26,6 +26,8 @@ from phota_widgets.local.profiles import ProfileRegistry, ready_portraits
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 FIXED_LONG_SIDE = 2048
 """Enhance and remix are fixed to 2K."""
+RESHAPING = frozenset({"rotate", "crop", "extend"})
+"""Edit operations that change a picture's size or aspect (the output is fitted after them)."""
 
 
 def check_profiles(registry: ProfileRegistry, ids: Sequence[str]) -> None:
@@ -95,39 +97,51 @@ def render(
     profiles = request.referenced_profiles()
     count = request.num_output_images
     notes: list[str] = []
+    outputs: Iterator[Image.Image]
     if isinstance(request, GenerateRequest):
         size = engine.output_size(request.aspect_ratio.value, request.resolution.value, None)
         portraits = ready_portraits(registry, profiles)
-        outputs = [
-            scene.generate(request.prompt, size, variation=i, portraits=portraits)
-            for i in range(count)
-        ]
+        prompt = request.prompt
+        outputs = (
+            scene.generate(prompt, size, variation=i, portraits=portraits) for i in range(count)
+        )
         notes.extend(scene.notes(request.prompt))
     elif isinstance(request, EditRequest):
         outputs = _edit(request, inputs, ready_portraits(registry, profiles), notes)
     elif isinstance(request, EnhanceRequest):
-        outputs = [
+        enhance_prompt = request.prompt
+        outputs = (
             retouch.enhance(
-                inputs[0], prompt=request.prompt, variation=i, long_side=FIXED_LONG_SIDE
+                inputs[0], prompt=enhance_prompt, variation=i, long_side=FIXED_LONG_SIDE
             )
             for i in range(count)
-        ]
+        )
     elif isinstance(request, RemixRequest):
-        outputs = [
+        remix_prompt = request.prompt
+        outputs = (
             colour.remix(
-                inputs[0], inputs[1], prompt=request.prompt, variation=i, long_side=FIXED_LONG_SIDE
+                inputs[0], inputs[1], prompt=remix_prompt, variation=i, long_side=FIXED_LONG_SIDE
             )
             for i in range(count)
-        ]
+        )
     else:  # pragma: no cover - the request models are a closed set
         raise TypeError(type(request).__name__)
     fmt = request.output_format.value
     return Rendered(
-        images=[engine.encode(img, fmt) for img in outputs],
+        images=encode_each(outputs, fmt),
         output_format=fmt,
         known_subjects={pid: count for pid in profiles},
         notes=notes,
     )
+
+
+def encode_each(outputs: Iterable[Image.Image], fmt: str) -> list[bytes]:
+    """Encode each output as soon as it is drawn, so only one raster is alive at a time."""
+    encoded = []
+    for img in outputs:
+        encoded.append(engine.encode(img, fmt))
+        del img  # the next output is drawn with this one's raster given back
+    return encoded
 
 
 def _edit(
@@ -135,7 +149,7 @@ def _edit(
     inputs: Sequence[Image.Image],
     portraits: Sequence[Image.Image],
     notes: list[str],
-) -> list[Image.Image]:
+) -> Iterator[Image.Image]:
     """Apply the prompt's operations to the first image; further images become insets."""
     parsed = instructions.parse(request.prompt)
     notes.extend(parsed.notes)
@@ -144,15 +158,31 @@ def _edit(
     if len(inputs) > 1:
         notes.append(f"images 2..{len(inputs)} were placed as insets on image 1")
     long_side = engine.RESOLUTION_LONG_SIDE[request.resolution.value]
-    base = inputs[0].copy()
-    base.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
+    base = inputs[0]
+    if not any(op.name in RESHAPING for op in parsed.operations):
+        # Nothing changes the picture's shape: size it first, so every step works on the
+        # output's pixels (the input was already decoded at reduced scale where it could be).
+        size = engine.output_size(request.aspect_ratio.value, request.resolution.value, base.size)
+        base = engine.fit(base, size)
+    elif max(base.size) > long_side:
+        base = base.copy()
+        base.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
     extras = [*inputs[1:], *portraits]
-    outputs = []
+    return _edit_outputs(request, base, parsed, extras)
+
+
+def _edit_outputs(
+    request: EditRequest,
+    base: Image.Image,
+    parsed: instructions.Instructions,
+    extras: Sequence[Image.Image],
+) -> Iterator[Image.Image]:
+    """Each edited output, drawn when asked for."""
     for i in range(request.num_output_images):
         img = instructions.apply(base, parsed, variation=i)
         size = engine.output_size(request.aspect_ratio.value, request.resolution.value, img.size)
-        img = engine.fit(img, size)
+        if img.size != size:
+            img = engine.fit(img, size)
         for slot, extra in enumerate(extras):
             img = engine.paste_portrait(img, extra, slot, len(extras))
-        outputs.append(img)
-    return outputs
+        yield img

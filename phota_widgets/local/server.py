@@ -33,6 +33,8 @@ class LocalServer:
         data_dir: keep profiles here so they survive a restart.
         training: seconds per profile training stage.
         queue_delay: seconds an async job waits before it runs.
+        processing: seconds a job takes at least (the model's time), sync and async alike;
+            ``latency`` is the network's, paid by every request.
 
     Example::
 
@@ -51,7 +53,10 @@ class LocalServer:
         data_dir: str | os.PathLike[str] | None = None,
         training: TrainingDurations | None = None,
         queue_delay: float = 0.0,
+        processing: float = 0.0,
     ) -> None:
+        if processing < 0 or queue_delay < 0:
+            raise ValueError("processing and queue_delay must be >= 0 seconds")
         if faults is None:
             faults = Faults(latency=latency)
         elif latency:
@@ -67,6 +72,7 @@ class LocalServer:
             profiles=registry,
             sync_time_limit=faults.sync_time_limit,
             queue_delay=queue_delay,
+            processing=processing,
         )
         self._requested_port = port
         self._server: uvicorn.Server | None = None
@@ -91,16 +97,21 @@ class LocalServer:
         """Whether the server thread is serving."""
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self) -> LocalServer:
-        """Bind a port and serve on a daemon thread; returns once requests are answered."""
+    def start(self, sock: socket.socket | None = None) -> LocalServer:
+        """Bind a port and serve on a daemon thread; returns once requests are answered.
+
+        Args:
+            sock: a bound socket to serve on instead (e.g. one handed over by a parent process).
+        """
         if self.running:
             return self
         app: Any = create_app(self.state)
         if self.faults != Faults():
             app = FaultInjector(app, self.faults)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self._requested_port))
+        if sock is None:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self._requested_port))
         self._socket = sock
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(

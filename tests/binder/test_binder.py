@@ -79,21 +79,35 @@ def _venv_python(env: dict[str, str]) -> str:
 
 
 def test_the_kernel_comes_from_the_binder_environment(
-    binder_env: tuple[Path, dict[str, str]],
+    binder_env: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
     repo, env = binder_env
-    specs = subprocess.run(
-        [_venv_python(env), "-m", "jupyter", "kernelspec", "list", "--json"],
+    probe = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": "probe",
+                "metadata": {},
+                "outputs": [],
+                "source": "import sys, phota_widgets\n"
+                "print(sys.prefix)\nprint(phota_widgets.__file__)",
+            }
+        ],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (tmp_path / "probe.ipynb").write_text(json.dumps(probe))
+    subprocess.run(
+        [_venv_python(env), "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
+         "--inplace", str(tmp_path / "probe.ipynb")],
         cwd=repo, env=env, capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    argv = json.loads(specs)["kernelspecs"]["python3"]["spec"]["argv"]
-    assert Path(argv[0]).parent == Path(env["VIRTUAL_ENV"]) / "bin", argv
-    probe = "import phota_widgets, pandas, voila; print(phota_widgets.__file__)"
-    found = subprocess.run(
-        [_venv_python(env), "-c", probe],
-        cwd="/", env=env, capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    assert found.strip().startswith(str(repo))  # the editable install of the repository
+    )  # fmt: skip
+    ran = json.loads((tmp_path / "probe.ipynb").read_text())
+    prefix, package = ran["cells"][0]["outputs"][0]["text"].splitlines()
+    assert Path(prefix) == Path(env["VIRTUAL_ENV"])  # the kernel runs in the Binder venv
+    assert Path(package).is_relative_to(repo)  # the editable install of the repository
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -229,3 +229,24 @@ def test_every_parsed_operation_applies(photo: Image.Image) -> None:
 def test_unknown_operation_name_is_an_error(photo: Image.Image) -> None:
     with pytest.raises(ValueError, match="unknown operation"):
         apply(photo, Instructions((Operation("teleport"),), ()))
+
+
+def test_tone_operations_folded_into_one_lut_match_applying_them_in_turn() -> None:
+    from PIL import Image as PILImage
+
+    from phota_widgets.local.instructions import _HANDLERS, apply, parse
+
+    photo = PILImage.open(Path(__file__).parent.parent / "data" / "coffee.jpg").convert("RGB")
+    parsed = parse("make it warmer, brighter and add more contrast")
+    names = [op.name for op in parsed.operations]
+    assert {"warmth", "brightness", "contrast"} <= set(names)
+    expected = photo
+    for op in parsed.operations:
+        expected = _HANDLERS[op.name](expected, op.amount, op.arg)
+    folded = apply(photo, parsed)
+    diff = PILImage.fromarray(
+        abs(np.asarray(folded, dtype=np.int16) - np.asarray(expected, dtype=np.int16)).astype(
+            np.uint8
+        )
+    )
+    assert max(hi for _lo, hi in diff.getextrema()) <= 2

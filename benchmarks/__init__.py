@@ -1,0 +1,1 @@
+"""The performance suite: ``python -m benchmarks [--quick]`` (see README, "Performance")."""

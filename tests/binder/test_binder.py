@@ -105,7 +105,8 @@ def test_the_kernel_comes_from_the_binder_environment(
         cwd=repo, env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     ran = json.loads((tmp_path / "probe.ipynb").read_text())
-    prefix, package = ran["cells"][0]["outputs"][0]["text"].splitlines()
+    text = ran["cells"][0]["outputs"][0]["text"]
+    prefix, package = "".join(text).splitlines()  # nbformat keeps long text as a list
     assert Path(prefix) == Path(env["VIRTUAL_ENV"])  # the kernel runs in the Binder venv
     assert Path(package).is_relative_to(repo)  # the editable install of the repository
 

@@ -49,7 +49,9 @@ if TYPE_CHECKING:
     from phota_widgets.widgets.login import LoginBox, login
     from phota_widgets.widgets.profiles import ProfilesPanel
     from phota_widgets.widgets.remix import RemixPanel
+    from phota_widgets.widgets.review import ReviewPanel
     from phota_widgets.widgets.studio import Studio
+    from phota_widgets.widgets.sweep import SweepPanel
 
 __version__ = "0.1.0"
 
@@ -90,6 +92,8 @@ _LAZY = {
     "sample": "phota_widgets.samples",
     "sample_path": "phota_widgets.samples",
     "sample_url": "phota_widgets.samples",
+    "ReviewPanel": "phota_widgets.widgets.review",
+    "SweepPanel": "phota_widgets.widgets.sweep",
 }
 
 
@@ -133,11 +137,13 @@ __all__ = [
     "RemixPanel",
     "RequestTimeoutError",
     "Result",
+    "ReviewPanel",
     "RunStore",
     "ServerError",
     "ServerProcess",
     "Session",
     "Studio",
+    "SweepPanel",
     "SweepPlan",
     "SweepResult",
     "UnprocessableError",

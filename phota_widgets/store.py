@@ -38,7 +38,7 @@ from phota_widgets.redact import redact, scrub_params
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["OutputRecord", "RunRecord", "RunStatus", "RunStore"]
+__all__ = ["JudgementRecord", "OutputRecord", "RatingRecord", "RunRecord", "RunStatus", "RunStore"]
 
 RunStatus = Literal["running", "submitted", "succeeded", "failed", "cancelled"]
 _STATUSES: frozenset[str] = frozenset(get_args(RunStatus))
@@ -58,6 +58,14 @@ CREATE TABLE IF NOT EXISTS outputs (
     run_id TEXT NOT NULL REFERENCES runs (run_id), idx INTEGER NOT NULL, sha256 TEXT NOT NULL,
     output_format TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL,
     picked INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (run_id, idx));
+CREATE TABLE IF NOT EXISTS judgements (
+    judgement_id INTEGER PRIMARY KEY AUTOINCREMENT, output_a TEXT NOT NULL, output_b TEXT NOT NULL,
+    winner TEXT NOT NULL, shown_left TEXT, judge TEXT NOT NULL, created_at REAL NOT NULL,
+    sweep_id TEXT);
+CREATE INDEX IF NOT EXISTS judgements_output_a ON judgements (output_a);
+CREATE TABLE IF NOT EXISTS ratings (
+    output_id TEXT NOT NULL, judge TEXT NOT NULL, stars INTEGER NOT NULL, note TEXT,
+    created_at REAL NOT NULL, PRIMARY KEY (output_id, judge));
 CREATE TABLE IF NOT EXISTS sweeps (
     sweep_id TEXT PRIMARY KEY, name TEXT, endpoint TEXT NOT NULL, spec TEXT NOT NULL,
     created_at REAL NOT NULL, updated_at REAL NOT NULL);
@@ -68,6 +76,7 @@ CREATE TABLE IF NOT EXISTS sweep_cells (
 CREATE INDEX IF NOT EXISTS sweep_cells_key ON sweep_cells (cell_key);
 CREATE INDEX IF NOT EXISTS sweep_cells_run ON sweep_cells (run_id);
 """
+_WINNERS = ("a", "b", "tie", "both_bad")
 _RUN_FIELDS = (
     "run_id", "endpoint", "params", "status", "created_at", "backend", "request_id", "job_id",
     "client_request_id", "elapsed", "cost", "error", "known_subjects", "note",
@@ -114,6 +123,35 @@ class RunRecord:
         """The run's prompt, if it had one."""
         value = self.params.get("prompt")
         return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class JudgementRecord:
+    """One pairwise judgement of two outputs (ids ``"<run_id>:<index>"``).
+
+    ``winner`` is ``"a"``, ``"b"``, ``"tie"`` or ``"both_bad"``; ``shown_left`` says which of
+    the two was shown on the left (None when judged from code, without showing).
+    """
+
+    judgement_id: int
+    output_a: str
+    output_b: str
+    winner: str
+    shown_left: str | None
+    judge: str
+    created_at: float
+    sweep_id: str | None
+
+
+@dataclass(frozen=True)
+class RatingRecord:
+    """One judge's 1-5 stars (and optional note) for one output."""
+
+    output_id: str
+    judge: str
+    stars: int
+    note: str | None
+    created_at: float
 
 
 class RunStore:
@@ -419,6 +457,101 @@ class RunStore:
         frame = pd.DataFrame(rows, columns=columns)
         frame["created_at"] = pd.to_datetime(frame["created_at"], unit="s", utc=True)
         return frame
+
+    # -- judgements and ratings -------------------------------------------------------------
+
+    def add_judgement(
+        self,
+        output_a: str,
+        output_b: str,
+        winner: str,
+        *,
+        judge: str,
+        shown_left: str | None = None,
+        sweep_id: str | None = None,
+    ) -> JudgementRecord:
+        """Record (and commit at once) one pairwise judgement.
+
+        Raises:
+            ValueError: a bad winner or side, the same output twice, or an empty judge name.
+        """
+        if winner not in _WINNERS:
+            raise ValueError(f"winner must be one of {list(_WINNERS)}, got {winner!r}")
+        if shown_left not in (None, "a", "b"):
+            raise ValueError(f"shown_left must be 'a', 'b' or None, got {shown_left!r}")
+        if output_a == output_b:
+            raise ValueError(f"an output cannot be judged against itself ({output_a!r})")
+        if not judge.strip():
+            raise ValueError("the judge's name is empty")
+        now = time.time()
+        with self._lock, self._conn:
+            cur = self._conn.execute(
+                "INSERT INTO judgements (output_a, output_b, winner, shown_left, judge,"
+                " created_at, sweep_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (output_a, output_b, winner, shown_left, judge, now, sweep_id),
+            )
+        return JudgementRecord(
+            int(cur.lastrowid or 0), output_a, output_b, winner, shown_left, judge, now, sweep_id
+        )
+
+    def judgements(self, output_ids: Iterable[str]) -> list[JudgementRecord]:
+        """The judgements between outputs that are both among ``output_ids``, oldest first."""
+        wanted = set(output_ids)
+        rows = self._rows_for(
+            "SELECT judgement_id, output_a, output_b, winner, shown_left, judge, created_at,"
+            " sweep_id FROM judgements WHERE output_a IN ({marks})",
+            wanted,
+        )
+        found = [JudgementRecord(*row) for row in rows if row[2] in wanted]
+        return sorted(found, key=lambda j: j.judgement_id)
+
+    def set_rating(
+        self, output_id: str, stars: int, note: str | None = None, *, judge: str
+    ) -> RatingRecord:
+        """Record one judge's stars for an output (replacing that judge's earlier stars).
+
+        A note of None keeps the judge's earlier note; an empty note clears it.
+
+        Raises:
+            ValueError: stars not a whole number from 1 to 5, or an empty judge name.
+        """
+        if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
+            raise ValueError(f"stars must be a whole number from 1 to 5, got {stars!r}")
+        if not judge.strip():
+            raise ValueError("the judge's name is empty")
+        now = time.time()
+        with self._lock, self._conn:
+            self._conn.execute(
+                "INSERT INTO ratings (output_id, judge, stars, note, created_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (output_id, judge) DO UPDATE SET"
+                " stars = excluded.stars, note = CASE WHEN excluded.note IS NULL THEN note"
+                " ELSE NULLIF(excluded.note, '') END,"
+                " created_at = excluded.created_at",
+                (output_id, judge, stars, redact(note), now),
+            )
+            row = self._conn.execute(
+                "SELECT note FROM ratings WHERE output_id = ? AND judge = ?", (output_id, judge)
+            ).fetchone()
+        return RatingRecord(output_id, judge, stars, row[0] or None, now)
+
+    def ratings(self, output_ids: Iterable[str]) -> list[RatingRecord]:
+        """Every judge's rating of these outputs, oldest first."""
+        rows = self._rows_for(
+            "SELECT output_id, judge, stars, NULLIF(note, ''), created_at FROM ratings"
+            " WHERE output_id IN ({marks})",
+            set(output_ids),
+        )
+        return sorted((RatingRecord(*row) for row in rows), key=lambda r: r.created_at)
+
+    def _rows_for(self, sql: str, keys: set[str]) -> list[tuple[Any, ...]]:
+        """Run ``sql`` (with an ``IN ({marks})``) over the keys, 500 at a time."""
+        ordered = sorted(keys)
+        rows: list[tuple[Any, ...]] = []
+        with self._lock:
+            for start in range(0, len(ordered), 500):
+                chunk = ordered[start : start + 500]
+                rows += self._conn.execute(sql.format(marks=",".join("?" * len(chunk))), chunk)
+        return rows
 
     def execute(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one SQL statement in its own transaction and return its rows.

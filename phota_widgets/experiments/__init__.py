@@ -1,11 +1,15 @@
 """Prompt experiments: sweeps of prompts x settings over a Session, planned, run, kept, exported.
 
-Layer: above ``session`` and ``store``, below ``widgets``; nothing here imports the widgets.
+Layer: above ``session`` and ``store``, below ``widgets``; nothing here imports the widgets
+(``SweepResult.review()`` alone builds a ``ReviewPanel``, importing it when called).
 
 Modules: ``axes`` (checking each axis), ``plan`` (cells with stable keys, ``SweepPlan``),
 ``runner`` (running on the session's loop, progress, resume, ``SweepHandle``), ``records``
 (sweep rows in the run store), ``result`` (``SweepResult``), ``table`` (DataFrame, snippets),
-``report`` (HTML grid and report), ``files`` (YAML experiments), ``sweep`` (what Session calls).
+``report`` (HTML grid and report), ``files`` (YAML experiments), ``sweep`` (what Session calls);
+review: ``review`` (pairs, judgements, ratings, leaderboard, review columns), ``ranking``
+(Bradley-Terry with bootstrap intervals), ``preferences`` (TRL / Pick-a-Pic / JSON lines),
+``changes`` (change maps), ``review_report`` (the leaderboard section of the report).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from phota_widgets.api.thumbnails import data_uri
+from phota_widgets.experiments.review_report import leaderboard_html, output_extras
 from phota_widgets.files import atomic_write
 
 if TYPE_CHECKING:
@@ -84,7 +85,8 @@ def _square(result: SweepResult, cells: list[SweepCell], max_px: int) -> str:
                     f'style="margin:2px;display:inline-block;text-align:center">'
                     f'<img src="{thumb}" alt="{escape(oid)}" '
                     f'style="max-width:{max_px}px;height:auto;border:{border}"/>'
-                    f'<figcaption style="font-size:11px">{escape(caption)}</figcaption></figure>'
+                    f'<figcaption style="font-size:11px">{escape(caption)}</figcaption>'
+                    f"{output_extras(result, oid, max_px)}</figure>"
                 )
             continue
         status = cell.status
@@ -166,7 +168,7 @@ def report_html(result: SweepResult, max_px: int = 320) -> str:
         f'<h1 style="font-size:20px">{escape(title)}</h1>\n'
         f'<p style="color:#555;font-size:12px">phota-widgets sweep report, made {made}</p>\n'
         f"{_summary_table(result)}\n{_skipped_html(result)}\n{grid_html(result, max_px)}\n"
-        "</body></html>\n"
+        f"{leaderboard_html(result)}\n</body></html>\n"
     )
 
 

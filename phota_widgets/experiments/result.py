@@ -14,13 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from phota_widgets.experiments import records
 from phota_widgets.experiments.plan import CellInfo
-from phota_widgets.store import OutputRecord, RunRecord
+from phota_widgets.store import JudgementRecord, OutputRecord, RatingRecord, RunRecord
 
 if TYPE_CHECKING:
     import pandas
 
     from phota_widgets.display import HTMLView
+    from phota_widgets.experiments.preferences import PreferenceFormat
     from phota_widgets.session import Session
+    from phota_widgets.widgets.review import ReviewPanel
 
 
 def output_id(run_id: str, index: int) -> str:
@@ -221,11 +223,13 @@ class SweepResult:
         """One row per output image (and one per cell without outputs, with its error).
 
         Columns: output_id, cell, prompt, one per swept setting and var, repeat, path, run_id,
-        request_id, cost, latency, picked, error, variant, input.
+        request_id, cost, latency, picked, error, variant, input; then stars (mean over
+        judges), note (the latest) and changed_fraction (edit/enhance/remix outputs).
         """
+        from phota_widgets.experiments.review import add_review_columns
         from phota_widgets.experiments.table import sweep_dataframe
 
-        return sweep_dataframe(self)
+        return add_review_columns(self, sweep_dataframe(self))
 
     def show(self, max_px: int = 192) -> HTMLView:
         """The labelled grid: a row per prompt (or input), a column per variant (thumbnails)."""
@@ -250,6 +254,44 @@ class SweepResult:
         from phota_widgets.experiments.table import snippet
 
         return snippet(self, self.output(value))
+
+    # -- review (experiments/review.py) ---------------------------------------------------------
+
+    def review(self, *, judge: str | None = None, seed: int | None = None) -> ReviewPanel:
+        """A blind pairwise :class:`~phota_widgets.widgets.review.ReviewPanel` of this sweep."""
+        from phota_widgets.widgets.review import ReviewPanel
+
+        return ReviewPanel(self, judge=judge, seed=seed)
+
+    def judge(
+        self, output_a: str, output_b: str, winner: str, judge: str | None = None
+    ) -> JudgementRecord:
+        """Record that ``winner`` (``"a"``, ``"b"``, ``"tie"``, ``"both_bad"``) is better."""
+        from phota_widgets.experiments import review
+
+        return review.judge(self, output_a, output_b, winner, judge)
+
+    def rate(
+        self, output_id: str, stars: int, note: str | None = None, judge: str | None = None
+    ) -> RatingRecord:
+        """Give an output 1-5 stars (and a note); kept in the run store."""
+        from phota_widgets.experiments import review
+
+        return review.rate(self, output_id, stars, note, judge)
+
+    def leaderboard(self, by: str | None = None, *, seed: int = 0) -> pandas.DataFrame:
+        """One row per variant (or per value of the setting ``by``), best first, with intervals."""
+        from phota_widgets.experiments import review
+
+        return review.leaderboard(self, by, seed=seed)
+
+    def export_preferences(
+        self, path: str | os.PathLike[str], format: PreferenceFormat = "trl"
+    ) -> list[Path]:
+        """Write judgements and picks as preference data (``trl``, ``pickapic``, ``jsonl``)."""
+        from phota_widgets.experiments import review
+
+        return review.export_preferences(self, Path(path), format)
 
     def _repr_html_(self) -> str:
         return self.show()._repr_html_()

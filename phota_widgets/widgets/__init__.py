@@ -1,4 +1,5 @@
-"""ipywidgets panels: Generate, Edit, Enhance, Remix, Profiles, History, and the Studio."""
+"""ipywidgets panels: Generate, Edit, Enhance, Remix, Profiles, History, Experiments (SweepPanel,
+ReviewPanel), and the Studio."""
 
 from phota_widgets.widgets.edit import EditPanel
 from phota_widgets.widgets.enhance import EnhancePanel
@@ -8,7 +9,9 @@ from phota_widgets.widgets.history import HistoryPanel
 from phota_widgets.widgets.login import LoginBox, login
 from phota_widgets.widgets.profiles import ProfilesPanel
 from phota_widgets.widgets.remix import RemixPanel
+from phota_widgets.widgets.review import ReviewPanel
 from phota_widgets.widgets.studio import Studio
+from phota_widgets.widgets.sweep import SweepPanel
 
 __all__ = [
     "EditPanel",
@@ -19,6 +22,8 @@ __all__ = [
     "OutputGrid",
     "ProfilesPanel",
     "RemixPanel",
+    "ReviewPanel",
     "Studio",
+    "SweepPanel",
     "login",
 ]

@@ -33,7 +33,7 @@ SEND_TARGETS: dict[str, tuple[str, str]] = {
 
 
 class Studio(w.VBox):  # type: ignore[misc]
-    """Generate, Edit, Enhance, Remix, Profiles and History in one set of tabs.
+    """Generate, Edit, Enhance, Remix, Profiles, History and Experiments in one set of tabs.
 
     Outputs move between tabs with each grid's "send to"; the History tab re-opens a run in
     its panel, or fills that panel with the run's parameters and runs it again. The header
@@ -46,7 +46,8 @@ class Studio(w.VBox):  # type: ignore[misc]
 
     Attributes:
         panels: the capability panels by endpoint (``generate``, ``edit``, ...).
-        profiles, history: the Profiles and History tabs (a note when unavailable).
+        profiles, history, experiments: the Profiles, History and Experiments
+            (:class:`SweepPanel`) tabs (a note when unavailable).
         tabs: the Tab widget.
         header: the title line naming the backend.
         login_box: the key box in the header (and the way back to the offline server).
@@ -76,12 +77,16 @@ class Studio(w.VBox):  # type: ignore[misc]
             "HistoryPanel",
             lambda cls: cls(session, on_open=self.open_result, on_rerun=self.rerun),
         )
+        self.experiments = _optional_tab(
+            "phota_widgets.widgets.sweep", "SweepPanel", lambda cls: cls(session)
+        )
         for panel in self.panels.values():
             panel.grid.set_targets(list(SEND_TARGETS), self.send_output)
         pages: list[tuple[str, w.Widget]] = [
             *((p.title, p) for p in self.panels.values()),
             ("Profiles", self.profiles),
             ("History", self.history),
+            ("Experiments", self.experiments),
         ]
         self.tabs = styled(
             w.Tab(children=[page for _, page in pages], titles=[t for t, _ in pages]), "tabs"

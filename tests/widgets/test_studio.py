@@ -24,7 +24,9 @@ WRONG_KEY = "sk-planted-WRONG-0987654321"
 
 def test_tabs_hold_every_panel_on_one_session(session: Any) -> None:
     studio = Studio(session)
-    assert studio.tabs.titles == ("Generate", "Edit", "Enhance", "Remix", "Profiles", "History")
+    assert studio.tabs.titles == (
+        "Generate", "Edit", "Enhance", "Remix", "Profiles", "History", "Experiments",
+    )  # fmt: skip
     assert isinstance(studio.profiles, ProfilesPanel)
     assert isinstance(studio.history, HistoryPanel)
     assert all(panel.session is session for panel in studio.panels.values())

@@ -1,0 +1,483 @@
+"""Blind pairwise review of a sweep: pair scheduling, judgements, ratings, leaderboard, exports.
+
+What ``SweepResult.review()/judge()/rate()/leaderboard()/export_preferences()`` do. Judgements and
+ratings are rows in the run store (``RunStore.add_judgement``/``set_rating``), written at once,
+so they survive a restart and are shared by everyone using the same store.
+
+Pairs: two outputs of the same prompt (as written, before ``{var}`` filling) and input, from
+different variants. Every pair of variants is scheduled within each prompt/input group, before
+any pair of variants comes round again, so every variant meets every other (not only its
+neighbours); sides are drawn at random from a seed and recorded with the judgement.
+"""
+
+from __future__ import annotations
+
+import getpass
+import itertools
+import random
+import weakref
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+from phota_widgets.api.thumbnails import thumbnail_jpeg
+from phota_widgets.experiments.changes import change_map_jpeg, changed_fraction
+from phota_widgets.experiments.preferences import (
+    PreferenceFormat,
+    PreferenceRow,
+    write_preferences,
+)
+from phota_widgets.experiments.ranking import (
+    LEADERBOARD_COLUMNS,
+    WINNERS,
+    Comparison,
+    PositionBias,
+    Winner,
+    position_bias,
+    rank,
+)
+from phota_widgets.store import JudgementRecord, RatingRecord
+
+if TYPE_CHECKING:
+    import pandas
+
+    from phota_widgets.experiments.result import SweepOutput, SweepResult
+
+__all__ = [
+    "CHANGE_ENDPOINTS",
+    "ReviewItem",
+    "ReviewPair",
+    "default_judge",
+    "input_path",
+    "judge",
+    "judgement_counts",
+    "leaderboard",
+    "rate",
+    "schedule_pairs",
+]
+
+T = TypeVar("T")
+
+CHANGE_ENDPOINTS = frozenset({"edit", "enhance", "remix"})
+"""Endpoints whose outputs start from an input image (and so get a change map)."""
+_INPUT_PARAM = {"edit": "images", "enhance": "image", "remix": "input_image"}
+
+
+def default_judge() -> str:
+    """The name judgements are recorded under when none is given: the OS user."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in this environment (some containers)
+        return "unknown"
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """An output as the scheduler sees it: its id, its prompt/input group and its variant."""
+
+    output_id: str
+    group: tuple[str | None, str | None]
+    variant: str
+
+
+@dataclass(frozen=True)
+class ReviewPair:
+    """Two outputs to judge; ``left`` says which of ``a``/``b`` is shown on the left."""
+
+    a: ReviewItem
+    b: ReviewItem
+    left: Literal["a", "b"]
+
+    @property
+    def shown(self) -> tuple[ReviewItem, ReviewItem]:
+        """The (left, right) items."""
+        return (self.a, self.b) if self.left == "a" else (self.b, self.a)
+
+    def winner_of(self, side: Literal["left", "right"]) -> Winner:
+        """The ``a``/``b`` winner meant by a click on a side."""
+        return self.left if side == "left" else ("b" if self.left == "a" else "a")
+
+
+def schedule_pairs(
+    items: Sequence[ReviewItem],
+    *,
+    seed: int | None = None,
+    done: Iterable[frozenset[str]] = (),
+) -> list[ReviewPair]:
+    """Every pair of variants within each prompt/input group, spread out, with random sides.
+
+    Within a group, variants ``v`` and ``w`` are compared in rounds: round ``k`` pairs the
+    ``k``-th output of each (cycling through the shorter list), so each output is shown. Round
+    0 of every variant pair comes before any round 1, and inside a round each pair of variants
+    appears once before any appears twice, in seeded random order.
+
+    Args:
+        items: the outputs that may be shown.
+        seed: the seed of the order and the sides (None: a fresh one).
+        done: pairs (sets of two output ids) already judged, left out.
+    """
+    rng = random.Random(seed)
+    skip = set(done)
+    groups: dict[tuple[str | None, str | None], dict[str, list[ReviewItem]]] = {}
+    for item in items:
+        groups.setdefault(item.group, {}).setdefault(item.variant, []).append(item)
+    keyed: list[tuple[int, int, float, ReviewItem, ReviewItem]] = []
+    seen: dict[tuple[int, frozenset[str]], int] = defaultdict(int)
+    for by_variant in groups.values():
+        for (v, first), (w, second) in itertools.combinations(by_variant.items(), 2):
+            for k in range(max(len(first), len(second))):
+                a, b = first[k % len(first)], second[k % len(second)]
+                if frozenset((a.output_id, b.output_id)) in skip:
+                    continue
+                turn = seen[(k, frozenset((v, w)))]
+                seen[(k, frozenset((v, w)))] += 1
+                keyed.append((k, turn, rng.random(), a, b))
+    keyed.sort(key=lambda entry: entry[:3])
+    return [ReviewPair(a, b, rng.choice(("a", "b"))) for *_, a, b in keyed]
+
+
+# -- a sweep's outputs, judgements and ratings ---------------------------------------------------
+
+
+def review_items(result: SweepResult) -> list[ReviewItem]:
+    """The sweep's outputs as review items (grouped by prompt template and input)."""
+    return [
+        ReviewItem(o.output_id, (o.cell.info.template, o.cell.info.input), o.cell.info.variant)
+        for o in result.outputs()
+    ]
+
+
+def judgements(result: SweepResult) -> list[JudgementRecord]:
+    """Every judgement between two outputs of this sweep, oldest first."""
+    return result.session.store.judgements(o.output_id for o in result.outputs())
+
+
+def ratings(result: SweepResult) -> list[RatingRecord]:
+    """Every rating of an output of this sweep, oldest first."""
+    return result.session.store.ratings(o.output_id for o in result.outputs())
+
+
+def judge(
+    result: SweepResult,
+    output_a: str,
+    output_b: str,
+    winner: str,
+    judge: str | None = None,
+    *,
+    shown_left: Literal["a", "b"] | None = None,
+) -> JudgementRecord:
+    """Record one judgement between two outputs of the sweep (committed at once).
+
+    Raises:
+        KeyError: an output is not in this sweep.
+        ValueError: a bad winner, or two outputs of different prompts or inputs.
+    """
+    first, second = result.output(output_a), result.output(output_b)
+    if _group(first) != _group(second):
+        raise ValueError(
+            f"{output_a} and {output_b} answer different prompts or inputs: judge outputs of "
+            "the same prompt and input"
+        )
+    return result.session.store.add_judgement(
+        output_a,
+        output_b,
+        winner,
+        judge=judge or default_judge(),
+        shown_left=shown_left,
+        sweep_id=result.sweep_id,
+    )
+
+
+def rate(
+    result: SweepResult,
+    output_id: str,
+    stars: int,
+    note: str | None = None,
+    judge: str | None = None,
+) -> RatingRecord:
+    """Record 1-5 stars (and a note) for an output of the sweep.
+
+    Raises:
+        KeyError: the output is not in this sweep.
+        ValueError: stars not a whole number from 1 to 5.
+    """
+    result.output(output_id)
+    return result.session.store.set_rating(output_id, stars, note, judge=judge or default_judge())
+
+
+def _group(output: SweepOutput) -> tuple[str | None, str | None]:
+    return (output.cell.info.template, output.cell.info.input)
+
+
+# -- leaderboard -----------------------------------------------------------------------------
+
+
+def _item_of(result: SweepResult, by: str | None) -> dict[str, str]:
+    """Output id -> leaderboard item (its variant, or its value of the setting ``by``)."""
+    if by is not None and by not in result.axes:
+        swept = ", ".join(result.axes) or "nothing"
+        raise ValueError(f"leaderboard(by={by!r}): that is not swept here (swept: {swept})")
+    found = {}
+    for out in result.outputs():
+        info = out.cell.info
+        found[out.output_id] = (
+            info.variant if by is None else str(info.settings.get(by, info.vars.get(by)))
+        )
+    return found
+
+
+def comparisons(result: SweepResult, by: str | None = None) -> list[Comparison]:
+    """The sweep's judgements between items (variants, or values of ``by``)."""
+    item_of = _item_of(result, by)
+    found = []
+    for j in judgements(result):
+        a, b = item_of[j.output_a], item_of[j.output_b]
+        if a != b:
+            found.append(Comparison(a, b, _winner(j.winner), _side(j.shown_left)))
+    return found
+
+
+def leaderboard(
+    result: SweepResult, by: str | None = None, *, seed: int = 0, n_boot: int = 300
+) -> pandas.DataFrame:
+    """One row per variant (or per value of ``by``), best first; see ``LEADERBOARD_COLUMNS``.
+
+    ``df.attrs["position_bias"]`` holds a :class:`PositionBias` (how often the left side won).
+    """
+    import pandas as pd
+
+    item_of = _item_of(result, by)
+    if by is None:
+        items = result.variants
+    else:
+        items = list(dict.fromkeys(item_of[o.output_id] for o in result.outputs()))
+    comps = comparisons(result, by)
+    board = rank(items, comps, seed=seed, n_boot=n_boot)
+    stars: dict[str, list[int]] = defaultdict(list)
+    for r in ratings(result):
+        stars[item_of[r.output_id]].append(r.stars)
+    picks: dict[str, int] = defaultdict(int)
+    cost: dict[str, float] = defaultdict(float)
+    images: dict[str, int] = defaultdict(int)
+    for out in result.outputs():
+        item = item_of[out.output_id]
+        picks[item] += int(out.record.picked)
+        images[item] += 1
+        run = out.cell.run
+        if run is not None and run.cost is not None and run.outputs:
+            cost[item] += run.cost / len(run.outputs)
+    board["mean_stars"] = [
+        sum(stars[v]) / len(stars[v]) if stars[v] else float("nan") for v in board["variant"]
+    ]
+    board["picks"] = [picks[v] for v in board["variant"]]
+    board["cost_per_image"] = [
+        round(cost[v] / images[v], 4) if images[v] else float("nan") for v in board["variant"]
+    ]
+    board = pd.DataFrame(board, columns=list(LEADERBOARD_COLUMNS))
+    if by is not None:
+        board = board.rename(columns={"variant": by})
+    board.attrs["position_bias"] = position_bias(comps)
+    return board
+
+
+def position_bias_of(result: SweepResult) -> PositionBias:
+    """How often the left side won in this sweep's reviews."""
+    return position_bias(comparisons(result))
+
+
+def judgement_counts(result: SweepResult) -> dict[str, int]:
+    """How many judgements: ``total``, each winner (``a``, ``b``, ``tie``, ``both_bad``),
+    ``judges`` and ``rated`` (outputs with stars)."""
+    found = judgements(result)
+    counts = {"total": len(found), "a": 0, "b": 0, "tie": 0, "both_bad": 0}
+    for j in found:
+        counts[j.winner] += 1
+    counts["judges"] = len({j.judge for j in found})
+    counts["rated"] = len({r.output_id for r in ratings(result)})
+    return counts
+
+
+# -- table columns, change maps, preference data --------------------------------------------
+
+
+_INDEXES: weakref.WeakKeyDictionary[SweepResult, tuple[int, dict[str, SweepOutput]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def find_output(result: SweepResult, output_id: str) -> SweepOutput:
+    """``result.output(output_id)`` through an index kept while the sweep's cells stay the same.
+
+    Raises:
+        KeyError: the sweep has no such output.
+    """
+    cached = _INDEXES.get(result)
+    if cached is None or cached[0] != id(result.cells):
+        cached = (id(result.cells), {o.output_id: o for o in result.outputs()})
+        _INDEXES[result] = cached
+    found = cached[1].get(output_id)
+    return found if found is not None else result.output(output_id)
+
+
+def input_path(result: SweepResult, output_id: str) -> Path | None:
+    """The stored input image an edit, enhance or remix output started from (else None)."""
+    run = find_output(result, output_id).cell.run
+    if run is None or run.endpoint not in CHANGE_ENDPOINTS:
+        return None
+    value: Any = run.params.get(_INPUT_PARAM[run.endpoint])
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if not isinstance(value, str) or not value.startswith("sha256:"):
+        return None
+    return result.session.store.input_path(value)
+
+
+@lru_cache(maxsize=256)
+def _input_thumbnail(path: Path) -> bytes:
+    """A JPEG thumbnail of an input (a sweep shares few inputs among many outputs)."""
+    return thumbnail_jpeg(path.read_bytes())
+
+
+def change_sources(result: SweepResult, output_id: str) -> tuple[bytes, bytes] | None:
+    """Thumbnails of an edit/enhance/remix output and of its input (None for other outputs).
+
+    Change maps are computed on these: the output's thumbnail is cached in the run store, the
+    input's in memory, so a grid of many outputs decodes each full image at most once.
+    """
+    before = input_path(result, output_id)
+    out = find_output(result, output_id)
+    if before is None or not out.path.is_file():
+        return None
+    return result.session.store.thumbnail(out.record), _input_thumbnail(before)
+
+
+_FRACTIONS: dict[tuple[str, str], float] = {}
+_PICTURES: dict[tuple[str, str], bytes] = {}
+_CACHE_SIZE = 4096
+
+
+def _remember(cache: dict[tuple[str, str], T], key: tuple[str, str], make: Callable[[], T]) -> T:
+    if key not in cache:
+        if len(cache) >= _CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+        cache[key] = make()
+    return cache[key]
+
+
+def _change_key(result: SweepResult, output_id: str) -> tuple[str, str]:
+    out = find_output(result, output_id)
+    return (out.record.sha256, str(input_path(result, output_id)))
+
+
+def changed_fraction_of(result: SweepResult, output_id: str) -> float:
+    """How much of an edit/enhance/remix output changed from its input (NaN for others)."""
+    sources = change_sources(result, output_id)
+    if sources is None:
+        return float("nan")
+    return _remember(_FRACTIONS, _change_key(result, output_id), lambda: changed_fraction(*sources))
+
+
+def change_picture(result: SweepResult, output_id: str) -> bytes | None:
+    """The change map of an edit/enhance/remix output as a JPEG (None for other outputs)."""
+    sources = change_sources(result, output_id)
+    if sources is None:
+        return None
+    return _remember(
+        _PICTURES, _change_key(result, output_id), lambda: change_map_jpeg(*sources, quality=75)
+    )
+
+
+def add_review_columns(result: SweepResult, frame: pandas.DataFrame) -> pandas.DataFrame:
+    """Add ``stars`` (mean over judges), ``note`` (the latest) and ``changed_fraction``."""
+    stars: dict[str, list[int]] = defaultdict(list)
+    notes: dict[str, str] = {}
+    for r in ratings(result):  # oldest first: the latest note wins
+        stars[r.output_id].append(r.stars)
+        if r.note:
+            notes[r.output_id] = r.note
+    fractions = {o.output_id: changed_fraction_of(result, o.output_id) for o in result.outputs()}
+    ids = frame["output_id"]
+    frame["stars"] = [
+        sum(stars[i]) / len(stars[i]) if isinstance(i, str) and stars[i] else float("nan")
+        for i in ids
+    ]
+    frame["note"] = [notes.get(i) if isinstance(i, str) else None for i in ids]
+    frame["changed_fraction"] = [
+        fractions.get(i, float("nan")) if isinstance(i, str) else float("nan") for i in ids
+    ]
+    return frame
+
+
+def preference_rows(result: SweepResult) -> list[PreferenceRow]:
+    """Every judgement, then every pick against each output of its cell that was not picked."""
+    outputs = {o.output_id: o for o in result.outputs()}
+    rows = []
+    for j in judgements(result):
+        first, second = outputs[j.output_a], outputs[j.output_b]
+        rows.append(
+            PreferenceRow(
+                prompt=_shared_prompt(first, second),
+                output_0=j.output_a,
+                output_1=j.output_b,
+                path_0=first.path,
+                path_1=second.path,
+                variant_0=first.cell.info.variant,
+                variant_1=second.cell.info.variant,
+                winner=_winner(j.winner),
+                source="judgement",
+                judge=j.judge,
+                created_at=j.created_at,
+                shown_left=_side(j.shown_left),
+            )
+        )
+    by_cell: dict[str, list[SweepOutput]] = defaultdict(list)
+    for out in outputs.values():
+        by_cell[out.cell.info.key].append(out)
+    for members in by_cell.values():
+        for chosen in (o for o in members if o.record.picked):
+            for other in (o for o in members if not o.record.picked):
+                rows.append(
+                    PreferenceRow(
+                        prompt=chosen.cell.info.prompt or "",
+                        output_0=chosen.output_id,
+                        output_1=other.output_id,
+                        path_0=chosen.path,
+                        path_1=other.path,
+                        variant_0=chosen.cell.info.variant,
+                        variant_1=other.cell.info.variant,
+                        winner="a",
+                        source="pick",
+                    )
+                )
+    return rows
+
+
+def _shared_prompt(first: SweepOutput, second: SweepOutput) -> str:
+    """The prompt both outputs answer; the template as written when vars made them differ."""
+    one, two = first.cell.info, second.cell.info
+    if one.prompt == two.prompt:
+        return one.prompt or ""
+    return one.template or one.prompt or ""
+
+
+def _winner(value: str) -> Winner:
+    for known in WINNERS:
+        if value == known:
+            return known
+    raise ValueError(f"a stored judgement has an unknown winner {value!r}")
+
+
+def _side(value: str | None) -> Literal["a", "b"] | None:
+    if value == "a":
+        return "a"
+    return "b" if value == "b" else None
+
+
+def export_preferences(
+    result: SweepResult, path: str | Path, format: PreferenceFormat = "trl"
+) -> list[Path]:
+    """Write the sweep's preference data (see :mod:`phota_widgets.experiments.preferences`)."""
+    return write_preferences(preference_rows(result), path, format)

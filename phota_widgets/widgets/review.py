@@ -1,0 +1,314 @@
+"""``ReviewPanel``: blind side-by-side judging of a sweep's outputs, one pair at a time.
+
+Two outputs of the same prompt and input from different variants are shown large, left/right at
+random; their settings stay hidden until the judgement is made, then both sides are revealed
+and *Next* moves on. Every judgement goes to the run store at once (who, when, which side each
+output was shown on). Core ipywidgets have no key events, so the keyboard goes through a small
+text box: type ``1`` left, ``2`` right, ``3`` tie, ``4`` both bad, ``0`` skip, ``n`` next.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Mapping
+from html import escape
+from typing import TYPE_CHECKING, Any, Literal
+
+import ipywidgets as w
+
+from phota_widgets.experiments import review
+from phota_widgets.experiments.review import ReviewPair
+from phota_widgets.widgets._common import ErrorBox, close_tree, styled, ui_call, ui_method
+
+if TYPE_CHECKING:
+    from phota_widgets.experiments.result import SweepOutput, SweepResult
+
+REVIEW_PX = 768
+"""Longest side of the two images judged (large enough to judge, still a JPEG preview)."""
+CHANGE_PX = 256
+KEYS: dict[str, str] = {
+    "1": "left",
+    "2": "right",
+    "3": "tie",
+    "4": "both_bad",
+    "0": "skip",
+    "n": "next",
+}
+"""Keys typed in the shortcut box and what each does."""
+
+Action = Literal["left", "right", "tie", "both_bad", "skip", "next"]
+
+
+class ReviewPanel(w.VBox):  # type: ignore[misc]
+    """Judge a sweep's outputs in blind pairs; the judgements are rows in the run store.
+
+    Args:
+        result: the sweep (``SweepResult``) to review.
+        judge: the name judgements are recorded under (the OS user by default).
+        seed: the seed of the pair order and the sides (a fresh one by default).
+
+    Attributes:
+        pairs: the schedule (pairs this judge has not judged yet, when the panel opened).
+        position: index of the pair shown.
+        judged, skipped: how many pairs were judged and skipped here.
+        left_button, right_button, tie_button, both_bad_button, skip_button, next_button,
+        shortcuts, progress, images, reveals, change_maps, error: the panel's parts.
+    """
+
+    def __init__(
+        self, result: SweepResult, *, judge: str | None = None, seed: int | None = None
+    ) -> None:
+        self.result = result
+        self.judge = judge or review.default_judge()
+        done = {
+            frozenset((j.output_a, j.output_b))
+            for j in review.judgements(result)
+            if j.judge == self.judge
+        }
+        self.pairs = review.schedule_pairs(review.review_items(result), seed=seed, done=done)
+        self.position = 0
+        self.judged = 0
+        self.skipped = 0
+        self._answered = False
+        self.title = styled(w.HTML(), "review-title")
+        self.progress = styled(w.HTML(), "review-progress")
+        self.images = [
+            styled(
+                w.Image(format="jpeg", layout=w.Layout(max_width=f"{REVIEW_PX}px", width="100%")),
+                "review-image",
+            )
+            for _ in range(2)
+        ]
+        self.reveals = [styled(w.HTML(), "review-reveal") for _ in range(2)]
+        self.change_maps = [
+            styled(
+                w.Image(format="jpeg", layout=w.Layout(max_width=f"{CHANGE_PX}px", display="none")),
+                "review-change-map",
+            )
+            for _ in range(2)
+        ]
+        self.change_notes = [styled(w.HTML(), "review-change-note") for _ in range(2)]
+        sides = []
+        for name, image, reveal, change, note in zip(
+            ("left", "right"),
+            self.images,
+            self.reveals,
+            self.change_maps,
+            self.change_notes,
+            strict=True,
+        ):
+            column = w.VBox(
+                [w.HBox([image, w.VBox([change, note])]), reveal],
+                layout=w.Layout(width="50%", padding="0 6px"),
+            )
+            sides.append(styled(column, f"review-{name}"))
+        self.left_button = _button("◀ Left better", "1", "review-left", "success")
+        self.right_button = _button("Right better ▶", "2", "review-right", "success")
+        self.tie_button = _button("Tie", "3", "review-tie")
+        self.both_bad_button = _button("Both bad", "4", "review-both-bad", "warning")
+        self.skip_button = _button("Skip", "0", "review-skip")
+        self.next_button = _button("Next ▶", "n", "review-next", "primary")
+        self.shortcuts = styled(
+            w.Text(
+                placeholder="keys: 1 left · 2 right · 3 tie · 4 both bad · 0 skip · n next",
+                continuous_update=True,
+                layout=w.Layout(width="26em"),
+            ),
+            "review-keys",
+        )
+        self.error = ErrorBox()
+        self.left_button.on_click(lambda _: self.act("left"))
+        self.right_button.on_click(lambda _: self.act("right"))
+        self.tie_button.on_click(lambda _: self.act("tie"))
+        self.both_bad_button.on_click(lambda _: self.act("both_bad"))
+        self.skip_button.on_click(lambda _: self.act("skip"))
+        self.next_button.on_click(lambda _: self.act("next"))
+        self.shortcuts.observe(self._on_key, names="value")
+        buttons = w.HBox(
+            [
+                self.left_button,
+                self.tie_button,
+                self.both_bad_button,
+                self.skip_button,
+                self.right_button,
+                self.next_button,
+                self.shortcuts,
+            ],
+            layout=w.Layout(flex_flow="row wrap", justify_content="center"),
+        )
+        super().__init__(children=[self.title, self.progress, w.HBox(sides), buttons, self.error])
+        styled(self, "review-panel")
+        self._show()  # before anyone else sees the panel: no second writer yet
+
+    # -- what the buttons do ---------------------------------------------------------------------
+
+    @property
+    def pair(self) -> ReviewPair | None:
+        """The pair shown (None once every pair was seen)."""
+        return self.pairs[self.position] if self.position < len(self.pairs) else None
+
+    def act(self, action: str) -> concurrent.futures.Future[None]:
+        """Do what a button (or key) does: judge, skip or move to the next pair.
+
+        Runs on the UI thread (the returned future), which writes the judgement to the run
+        store, then shows the settings (or the next pair).
+
+        Raises:
+            ValueError: an unknown action.
+        """
+        if action not in KEYS.values():
+            raise ValueError(f"unknown review action {action!r}; one of {list(KEYS.values())}")
+        return ui_call(self._act, action)
+
+    def _act(self, action: str) -> None:
+        pair = self.pair
+        if pair is None:
+            self._show()
+            return
+        if action == "next":
+            if self._answered:
+                self.position += 1
+                self._answered = False
+                self._show()
+            return
+        if self._answered:  # already judged: only Next moves on
+            return
+        if action == "skip":
+            self.skipped += 1
+            self.position += 1
+            self._show()
+            return
+        winner: str = action
+        if action == "left":
+            winner = pair.winner_of("left")
+        elif action == "right":
+            winner = pair.winner_of("right")
+        try:
+            review.judge(
+                self.result, pair.a.output_id, pair.b.output_id, winner, self.judge,
+                shown_left=pair.left,
+            )  # fmt: skip
+        except (KeyError, ValueError, OSError) as exc:
+            self.error.show_error(exc)
+            return
+        self.judged += 1
+        self._answered = True
+        self._reveal(pair, winner)
+
+    def _on_key(self, change: Mapping[str, Any]) -> None:
+        text = str(change["new"] or "")
+        if not text:
+            return
+        action = KEYS.get(text[-1].lower())
+        ui_call(setattr, self.shortcuts, "value", "")
+        if action is not None:
+            self.act(action)
+
+    # -- what is shown (UI thread) ---------------------------------------------------------------
+
+    def _counter(self) -> str:
+        total = len(self.pairs)
+        shown = min(self.position + 1, total)
+        return (
+            f"<b>Pair {shown} of {total}</b> · {self.judged} judged · {self.skipped} skipped"
+            f" · judge <code>{escape(self.judge)}</code>"
+        )
+
+    def _show(self) -> None:
+        """Show the current pair, settings hidden (or say the review is over)."""
+        pair = self.pair
+        self.error.clear()
+        self.progress.value = self._counter()
+        if pair is None:
+            self._set_buttons(judging=False, done=True)
+            for image, reveal, change, note in zip(
+                self.images, self.reveals, self.change_maps, self.change_notes, strict=True
+            ):
+                image.layout.display = "none"
+                change.layout.display = "none"
+                reveal.value = note.value = ""
+            self.title.value = self._finished_html()
+            return
+        left, right = (self.result.output(item.output_id) for item in pair.shown)
+        info = left.cell.info
+        prompt = info.template or info.prompt or ""
+        source = f" · input <code>{escape(info.input)}</code>" if info.input else ""
+        self.title.value = (
+            f"<div>Which is better for <b>{escape(prompt)}</b>{source}?</div>"
+            '<small style="color:#777">settings hidden until you judge</small>'
+        )
+        for side, out in enumerate((left, right)):
+            self.images[side].value = self.result.session.store.thumbnail(out.record, REVIEW_PX)
+            self.images[side].layout.display = None
+            self.reveals[side].value = ""
+            self._show_change(side, out)
+        self._set_buttons(judging=True)
+
+    def _show_change(self, side: int, out: SweepOutput) -> None:
+        change = review.change_picture(self.result, out.output_id)
+        image, note = self.change_maps[side], self.change_notes[side]
+        if change is None:
+            image.layout.display = "none"
+            note.value = ""
+            return
+        image.value = change
+        image.layout.display = None
+        fraction = review.changed_fraction_of(self.result, out.output_id)
+        note.value = f"<small>change map · {fraction:.0%} of pixels changed</small>"
+
+    def _reveal(self, pair: ReviewPair, winner: str) -> None:
+        """Name each side's variant and what was chosen."""
+        chosen = {"a": pair.a.output_id, "b": pair.b.output_id}.get(winner)
+        for side, item in enumerate(pair.shown):
+            out = self.result.output(item.output_id)
+            verdict = (
+                "✔ chosen" if item.output_id == chosen
+                else {"tie": "tie", "both_bad": "both bad"}.get(winner, "")
+            )  # fmt: skip
+            self.reveals[side].value = (
+                f'<div style="padding:4px"><b>{escape(item.variant)}</b> {escape(verdict)}'
+                f"<br/><small>{escape(out.cell.info.prompt or '')} · "
+                f"<code>{escape(item.output_id)}</code></small></div>"
+            )
+        self.progress.value = self._counter()
+        self._set_buttons(judging=False)
+
+    def _set_buttons(self, *, judging: bool, done: bool = False) -> None:
+        for button in (
+            self.left_button, self.right_button, self.tie_button, self.both_bad_button,
+            self.skip_button,
+        ):  # fmt: skip
+            button.disabled = not judging or done
+        self.next_button.disabled = judging or done
+
+    def _finished_html(self) -> str:
+        if not self.pairs:
+            return (
+                "<b>Nothing to compare.</b> A review needs outputs of at least two variants for "
+                "the same prompt and input (or every pair was already judged by "
+                f"<code>{escape(self.judge)}</code>)."
+            )
+        bias = review.position_bias_of(self.result)
+        return (
+            f"<b>Review done</b>: {self.judged} judged, {self.skipped} skipped here. "
+            f"<small>{escape(str(bias))}</small> See <code>sweep.leaderboard()</code>."
+        )
+
+    @ui_method
+    def refresh(self) -> None:
+        """Show the current pair again."""
+        self._show()
+
+    def close(self) -> None:
+        """Close the panel and everything inside it."""
+        close_tree(self, super().close)
+
+
+def _button(description: str, key: str, name: str, style: str = "") -> w.Button:
+    button = w.Button(
+        description=description,
+        tooltip=f"key {key}",
+        button_style=style,
+        layout=w.Layout(width="auto"),
+    )
+    return styled(button, name)

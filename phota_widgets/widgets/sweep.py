@@ -1,0 +1,402 @@
+"""``SweepPanel``: the Studio's Experiments tab: plan, run, watch, review and export sweeps.
+
+The plan (calls, images, cost, time, skipped cells) is made again on the UI thread whenever the
+form changes, without sending anything. Run hands the sweep to the session's loop
+(``session.submit_sweep``) and returns at once; each finished cell moves the progress bar and,
+at most every ``GRID_REFRESH_SECONDS``, the labelled grid is read again from the run store.
+Review, Leaderboard and Export work on the sweep shown, which may be an earlier one reopened.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import time
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as w
+
+from phota_widgets.experiments.preferences import PREFERENCE_FORMATS
+from phota_widgets.widgets._common import (
+    ErrorBox,
+    StatusLine,
+    close_tree,
+    styled,
+    ui_call,
+    ui_method,
+)
+from phota_widgets.widgets.rating import RatingBox
+from phota_widgets.widgets.review import ReviewPanel
+from phota_widgets.widgets.sweep_form import SweepForm, parse_vars
+
+if TYPE_CHECKING:
+    from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.experiments.runner import CellOutcome, SweepHandle
+    from phota_widgets.session import Session
+
+GRID_REFRESH_SECONDS = 0.5
+"""Least time between two reloads of the grid while a sweep runs."""
+GRID_PX = 160
+
+
+class SweepPanel(w.VBox):  # type: ignore[misc]
+    """Plan, run and review prompt experiments in a notebook (the Studio's Experiments tab).
+
+    Args:
+        session: the Session that plans, runs and stores the sweeps.
+
+    Attributes:
+        form: the sweep's controls (:class:`SweepForm`).
+        plan_view: the plan of what the form describes, or why it cannot be planned.
+        handle: the running (or last) sweep's :class:`SweepHandle`.
+        result: the sweep shown (a :class:`SweepResult`), or None.
+        review: the open :class:`ReviewPanel`, or None.
+        run_button, cancel_button, progress, status, error, grid, review_button,
+        leaderboard_button, export_button, export_format, earlier, open_button, rating,
+        details: parts.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.handle: SweepHandle | None = None
+        self.result: SweepResult | None = None
+        self.review: ReviewPanel | None = None
+        self._last_grid = 0.0
+        self._shown: concurrent.futures.Future[SweepResult | None] | None = None
+        self.form = SweepForm(on_change=self.update_plan)
+        self.plan_view = styled(w.HTML(), "sweep-plan")
+        self.run_button = styled(
+            w.Button(description="Run", icon="play", button_style="primary"), "sweep-run"
+        )
+        self.cancel_button = styled(
+            w.Button(description="Cancel", icon="stop", disabled=True), "sweep-cancel"
+        )
+        self.progress = styled(
+            w.IntProgress(value=0, min=0, max=1, layout=w.Layout(width="18em")), "sweep-progress"
+        )
+        self.status = StatusLine()
+        self.error = ErrorBox()
+        self.grid = styled(w.HTML(), "sweep-grid")
+        self.review_button = _action("Review", "blind pairwise review", "sweep-review")
+        self.leaderboard_button = _action("Leaderboard", "ranking with intervals", "sweep-board")
+        self.export_format = styled(
+            w.Dropdown(options=PREFERENCE_FORMATS, value="trl", description="Preferences"),
+            "sweep-export-format",
+        )
+        self.export_button = _action(
+            "Export", "report (HTML), table (CSV) and preference data", "sweep-export"
+        )
+        self.earlier = styled(w.Dropdown(options=[], description="Earlier"), "sweep-earlier")
+        self.open_button = _action("Open", "show an earlier sweep", "sweep-open")
+        self.open_button.disabled = False
+        self.reload_button = styled(
+            w.Button(description="↻", tooltip="list the sweeps again", layout=_auto()),
+            "sweep-reload",
+        )
+        self.rating = RatingBox(on_rated=self._rated)
+        self.details = styled(w.HTML(), "sweep-details")
+        self.review_area = styled(w.VBox(), "sweep-review-area")
+        self.run_button.on_click(lambda _: self.run())
+        self.cancel_button.on_click(lambda _: self.cancel())
+        self.review_button.on_click(lambda _: self.open_review())
+        self.leaderboard_button.on_click(lambda _: self.show_leaderboard())
+        self.export_button.on_click(lambda _: self.export())
+        self.open_button.on_click(lambda _: self.open_sweep())
+        self.reload_button.on_click(lambda _: self.list_sweeps())
+        super().__init__(
+            children=[
+                w.HBox([self.earlier, self.open_button, self.reload_button]),
+                self.form,
+                self.plan_view,
+                w.HBox([self.run_button, self.cancel_button, self.progress]),
+                self.status,
+                self.error,
+                self.grid,
+                w.HBox(
+                    [
+                        self.review_button,
+                        self.leaderboard_button,
+                        self.export_format,
+                        self.export_button,
+                    ],
+                    layout=w.Layout(flex_flow="row wrap"),
+                ),
+                self.rating,
+                self.details,
+                self.review_area,
+            ]
+        )
+        styled(self, "sweep-panel")
+        self._plan()
+        self._list_sweeps()
+
+    # -- planning --------------------------------------------------------------------------------
+
+    @ui_method
+    def update_plan(self) -> None:
+        """Plan what the form describes (nothing is sent) and show it."""
+        self._plan()
+
+    def _plan(self) -> Any:
+        try:
+            kwargs = self.form.sweep_kwargs()
+            if "prompts" not in kwargs and kwargs["endpoint"] in ("generate", "edit"):
+                self.plan_view.value = _note("Write a prompt (one per line) to plan a sweep.")
+                self.run_button.disabled = True
+                return None
+            plan = self.session.sweep(**kwargs, dry_run=True)
+        except ValueError as exc:  # SweepSpecError and InvalidRequestError are ValueErrors
+            self.plan_view.value = _note(f"Cannot plan this yet: {exc}", error=True)
+            self.run_button.disabled = True
+            return None
+        budget = self.form.max_cost
+        over = budget is not None and plan.cost > budget
+        warning = (
+            _note(f"Over budget: the estimate ${plan.cost:.2f} is above ${budget:.2f}.", True)
+            if over
+            else ""
+        )
+        self.plan_view.value = plan._repr_html_() + warning
+        self.run_button.disabled = over or (self.handle is not None and not self.handle.done())
+        return plan
+
+    # -- running ---------------------------------------------------------------------------------
+
+    def run(self) -> concurrent.futures.Future[None]:
+        """Start the sweep the form describes (what Run does); returns at once.
+
+        Returns:
+            The future of starting it on the UI thread (the sweep itself is ``self.handle``).
+        """
+        return ui_call(self._start)
+
+    def _start(self) -> None:
+        if self.handle is not None and not self.handle.done():
+            self.error.show_error(RuntimeError("a sweep is running: cancel it or wait"))
+            return
+        self.error.clear()
+        try:
+            parse_vars(self.form.vars.value)
+            handle = self.session.submit_sweep(
+                **self.form.sweep_kwargs(),
+                max_cost=self.form.max_cost,
+                progress=False,
+                on_cell=self._on_cell,
+            )
+        except Exception as exc:  # refused before anything was sent: say why
+            self.error.show_error(exc)
+            return
+        self.handle = handle
+        self._shown = concurrent.futures.Future()
+        self.result = None
+        self.progress.max = max(1, handle.progress.total)
+        self.progress.value = 0
+        self.progress.bar_style = ""
+        self.status.start(f"Sweep {handle.sweep_id}: {handle.progress.total} calls to make")
+        self.run_button.disabled = True
+        self.cancel_button.disabled = False
+        self._set_actions(enabled=False)
+        handle.add_done_callback(lambda _: self._when_finished(handle))
+
+    def _when_finished(self, handle: SweepHandle) -> None:
+        """The sweep ended (called on whichever thread ended it)."""
+        ui_call(self._finished, handle)
+
+    def _on_cell(self, outcome: CellOutcome) -> None:
+        """A cell finished (called on the session's loop)."""
+        ui_call(self._cell_done, outcome)
+
+    def _cell_done(self, outcome: CellOutcome) -> None:
+        p = outcome.progress
+        self.progress.max = max(1, p.total)
+        self.progress.value = p.done + p.failed
+        self.status.show(
+            f"{p.done} done · {p.failed} failed · {p.remaining} to go · ${p.cost:.2f} so far"
+        )
+        if time.monotonic() - self._last_grid >= GRID_REFRESH_SECONDS and self.handle:
+            self._show_sweep(self.handle.sweep_id)
+
+    def _finished(self, handle: SweepHandle) -> None:
+        future = handle.future
+        p = handle.progress
+        if future.cancelled():
+            text = f"Cancelled after {p.done} calls; run again to resume (nothing is paid twice)"
+            self.progress.bar_style = "warning"
+        elif (exc := future.exception()) is not None:
+            self.error.show_error(exc)
+            text = "The sweep stopped"
+            self.progress.bar_style = "danger"
+        else:
+            text = f"Finished: {p.done} done, {p.failed} failed, ${p.cost:.2f}"
+            self.progress.bar_style = "success" if not p.failed else "warning"
+        self.status.stop(text)
+        self.cancel_button.disabled = True
+        try:
+            self._show_sweep(handle.sweep_id)
+            self._list_sweeps()
+            self._plan()
+        finally:
+            if self._shown is not None and not self._shown.done():
+                self._shown.set_result(self.result)
+
+    def cancel(self) -> None:
+        """Stop the running sweep (cells already sent are kept; running it again resumes)."""
+        if self.handle is not None:
+            self.handle.cancel()
+
+    def wait(self, timeout: float | None = None) -> SweepResult | None:
+        """Wait until the sweep started last has ended and the panel shows it (code, tests).
+
+        Returns:
+            The sweep shown, or None when none ran.
+
+        Raises:
+            TimeoutError: it did not end within ``timeout`` seconds.
+        """
+        ui_call(lambda: None).result(timeout)  # a Run clicked just now has started
+        shown = self._shown
+        return None if shown is None else shown.result(timeout)
+
+    # -- showing a sweep -------------------------------------------------------------------------
+
+    def _show_sweep(self, sweep_id: str) -> None:
+        from phota_widgets.experiments.result import SweepResult
+
+        try:
+            self.result = SweepResult.load(self.session, sweep_id)
+        except KeyError as exc:
+            self.error.show_error(exc)
+            return
+        self.grid.value = self.result.show(max_px=GRID_PX)._repr_html_()
+        self._last_grid = time.monotonic()
+        self.rating.set_result(self.result)
+        self._set_actions(enabled=True)
+
+    def _rated(self) -> None:
+        """A rating was stored: show it in the grid."""
+        if self.result is not None:
+            self._show_sweep(self.result.sweep_id)
+
+    def _set_actions(self, *, enabled: bool) -> None:
+        for button in (self.review_button, self.leaderboard_button, self.export_button):
+            button.disabled = not enabled
+
+    def list_sweeps(self) -> concurrent.futures.Future[None]:
+        """List the stored sweeps in the Earlier dropdown."""
+        return ui_call(self._list_sweeps)
+
+    def _list_sweeps(self) -> None:
+        infos = self.session.sweeps()
+        options = [(_sweep_label(i), i.sweep_id) for i in infos]
+        current = self.earlier.value
+        self.earlier.options = options
+        ids = [i.sweep_id for i in infos]
+        self.earlier.value = current if current in ids else (ids[0] if ids else None)
+        self.open_button.disabled = not ids
+
+    def open_sweep(self, sweep_id: str | None = None) -> concurrent.futures.Future[None]:
+        """Show a stored sweep (the one chosen in Earlier by default)."""
+        return ui_call(self._open, sweep_id)
+
+    def _open(self, sweep_id: str | None) -> None:
+        chosen = sweep_id or self.earlier.value
+        if not chosen:
+            self.error.show_error(ValueError("there is no earlier sweep in this run store yet"))
+            return
+        self.error.clear()
+        self.details.value = ""
+        self._close_review()
+        self._show_sweep(chosen)
+        if self.result is not None:
+            r = self.result
+            self.status.stop(
+                f"Sweep {r.sweep_id}: {len(r.cells)} cells, {r.images} images, ${r.cost:.2f}"
+            )
+
+    # -- review, leaderboard, export -------------------------------------------------------------
+
+    def open_review(self, *, seed: int | None = None) -> concurrent.futures.Future[None]:
+        """Open a :class:`ReviewPanel` on the sweep shown (what Review does)."""
+        return ui_call(self._review, seed)
+
+    def _review(self, seed: int | None) -> None:
+        if self.result is None:
+            return
+        self._close_review()
+        self.review = ReviewPanel(self.result, seed=seed)
+        self.review_area.children = [self.review]
+
+    def _close_review(self) -> None:
+        if self.review is not None:
+            old = self.review
+            self.review = None
+            self.review_area.children = []
+            old.close()
+
+    def show_leaderboard(self) -> concurrent.futures.Future[None]:
+        """Show the sweep's leaderboard and position bias (what Leaderboard does)."""
+        return ui_call(self._leaderboard)
+
+    def _leaderboard(self) -> None:
+        if self.result is None:
+            return
+        from phota_widgets.experiments.review_report import leaderboard_html
+
+        self.details.value = leaderboard_html(self.result)
+
+    def export(self, folder: str | Path | None = None) -> concurrent.futures.Future[list[Path]]:
+        """Write the report, the table and the preference data (what Export does).
+
+        Args:
+            folder: where (``<output_dir>/exports/<sweep_id>`` by default).
+
+        Returns:
+            The future of the files written.
+        """
+        return ui_call(self._export, folder)
+
+    def _export(self, folder: str | Path | None) -> list[Path]:
+        result = self.result
+        if result is None:
+            return []
+        target = Path(folder) if folder else self.session.output_dir / "exports" / result.sweep_id
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+            report = result.export_html(target / "report.html")
+            table = target / "outputs.csv"
+            result.to_dataframe().to_csv(table, index=False)
+            fmt = self.export_format.value
+            prefs = result.export_preferences(target / f"preferences-{fmt}.jsonl", format=fmt)
+        except (OSError, ValueError) as exc:
+            self.error.show_error(exc)
+            return []
+        files = [report, table, *prefs]
+        items = "".join(f"<li><code>{escape(str(p))}</code></li>" for p in files)
+        self.details.value = f"<b>Exported</b><ul>{items}</ul>"
+        return files
+
+    def close(self) -> None:
+        """Cancel a running sweep and close the panel and everything inside it."""
+        self.cancel()
+        close_tree(self, super().close)
+
+
+def _sweep_label(info: Any) -> str:
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.created_at))
+    name = info.name or info.sweep_id
+    return f"{name} · {info.endpoint} · {info.cells} cells · {when}"
+
+
+def _note(text: str, error: bool = False) -> str:
+    colour = "#b00020" if error else "#555"
+    return f'<div style="color:{colour}">{escape(text)}</div>'
+
+
+def _auto() -> w.Layout:
+    return w.Layout(width="auto")
+
+
+def _action(description: str, tooltip: str, name: str) -> w.Button:
+    button = w.Button(description=description, tooltip=tooltip, disabled=True, layout=_auto())
+    return styled(button, name)

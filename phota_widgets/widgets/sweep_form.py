@@ -1,0 +1,211 @@
+"""The form of the Experiments tab: prompts, vars, inputs and a multi-select per setting.
+
+Each multi-select offers only values the endpoint accepts: resolutions follow the chosen base
+models (a resolution no chosen model has is not offered), quality shows only when a model that
+takes it is chosen, and a setting the endpoint does not take is hidden. One value chosen makes a
+fixed setting, several make an axis of the sweep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as w
+
+from phota_widgets.api.models import (
+    MAX_OUTPUT_IMAGES,
+    MODEL_NAMES,
+    MODEL_RESOLUTIONS,
+    MODELS_WITH_QUALITY,
+    REQUEST_MODELS,
+    AspectRatio,
+    ImageModel,
+    Quality,
+)
+from phota_widgets.widgets._common import styled, ui_call
+from phota_widgets.widgets.picker import ImagePicker
+
+ENDPOINT_CHOICES = ("generate", "edit", "enhance", "remix")
+MAX_INPUTS = 8
+"""Input images the form holds (each is one value of the input axis)."""
+_DEFAULTS: dict[str, Any] = {
+    "aspect_ratio": AspectRatio.AUTO.value,
+    "base_model": ImageModel.NB2.value,
+    "resolution": "1K",
+    "quality": Quality.AUTO.value,
+    "num_output_images": 1,
+    "output_format": "jpg",
+}
+
+
+class SweepForm(w.VBox):  # type: ignore[misc]
+    """What a sweep varies, as controls; :meth:`sweep_kwargs` is the call they describe.
+
+    Args:
+        on_change: called after any control changes (the panel re-plans).
+    """
+
+    def __init__(self, on_change: Callable[[], object] | None = None) -> None:
+        self._on_change = on_change
+        self.endpoint = styled(
+            w.Dropdown(options=ENDPOINT_CHOICES, value="generate", description="Endpoint"),
+            "sweep-endpoint",
+        )
+        self.prompts = styled(
+            w.Textarea(
+                placeholder="one prompt per line; {name} is filled from the vars below",
+                rows=4,
+                layout=w.Layout(width="100%"),
+            ),
+            "sweep-prompts",
+        )
+        self.vars = styled(
+            w.Textarea(
+                placeholder="vars, one per line: name: value, value, value",
+                rows=2,
+                layout=w.Layout(width="100%"),
+            ),
+            "sweep-vars",
+        )
+        self.inputs = ImagePicker(
+            "images", "Inputs (each one a row)", max_items=MAX_INPUTS, on_change=self._changed
+        )
+        self.references = ImagePicker(
+            "reference_image", "Style references", max_items=MAX_INPUTS, on_change=self._changed
+        )
+        self.selects: dict[str, w.SelectMultiple] = {
+            "aspect_ratio": _select("Aspect", [a.value for a in AspectRatio]),
+            "base_model": _select(
+                "Model", [(f"{MODEL_NAMES[m]} ({m.value})", m.value) for m in ImageModel]
+            ),
+            "resolution": _select("Resolution", ["1K"]),
+            "quality": _select("Quality", [q.value for q in Quality]),
+            "num_output_images": _select("Outputs", list(range(1, MAX_OUTPUT_IMAGES + 1))),
+            "output_format": _select("Format", ["jpg", "png"]),
+        }
+        for name, box in self.selects.items():
+            styled(box, f"sweep-{name.replace('_', '-')}")
+            box.value = (_DEFAULTS[name],)
+        self.repeats = styled(
+            w.BoundedIntText(value=1, min=1, max=50, description="Repeats"), "sweep-repeats"
+        )
+        self.budget = styled(
+            w.BoundedFloatText(
+                value=0.0, min=0.0, max=100_000.0, step=0.5, description="Budget $",
+                tooltip="0 = no budget; a sweep whose estimate is higher is refused",
+            ),
+            "sweep-budget",
+        )  # fmt: skip
+        settings = w.HBox(list(self.selects.values()), layout=w.Layout(flex_flow="row wrap"))
+        super().__init__(
+            children=[
+                self.endpoint,
+                self.prompts,
+                self.vars,
+                self.inputs,
+                self.references,
+                settings,
+                w.HBox([self.repeats, self.budget]),
+            ]
+        )
+        styled(self, "sweep-form")
+        self._follow()
+        for control in (self.endpoint, self.prompts, self.vars, self.repeats, self.budget):
+            control.observe(lambda _: self._changed(), names="value")
+        for box in self.selects.values():
+            box.observe(lambda _: self._changed(), names="value")
+
+    def _changed(self) -> None:
+        """A control changed (on the kernel thread): follow it and re-plan on the UI thread."""
+        ui_call(self._follow_and_tell)
+
+    def _follow_and_tell(self) -> None:
+        self._follow()
+        if self._on_change is not None:
+            self._on_change()
+
+    def _follow(self) -> None:
+        """Offer only valid values: settings of this endpoint, resolutions of chosen models."""
+        fields = REQUEST_MODELS[self.endpoint.value].model_fields
+        models = [ImageModel(v) for v in self.selects["base_model"].value]
+        resolutions = sorted({r.value for m in models for r in MODEL_RESOLUTIONS[m]}) or ["1K"]
+        box = self.selects["resolution"]
+        if list(box.options) != resolutions:
+            kept = tuple(v for v in box.value if v in resolutions) or (resolutions[0],)
+            box.options = resolutions
+            box.value = kept
+        takes_quality = any(m in MODELS_WITH_QUALITY for m in models)
+        for name, select in self.selects.items():
+            shown = name in fields and (name != "quality" or takes_quality)
+            select.layout.display = None if shown else "none"
+        endpoint = self.endpoint.value
+        self.inputs.layout.display = None if endpoint != "generate" else "none"
+        self.references.layout.display = None if endpoint == "remix" else "none"
+
+    def sweep_kwargs(self) -> dict[str, Any]:
+        """The arguments of ``session.sweep`` (without ``max_cost``) the controls describe."""
+        endpoint = self.endpoint.value
+        fields = REQUEST_MODELS[endpoint].model_fields
+        prompts = [line.strip() for line in self.prompts.value.splitlines() if line.strip()]
+        kwargs: dict[str, Any] = {"endpoint": endpoint, "repeats": int(self.repeats.value)}
+        if prompts:
+            kwargs["prompts"] = prompts
+        parsed = parse_vars(self.vars.value)
+        if parsed:
+            kwargs["vars"] = parsed
+        if endpoint != "generate":
+            images = self.inputs.value
+            values = images if isinstance(images, list) else ([images] if images else [])
+            if values:
+                kwargs["images"] = [[v] for v in values] if endpoint == "edit" else values
+        if endpoint == "remix":
+            refs = self.references.value
+            refs = refs if isinstance(refs, list) else ([refs] if refs else [])
+            if refs:
+                kwargs["reference_image"] = refs
+        models = [ImageModel(v) for v in self.selects["base_model"].value]
+        for name, select in self.selects.items():
+            if name not in fields or not select.value:
+                continue
+            if name == "quality" and not any(m in MODELS_WITH_QUALITY for m in models):
+                continue
+            values = list(select.value)
+            kwargs[name] = values if len(values) > 1 else values[0]
+        return kwargs
+
+    @property
+    def max_cost(self) -> float | None:
+        """The budget (None when 0)."""
+        value = float(self.budget.value or 0.0)
+        return value if value > 0 else None
+
+
+def parse_vars(text: str) -> dict[str, list[str]]:
+    """``name: a, b`` lines as ``{"name": ["a", "b"]}``.
+
+    Raises:
+        ValueError: a line without ``name:`` or without values, naming the line.
+    """
+    found: dict[str, list[str]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        name, sep, rest = line.partition(":")
+        values = [v.strip() for v in rest.split(",") if v.strip()]
+        if not sep or not name.strip().isidentifier() or not values:
+            raise ValueError(
+                f"vars line {number} ({line.strip()!r}): write it as 'name: value, value'"
+            )
+        found[name.strip()] = values
+    return found
+
+
+def _select(description: str, options: list[Any]) -> w.SelectMultiple:
+    return w.SelectMultiple(
+        options=options,
+        description=description,
+        rows=min(5, len(options)),
+        style={"description_width": "initial"},
+        layout=w.Layout(width="auto"),
+    )

@@ -5,6 +5,7 @@ Marked ``browser``; skipped (with the reason) when Chromium or Playwright is mis
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ def _open_studio(page: Any, url: str) -> Any:
     return page.locator(".phota-studio")
 
 
-def _wait_text(locator: Any, text: str, timeout: int = RUN) -> None:
+def _wait_text(locator: Any, text: str | re.Pattern[str], timeout: int = RUN) -> None:
     locator.filter(has_text=text).wait_for(timeout=timeout)
 
 
@@ -117,3 +118,50 @@ def test_cancel_stops_a_slow_run_and_the_key_stays_out_of_the_page(
     run.click()  # the panel is usable again after a cancel
     generate.locator("img.phota-thumb").first.wait_for(timeout=RUN)
     _wait_text(status, "done")
+
+
+def test_a_small_sweep_from_the_experiments_tab_and_one_judged_pair(
+    studio_app: Any, new_page: Callable[[], Any], screenshot: Callable[[bytes, str], Path]
+) -> None:
+    page = new_page()
+    studio = _open_studio(page, studio_app.url)
+    page.get_by_role("tab", name="Experiments").click()
+    sweep = studio.locator(".phota-sweep-panel")
+    sweep.locator(".phota-sweep-prompts textarea").fill(
+        "a {animal} at dusk\na {animal} in the rain"
+    )
+    sweep.locator(".phota-sweep-vars textarea").fill("animal: owl, fox")
+    sweep.locator(".phota-sweep-aspect-ratio select").select_option(label=["1:1", "16:9"])
+    plan = sweep.locator(".jupyter-widgets.phota-sweep-plan")
+    calls = re.compile(r"cells \(calls\)\s*8(?!\d)")  # 2 prompts x 2 animals x 2 ratios
+    _wait_text(plan, calls, timeout=30_000)
+    assert "$" in plan.inner_text()  # priced before anything is sent
+    run = sweep.locator("button.phota-sweep-run")
+    page.wait_for_function("el => !el.disabled", arg=run.element_handle(), timeout=30_000)
+    run.click()
+    _wait_text(sweep.locator(".phota-status"), "Finished")
+    grid = sweep.locator(".jupyter-widgets.phota-sweep-grid")
+    grid.locator("img").nth(7).wait_for(timeout=RUN)
+    assert grid.locator("img").count() == 8
+    assert "owl" in grid.inner_text() and "16:9" in grid.inner_text()
+    page.set_viewport_size({"width": 1280, "height": 2400})  # the whole grid, no scrolling
+    page.wait_for_function(
+        "el => [...el.querySelectorAll('img')].every(i => i.complete && i.naturalWidth > 0)",
+        arg=grid.element_handle(),
+        timeout=30_000,
+    )
+    screenshot(grid.screenshot(), "sweep-grid.png")
+
+    sweep.locator("button.phota-sweep-review").click()
+    review = sweep.locator(".phota-review-panel")
+    review.locator("img.phota-review-image").nth(1).wait_for(timeout=30_000)
+    assert "settings hidden" in review.locator(".phota-review-title").inner_text()
+    assert not "".join(review.locator(".phota-review-reveal").all_inner_texts()).strip()
+    review.locator("button.phota-review-left").click()
+    _wait_text(review.locator(".phota-review-progress"), "1 judged", timeout=30_000)
+    revealed = " ".join(review.locator(".phota-review-reveal").all_inner_texts())
+    assert "aspect_ratio" in revealed and "chosen" in revealed  # settings shown once judged
+
+    sweep.locator("button.phota-sweep-board").click()
+    details = sweep.locator(".jupyter-widgets.phota-sweep-details")
+    _wait_text(details, "judgements", timeout=30_000)  # the leaderboard reads the store

@@ -52,9 +52,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless system Chromium (the tests are skipped, saying why, when it is missing)."""
+    """Headless system Chromium (the tests are skipped, saying why, when it is missing).
+
+    Module-scoped: Playwright's sync API keeps an event loop marked running on this thread while
+    it is open, which later tests' ``asyncio.run()`` would trip over.
+    """
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")

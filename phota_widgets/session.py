@@ -97,6 +97,8 @@ class Session:
         local_server: an embedded server to use (started if needed) instead of a new one.
             Without one, the session starts its own in a separate process (stopped with the
             session, at interpreter exit, or when this process dies).
+        announce: print the plain notice when the embedded server is started (a script's or a
+            notebook's only sign of it); the Studio turns it off and shows ``notice`` itself.
     """
 
     def __init__(
@@ -114,6 +116,7 @@ class Session:
         index_url: str | None = None,
         files_url: str | os.PathLike[str] | None = None,
         storage_options: Mapping[str, Any] | None = None,
+        announce: bool = True,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
@@ -140,6 +143,7 @@ class Session:
         self._active: set[str] = set()
         self._profile_cache = ProfileCache(lambda: self.aclient.profiles.list(), self.loop)
         self.resuming: concurrent.futures.Future[list[Result]] | None = None
+        self._announce = announce
         key = resolve_api_key(api_key)
         if local_server is not None or (key is None and base_url is None):
             self._use_local(local_server)
@@ -167,13 +171,19 @@ class Session:
         self._owns_server = server is None
         server = self._start_local(server)
         self._connect(server.api_key, server.base_url, inline_training_images=True)
-        if not self._owns_server:
-            return
-        print(
-            "phota-widgets: no Phota API key found, so this session uses the embedded local "
-            f"stand-in server at {server.base_url} (offline, real image processing, "
-            "not Phota's models). For the real API: set PHOTA_API_KEY, enter a key in the "
-            "Studio's header, or show pw.login(session) in a cell."
+        if self._owns_server and self._announce:
+            print(f"phota-widgets: {self.notice}")
+
+    @property
+    def notice(self) -> str | None:
+        """What a user should know about the backend: set when the embedded server answers."""
+        if self.local_server is None:
+            return None
+        return (
+            "no Phota API key found, so this session uses the embedded local stand-in server "
+            f"at {self.local_server.base_url} (offline, real image processing, not Phota's "
+            "models). For the real API: set PHOTA_API_KEY, enter a key in the Studio's header, "
+            "or show pw.login(session) in a cell."
         )
 
     def _connect(

@@ -3,7 +3,8 @@
 All API work runs on the session's own background event loop (a daemon thread), so a widget's Run
 click returns at once, other cells run meanwhile, and the blocking client works inside Jupyter.
 Every run is recorded in the run store as it happens: its parameters before sending, the job id
-before waiting, each image as soon as it arrives.
+before waiting, each image as soon as it arrives. Those writes are made (and awaited) on the
+session's store thread (:class:`StoreWriter`), so a durable commit never stalls the loop.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -37,7 +38,8 @@ from phota_widgets.api.sync import PhotaClient
 from phota_widgets.api.transport import resolve_api_key
 from phota_widgets.history import History
 from phota_widgets.profile_cache import ProfileCache
-from phota_widgets.store import RunRecord, RunStore
+from phota_widgets.store import RunRecord, RunStatus, RunStore
+from phota_widgets.store_writer import StoreWriter
 
 if TYPE_CHECKING:
     from phota_widgets.experiments.plan import SweepPlan
@@ -99,6 +101,8 @@ class Session:
         self.max_concurrency = max_concurrency
         self.loop = BackgroundLoop("phota-session")
         self.store = RunStore(self.output_dir)
+        self.writer = StoreWriter()
+        """Makes the running work's store calls, in order, off the loop (see store_writer)."""
         self.local_server: LocalServer | ServerProcess | None = None
         self._owns_server = False
         self._semaphore: asyncio.Semaphore | None = None
@@ -211,7 +215,9 @@ class Session:
         params = {**self.defaults, **params}
         params = await asyncio.to_thread(self._wire_images, params)
         _, described = await self.aclient.prepare(endpoint, params)  # refuses before spending
-        run_id = self.store.start_run(endpoint, described, backend=self.backend)
+        run_id = await self.writer.call(
+            self.store.start_run, endpoint, described, backend=self.backend
+        )
         if on_recorded is not None:
             on_recorded(run_id)
         started = time.perf_counter()
@@ -223,14 +229,18 @@ class Session:
                 async with self._limit():
                     result = await self.aclient.run(endpoint, params, self._saver(run_id))
         except asyncio.CancelledError:
-            if self.store.get(run_id).status == "running":  # nothing was accepted
-                self.store.finish_run(run_id, status="cancelled", error="cancelled")
+            await self.writer.call(self._end_if_running, run_id, "cancelled", "cancelled")
             raise
         except PhotaError as exc:
-            if self.store.get(run_id).status == "running":
-                self.store.finish_run(run_id, status="failed", error=str(exc))
+            await self.writer.call(self._end_if_running, run_id, "failed", str(exc))
             raise
-        return self._record(run_id, result, time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        return await self.writer.call(self._record, run_id, result, elapsed)
+
+    def _end_if_running(self, run_id: str, status: RunStatus, error: str) -> None:
+        """End a run that nothing was accepted for (still "running") with this status."""
+        if self.store.get(run_id).status == "running":
+            self.store.finish_run(run_id, status=status, error=error)
 
     async def _run_job(
         self,
@@ -250,7 +260,11 @@ class Session:
         until the job has ended on the server (so at most ``max_concurrency`` jobs run there at
         once), not across the download of its images.
         """
-        self.store.record_submission(run_id, client_request_id)
+        try:
+            await self.writer.call(self.store.record_submission, run_id, client_request_id)
+        except asyncio.CancelledError:  # cancelled before anything was sent
+            await self.writer.call(self._cancel_if_unsubmitted, run_id)
+            raise
         job: AsyncJob | None = None
         job_id: str | None = None
         for attempt, delay in enumerate((*COLLECT_DELAYS, None)):
@@ -268,18 +282,24 @@ class Session:
             except TRANSIENT_ERRORS as exc:
                 job = None
                 if delay is None:
-                    self.store.set_note(run_id, f"{INTERRUPTED} ({exc})")
+                    await self.writer.call(self.store.set_note, run_id, f"{INTERRUPTED} ({exc})")
                     raise
                 logger.info("run %s interrupted (%s); try %d", run_id, exc, attempt + 2)
                 await asyncio.sleep(delay)
             except asyncio.CancelledError:
-                if self.store.get(run_id).job_id is None:
-                    self.store.finish_run(run_id, status="cancelled", error="cancelled")
+                await self.writer.call(self._cancel_if_unsubmitted, run_id)
                 raise
             except PhotaError as exc:
-                self.store.finish_run(run_id, status="failed", error=str(exc))
+                await self.writer.call(
+                    self.store.finish_run, run_id, status="failed", error=str(exc)
+                )
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _cancel_if_unsubmitted(self, run_id: str) -> None:
+        """End a cancelled run as "cancelled" unless a job was accepted for it (then keep it)."""
+        if self.store.get(run_id).job_id is None:
+            self.store.finish_run(run_id, status="cancelled", error="cancelled")
 
     async def _submit(
         self, run_id: str, endpoint: str, params: Mapping[str, Any], client_request_id: str
@@ -293,17 +313,27 @@ class Session:
         except asyncio.CancelledError:
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 landed = await asyncio.wait_for(submit, SUBMIT_GRACE)
-                self.store.record_job(run_id, landed.job_id, client_request_id)
-                self.store.set_note(run_id, f"cancelled once accepted; {INTERRUPTED}")
+                await self.writer.call(
+                    self.store.record_job, run_id, landed.job_id, client_request_id
+                )
+                note = f"cancelled once accepted; {INTERRUPTED}"
+                await self.writer.call(self.store.set_note, run_id, note)
             raise
-        self.store.record_job(run_id, job.job_id, client_request_id)
+        await self.writer.call(self.store.record_job, run_id, job.job_id, client_request_id)
         return job
 
-    def _saver(self, run_id: str) -> Callable[[OutputImage], None]:
-        """Writes each output to the run store the moment it arrives (paid images first)."""
+    def _saver(self, run_id: str) -> Callable[[OutputImage], Awaitable[None]]:
+        """Writes each output to the run store the moment it arrives (paid images first).
 
-        def save(image: OutputImage) -> None:
+        The write (decoding, hashing, the file and its commit) is made on the store thread and
+        awaited, so the output counts as received only once it is on disk.
+        """
+
+        def write(image: OutputImage) -> None:
             self.store.add_output(run_id, image.index, image.data, image.format)
+
+        async def save(image: OutputImage) -> None:
+            await self.writer.call(write, image)
 
         return save
 
@@ -509,7 +539,8 @@ class Session:
     async def aresume(self) -> list[Result]:
         """Collect every job submitted but never collected (e.g. before a kernel restart)."""
         results = []
-        for record in self.store.pending_jobs(backend=self.backend):
+        pending = await self.writer.call(self.store.pending_jobs, backend=self.backend)
+        for record in pending:
             result = await self._resume_one(record)
             if result is not None:
                 results.append(result)
@@ -534,15 +565,21 @@ class Session:
                 result = await job.wait(on_image=self._saver(record.run_id))
         except NotFoundError:
             error = f"job {record.job_id} is gone from the backend"
-            self.store.finish_run(record.run_id, status="failed", error=error)
+            await self.writer.call(
+                self.store.finish_run, record.run_id, status="failed", error=error
+            )
             return None
         except TRANSIENT_ERRORS as exc:  # still collectable: try again later
-            self.store.set_note(record.run_id, f"resume interrupted ({exc})")
+            note = f"resume interrupted ({exc})"
+            await self.writer.call(self.store.set_note, record.run_id, note)
             return None
         except PhotaError as exc:
-            self.store.finish_run(record.run_id, status="failed", error=str(exc))
+            await self.writer.call(
+                self.store.finish_run, record.run_id, status="failed", error=str(exc)
+            )
             return None
-        return self._record(record.run_id, result, record.elapsed or time.perf_counter() - started)
+        elapsed = record.elapsed or time.perf_counter() - started
+        return await self.writer.call(self._record, record.run_id, result, elapsed)
 
     # -- profiles, history -----------------------------------------------------------------------
 
@@ -604,6 +641,7 @@ class Session:
         with contextlib.suppress(RuntimeError):
             self.loop.run(self.aclient.aclose())
         self.loop.stop()
+        self.writer.close()  # every queued write lands before the store closes
         self._release_server()
         self.store.close()
 

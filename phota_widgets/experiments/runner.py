@@ -188,15 +188,28 @@ class SweepRunner:
     async def _run_cell(self, cell: Cell, bar: Any) -> None:
         store = self.session.store
         recorded: list[str] = []
+        linked: list[concurrent.futures.Future[None]] = []
 
         def link(run_id: str) -> None:
+            # queued on the session's store thread: it lands before the run's next write (the
+            # job key, awaited before the submit), without a commit on the loop
             recorded.append(run_id)
-            records.link_runs(store, self.sweep_id, [(cell.key, run_id)])
+            linked.append(
+                self.session.writer.post(
+                    records.link_runs, store, self.sweep_id, [(cell.key, run_id)]
+                )
+            )
 
         error: str | None = None
         cost = 0.0
         try:
-            result = await self.session.arun(self.plan.endpoint, on_recorded=link, **cell.params)
+            try:
+                result = await self.session.arun(
+                    self.plan.endpoint, on_recorded=link, **cell.params
+                )
+            finally:
+                for pending in linked:
+                    await asyncio.wrap_future(pending)  # a failed link is raised, not lost
             cost = result.cost_estimate or 0.0
         except PhotaError as exc:
             error = str(exc)

@@ -25,6 +25,8 @@ from phota_widgets.api.errors import (
     RateLimitError,
     RequestTimeoutError,
     ServerError,
+    SyncTimeLimitError,
+    UnexpectedResponseError,
     UnprocessableError,
 )
 
@@ -34,7 +36,12 @@ if TYPE_CHECKING:
     from phota_widgets.api.prices import PriceTable, estimate
     from phota_widgets.api.results import OutputImage, Result
     from phota_widgets.api.sync import Job, PhotaClient
-    from phota_widgets.api.webhooks import sign_webhook, verify_webhook
+    from phota_widgets.api.webhooks import (
+        WebhookGuard,
+        WebhookRejected,
+        sign_webhook,
+        verify_webhook,
+    )
     from phota_widgets.display import HTMLView, before_after, compare, contact_sheet, show
     from phota_widgets.experiments import SweepPlan, SweepResult, sweep_from_file
     from phota_widgets.history import History
@@ -64,6 +71,8 @@ _LAZY = {
     "Job": "phota_widgets.api.sync",
     "PhotaClient": "phota_widgets.api.sync",
     "sign_webhook": "phota_widgets.api.webhooks",
+    "WebhookGuard": "phota_widgets.api.webhooks",
+    "WebhookRejected": "phota_widgets.api.webhooks",
     "verify_webhook": "phota_widgets.api.webhooks",
     "Faults": "phota_widgets.local",
     "LocalServer": "phota_widgets.local",
@@ -142,7 +151,11 @@ __all__ = [
     "SweepPanel",
     "SweepPlan",
     "SweepResult",
+    "SyncTimeLimitError",
+    "UnexpectedResponseError",
     "UnprocessableError",
+    "WebhookGuard",
+    "WebhookRejected",
     "before_after",
     "compare",
     "contact_sheet",

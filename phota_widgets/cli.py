@@ -15,7 +15,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the embedded Phota-compatible server")
     serve.add_argument("--port", type=int, default=8765, help="port (0: any free one)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
-    serve.add_argument("--api-key", default=None, help="key to accept (default: random, printed)")
     serve.add_argument("--data-dir", default=None, help="keep profiles here across restarts")
     demo = commands.add_parser("demo", help="generate, edit, enhance and remix a sample photo")
     demo.add_argument("--out", default="phota-demo", help="folder for the outputs and report")
@@ -27,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sweep.add_argument("--retry-failed", action="store_true", help="send failed cells again")
     args = parser.parse_args(argv)
     if args.command == "serve":
-        return _serve(args.host, args.port, args.api_key, args.data_dir)
+        return _serve(args.host, args.port, args.data_dir)
     if args.command == "sweep":
         from phota_widgets.experiments.command import sweep_command
 
@@ -43,13 +42,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_demo(args.out)
 
 
-def _serve(host: str, port: int, api_key: str | None, data_dir: str | None) -> int:
+def _serve(host: str, port: int, data_dir: str | None) -> int:
+    """Serve until Ctrl-C; the key comes from PHOTA_API_KEY, or a random one is printed once.
+
+    The key is never an argument: a command line is visible to every user of the machine.
+    """
+    from phota_widgets.api.transport import API_KEY_ENV, resolve_api_key
     from phota_widgets.local.server import LocalServer
 
-    server = LocalServer(host=host, port=port, api_key=api_key, data_dir=data_dir).start()
+    given = resolve_api_key(None)
+    server = LocalServer(host=host, port=port, api_key=given, data_dir=data_dir).start()
     print(f"Phota-compatible local server (a stand-in, offline) at {server.base_url}")
     print(f"  export PHOTA_BASE_URL={server.base_url}")
-    print(f"  export PHOTA_API_KEY={server.api_key}")
+    if given:
+        print(f"  it accepts the key in ${API_KEY_ENV}")
+    else:
+        print(f"  export {API_KEY_ENV}={server.api_key}")
     print("Ctrl-C stops it.")
     try:
         while server.running:

@@ -37,6 +37,7 @@ from phota_widgets.api.results import OutputImage, Result
 from phota_widgets.api.sync import PhotaClient
 from phota_widgets.api.transport import resolve_api_key
 from phota_widgets.history import History
+from phota_widgets.owners import OwnerLock
 from phota_widgets.profile_cache import ProfileCache
 from phota_widgets.store import RunRecord, RunStatus, RunStore
 from phota_widgets.store_writer import StoreWriter
@@ -57,6 +58,18 @@ COLLECT_DELAYS: tuple[float, ...] = (1.0, 3.0)
 SUBMIT_GRACE = 10.0
 """Seconds a cancelled run waits for its submit to land, so an accepted job is not lost."""
 INTERRUPTED = "interrupted: the job is kept; session.resume() collects it without paying twice"
+RESUME_HINT = "the run is kept: session.resume() collects it later without paying twice"
+SENT_SYNC = "sent as a synchronous request"
+"""Note on a sync run while its request is out (so a crash then is told apart from a queued run)."""
+NEVER_SENT = "never sent: the process that queued it stopped first (nothing was charged)"
+LOST_SYNC = (
+    "the process stopped during its synchronous request: it may have been charged, and there is "
+    "no job to collect (use_jobs=True makes runs resumable)"
+)
+LOST_UNKNOWN = "the process running it stopped before it was sent or answered; nothing to collect"
+SERVER_GONE = (
+    "the embedded server that accepted it has stopped, and its jobs with it (nothing was charged)"
+)
 
 logger = logging.getLogger("phota_widgets")
 
@@ -106,6 +119,7 @@ class Session:
         self.local_server: LocalServer | ServerProcess | None = None
         self._owns_server = False
         self._semaphore: asyncio.Semaphore | None = None
+        self._active: set[str] = set()
         self._profile_cache = ProfileCache(lambda: self.aclient.profiles.list(), self.loop)
         self.resuming: concurrent.futures.Future[list[Result]] | None = None
         key = resolve_api_key(api_key)
@@ -113,7 +127,9 @@ class Session:
             self._use_local(local_server)
         else:
             self._connect(key, base_url, inline_training_images=False)
-        if resume and self.store.pending_jobs(backend=self.backend):
+        self._owner = OwnerLock(self.store.root, self.backend_id)
+        self.settle_orphans()
+        if resume and self._resumable():
             self.resuming = self.loop.submit(self.aresume())
 
     # -- backends --------------------------------------------------------------------------------
@@ -161,6 +177,18 @@ class Session:
         """``local`` or the API root in use."""
         return LOCAL_BACKEND if self.is_local else self.aclient.base_url
 
+    @property
+    def backend_id(self) -> str:
+        """The server runs belong to: ``local:<server id>`` for an embedded one, else the root.
+
+        Each embedded server holds its jobs in memory, so runs it accepted can only be collected
+        from it; the run store records this id with every run.
+        """
+        if self.local_server is None:
+            return self.aclient.base_url
+        server_id = getattr(self.local_server, "server_id", None) or self.aclient.base_url
+        return f"{LOCAL_BACKEND}:{server_id}"
+
     def use_key(self, api_key: str, base_url: str | None = None) -> None:
         """Switch to the real API with this key (stops the embedded server)."""
         if not api_key.strip():
@@ -170,6 +198,7 @@ class Session:
         with contextlib.suppress(RuntimeError):
             self.loop.run(old.aclose())
         self._release_server()
+        self._owner.set_backend(self.backend_id)
         self.forget_profiles()
 
     def use_local(self) -> None:
@@ -183,6 +212,7 @@ class Session:
         self._owns_server = True
         server = self._start_local(None)
         self._connect(server.api_key, server.base_url, inline_training_images=True)
+        self._owner.set_backend(self.backend_id)
         with contextlib.suppress(RuntimeError):
             self.loop.run(old.aclose())
         self.forget_profiles()
@@ -215,25 +245,35 @@ class Session:
         params = {**self.defaults, **params}
         params = await asyncio.to_thread(self._wire_images, params)
         _, described = await self.aclient.prepare(endpoint, params)  # refuses before spending
+        key = uuid.uuid4().hex if self.use_jobs else None  # recorded with the row: never lost
         run_id = await self.writer.call(
-            self.store.start_run, endpoint, described, backend=self.backend
+            self.store.start_run,
+            endpoint,
+            described,
+            backend=self.backend_id,
+            client_request_id=key,
+            owner=self._owner.token,
         )
+        self._active.add(run_id)
         if on_recorded is not None:
             on_recorded(run_id)
         started = time.perf_counter()
         try:
-            if self.use_jobs:  # the job holds a slot while it runs (see _run_job)
-                key = uuid.uuid4().hex
+            if key is not None:  # the job holds a slot while it runs (see _run_job)
                 result = await self._run_job(run_id, endpoint, params, key, described)
             else:
                 async with self._limit():
+                    await self.writer.call(self.store.set_note, run_id, SENT_SYNC)
                     result = await self.aclient.run(endpoint, params, self._saver(run_id))
+                    await self.writer.call(self.store.set_note, run_id, None)
         except asyncio.CancelledError:
             await self.writer.call(self._end_if_running, run_id, "cancelled", "cancelled")
             raise
         except PhotaError as exc:
             await self.writer.call(self._end_if_running, run_id, "failed", str(exc))
             raise
+        finally:
+            self._active.discard(run_id)
         elapsed = time.perf_counter() - started
         return await self.writer.call(self._record, run_id, result, elapsed)
 
@@ -260,17 +300,17 @@ class Session:
         until the job has ended on the server (so at most ``max_concurrency`` jobs run there at
         once), not across the download of its images.
         """
-        try:
-            await self.writer.call(self.store.record_submission, run_id, client_request_id)
-        except asyncio.CancelledError:  # cancelled before anything was sent
-            await self.writer.call(self._cancel_if_unsubmitted, run_id)
-            raise
         job: AsyncJob | None = None
         job_id: str | None = None
         for attempt, delay in enumerate((*COLLECT_DELAYS, None)):
             try:
                 async with self._limit():  # held while the job runs on the server
                     if job is None and job_id is None:
+                        # "submitted" only once the slot is ours: a queued run of a dead
+                        # process is known never to have been sent (see settle_orphans)
+                        await self.writer.call(
+                            self.store.record_submission, run_id, client_request_id
+                        )
                         job = await self._submit(run_id, endpoint, params, client_request_id)
                     elif job is None:
                         assert job_id is not None
@@ -283,6 +323,7 @@ class Session:
                 job = None
                 if delay is None:
                     await self.writer.call(self.store.set_note, run_id, f"{INTERRUPTED} ({exc})")
+                    exc.args = (f"{exc.args[0] if exc.args else exc}; {RESUME_HINT}",)
                     raise
                 logger.info("run %s interrupted (%s); try %d", run_id, exc, attempt + 2)
                 await asyncio.sleep(delay)
@@ -536,15 +577,71 @@ class Session:
 
     # -- resuming --------------------------------------------------------------------------------
 
+    def settle_orphans(self) -> int:
+        """Honestly end the unfinished runs of processes that have stopped; returns how many.
+
+        A run that never got its turn is ``cancelled`` (nothing was sent); one whose process
+        died mid-way through a synchronous request is ``failed`` (no job to collect); one
+        accepted by an embedded server that has stopped is ``failed`` (its jobs ended with it).
+        Submitted jobs on a live backend are left for :meth:`resume`; the runs of a live
+        process (another kernel on the same folder) are never touched.
+        """
+        live = OwnerLock.live(self.store.root)
+        live_backends = set(live.values())
+        ended = 0
+        for record, owner in self.store.unfinished_runs():
+            if owner in live:
+                continue
+            outcome = _orphan_outcome(record, owner, live_backends)
+            if outcome is None or not self.store.claim_run(
+                record.run_id, self._owner.token, previous=owner
+            ):
+                continue
+            status, error = outcome
+            self.store.finish_run(record.run_id, status=status, error=error)
+            ended += 1
+        return ended
+
+    def _resumable(self) -> list[RunRecord]:
+        """Submitted runs of this backend whose process is gone (or is this one, idle)."""
+        live = OwnerLock.live(self.store.root)
+        found = []
+        for record, owner in self.store.unfinished_runs():
+            if record.status != "submitted" or record.backend != self.backend_id:
+                continue
+            if record.job_id is None and record.client_request_id is None:
+                continue
+            if record.run_id in self._active or (owner in live and owner != self._owner.token):
+                continue
+            found.append(record)
+        return found
+
     async def aresume(self) -> list[Result]:
-        """Collect every job submitted but never collected (e.g. before a kernel restart)."""
+        """Collect every job submitted but never collected (e.g. before a kernel restart).
+
+        Only runs of this session's backend whose process has stopped (or this session's own,
+        when no request of it is still waiting on them) are taken; each is claimed first, so
+        two sessions never collect the same run.
+        """
         results = []
-        pending = await self.writer.call(self.store.pending_jobs, backend=self.backend)
-        for record in pending:
-            result = await self._resume_one(record)
+        for record in await self.writer.call(self._resumable):
+            if not await self.writer.call(self._claim, record.run_id):
+                continue
+            self._active.add(record.run_id)
+            try:
+                result = await self._resume_one(record)
+            finally:
+                self._active.discard(record.run_id)
             if result is not None:
                 results.append(result)
         return results
+
+    def _claim(self, run_id: str) -> bool:
+        """Take a run to collect it (a run this session already owns is its own)."""
+        owner = self.store.run_owner(run_id)
+        return owner == self._owner.token or self.store.claim_run(
+            run_id, self._owner.token, previous=owner
+        )
 
     def resume(self) -> list[Result]:
         """Blocking :meth:`aresume`."""
@@ -643,6 +740,7 @@ class Session:
         self.loop.stop()
         self.writer.close()  # every queued write lands before the store closes
         self._release_server()
+        self._owner.release()
         self.store.close()
 
     def _release_server(self) -> None:
@@ -660,6 +758,22 @@ class Session:
     def __repr__(self) -> str:
         where = f"local stand-in {self.aclient.base_url}" if self.is_local else self.backend
         return f"Session(backend={where!r}, runs={len(self.store)}, spent=${self.spent:.2f})"
+
+
+def _orphan_outcome(
+    record: RunRecord, owner: str | None, live_backends: set[str]
+) -> tuple[RunStatus, str] | None:
+    """How to end an unfinished run whose process has stopped (None: leave it to resume)."""
+    if record.status == "running":
+        if owner is None:
+            return "failed", LOST_UNKNOWN
+        if record.note == SENT_SYNC:
+            return "failed", LOST_SYNC
+        return "cancelled", NEVER_SENT
+    on_embedded = record.backend == LOCAL_BACKEND or record.backend.startswith(LOCAL_BACKEND + ":")
+    if on_embedded and record.backend not in live_backends:
+        return "failed", SERVER_GONE
+    return None
 
 
 def _restore(session: Session, value: Any) -> Any:

@@ -66,6 +66,8 @@ CREATE INDEX IF NOT EXISTS judgements_output_a ON judgements (output_a);
 CREATE TABLE IF NOT EXISTS ratings (
     output_id TEXT NOT NULL, judge TEXT NOT NULL, stars INTEGER NOT NULL, note TEXT,
     created_at REAL NOT NULL, PRIMARY KEY (output_id, judge));
+CREATE TABLE IF NOT EXISTS run_owners (
+    run_id TEXT PRIMARY KEY REFERENCES runs (run_id), owner TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sweeps (
     sweep_id TEXT PRIMARY KEY, name TEXT, endpoint TEXT NOT NULL, spec TEXT NOT NULL,
     created_at REAL NOT NULL, updated_at REAL NOT NULL);
@@ -194,8 +196,15 @@ class RunStore:
         *,
         backend: str = "",
         status: RunStatus = "running",
+        client_request_id: str | None = None,
+        owner: str | None = None,
     ) -> str:
         """Record a new run and return its id; params are scrubbed of secrets and bulk first.
+
+        Args:
+            client_request_id: the idempotency key it will be submitted with (kept from the
+                start, so a run waiting for its turn is never lost).
+            owner: the token of the process running it (see :mod:`phota_widgets.owners`).
 
         Raises:
             ValueError: if params hold bytes or values that are not JSON-able.
@@ -207,14 +216,54 @@ class RunStore:
         row = (
             run_id, endpoint, json.dumps(clean, ensure_ascii=False),
             prompt if isinstance(prompt, str) else None, status, time.time(), backend,
+            client_request_id,
         )  # fmt: skip
         with self._lock, self._conn:
             self._conn.execute(
-                "INSERT INTO runs (run_id, endpoint, params, prompt, status, created_at, backend)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO runs (run_id, endpoint, params, prompt, status, created_at, backend,"
+                " client_request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
+            if owner is not None:
+                self._conn.execute(
+                    "INSERT INTO run_owners (run_id, owner) VALUES (?, ?)", (run_id, owner)
+                )
         return run_id
+
+    def unfinished_runs(self) -> list[tuple[RunRecord, str | None]]:
+        """Runs still ``running`` or ``submitted``, oldest first, each with its owner's token."""
+        records = self._select("WHERE status IN ('running', 'submitted') ORDER BY created_at", ())
+        with self._lock:
+            owners = dict(
+                self._conn.execute(
+                    "SELECT o.run_id, o.owner FROM run_owners o JOIN runs r USING (run_id)"
+                    " WHERE r.status IN ('running', 'submitted')"
+                ).fetchall()
+            )
+        return [(record, owners.get(record.run_id)) for record in records]
+
+    def run_owner(self, run_id: str) -> str | None:
+        """The token of the process a run belongs to (None for runs recorded without one)."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT owner FROM run_owners WHERE run_id = ?", (run_id,)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def claim_run(self, run_id: str, owner: str, *, previous: str | None) -> bool:
+        """Take over a run from ``previous`` (a dead owner); False if someone else was quicker."""
+        with self._lock, self._conn:
+            if previous is None:
+                cur = self._conn.execute(
+                    "INSERT OR IGNORE INTO run_owners (run_id, owner) VALUES (?, ?)",
+                    (run_id, owner),
+                )
+            else:
+                cur = self._conn.execute(
+                    "UPDATE run_owners SET owner = ? WHERE run_id = ? AND owner = ?",
+                    (owner, run_id, previous),
+                )
+        return cur.rowcount == 1
 
     def record_job(self, run_id: str, job_id: str, client_request_id: str | None) -> None:
         """Remember an async job's id (before waiting on it) and mark the run "submitted"."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,10 +14,12 @@ from phota_widgets.cli import main
 
 
 def test_serve_prints_how_to_connect_and_answers(tmp_path: Path) -> None:
+    env = {**os.environ, "PHOTA_API_KEY": "k1"}  # the key is never on the command line
     proc = subprocess.Popen(
-        [sys.executable, "-m", "phota_widgets.cli", "serve", "--port", "0", "--api-key", "k1"],
+        [sys.executable, "-m", "phota_widgets.cli", "serve", "--port", "0"],
         stdout=subprocess.PIPE,
         text=True,
+        env=env,
     )
     try:
         assert proc.stdout is not None
@@ -25,6 +28,7 @@ def test_serve_prints_how_to_connect_and_answers(tmp_path: Path) -> None:
         base_url = first.split(" at ")[1].strip()
         answer = httpx.get(f"{base_url}/webhook-secret", headers={"X-API-Key": "k1"}, timeout=10)
         assert answer.status_code == 200 and base_url.startswith("http://127.0.0.1:")
+        assert "k1" not in proc.stdout.readline()  # taken from the environment, not printed
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -33,6 +33,7 @@ from phota_widgets.api.transport import (
     REQUEST_ID_HEADER,
     Transport,
     mask,
+    parse_response,
     resolve_api_key,
     split_notes,
 )
@@ -207,9 +208,9 @@ class AsyncPhotaClient:
         request, described = await self.prepare(endpoint, params)
         started = time.perf_counter()
         response = await self._transport.request(
-            "POST", f"/{endpoint}", json=request.wire(), idempotent=False
+            "POST", f"/{endpoint}", json=request.wire(), idempotent=False, sync_image=True
         )
-        body = ImageResponse.model_validate(response.json())
+        body = parse_response(ImageResponse, response, f"{endpoint} (images may be paid for)")
         result = await self.result_from(endpoint, body, described, on_image)
         result.request_id = response.headers.get(REQUEST_ID_HEADER)
         result.notes = split_notes(response.headers.get(NOTES_HEADER))
@@ -242,7 +243,7 @@ class AsyncPhotaClient:
         response = await self._transport.request(
             "POST", f"/{endpoint}", json=request.wire(), idempotent=True
         )
-        handle = JobHandle.model_validate(response.json())
+        handle = parse_response(JobHandle, response, f"{endpoint} submit")
         job = AsyncJob(
             self,
             handle.job_id,
@@ -264,7 +265,7 @@ class AsyncPhotaClient:
     async def webhook_secret(self) -> str:
         """The account's secret for verifying job callbacks."""
         response = await self._transport.request("GET", "/webhook-secret", idempotent=True)
-        return WebhookSecretResponse.model_validate(response.json()).secret
+        return parse_response(WebhookSecretResponse, response, "webhook secret").secret
 
     # -- shared steps ----------------------------------------------------------------------------
 

@@ -13,7 +13,9 @@
     │   ├── NotFoundError                      404 unknown profile or job
     │   ├── UnprocessableError                 422 validation
     │   ├── RateLimitError                     429
-    │   └── ServerError                        5xx (504: sync time limit, refunded)
+    │   └── ServerError                        5xx
+    │       └── SyncTimeLimitError             504 on a sync image call (refunded; not retried)
+    ├── UnexpectedResponseError                a success answer that could not be read
     ├── RequestTimeoutError (also TimeoutError) no answer in time
     ├── ConnectionError (also builtins.ConnectionError) the server could not be reached
     ├── JobFailedError                         an async job ended in failure
@@ -117,6 +119,32 @@ class ServerError(APIError):
     """5xx: the server failed; no image was delivered (504: sync time limit, refunded)."""
 
 
+class SyncTimeLimitError(ServerError):
+    """504 on a sync image request: past Phota's time limit. The cost was refunded.
+
+    Not retried (a retry would run the same work again for up to another 600 s); ``submit()``
+    runs the request as an async job, which has a larger time budget.
+    """
+
+
+class UnexpectedResponseError(PhotaError):
+    """A success answer whose body could not be read; the raw body and request id are kept.
+
+    Attributes:
+        body: the answer's text (cut to 4000 characters).
+        request_id: the server's request id, if any (quote it to Phota support).
+    """
+
+    def __init__(self, message: str, *, body: str, request_id: str | None = None) -> None:
+        super().__init__(message)
+        self.body = body
+        self.request_id = request_id
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return f"{text} (request id {self.request_id})" if self.request_id else text
+
+
 class RequestTimeoutError(PhotaError, TimeoutError):
     """No answer arrived in time."""
 
@@ -179,7 +207,7 @@ def error_for_status(
     """Build the error matching an HTTP status and the server's error body."""
     summary = _STATUS_TEXT.get(status_code, "error")
     message = f"Phota API {status_code} {summary}"
-    text = _detail_text(detail)
+    text = detail_text(detail)
     if text:
         message = f"{message}: {text}"
     kwargs: dict[str, Any] = {
@@ -188,7 +216,8 @@ def error_for_status(
         "detail": detail,
         "code": code,
     }
-    if status_code == 400 and code and code.upper() == "CONTENT_MODERATION":
+    if status_code == 400 and _is_moderation(code, detail):
+        kwargs["code"] = code or MODERATION_CODE
         return ContentModerationError(message, **kwargs)
     if status_code == 429:
         return RateLimitError(message, retry_after=retry_after, **kwargs)
@@ -197,7 +226,17 @@ def error_for_status(
     return _STATUS_ERRORS.get(status_code, APIError)(message, **kwargs)
 
 
-def _detail_text(detail: Any) -> str:
+MODERATION_CODE = "CONTENT_MODERATION"
+
+
+def _is_moderation(code: str | None, detail: Any) -> bool:
+    """Whether a 400 is a moderation refusal: by its code, or named in a string detail."""
+    if code:
+        return code.upper() == MODERATION_CODE
+    return isinstance(detail, str) and MODERATION_CODE in detail.upper().replace(" ", "_")
+
+
+def detail_text(detail: Any) -> str:
     """Readable text of a detail: a string, or FastAPI's list of field errors."""
     if detail is None:
         return ""

@@ -3,9 +3,11 @@
 Accepted inputs: a path (``str`` or ``pathlib.Path``), encoded bytes, a PIL image, a numpy array
 or an ``http(s)`` URL. EXIF orientation is applied, anything over 4096 px on a side is downscaled,
 and the result is raw base64 (no ``data:`` prefix). JPEG, PNG and WebP are sent as they are when
-nothing needs changing; HEIC/HEIF is read when ``pillow-heif`` is installed; other formats that
-Pillow reads are converted to PNG. Non-images and decompression bombs get a clear
-:class:`~phota_widgets.api.errors.InvalidRequestError`.
+nothing needs changing (only their header is read; pixels are decoded only when something must
+change); HEIC/HEIF is read when ``pillow-heif`` is installed; other formats that Pillow reads are
+converted to PNG. Location metadata (EXIF GPS, location XMP) is removed before a photo is sent or
+stored, without re-encoding its pixels, unless ``strip_location=False``. Non-images, empty images
+and decompression bombs get a clear :class:`~phota_widgets.api.errors.InvalidRequestError`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Union
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from phota_widgets.api.errors import InvalidRequestError
+from phota_widgets.api.location import has_location, strip_jpeg_location, strip_png_location
 from phota_widgets.api.models import MAX_INPUT_SIDE
 
 if TYPE_CHECKING:
@@ -74,12 +77,13 @@ def is_url(value: object) -> bool:
     return isinstance(value, str) and value.startswith(("https://", "http://"))
 
 
-def to_wire(image: ImageInput, *, what: str = "image") -> WireImage:
+def to_wire(image: ImageInput, *, what: str = "image", strip_location: bool = True) -> WireImage:
     """Turn any accepted image into what the API takes.
 
     Args:
         image: a path, bytes, PIL image, numpy array or http(s) URL.
         what: the parameter's name, used in error messages.
+        strip_location: remove GPS/location metadata (the pixels are left as they are).
 
     Raises:
         InvalidRequestError: the file is missing, not an image, too large or of an unknown type.
@@ -94,15 +98,15 @@ def to_wire(image: ImageInput, *, what: str = "image") -> WireImage:
     elif isinstance(image, (bytes, bytearray, memoryview)):
         data, label = bytes(image), "bytes"
     elif isinstance(image, Image.Image):
-        data, label = encode_pil(_fit_side(ImageOps.exif_transpose(image))), "PIL image"
+        data, label = _encode_given_pil(image, what), "PIL image"
     elif _is_array(image):
-        data, label = encode_pil(_fit_side(_from_array(image, what))), "array"
+        data, label = encode_pil(_fit_side(_from_array(image, what)), what=what), "array"
     else:
         raise InvalidRequestError(
             f"{what}: expected a path, bytes, PIL image, numpy array or http(s) URL, "
             f"got {type(image).__name__}"
         )
-    data = prepare_bytes(data, what=what)
+    data = prepare_bytes(data, what=what, strip_location=strip_location)
     digest = hashlib.sha256(data).hexdigest()
     kind = sniff_format(data) or "image"
     description = f"{label}: {kind} {len(data) / 1024:.0f} kB sha256:{digest[:12]}"
@@ -114,22 +118,79 @@ def to_wire(image: ImageInput, *, what: str = "image") -> WireImage:
     )
 
 
-def prepare_bytes(data: bytes, *, what: str = "image") -> bytes:
-    """Check encoded image bytes; re-encode only when orientation, size or format needs it."""
-    img = open_image(data, what=what)
+def prepare_bytes(data: bytes, *, what: str = "image", strip_location: bool = True) -> bytes:
+    """Check encoded image bytes; decode and re-encode only when orientation, size or format
+    needs it (a JPEG is decoded at reduced scale first when it is too large).
+
+    Location metadata is removed losslessly from a photo sent as it is (``strip_location``).
+    """
+    img = open_image(data, what=what, decode=False)
     fmt = (img.format or "").upper()
-    orientation = img.getexif().get(0x0112, 1)
-    needs_rotate = orientation not in (0, 1)
+    exif = img.getexif()
+    needs_rotate = exif.get(0x0112, 1) not in (0, 1)
     too_big = max(img.size) > MAX_INPUT_SIDE
     if fmt in WIRE_FORMATS and not needs_rotate and not too_big:
-        return data
+        _check_complete(data, fmt, what)
+        if not strip_location or not _may_hold_location(img, exif):
+            return data
+        stripped = _without_location(data, fmt)
+        if stripped is not None:
+            return stripped
+        # no lossless way for this format: decode and send it losslessly as PNG
+        return encode_pil(_decoded(img, what), what=what, lossless=True)
+    if too_big and fmt == "JPEG":
+        img.draft(img.mode, (MAX_INPUT_SIDE, MAX_INPUT_SIDE))  # decode at 1/2, 1/4 ... scale
+    img = _decoded(img, what)
     if needs_rotate:
-        img = ImageOps.exif_transpose(img)
-    return encode_pil(_fit_side(img))
+        ImageOps.exif_transpose(img, in_place=True)
+    if max(img.size) > MAX_INPUT_SIDE:
+        img.thumbnail((MAX_INPUT_SIDE, MAX_INPUT_SIDE), Image.Resampling.LANCZOS)
+    return encode_pil(img, what=what)
 
 
-def open_image(data: bytes, *, what: str = "image") -> Image.Image:
-    """Open encoded bytes as a PIL image, refusing non-images and decompression bombs."""
+def _decoded(img: Image.Image, what: str) -> Image.Image:
+    """Decode an opened image's pixels, turning decoder failures into a clear error."""
+    try:
+        img.load()
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise InvalidRequestError(f"{what}: the image is corrupt or truncated ({exc})") from None
+    return img
+
+
+def _check_complete(data: bytes, fmt: str, what: str) -> None:
+    """Refuse a JPEG or PNG cut short, from its last bytes (without decoding its pixels)."""
+    tail = data[-64:].rstrip(b"\x00")
+    truncated = (fmt == "JPEG" and not tail.endswith(b"\xff\xd9")) or (
+        fmt == "PNG" and b"IEND" not in tail
+    )
+    if truncated:
+        raise InvalidRequestError(f"{what}: the image is corrupt or truncated (its end is missing)")
+
+
+def _may_hold_location(img: Image.Image, exif: Image.Exif) -> bool:
+    if has_location(exif):
+        return True
+    xmp = img.info.get("xmp") or img.info.get("XML:com.adobe.xmp") or b""
+    return isinstance(xmp, (bytes, str)) and "GPS" in (
+        xmp.decode("utf-8", "replace") if isinstance(xmp, bytes) else xmp
+    )
+
+
+def _without_location(data: bytes, fmt: str) -> bytes | None:
+    """The same file without location metadata, edited losslessly (None: not possible here)."""
+    if fmt == "JPEG":
+        return strip_jpeg_location(data)
+    if fmt == "PNG":
+        return strip_png_location(data)
+    return None
+
+
+def open_image(data: bytes, *, what: str = "image", decode: bool = True) -> Image.Image:
+    """Open encoded bytes as a PIL image, refusing non-images, empty images and bombs.
+
+    Args:
+        decode: also decode the pixels (False: read the header only; decode later).
+    """
     if not data:
         raise InvalidRequestError(f"{what}: the image is empty (0 bytes)")
     try:
@@ -142,7 +203,10 @@ def open_image(data: bytes, *, what: str = "image") -> Image.Image:
                     f"{what}: {width}x{height} px is too large to be a photo "
                     f"(more than {MAX_INPUT_PIXELS:,} pixels)"
                 )
-            img.load()
+            if width == 0 or height == 0:
+                raise InvalidRequestError(f"{what}: the image is empty ({width}x{height} px)")
+            if decode:
+                img.load()
     except InvalidRequestError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -155,13 +219,32 @@ def open_image(data: bytes, *, what: str = "image") -> Image.Image:
     return img
 
 
-def encode_pil(img: Image.Image) -> bytes:
-    """Encode a PIL image for the wire: PNG when it has transparency, otherwise JPEG (q95)."""
+def encode_pil(img: Image.Image, *, what: str = "image", lossless: bool = False) -> bytes:
+    """Encode a PIL image for the wire: PNG when it has transparency (or ``lossless``),
+    otherwise JPEG (q95). No metadata is written.
+
+    Raises:
+        InvalidRequestError: an empty image, or a mode that cannot be sent.
+    """
+    if img.width == 0 or img.height == 0:
+        raise InvalidRequestError(f"{what}: the image is empty ({img.width}x{img.height} px)")
     out = io.BytesIO()
-    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        img.save(out, format="PNG")
-    else:
-        img.convert("RGB").save(out, format="JPEG", quality=95)
+    bands = img.getbands()
+    has_alpha = "A" in bands or "a" in bands or (img.mode == "P" and "transparency" in img.info)
+    try:
+        if img.mode == "La":  # premultiplied alpha: Pillow converts it only to LA
+            img = img.convert("LA")
+        if has_alpha or lossless:
+            plain = img if img.mode in ("1", "L", "LA", "P", "RGB", "RGBA") else None
+            if plain is None:
+                plain = img.convert("RGBA" if has_alpha else "RGB")
+            plain.save(out, format="PNG")
+        else:
+            (img if img.mode in ("RGB", "L") else img.convert("RGB")).save(
+                out, format="JPEG", quality=95
+            )
+    except (OSError, ValueError) as exc:
+        raise InvalidRequestError(f"{what}: cannot encode a {img.mode} image ({exc})") from None
     return out.getvalue()
 
 
@@ -197,15 +280,29 @@ def _read_file(path: Path, what: str) -> bytes:
         raise InvalidRequestError(f"{what}: {path} is a directory, not an image") from None
     except OSError as exc:
         raise InvalidRequestError(f"{what}: cannot read {path} ({exc.strerror})") from None
+    except ValueError as exc:  # e.g. a NUL byte in the path
+        raise InvalidRequestError(f"{what}: not a usable file path ({exc})") from None
+
+
+def _encode_given_pil(image: Image.Image, what: str) -> bytes:
+    """Encode a caller's PIL image (never changed in place): orientation applied, side fitted."""
+    if image.width == 0 or image.height == 0:
+        raise InvalidRequestError(f"{what}: the image is empty ({image.width}x{image.height} px)")
+    try:
+        rotated = image.getexif().get(0x0112, 1) not in (0, 1)
+        upright = ImageOps.exif_transpose(image) if rotated else image  # no needless copy
+    except (OSError, ValueError) as exc:
+        raise InvalidRequestError(f"{what}: cannot read this PIL image ({exc})") from None
+    return encode_pil(_fit_side(upright), what=what)
 
 
 def _fit_side(img: Image.Image) -> Image.Image:
-    """Downscale so that no side exceeds the API's 4096 px."""
+    """Downscale so that no side exceeds the API's 4096 px (a new image; the given one stays)."""
     if max(img.size) <= MAX_INPUT_SIDE:
         return img
-    img = img.copy()
-    img.thumbnail((MAX_INPUT_SIDE, MAX_INPUT_SIDE), Image.Resampling.LANCZOS)
-    return img
+    scale = MAX_INPUT_SIDE / max(img.size)
+    size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
+    return img.resize(size, Image.Resampling.LANCZOS)
 
 
 def _is_array(value: object) -> bool:
@@ -217,13 +314,24 @@ def _from_array(array: Any, what: str) -> Image.Image:
     import numpy as np
 
     arr = np.asarray(array)
+    if arr.size == 0:
+        raise InvalidRequestError(f"{what}: the array is empty (shape {arr.shape})")
+    if arr.dtype.kind not in "biuf":
+        raise InvalidRequestError(
+            f"{what}: an array image must hold numbers (uint8, or floats in 0..1), "
+            f"got dtype {arr.dtype}"
+        )
     if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] not in (1, 3, 4)):
         raise InvalidRequestError(
             f"{what}: an array image must be HxW, HxWx3 or HxWx4, got shape {arr.shape}"
         )
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[:, :, 0]
-    if arr.dtype.kind == "f":
+    if arr.dtype.kind == "b":
+        arr = arr.astype(np.uint8) * 255
+    elif arr.dtype.kind == "f":
+        if not np.isfinite(arr).all():
+            raise InvalidRequestError(f"{what}: the array holds NaN or infinite values")
         arr = (np.clip(arr, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
     elif arr.dtype != np.uint8:
         if arr.min() < 0 or arr.max() > 255:

@@ -12,7 +12,12 @@ from phota_widgets.api.errors import JobFailedError, RequestTimeoutError
 from phota_widgets.api.models import JobBody, JobStatus
 from phota_widgets.api.polling import poll_times, settings_key
 from phota_widgets.api.results import Result
-from phota_widgets.api.transport import NOTES_HEADER, REQUEST_ID_HEADER, split_notes
+from phota_widgets.api.transport import (
+    NOTES_HEADER,
+    REQUEST_ID_HEADER,
+    parse_response,
+    split_notes,
+)
 
 if TYPE_CHECKING:
     from phota_widgets.api.client import AsyncPhotaClient, ImageCallback
@@ -78,7 +83,7 @@ class AsyncJob:
     async def refresh(self) -> JobBody:
         """Fetch the job's current state."""
         response = await self._client.transport.request("GET", self.poll_path, idempotent=True)
-        self.body = JobBody.model_validate(response.json())
+        self.body = parse_response(JobBody, response, f"job {self.job_id} status")
         self.request_id = self.request_id or response.headers.get(REQUEST_ID_HEADER)
         self.notes = split_notes(response.headers.get(NOTES_HEADER))
         return self.body
@@ -148,7 +153,8 @@ class AsyncJob:
                 wake = self.submitted_at + next(schedule)
             if deadline is not None and wake > deadline:
                 raise RequestTimeoutError(
-                    f"job {self.job_id} still {body.status.value} after {timeout}s "
+                    f"job {self.job_id} still {body.reported_status or body.status.value} "
+                    f"after {timeout}s "
                     "(it goes on; wait again or get_job() later)"
                 )
             await asyncio.sleep(wake - now)
@@ -168,5 +174,5 @@ class AsyncJob:
         return result
 
     def __repr__(self) -> str:
-        state = self.status.value if self.status else "unknown"
+        state = (self.body.reported_status or self.body.status.value) if self.body else "unknown"
         return f"AsyncJob(job_id={self.job_id!r}, endpoint={self.endpoint!r}, status={state!r})"

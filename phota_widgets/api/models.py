@@ -20,6 +20,7 @@ from enum import Enum
 from typing import Annotated, Any
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -362,6 +363,20 @@ class _Response(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
 
+def _lenient_status(data: Any, enum: type[Enum], unknown: Enum) -> Any:
+    """Map a status we do not know to ``unknown`` (not finished), keeping what was said.
+
+    Status names are matched case-insensitively; the server's own word is kept in
+    ``reported_status`` either way.
+    """
+    if not isinstance(data, dict) or data.get("status") is None:
+        return data
+    value = data["status"]
+    said = str(value.value if isinstance(value, Enum) else value)
+    known = {str(m.value).casefold(): m for m in enum}
+    return {**data, "status": known.get(said.casefold(), unknown), "reported_status": said}
+
+
 class KnownSubjects(_Response):
     """Profiles recognised in the outputs: the billing signal."""
 
@@ -396,12 +411,30 @@ class JobError(_Response):
 
 
 class JobBody(_Response):
-    """``GET /jobs/{id}``: a job's state, its result once it succeeded (shape is ours)."""
+    """``GET /jobs/{id}``: a job's state, its result once it succeeded (the shape is our guess).
+
+    Read leniently: a status we do not know counts as still running (a paid job never looks
+    failed because of a new word), and a result is looked for under ``result`` and at the top
+    level. ``reported_status`` keeps the server's own word.
+    """
 
     job_id: str
     status: JobStatus
+    reported_status: str = Field(default="", exclude=True)
     result: ImageResponse | None = None
     error: JobError | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lenient(cls, data: Any) -> Any:
+        data = _lenient_status(data, JobStatus, JobStatus.RUNNING)
+        top_level = isinstance(data, dict) and (data.get("images") or data.get("download_urls"))
+        if top_level and data.get("result") is None:
+            keys = ("images", "download_urls", "known_subjects")
+            data = {**data, "result": {k: data[k] for k in keys if k in data}}
+        if isinstance(data, dict) and isinstance(data.get("error"), str):
+            data = {**data, "error": {"detail": data["error"]}}
+        return data
 
 
 class ProfileAddResponse(_Response):
@@ -415,7 +448,13 @@ class ProfileSummary(_Response):
 
     profile_id: str
     status: ProfileStatus | None = None
+    reported_status: str = Field(default="", exclude=True)
     tag: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lenient(cls, data: Any) -> Any:
+        return _lenient_status(data, ProfileStatus, ProfileStatus.IN_PROGRESS)
 
 
 class ProfileList(_Response):
@@ -436,7 +475,13 @@ class ProfileStatusResponse(_Response):
 
     profile_id: str
     status: ProfileStatus
+    reported_status: str = Field(default="", exclude=True)
     message: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lenient(cls, data: Any) -> Any:
+        return _lenient_status(data, ProfileStatus, ProfileStatus.IN_PROGRESS)
 
 
 class ProfileDeleteResponse(_Response):
@@ -447,9 +492,9 @@ class ProfileDeleteResponse(_Response):
 
 
 class WebhookSecretResponse(_Response):
-    """Answer to ``GET /webhook-secret`` (shape is ours)."""
+    """Answer to ``GET /webhook-secret`` (field name guessed: ``secret`` or ``webhook_secret``)."""
 
-    secret: str
+    secret: str = Field(validation_alias=AliasChoices("secret", "webhook_secret"))
 
 
 class ErrorBody(_Response):

@@ -14,6 +14,9 @@ from typing import Any
 
 from phota_widgets.api.models import referenced_profiles
 
+VARIABLE_PRICE_MODELS = frozenset({"gpt-image-2"})
+"""Models billed by tokens: their price varies per request, so an estimate is only a guide."""
+
 PROFILE_RATE = 1.25
 """Edit/generate: how much more an image costs when a profile is recognised (ours)."""
 
@@ -64,6 +67,12 @@ class PriceTable:
         except KeyError:
             raise ValueError(f"no {endpoint} price for {model} at {resolution}") from None
         return base * float(self.data.get("profile_rate", PROFILE_RATE)) if with_profile else base
+
+    def is_variable(self, endpoint: str, params: Mapping[str, Any]) -> bool:
+        """Whether the estimate is only a guide: the model is billed by tokens (gpt-image-2)."""
+        if endpoint not in ("edit", "generate"):
+            return False
+        return _value(params.get("base_model", "nb2")) in VARIABLE_PRICE_MODELS
 
     def training(self, tier: str) -> float:
         """Price of training one profile."""

@@ -6,11 +6,17 @@ import asyncio
 import base64
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from phota_widgets.api.errors import InvalidRequestError, ProfileFailedError, RequestTimeoutError
+from phota_widgets.api.errors import (
+    InvalidRequestError,
+    ProfileFailedError,
+    RateLimitError,
+    RequestTimeoutError,
+    ServerError,
+)
 from phota_widgets.api.images import ImageInput, is_url, sniff_format, to_wire
 from phota_widgets.api.models import (
     ProfileAddRequest,
@@ -21,10 +27,15 @@ from phota_widgets.api.models import (
     ProfileStatusResponse,
     ProfileSummary,
 )
+from phota_widgets.api.transport import parse_response
 
 if TYPE_CHECKING:
     from phota_widgets.api.client import AsyncPhotaClient
 
+ADD_NOT_RETRIED = (
+    "not sent again: training is paid and the profile may have been created anyway; check "
+    "profiles.list() (give a tag and a failed add is checked and retried for you)"
+)
 DEFAULT_PROFILE_POLL = 15.0
 """Seconds between status polls (Phota advises 10-30 s; training takes ~20 min)."""
 
@@ -57,17 +68,45 @@ class AsyncProfiles:
             from phota_widgets.api.messages import explain
 
             raise explain("profile", exc) from None
-        response = await self._client.transport.request(
-            "POST",
-            "/profiles/add",
-            json=request.model_dump(mode="json", exclude_none=True),
-            idempotent=False,
-        )
-        profile_id = ProfileAddResponse.model_validate(response.json()).profile_id
+        profile_id = await self._send_add(request.model_dump(mode="json", exclude_none=True), tag)
         known = self._client.known_profile_ids
         if known is not None:
             self._client.known_profile_ids = known | {profile_id}
         return profile_id
+
+    async def _send_add(self, body: dict[str, Any], tag: str | None) -> str:
+        """POST /profiles/add; after a 5xx, a profile new under ``tag`` is the one it created.
+
+        Training is paid and a 5xx may still have created the profile, so it is only sent again
+        when a tag shows that it did not; without a tag it is not sent again.
+        """
+        transport = self._client.transport
+        before = {p.profile_id for p in await self.list(tag)} if tag is not None else set()
+        attempt = 0
+        while True:
+            try:
+                response = await transport.request(
+                    "POST", "/profiles/add", json=body, idempotent=False, retry_statuses=False
+                )
+            except RateLimitError as exc:  # refused before any work: safe to send again
+                if attempt >= transport.retry.max_retries:
+                    raise
+                await asyncio.sleep(transport.retry.delay(attempt, exc.retry_after))
+                attempt += 1
+                continue
+            except ServerError as exc:
+                if tag is None:
+                    exc.args = (f"{exc.args[0]}; {ADD_NOT_RETRIED}",)
+                    raise
+                new = [p.profile_id for p in await self.list(tag) if p.profile_id not in before]
+                if new:
+                    return new[0]
+                if attempt >= transport.retry.max_retries:
+                    raise
+                await asyncio.sleep(transport.retry.delay(attempt))
+                attempt += 1
+                continue
+            return parse_response(ProfileAddResponse, response, "profiles/add").profile_id
 
     async def _training_image(self, image: ImageInput, index: int) -> str:
         if is_url(image):
@@ -89,7 +128,7 @@ class AsyncProfiles:
         response = await self._client.transport.request(
             "GET", "/profiles/ids", params=params, idempotent=True
         )
-        profiles = ProfileList.model_validate(response.json()).profiles
+        profiles = parse_response(ProfileList, response, "profile list").profiles
         if tag is None:
             self._client.known_profile_ids = frozenset(p.profile_id for p in profiles)
         return profiles
@@ -99,7 +138,7 @@ class AsyncProfiles:
         response = await self._client.transport.request(
             "GET", f"/profiles/{_checked(profile_id)}/status", idempotent=True
         )
-        return ProfileStatusResponse.model_validate(response.json())
+        return parse_response(ProfileStatusResponse, response, f"profile {profile_id} status")
 
     async def picture(self, profile_id: str) -> bytes:
         """The profile's picture (JPEG bytes)."""
@@ -116,7 +155,7 @@ class AsyncProfiles:
         known = self._client.known_profile_ids
         if known is not None:
             self._client.known_profile_ids = known - {profile_id}
-        return ProfileDeleteResponse.model_validate(response.json())
+        return parse_response(ProfileDeleteResponse, response, f"profile {profile_id} delete")
 
     async def wait_ready(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -124,8 +125,12 @@ class Result:
         """Write every output to ``folder`` (created if missing); returns the paths."""
         target = Path(folder)
         target.mkdir(parents=True, exist_ok=True)
-        stem = prefix or self.request_id or self.endpoint
-        return [img.save(target / f"{stem}_{img.index}.{img.format}") for img in self.images]
+        stem = _safe_name(prefix) or _safe_name(self.request_id) or _safe_name(self.endpoint)
+        paths = []
+        for img in self.images:
+            name = f"{stem or 'output'}_{img.index}.{_safe_name(img.format) or 'img'}"
+            paths.append(img.save(target / name))
+        return paths
 
     def _repr_html_(self) -> str:
         figures = [figure_html(img.data, f"#{img.index}") for img in self.images]
@@ -139,3 +144,13 @@ class Result:
             f"request_id={self.request_id!r}, known_subjects={self.known_subjects!r}, "
             f"elapsed={self.elapsed:.2f})"
         )
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _safe_name(text: str | None) -> str:
+    """A file-name part from safe characters only: no separators, no leading dots (no ``..``)."""
+    if not text:
+        return ""
+    return _UNSAFE.sub("_", str(text)).lstrip(".")[:80]

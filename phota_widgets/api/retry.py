@@ -20,8 +20,12 @@ import httpx
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 """Answers that delivered no image: safe to send again."""
 
-NOT_SENT_ERRORS: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout)
-"""Transport errors raised before the request reached the server."""
+NOT_SENT_ERRORS: tuple[type[Exception], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+)
+"""Transport errors raised before the request reached the server (no free connection counts)."""
 
 AFTER_SEND_ERRORS: tuple[type[Exception], ...] = (
     httpx.ReadError,
@@ -29,7 +33,6 @@ AFTER_SEND_ERRORS: tuple[type[Exception], ...] = (
     httpx.RemoteProtocolError,
     httpx.ReadTimeout,
     httpx.WriteTimeout,
-    httpx.PoolTimeout,
 )
 """Transport errors after which the server may have started work."""
 

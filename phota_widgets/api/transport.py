@@ -6,10 +6,10 @@ import asyncio
 import logging
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from phota_widgets.api import errors
 from phota_widgets.api.models import ErrorBody
@@ -25,8 +25,18 @@ logger = logging.getLogger("phota_widgets")
 DEFAULT_BASE_URL = "https://api.photalabs.com/v1/phota"
 API_KEY_ENV = "PHOTA_API_KEY"
 BASE_URL_ENV = "PHOTA_BASE_URL"
-DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
-"""Sync requests may run for 600 s; connecting should take seconds."""
+SYNC_TIME_LIMIT = 600.0
+"""Phota answers a sync request still working after this many seconds with a clean 504."""
+DEFAULT_TIMEOUT = httpx.Timeout(SYNC_TIME_LIMIT + 30.0, connect=10.0, pool=10.0)
+"""Reads wait past the server's limit, so its clean 504 arrives first; connecting and getting a
+free pooled connection should take seconds."""
+DEPRECATION_HEADER = "X-Phota-Deprecation-Date"
+SYNC_504_HINT = (
+    "the synchronous request passed Phota's time limit and the cost was refunded; it was not "
+    "retried (that would run the same work again): use submit() (async jobs), which has a "
+    "larger time budget"
+)
+M = TypeVar("M", bound=BaseModel)
 
 REQUEST_ID_HEADER = "X-Request-Id"
 NOTES_HEADER = "X-Phota-Local-Notes"
@@ -109,12 +119,17 @@ class Transport:
         params: Mapping[str, str] | None = None,
         idempotent: bool,
         timeout: float | httpx.Timeout | None = None,
+        sync_image: bool = False,
+        retry_statuses: bool = True,
     ) -> httpx.Response:
         """Send a request to the API, retrying what is safe, and return a successful answer.
 
         Args:
+            path: a path under the API root, or an absolute URL on the API's own origin.
             idempotent: True when sending it twice cannot pay twice (reads, deletes, async
                 submits with a ``client_request_id``); only then are dropped connections retried.
+            sync_image: a sync image request: its 504 (time limit, refunded) is not retried.
+            retry_statuses: retry 429/5xx answers (off for calls a 5xx may still have done).
 
         Raises:
             APIError: an error answer (after retries of retryable ones).
@@ -126,7 +141,7 @@ class Transport:
                 status_code=403,
             )
         headers = {"X-API-Key": self._api_key}
-        url = f"{self.base_url}/{path.lstrip('/')}"
+        url = self.url_for(path)
         chosen_timeout = _as_timeout(timeout) if timeout is not None else self.timeout
         attempt = 0
         while True:
@@ -142,17 +157,41 @@ class Transport:
                     attempt += 1
                     continue
                 raise _transport_error(exc, method, path, idempotent) from None
+            _note_deprecation(response)
             if response.status_code < 400:
                 return response
             await response.aread()
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if attempt < self.retry.max_retries and should_retry_status(response.status_code):
+            if sync_image and response.status_code == 504:
+                raise _sync_time_limit(response)
+            if (
+                retry_statuses
+                and attempt < self.retry.max_retries
+                and should_retry_status(response.status_code)
+            ):
                 await self._sleep(
                     attempt, retry_after, f"{response.status_code} on {method} {path}"
                 )
                 attempt += 1
                 continue
             raise api_error(response, retry_after)
+
+    def url_for(self, path: str) -> str:
+        """The URL of an API path; absolute URLs only on the API's own origin (the key goes there).
+
+        Raises:
+            ValueError: an absolute URL on another origin.
+        """
+        if not path.startswith(("http://", "https://", self._root_path())):
+            return f"{self.base_url}/{path.lstrip('/')}"
+        target = httpx.URL(self.base_url).join(path)
+        root = httpx.URL(self.base_url)
+        if (target.scheme, target.host, target.port) != (root.scheme, root.host, root.port):
+            raise ValueError(f"{target.host} is not the API's host; the key is not sent there")
+        return str(target)
+
+    def _root_path(self) -> str:
+        return httpx.URL(self.base_url).path.rstrip("/") + "/"
 
     async def download(self, url: str) -> bytes:
         """Fetch a signed download link (no API key is sent to it); retried when safe."""
@@ -179,6 +218,61 @@ class Transport:
         delay = self.retry.delay(attempt, retry_after)
         logger.info("retrying after %s in %.2fs (retry %d)", why, delay, attempt + 1)
         await asyncio.sleep(delay)
+
+
+_DEPRECATIONS_SEEN: set[str] = set()
+
+
+def _note_deprecation(response: httpx.Response) -> None:
+    """Log Phota's deprecation date once per value (not on every answer)."""
+    value = response.headers.get(DEPRECATION_HEADER)
+    if value and value not in _DEPRECATIONS_SEEN:
+        _DEPRECATIONS_SEEN.add(value)
+        logger.warning(
+            "Phota says %s %s is deprecated (%s: %s); see Phota's changelog",
+            response.request.method,
+            response.request.url.path,
+            DEPRECATION_HEADER,
+            value,
+        )
+
+
+def _sync_time_limit(response: httpx.Response) -> errors.SyncTimeLimitError:
+    plain = api_error(response, None)
+    said = f" ({errors.detail_text(plain.detail)})" if plain.detail else ""
+    return errors.SyncTimeLimitError(
+        f"Phota API 504{said}: {SYNC_504_HINT}",
+        status_code=504,
+        request_id=plain.request_id,
+        detail=plain.detail,
+        code=plain.code,
+    )
+
+
+def parse_response(model: type[M], response: httpx.Response, what: str) -> M:
+    """Read a success answer's body as ``model``, or raise UnexpectedResponseError (raw body kept).
+
+    Args:
+        what: what the answer is, for the message (e.g. ``"job status"``).
+    """
+    request_id = response.headers.get(REQUEST_ID_HEADER)
+    try:
+        return model.model_validate(response.json())
+    except (ValueError, ValidationError) as exc:
+        problem = validation_summary(exc) if isinstance(exc, ValidationError) else "not JSON"
+        raise errors.UnexpectedResponseError(
+            f"could not read the {what} answer ({problem}); the raw body is in .body",
+            body=response.text[:4000],
+            request_id=request_id,
+        ) from None
+
+
+def validation_summary(exc: ValidationError) -> str:
+    """The first few problems of a validation error, briefly."""
+    parts = [
+        f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()[:3]
+    ]
+    return "; ".join(parts)
 
 
 def api_error(response: httpx.Response, retry_after: float | None) -> errors.APIError:

@@ -22,6 +22,8 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from PIL import Image
 from pydantic import BaseModel, ValidationError
+from pydantic.json_schema import models_json_schema
+from starlette.requests import ClientDisconnect
 
 from phota_widgets.api.models import (
     REQUEST_MODELS,
@@ -72,6 +74,8 @@ class LocalState:
     """Seconds a job takes at least (the model's time), sync and async alike."""
     render_slots: int = field(default_factory=lambda: os.cpu_count() or 1)
     """Image work running at once (more would only share the cores and hold more memory)."""
+    image_hosts: set[tuple[str, int]] = field(default_factory=set)
+    """Other (host, port) origins image URLs may be fetched from (tests' image hosts)."""
     jobs: JobRegistry = field(init=False)
     _slots: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
 
@@ -108,6 +112,9 @@ def create_app(state: LocalState) -> FastAPI:
         request.state.request_id = uuid.uuid4().hex
         try:
             response = await call_next(request)
+        except ClientDisconnect:  # the client went away mid-request: nobody to answer
+            logger.info("embedded server: client disconnected during %s", request.url.path)
+            response = Response(status_code=499)
         except Exception:  # answered here, so the connection survives (no re-raise)
             logger.exception("embedded server: internal error")
             response = JSONResponse(
@@ -144,7 +151,7 @@ def create_app(state: LocalState) -> FastAPI:
             REQUEST_MODELS[endpoint], await read_json(request), context
         )
         check(lambda: render.check_profiles(state.profiles, parsed.referenced_profiles()))
-        work = _work(parsed, state)
+        work = _work(parsed, state, own_origin(request))  # fetches from itself (+ image_hosts)
         if parsed.async_:
             base = f"{str(request.base_url).rstrip('/')}{API_PREFIX}/_local/downloads"
             job = state.jobs.submit(
@@ -163,12 +170,21 @@ def create_app(state: LocalState) -> FastAPI:
             raise APIFailure(exc.status_code, exc.detail, exc.code) from None
         return _image_response(rendered, parsed, request, state)
 
-    for name in REQUEST_MODELS:
+    def image_route(endpoint: str) -> Callable[[Request], Awaitable[Response]]:
+        async def handler(request: Request) -> Response:  # only the request: no query argument
+            return await image_endpoint(endpoint, request)
 
-        async def handler(request: Request, _name: str = name) -> Response:
-            return await image_endpoint(_name, request)
+        return handler
 
-        app.add_api_route(f"{API_PREFIX}/{name}", handler, methods=["POST"], name=name)
+    for name, model in REQUEST_MODELS.items():
+        app.add_api_route(
+            f"{API_PREFIX}/{name}",
+            image_route(name),
+            methods=["POST"],
+            name=name,
+            openapi_extra=_body_schema(model),
+            responses=_IMAGE_RESPONSES,
+        )
 
     @app.get(API_PREFIX + "/jobs/{job_id}")
     async def get_job(job_id: str, request: Request) -> Response:
@@ -195,7 +211,7 @@ def create_app(state: LocalState) -> FastAPI:
         authorize(request)
         context = {"allow_inline_training_images": True}
         parsed = parse_body(ProfileAddRequest, await read_json(request), context)
-        images, notes = await decode_training_images(parsed.image_urls)
+        images, notes = await decode_training_images(parsed.image_urls, own_origin(request))
         if not images:
             why = "; ".join(notes[:2])
             raise APIFailure(
@@ -239,7 +255,53 @@ def create_app(state: LocalState) -> FastAPI:
             raise APIFailure(404, f"profile {profile_id} not found", "PROFILE_NOT_FOUND")
         return _json(ProfileDeleteResponse(profile_id=profile_id, status="ok"))
 
+    _describe_bodies(app)
     return app
+
+
+_IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "images (bytes mode: base64; urls mode: download links)"},
+    202: {"description": "an async job was accepted (job_id, poll_url)"},
+    400: {"description": "an option the model does not support"},
+    422: {"description": "the body did not validate"},
+}
+
+
+def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI requestBody of an image endpoint: the wire model's own JSON schema."""
+    ref = f"#/components/schemas/{model.__name__}"
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": ref}}},
+        }
+    }
+
+
+def _describe_bodies(app: FastAPI) -> None:
+    """Put the request models' schemas into ``/openapi.json``'s components."""
+    plain_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = plain_openapi()
+        models = [*REQUEST_MODELS.values(), ProfileAddRequest]
+        _, defs = models_json_schema(
+            [(m, "validation") for m in models], ref_template="#/components/schemas/{model}"
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(defs.get("$defs", {}))
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def own_origin(request: Request) -> tuple[str, int]:
+    """The (host, port) this server answers on, as the request reached it."""
+    url = request.base_url
+    return (url.hostname or "", url.port or (443 if url.scheme == "https" else 80))
 
 
 async def read_json(request: Request) -> Any:
@@ -284,13 +346,23 @@ def check(step: Callable[[], None]) -> None:
         raise APIFailure(exc.status_code, exc.detail, exc.code) from None
 
 
-def _work(request: ImageRequest, state: LocalState) -> Callable[[], Awaitable[Rendered]]:
-    """The image work of a request, as a coroutine factory (runs the CPU part in a thread)."""
+def _work(
+    request: ImageRequest, state: LocalState, origin: tuple[str, int]
+) -> Callable[[], Awaitable[Rendered]]:
+    """The image work of a request, as a coroutine factory (runs the CPU part in a thread).
+
+    Image URLs are fetched only from ``origin`` (this server's own downloads).
+    """
+
+    async def load(value: str, what: str, side: int | None) -> Image.Image:
+        return await render.load_image(
+            value, what, side, own_origin=origin, also_from=tuple(state.image_hosts)
+        )
 
     async def work() -> Rendered:
         started = time.monotonic()
         async with state.slots:
-            rendered = await _render(request, state)
+            rendered = await _render(request, state, load)
         remaining = state.processing - (time.monotonic() - started)
         if remaining > 0:
             await asyncio.sleep(remaining)
@@ -299,19 +371,23 @@ def _work(request: ImageRequest, state: LocalState) -> Callable[[], Awaitable[Re
     return work
 
 
-async def _render(request: ImageRequest, state: LocalState) -> Rendered:
-    """Decode a request's inputs and do its image work in a thread."""
+async def _render(
+    request: ImageRequest,
+    state: LocalState,
+    load: Callable[[str, str, int | None], Awaitable[Image.Image]],
+) -> Rendered:
+    """Decode a request's inputs (through ``load``) and do its image work in a thread."""
     inputs: list[Image.Image] = []
     fixed = render.FIXED_LONG_SIDE
     if isinstance(request, EditRequest):
         side = RESOLUTION_LONG_SIDE[request.resolution.value]
         for i, value in enumerate(request.images):
-            inputs.append(await render.load_image(value, f"images[{i}]", side))
+            inputs.append(await load(value, f"images[{i}]", side))
     elif isinstance(request, EnhanceRequest):
-        inputs.append(await render.load_image(request.image, "image", fixed))
+        inputs.append(await load(request.image, "image", fixed))
     elif isinstance(request, RemixRequest):
-        inputs.append(await render.load_image(request.input_image, "input_image", fixed))
-        inputs.append(await render.load_image(request.reference_image, "reference_image", fixed))
+        inputs.append(await load(request.input_image, "input_image", fixed))
+        inputs.append(await load(request.reference_image, "reference_image", fixed))
     return await asyncio.to_thread(render.render, request, inputs, state.profiles)
 
 

@@ -73,6 +73,8 @@ class ServerProcess:
         self._ready = False
         self._lock = threading.Lock()
         self.port: int | None = None
+        self.server_id = secrets.token_hex(6)
+        """This server's identity (new at every start): runs it accepted belong to it."""
 
     @property
     def api_key(self) -> str:
@@ -126,6 +128,7 @@ class ServerProcess:
                 listener.close()  # the child holds it now; it closes when the child ends
             assert process.stdin is not None
             self._process, self.port, self._ready = process, port, False
+            self.server_id = secrets.token_hex(6)
             settings = {**self._settings, "api_key": self._api_key, "fd": fd}
             try:
                 process.stdin.write(json.dumps(settings).encode() + b"\n")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from urllib.parse import urlsplit
 
 import httpx
@@ -43,19 +43,33 @@ def check_profiles(registry: ProfileRegistry, ids: Sequence[str]) -> None:
             )
 
 
-async def load_image(value: str, what: str, max_side: int | None = None) -> Image.Image:
-    """Decode a wire image: raw base64, or a URL this offline server can reach (loopback only)."""
+async def load_image(
+    value: str,
+    what: str,
+    max_side: int | None = None,
+    *,
+    own_origin: tuple[str, int] | None = None,
+    also_from: Collection[tuple[str, int]] = (),
+) -> Image.Image:
+    """Decode a wire image: raw base64, or a URL on this server itself (its own downloads).
+
+    The server is offline, and fetching other loopback or private addresses would let a request
+    reach services behind it, so any other URL is refused.
+    """
     if value.startswith(("http://", "https://")):
         try:
             parts = urlsplit(value)
-            host, _port = parts.hostname or "", parts.port  # .port checks its range
+            host = parts.hostname or ""
+            port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
             raise WorkFailed(400, f"{what}: not a valid URL", "INVALID_IMAGE") from None
-        if host not in LOOPBACK_HOSTS:
+        allowed = [*([own_origin] if own_origin else []), *also_from]
+        if not any(_same_origin((host, port), origin) for origin in allowed):
             raise WorkFailed(
                 400,
-                f"{what}: the offline stand-in server cannot download photos from {host}. "
-                "Upload the photo or choose the file instead (or use a Phota API key).",
+                f"{what}: the offline stand-in server cannot download photos from {host} (it "
+                f"fetches only its own links, not {value[:200]}). Upload the photo or choose the "
+                "file instead (or use a Phota API key).",
                 "IMAGE_FETCH_FAILED",
             )
         try:
@@ -72,6 +86,13 @@ async def load_image(value: str, what: str, max_side: int | None = None) -> Imag
         except (binascii.Error, ValueError):
             raise WorkFailed(400, f"{what}: not valid base64", "INVALID_IMAGE") from None
     return decode(data, what, max_side)
+
+
+def _same_origin(a: tuple[str, int], b: tuple[str, int]) -> bool:
+    """Same port, and the same host (any loopback name counts as the same loopback host)."""
+    if a[1] != b[1]:
+        return False
+    return a[0] == b[0] or (a[0] in LOOPBACK_HOSTS and b[0] in LOOPBACK_HOSTS)
 
 
 def decode(data: bytes, what: str, max_side: int | None = None) -> Image.Image:

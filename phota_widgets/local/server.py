@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import socket
 import threading
 import time
+import warnings
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 import uvicorn
 
@@ -63,6 +66,8 @@ class LocalServer:
             raise ValueError("give latency inside faults=Faults(latency=...), not both")
         self.faults = faults
         self.host = host
+        self.server_id = secrets.token_hex(6)
+        """Names this server (and so the runs it accepted: its jobs live and die with it)."""
         self._api_key = api_key or "local_" + secrets.token_urlsafe(24)
         registry = ProfileRegistry(
             training or TrainingDurations(), Path(data_dir) if data_dir else None
@@ -105,6 +110,12 @@ class LocalServer:
         """
         if self.running:
             return self
+        if not _is_loopback(self.host):
+            warnings.warn(
+                f"the embedded server is bound to {self.host}, not loopback: other machines can "
+                "reach it (and use its key if they learn it)",
+                stacklevel=2,
+            )
         app: Any = create_app(self.state)
         if self.faults != Faults():
             app = FaultInjector(app, self.faults)
@@ -138,6 +149,16 @@ class LocalServer:
             time.sleep(0.01)
         return self
 
+    def allow_image_host(self, url: str) -> None:
+        """Let image URLs on ``url``'s host and port be fetched too (e.g. a test's image host).
+
+        By default the server fetches image URLs only from itself, so a request cannot reach
+        other services on this machine or its network.
+        """
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        self.state.image_hosts.add((parts.hostname or "", port))
+
     def stop(self) -> None:
         """Stop serving and release the port."""
         if self._server is not None:
@@ -163,3 +184,12 @@ class LocalServer:
     def __repr__(self) -> str:
         where = self.base_url if self.port else "stopped"
         return f"LocalServer({where}, api_key='***')"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

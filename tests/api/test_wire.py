@@ -172,7 +172,7 @@ STATUS_ERRORS = [
     (429, {}, pw.RateLimitError),
     (500, {}, pw.ServerError),
     (503, {}, pw.ServerError),
-    (504, {}, pw.ServerError),
+    (504, {}, pw.SyncTimeLimitError),
 ]
 
 
@@ -202,7 +202,7 @@ def test_non_json_error_body() -> None:
         client.generate("x")
 
 
-@pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
+@pytest.mark.parametrize("status", [429, 500, 502, 503])
 def test_retryable_statuses_are_retried(status: int, no_backoff: list[float]) -> None:
     script = Script((status, {"detail": "busy"}, {"Retry-After": "3"}), (200, image_body(), {}))
     result = client_for(script, max_retries=2).generate("x")
@@ -269,6 +269,7 @@ def test_backoff_grows_with_jitter_and_caps() -> None:
 
 def test_profiles_endpoints_on_the_wire() -> None:
     script = Script(
+        (200, {"profiles": []}, {}),  # a tagged add first notes the tag's profiles
         (200, {"profile_id": "p9"}, {}),
         (200, {"profile_id": "p9", "status": "READY", "message": None}, {}),
         (200, tiny_jpeg(), {"content-type": "image/jpeg"}),
@@ -278,13 +279,14 @@ def test_profiles_endpoints_on_the_wire() -> None:
     c = client_for(script)
     urls = [f"https://img.test/{i}.jpg" for i in range(5)]
     assert c.profiles.add(urls, training_tier="fast", tag="team") == "p9"
-    assert script.body(0) == {"image_urls": urls, "training_tier": "fast", "tag": "team"}
+    assert script.body(1) == {"image_urls": urls, "training_tier": "fast", "tag": "team"}
     assert c.profiles.status("p9").status.value == "READY"
     assert c.profiles.picture("p9") == tiny_jpeg()
     assert c.profiles.delete("p9").status == "ok"
     assert c.webhook_secret() == "whsec_1"
     paths = [(r.method, r.url.path) for r in script.requests]
     assert paths == [
+        ("GET", "/v1/phota/profiles/ids"),
         ("POST", "/v1/phota/profiles/add"),
         ("GET", "/v1/phota/profiles/p9/status"),
         ("GET", "/v1/phota/profiles/p9/profile_picture"),

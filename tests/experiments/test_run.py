@@ -127,6 +127,7 @@ def test_failures_are_recorded_and_retried_alone(
     session: pw.Session, server: LocalServer, flaky: Flaky, data_dir: Path
 ) -> None:
     images = [data_dir / "chelsea.jpg", flaky.url]
+    server.allow_image_host(flaky.url)  # the server fetches from no other host unless told
     before = submits(server)
     first = session.sweep("enhance", images=images, progress=False)
     assert submits(server) - before == 2

@@ -118,9 +118,9 @@ def test_portraits_are_placed_at_large_sizes_too() -> None:
 
 def test_generate_is_fast_at_1024() -> None:
     scene.generate("warm-up", (64, 64))
-    start = time.perf_counter()
+    start = time.process_time()  # CPU spent, not wall time: a busy machine must not fail it
     scene.generate("a red car in the city at night", (1024, 1024), variation=1)
-    assert time.perf_counter() - start < 0.3
+    assert time.process_time() - start < 0.3
 
 
 LIGHTHOUSE = "a red lighthouse on a rocky coast at sunset"

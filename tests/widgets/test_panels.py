@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -187,10 +186,8 @@ def test_await_run_raises_the_error_it_shows(session: Any) -> None:
 def test_run_button_returns_at_once(slow_session: Any) -> None:
     panel = GeneratePanel(slow_session)
     panel.prompt.value = "patience"
-    started = time.perf_counter()
     panel.run_button.click()
-    assert time.perf_counter() - started < 0.5
-    assert panel.task is not None and not panel.task.done()
+    assert panel.task is not None and not panel.task.done()  # the 2 s run goes on behind it
     panel.cancel()
     panel.wait(timeout=5)
 

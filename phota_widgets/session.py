@@ -355,13 +355,21 @@ class Session:
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 landed = await asyncio.wait_for(submit, SUBMIT_GRACE)
                 await self.writer.call(
-                    self.store.record_job, run_id, landed.job_id, client_request_id
+                    self._keep_accepted, run_id, landed.job_id, client_request_id
                 )
-                note = f"cancelled once accepted; {INTERRUPTED}"
-                await self.writer.call(self.store.set_note, run_id, note)
             raise
         await self.writer.call(self.store.record_job, run_id, job.job_id, client_request_id)
         return job
+
+    def _keep_accepted(self, run_id: str, job_id: str, client_request_id: str) -> None:
+        """Keep a job accepted for a cancelled run, and leave it to :meth:`resume` at once.
+
+        Made on the store thread, where :meth:`aresume` looks for work, so a resume never
+        sees the job recorded but the run still busy.
+        """
+        self.store.record_job(run_id, job_id, client_request_id)
+        self.store.set_note(run_id, f"cancelled once accepted; {INTERRUPTED}")
+        self._active.discard(run_id)
 
     def _saver(self, run_id: str) -> Callable[[OutputImage], Awaitable[None]]:
         """Writes each output to the run store the moment it arrives (paid images first).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -18,13 +19,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--data-dir", default=None, help="keep profiles here across restarts")
     demo = commands.add_parser("demo", help="generate, edit, enhance and remix a sample photo")
     demo.add_argument("--out", default="phota-demo", help="folder for the outputs and report")
+    add_store_arguments(demo)
     sweep = commands.add_parser("sweep", help="run a prompt experiment file (YAML); resumable")
     sweep.add_argument("file", help="the experiment file (see examples/experiment.yaml)")
     sweep.add_argument("--dry-run", action="store_true", help="print the plan, send nothing")
     sweep.add_argument("--max-cost", type=float, default=None, help="budget in US dollars")
     sweep.add_argument("--out", default=None, help="folder for runs, report.html, outputs.csv")
     sweep.add_argument("--retry-failed", action="store_true", help="send failed cells again")
+    add_store_arguments(sweep)
     args = parser.parse_args(argv)
+    try:
+        use_store_arguments(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.command == "serve":
         return _serve(args.host, args.port, args.data_dir)
     if args.command == "sweep":
@@ -40,6 +48,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     from phota_widgets.demo import run_demo
 
     return run_demo(args.out)
+
+
+def add_store_arguments(parser: argparse.ArgumentParser) -> None:
+    """The run store's three settings as flags (else the PHOTA_STORE_* environment)."""
+    group = parser.add_argument_group("shared run store (default: a local folder)")
+    group.add_argument(
+        "--index", default=None, help="index URL, e.g. postgresql+psycopg://user@host/db"
+    )
+    group.add_argument("--files", default=None, help="files URL, e.g. s3://bucket/prefix")
+    group.add_argument(
+        "--storage-options", default=None, help="fsspec options for --files, as a JSON object"
+    )
+
+
+def use_store_arguments(args: argparse.Namespace) -> None:
+    """Make the store flags this process's settings (every Session made here reads them)."""
+    from phota_widgets.store.config import FILES_ENV, INDEX_ENV, OPTIONS_ENV, parse_options
+
+    for flag, env in (("index", INDEX_ENV), ("files", FILES_ENV)):
+        value = getattr(args, flag, None)
+        if value:
+            os.environ[env] = value
+    options = getattr(args, "storage_options", None)
+    if options:
+        parse_options(options, "--storage-options")  # refuse bad JSON before any work
+        os.environ[OPTIONS_ENV] = options
 
 
 def _serve(host: str, port: int, data_dir: str | None) -> int:

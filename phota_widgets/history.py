@@ -61,23 +61,44 @@ class History:
         return self._session.run(record.endpoint, **self._session.rerun_params(record.run_id))
 
     def to_dataframe(self) -> pandas.DataFrame:
-        """One row per run (needs pandas)."""
-        return self._session.store.to_dataframe(self.runs)
+        """One row per run (needs pandas), read in one SQL query."""
+        limit = self._filters.get("limit")
+        if limit is not None:
+            return self._session.store.to_dataframe(self.runs)
+        return self._session.store.to_dataframe(**self._filters)
 
     def __iter__(self) -> Iterator[RunRecord]:
         return iter(self.runs)
 
     def __len__(self) -> int:
-        return len(self.runs)
+        filters = {k: v for k, v in self._filters.items() if k != "limit"}
+        counted = self._session.store.count(**filters)
+        limit = self._filters.get("limit")
+        return counted if limit is None else min(counted, max(0, limit))
 
     def __getitem__(self, key: int | str) -> RunRecord:
         if isinstance(key, str):
             return self._session.store.get(key)
-        return self.runs[key]
+        if key < 0:
+            key += len(self)
+        limit = self._filters.get("limit")
+        if key < 0 or (limit is not None and key >= limit):
+            raise IndexError("history index out of range")
+        found = self._session.store.runs(**{**self._filters, "limit": 1, "offset": key})
+        if not found:
+            raise IndexError("history index out of range")
+        return found[0]
+
+    def _page(self, size: int) -> list[RunRecord]:
+        """The newest ``size`` matching runs, paged in SQL."""
+        limit = self._filters.get("limit")
+        return self._session.store.runs(
+            **{**self._filters, "limit": size if limit is None else min(size, limit)}
+        )
 
     def _repr_html_(self) -> str:
         rows = []
-        for run in self.runs[:50]:
+        for run in self._page(50):
             thumbs = "".join(
                 f'<img src="{data_uri(self._session.store.thumbnail(o, max_px=64))}" '
                 'style="height:48px;margin-right:2px"/>'

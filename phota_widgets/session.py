@@ -36,11 +36,13 @@ from phota_widgets.api.prices import DEFAULT_PRICE_TABLE, PriceTable
 from phota_widgets.api.results import OutputImage, Result
 from phota_widgets.api.sync import PhotaClient
 from phota_widgets.api.transport import resolve_api_key
+from phota_widgets.claimed import arun_once, busy_runs, holder_gone, holder_id
 from phota_widgets.history import History
 from phota_widgets.owners import OwnerLock
 from phota_widgets.profile_cache import ProfileCache
-from phota_widgets.store import RunRecord, RunStatus, RunStore
+from phota_widgets.store import RunRecord, RunStatus, RunStore, StoreLocation
 from phota_widgets.store_writer import StoreWriter
+from phota_widgets.watch import StoreWatcher
 
 if TYPE_CHECKING:
     from phota_widgets.experiments.plan import SweepPlan
@@ -81,7 +83,14 @@ class Session:
         api_key: the Phota key; defaults to ``PHOTA_API_KEY``. With neither (and no
             ``base_url``), the session starts the embedded local server and says so once.
         base_url: the API root (default: Phota's).
-        output_dir: where the run store keeps its index and images.
+        output_dir: where the run store keeps its index and images (only local caches when
+            the index and files are shared).
+        index_url: the run store's index: an SQLAlchemy URL (a team's
+            ``postgresql+psycopg://user:pass@host/db``); default ``PHOTA_STORE_INDEX``, else
+            SQLite in ``output_dir``.
+        files_url: where output and input images live: a folder or fsspec URL
+            (``s3://bucket/prefix``); default ``PHOTA_STORE_FILES``, else ``output_dir``.
+        storage_options: fsspec options for ``files_url`` (endpoint, credentials, …).
         max_concurrency: requests in flight at once.
         defaults: parameters applied to every run unless given (e.g. ``output_format``).
         prices: the price table for estimates.
@@ -104,6 +113,9 @@ class Session:
         use_jobs: bool = True,
         resume: bool = True,
         local_server: LocalServer | ServerProcess | None = None,
+        index_url: str | None = None,
+        files_url: str | os.PathLike[str] | None = None,
+        storage_options: Mapping[str, Any] | None = None,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
@@ -112,10 +124,20 @@ class Session:
         self.prices = prices
         self.use_jobs = use_jobs
         self.max_concurrency = max_concurrency
+        where = StoreLocation.resolve(index_url, files_url, storage_options)
+        self.store = RunStore(
+            self.output_dir,
+            index_url=where.index_url,
+            files_url=where.files_url,
+            storage_options=where.storage_options,
+        )
         self.loop = BackgroundLoop("phota-session")
-        self.store = RunStore(self.output_dir)
         self.writer = StoreWriter()
         """Makes the running work's store calls, in order, off the loop (see store_writer)."""
+        self.watcher = StoreWatcher(self.store, self.loop)
+        """Notices changes other processes make to the run store (see :meth:`watch`)."""
+        self.holder = holder_id()
+        """This session's name on claims of shared work (host:pid:random)."""
         self.local_server: LocalServer | ServerProcess | None = None
         self._owns_server = False
         self._semaphore: asyncio.Semaphore | None = None
@@ -447,6 +469,32 @@ class Session:
                     self.store.store_input(image.data)
         return out
 
+    async def arun_once(
+        self,
+        key: str,
+        endpoint: str,
+        *,
+        on_recorded: Callable[[str], None] | None = None,
+        **params: Any,
+    ) -> Result:
+        """Run shared work ``key`` once across every process on this store.
+
+        The first process to claim ``key`` runs it; the others wait and return its result
+        (read back from the store). A crashed holder's claim expires and is taken over, its
+        submitted job collected without paying twice. See :mod:`phota_widgets.claimed`.
+        """
+        return await arun_once(self, key, endpoint, on_recorded=on_recorded, **params)
+
+    def watch(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener()`` (on the session's loop) whenever the run store changes, also by
+        another process or machine; polls every ``PHOTA_WATCH_SECONDS`` (5 s) while anyone
+        listens. Returns the function that stops listening."""
+        return self.watcher.subscribe(listener)
+
+    def run_once(self, key: str, endpoint: str, **params: Any) -> Result:
+        """Blocking :meth:`arun_once`."""
+        return self.loop.run(self.arun_once(key, endpoint, **params))
+
     # -- prompt experiments (see phota_widgets.experiments) ---------------------------------------
 
     @overload
@@ -585,6 +633,10 @@ class Session:
 
     # -- resuming --------------------------------------------------------------------------------
 
+    async def collect_run(self, record: RunRecord) -> Result | None:
+        """Collect one submitted run (same key or job id: nothing paid twice); None if not."""
+        return await self._resume_one(record)
+
     def settle_orphans(self) -> int:
         """Honestly end the unfinished runs of processes that have stopped; returns how many.
 
@@ -597,8 +649,9 @@ class Session:
         live = OwnerLock.live(self.store.root)
         live_backends = set(live.values())
         ended = 0
+        expired = self.store.leases.expired_runs() if self.store.shared else set()
         for record, owner in self.store.unfinished_runs():
-            if owner in live:
+            if self._owner_alive(record.run_id, owner, live, expired):
                 continue
             outcome = _orphan_outcome(record, owner, live_backends)
             if outcome is None or not self.store.claim_run(
@@ -610,16 +663,38 @@ class Session:
             ended += 1
         return ended
 
+    def _owner_alive(
+        self, run_id: str, owner: str | None, live: Mapping[str, str], expired: set[str]
+    ) -> bool:
+        """Whether a run's owner may still be working on it.
+
+        Lock files in this folder tell for sessions sharing the folder. On a shared store other
+        owners may be on other machines (or use other folders): they count as alive unless they
+        are processes of this machine that are gone, or the claim they held on the run has
+        expired (the lease is the sign of life across machines).
+        """
+        if owner is None:
+            return False
+        if owner in live:
+            return True
+        if not self.store.shared or holder_gone(owner):
+            return False
+        return run_id not in expired
+
     def _resumable(self) -> list[RunRecord]:
         """Submitted runs of this backend whose process is gone (or is this one, idle)."""
         live = OwnerLock.live(self.store.root)
+        expired = self.store.leases.expired_runs() if self.store.shared else set()
         found = []
         for record, owner in self.store.unfinished_runs():
             if record.status != "submitted" or record.backend != self.backend_id:
                 continue
             if record.job_id is None and record.client_request_id is None:
                 continue
-            if record.run_id in self._active or (owner in live and owner != self._owner.token):
+            if record.run_id in self._active or (
+                owner != self._owner.token
+                and self._owner_alive(record.run_id, owner, live, expired)
+            ):
                 continue
             found.append(record)
         return found
@@ -629,10 +704,14 @@ class Session:
 
         Only runs of this session's backend whose process has stopped (or this session's own,
         when no request of it is still waiting on them) are taken; each is claimed first, so
-        two sessions never collect the same run.
+        two sessions never collect the same run. On a shared store, runs that another live
+        process holds a claim on are left to it.
         """
         results = []
+        busy = await asyncio.to_thread(busy_runs, self)
         for record in await self.writer.call(self._resumable):
+            if record.run_id in busy:
+                continue
             if not await self.writer.call(self._claim, record.run_id):
                 continue
             self._active.add(record.run_id)
@@ -641,6 +720,7 @@ class Session:
             finally:
                 self._active.discard(record.run_id)
             if result is not None:
+                await asyncio.to_thread(self.store.leases.settle, record.run_id)
                 results.append(result)
         return results
 
@@ -712,7 +792,7 @@ class Session:
     def result(self, run_id: str) -> Result:
         """Re-open a recorded run as a Result (images read from disk)."""
         record = self.store.get(run_id)
-        images = [OutputImage(o.index, data=o.path.read_bytes()) for o in record.outputs]
+        images = [OutputImage(o.index, data=o.read_bytes()) for o in record.outputs]
         return Result(
             endpoint=record.endpoint,
             images=images,
@@ -743,6 +823,7 @@ class Session:
 
     def close(self) -> None:
         """Stop the loop and the embedded server; close the store."""
+        self.watcher.stop()
         with contextlib.suppress(RuntimeError):
             self.loop.run(self.aclient.aclose())
         self.loop.stop()

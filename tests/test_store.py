@@ -136,7 +136,8 @@ def test_reopen_keeps_runs_picks_notes(tmp_path: Path) -> None:
         assert [o.run_id for o in again.picks()] == [run_id]
         assert [r.run_id for r in again.pending_jobs()] == [run_id]
         assert len(again) == 1
-        user_version = again._conn.execute("PRAGMA user_version").fetchone()[0]
+        with again.engine.connect() as conn:
+            user_version = conn.exec_driver_sql("PRAGMA user_version").scalar()
         assert user_version == store_mod.SCHEMA_VERSION
     with RunStore(root) as third:
         third.set_pick(run_id, 0, picked=False)
@@ -217,7 +218,7 @@ def test_thumbnail_jpeg_sized_and_cached(store: RunStore, monkeypatch: pytest.Mo
         calls.append(max_px)
         return thumbnail_jpeg(image, max_px=max_px, quality=quality)
 
-    monkeypatch.setattr("phota_widgets.store.thumbnail_jpeg", counting)
+    monkeypatch.setattr("phota_widgets.store.runstore.thumbnail_jpeg", counting)
     first = store.thumbnail(out, max_px=32)
     cached = store.root / "thumbs" / f"{out.sha256}_32.jpg"
     mtime = cached.stat().st_mtime_ns

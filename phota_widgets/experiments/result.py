@@ -279,11 +279,16 @@ class SweepResult:
 
         return review.rate(self, output_id, stars, note, judge)
 
-    def leaderboard(self, by: str | None = None, *, seed: int = 0) -> pandas.DataFrame:
-        """One row per variant (or per value of the setting ``by``), best first, with intervals."""
+    def leaderboard(
+        self, by: str | None = None, *, seed: int = 0, judge: str | None = None
+    ) -> pandas.DataFrame:
+        """One row per variant (or per value of the setting ``by``), best first, with intervals.
+
+        ``judge``: rank by one person's judgements and ratings (default: everyone's).
+        """
         from phota_widgets.experiments import review
 
-        return review.leaderboard(self, by, seed=seed)
+        return review.leaderboard(self, by, seed=seed, judge=judge)
 
     def export_preferences(
         self, path: str | os.PathLike[str], format: PreferenceFormat = "trl"
@@ -292,6 +297,17 @@ class SweepResult:
         from phota_widgets.experiments import review
 
         return review.export_preferences(self, Path(path), format)
+
+    def to_mlflow(self, tracking_uri: str | None = None, experiment: str | None = None) -> str:
+        """Log the sweep to MLflow: a parent run (settings, totals, leaderboard, report,
+        preferences), a child run per cell (params, cost, latency, stars, win rate, images).
+
+        Exporting again updates those runs, never duplicates them. Needs
+        ``pip install 'phota-widgets[mlflow]'``. Returns the parent run's id.
+        """
+        from phota_widgets.experiments.mlflow_export import export_sweep
+
+        return export_sweep(self, tracking_uri, experiment)
 
     def _repr_html_(self) -> str:
         return self.show()._repr_html_()

@@ -12,7 +12,6 @@ neighbours); sides are drawn at random from a seed and recorded with the judgeme
 
 from __future__ import annotations
 
-import getpass
 import itertools
 import random
 import weakref
@@ -40,6 +39,7 @@ from phota_widgets.experiments.ranking import (
     rank,
 )
 from phota_widgets.store import JudgementRecord, RatingRecord
+from phota_widgets.store.config import default_judge as store_default_judge
 
 if TYPE_CHECKING:
     import pandas
@@ -67,11 +67,9 @@ _INPUT_PARAM = {"edit": "images", "enhance": "image", "remix": "input_image"}
 
 
 def default_judge() -> str:
-    """The name judgements are recorded under when none is given: the OS user."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no user name in this environment (some containers)
-        return "unknown"
+    """The name judgements are recorded under when none is given: ``PHOTA_JUDGE``, else the
+    OS user (one definition for picks, ratings and judgements: the store's)."""
+    return store_default_judge()
 
 
 @dataclass(frozen=True)
@@ -150,14 +148,14 @@ def review_items(result: SweepResult) -> list[ReviewItem]:
     ]
 
 
-def judgements(result: SweepResult) -> list[JudgementRecord]:
-    """Every judgement between two outputs of this sweep, oldest first."""
-    return result.session.store.judgements(o.output_id for o in result.outputs())
+def judgements(result: SweepResult, judge: str | None = None) -> list[JudgementRecord]:
+    """Every judgement (or one ``judge``'s) between two outputs of this sweep, oldest first."""
+    return result.session.store.judgements((o.output_id for o in result.outputs()), judge=judge)
 
 
-def ratings(result: SweepResult) -> list[RatingRecord]:
-    """Every rating of an output of this sweep, oldest first."""
-    return result.session.store.ratings(o.output_id for o in result.outputs())
+def ratings(result: SweepResult, judge: str | None = None) -> list[RatingRecord]:
+    """Every rating (or one ``judge``'s) of an output of this sweep, oldest first."""
+    return result.session.store.ratings((o.output_id for o in result.outputs()), judge=judge)
 
 
 def judge(
@@ -229,11 +227,13 @@ def _item_of(result: SweepResult, by: str | None) -> dict[str, str]:
     return found
 
 
-def comparisons(result: SweepResult, by: str | None = None) -> list[Comparison]:
-    """The sweep's judgements between items (variants, or values of ``by``)."""
+def comparisons(
+    result: SweepResult, by: str | None = None, judge: str | None = None
+) -> list[Comparison]:
+    """The sweep's judgements (everyone's, or one ``judge``'s) between items."""
     item_of = _item_of(result, by)
     found = []
-    for j in judgements(result):
+    for j in judgements(result, judge):
         a, b = item_of[j.output_a], item_of[j.output_b]
         if a != b:
             found.append(Comparison(a, b, _winner(j.winner), _side(j.shown_left)))
@@ -241,9 +241,16 @@ def comparisons(result: SweepResult, by: str | None = None) -> list[Comparison]:
 
 
 def leaderboard(
-    result: SweepResult, by: str | None = None, *, seed: int = 0, n_boot: int = 300
+    result: SweepResult,
+    by: str | None = None,
+    *,
+    seed: int = 0,
+    n_boot: int = 300,
+    judge: str | None = None,
 ) -> pandas.DataFrame:
     """One row per variant (or per value of ``by``), best first; see ``LEADERBOARD_COLUMNS``.
+
+    ``judge`` limits the judgements and ratings to one person's (default: everyone's).
 
     ``df.attrs["position_bias"]`` holds a :class:`PositionBias` (how often the left side won).
     """
@@ -254,10 +261,10 @@ def leaderboard(
         items = result.variants
     else:
         items = list(dict.fromkeys(item_of[o.output_id] for o in result.outputs()))
-    comps = comparisons(result, by)
+    comps = comparisons(result, by, judge)
     board = rank(items, comps, seed=seed, n_boot=n_boot)
     stars: dict[str, list[int]] = defaultdict(list)
-    for r in ratings(result):
+    for r in ratings(result, judge):
         stars[item_of[r.output_id]].append(r.stars)
     picks: dict[str, int] = defaultdict(int)
     cost: dict[str, float] = defaultdict(float)

@@ -1,8 +1,10 @@
 """Running a sweep on the session's loop: bounded concurrency, progress, resume, retries.
 
-Each cell is one :meth:`Session.arun` (the run recorded before sending, each image the moment
-it arrives), linked to the sweep as soon as it is recorded. Cells already answered in the store
-are not sent again; cells submitted by an earlier process are collected, not resubmitted.
+Each cell is one :meth:`Session.arun_once` (the run recorded before sending, each image the
+moment it arrives), linked to the sweep as soon as it is recorded; on a shared store, the cell is
+claimed first, so processes running the same sweep run each cell once and show each other's.
+Cells already answered in the store are not sent again; cells submitted by an earlier process
+are collected, not resubmitted.
 """
 
 from __future__ import annotations
@@ -17,12 +19,19 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from phota_widgets.api.errors import PhotaError
+from phota_widgets.claimed import busy_runs
 from phota_widgets.experiments import records
 from phota_widgets.experiments.plan import Cell, SweepPlan
 
 if TYPE_CHECKING:
     from phota_widgets.experiments.result import SweepResult
     from phota_widgets.session import Session
+
+
+def claim_key(cell_key: str) -> str:
+    """The claim that makes a cell run once across processes sharing a store."""
+    return f"cell/{cell_key}"
+
 
 logger = logging.getLogger("phota_widgets")
 
@@ -72,7 +81,10 @@ def annotate(session: Session, plan: SweepPlan, *, retry_failed: bool = False) -
     states = records.cell_states(session.store, plan.sweep_id, [c.key for c in plan.cells])
     done = frozenset(k for k, s in states.items() if s.status == "succeeded")
     failed = frozenset(k for k, s in states.items() if s.status == "failed")
-    waiting = frozenset(k for k, s in states.items() if s.status == "submitted")
+    busy = busy_runs(session)  # held by another live process: wait for it through a claim
+    waiting = frozenset(
+        k for k, s in states.items() if s.status == "submitted" and s.run_id not in busy
+    )
     seconds = records.typical_seconds(session.store, plan.endpoint, session.backend)
     return replace(
         plan,
@@ -203,10 +215,15 @@ class SweepRunner:
         error: str | None = None
         cost = 0.0
         try:
+            claim = claim_key(cell.key)
+            if self.plan.retry_failed and cell.key in self.plan.failed:
+                await asyncio.to_thread(store.leases.forget_done, claim)
             try:
-                result = await self.session.arun(
-                    self.plan.endpoint, on_recorded=link, **cell.params
+                result = await self.session.arun_once(
+                    claim, self.plan.endpoint, on_recorded=link, **cell.params
                 )
+                if not recorded and result.run_id is not None:  # another process answered it
+                    link(result.run_id)
             finally:
                 for pending in linked:
                     await asyncio.wrap_future(pending)  # a failed link is raised, not lost

@@ -191,6 +191,12 @@ class HistoryPanel(w.VBox):  # type: ignore[misc]
         )
         styled(self, "history")
         self.refresh()
+        self._unwatch = session.watch(self._store_changed)
+
+    def _store_changed(self) -> None:
+        """Another process (or this one) changed the store: list the page shown again."""
+        if self.comm is not None:
+            self._list()
 
     # -- listing -----------------------------------------------------------------------------------
 
@@ -391,6 +397,7 @@ class HistoryPanel(w.VBox):  # type: ignore[misc]
 
     def close(self) -> None:
         """Stop loading thumbnails and close the panel with every widget inside it."""
+        self._unwatch()
         if self._thumb_task is not None:
             self._thumb_task.cancel()
         close_tree(self, super().close)

@@ -130,6 +130,33 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         styled(self, "sweep-panel")
         self._plan()
         self._list_sweeps()
+        self._unwatch = session.watch(self._when_store_changed)
+
+    def _when_store_changed(self) -> None:
+        """Called on the session's loop when the store changed: update on the UI thread."""
+        ui_call(self._store_changed)
+
+    def _store_changed(self) -> None:
+        """The store changed (perhaps a sweep another process runs): list and show it again."""
+        if self.comm is None:
+            return
+        self._list_sweeps()
+        running_here = self.handle is not None and not self.handle.done()
+        if self.result is None or running_here:
+            return
+        self._show_sweep(self.result.sweep_id)
+        if self.result is not None:
+            self._show_remote_progress(self.result)
+
+    def _show_remote_progress(self, result: SweepResult) -> None:
+        """Progress of a sweep shown from the store (one another process may be running)."""
+        counts = result.counts()
+        total = len(result.cells)
+        ended = sum(n for status, n in counts.items() if status in ("succeeded", "failed"))
+        self.progress.max = max(1, total)
+        self.progress.value = ended
+        text = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        self.status.show(f"Sweep {result.sweep_id}: {ended} of {total} cells ended ({text})")
 
     # -- planning --------------------------------------------------------------------------------
 
@@ -313,6 +340,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
             self.status.stop(
                 f"Sweep {r.sweep_id}: {len(r.cells)} cells, {r.images} images, ${r.cost:.2f}"
             )
+            self._show_remote_progress(r)
 
     # -- review, leaderboard, export -------------------------------------------------------------
 
@@ -378,6 +406,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
 
     def close(self) -> None:
         """Cancel a running sweep and close the panel and everything inside it."""
+        self._unwatch()
         self.cancel()
         close_tree(self, super().close)
 

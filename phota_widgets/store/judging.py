@@ -1,0 +1,159 @@
+"""Judgements (pairwise) and ratings (stars) of outputs, each kept with the judge who made it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Engine, case, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from phota_widgets.redact import redact
+from phota_widgets.store.records import JudgementRecord, RatingRecord
+from phota_widgets.store.schema import judgements, ratings
+
+WINNERS = ("a", "b", "tie", "both_bad")
+_CHUNK = 500
+
+
+class Judging:
+    """Judgements and ratings in the run store's index.
+
+    Args:
+        writer: engine (with write execution options) for changes.
+        reader: engine for reads.
+    """
+
+    def __init__(self, writer: Engine, reader: Engine) -> None:
+        self._writer = writer
+        self._reader = reader
+
+    def add_judgement(
+        self,
+        output_a: str,
+        output_b: str,
+        winner: str,
+        *,
+        judge: str,
+        shown_left: str | None = None,
+        sweep_id: str | None = None,
+    ) -> JudgementRecord:
+        """Record (and commit at once) one pairwise judgement.
+
+        Raises:
+            ValueError: a bad winner or side, the same output twice, or an empty judge name.
+        """
+        if winner not in WINNERS:
+            raise ValueError(f"winner must be one of {list(WINNERS)}, got {winner!r}")
+        if shown_left not in (None, "a", "b"):
+            raise ValueError(f"shown_left must be 'a', 'b' or None, got {shown_left!r}")
+        if output_a == output_b:
+            raise ValueError(f"an output cannot be judged against itself ({output_a!r})")
+        if not judge.strip():
+            raise ValueError("the judge's name is empty")
+        now = time.time()
+        values = {
+            "output_a": output_a,
+            "output_b": output_b,
+            "winner": winner,
+            "shown_left": shown_left,
+            "judge": judge,
+            "created_at": now,
+            "sweep_id": sweep_id,
+        }
+        with self._writer.begin() as conn:
+            new_id = conn.execute(
+                insert(judgements).values(**values).returning(judgements.c.judgement_id)
+            ).scalar_one()
+        return JudgementRecord(
+            int(new_id), output_a, output_b, winner, shown_left, judge, now, sweep_id
+        )
+
+    def judgements(
+        self, output_ids: Iterable[str], *, judge: str | None = None
+    ) -> list[JudgementRecord]:
+        """The judgements between outputs that are both among ``output_ids``, oldest first.
+
+        Args:
+            output_ids: the outputs of interest.
+            judge: only this judge's (default: everyone's).
+        """
+        wanted = set(output_ids)
+        rows = self._rows_for(
+            select(*judgements.c), judgements.c.output_a, wanted, judgements.c.judge, judge
+        )
+        found = [JudgementRecord(*row) for row in rows if row[2] in wanted]
+        return sorted(found, key=lambda j: j.judgement_id)
+
+    def set_rating(
+        self, output_id: str, stars: int, note: str | None = None, *, judge: str
+    ) -> RatingRecord:
+        """Record one judge's stars for an output (replacing that judge's earlier stars).
+
+        A note of None keeps the judge's earlier note; an empty note clears it.
+
+        Raises:
+            ValueError: stars not a whole number from 1 to 5, or an empty judge name.
+        """
+        if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
+            raise ValueError(f"stars must be a whole number from 1 to 5, got {stars!r}")
+        if not judge.strip():
+            raise ValueError("the judge's name is empty")
+        now = time.time()
+        with self._writer.begin() as conn:
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            new = dialect.insert(ratings).values(
+                output_id=output_id, judge=judge, stars=stars, note=redact(note), created_at=now
+            )
+            kept = case(
+                (new.excluded.note.is_(None), ratings.c.note),
+                else_=func.nullif(new.excluded.note, ""),
+            )
+            conn.execute(
+                new.on_conflict_do_update(
+                    index_elements=[ratings.c.output_id, ratings.c.judge],
+                    set_={
+                        "stars": new.excluded.stars,
+                        "note": kept,
+                        "created_at": new.excluded.created_at,
+                    },
+                )
+            )
+            stored = conn.execute(
+                select(ratings.c.note).where(
+                    ratings.c.output_id == output_id, ratings.c.judge == judge
+                )
+            ).scalar_one()
+        return RatingRecord(output_id, judge, stars, stored or None, now)
+
+    def ratings(self, output_ids: Iterable[str], *, judge: str | None = None) -> list[RatingRecord]:
+        """Every judge's (or one ``judge``'s) rating of these outputs, oldest first."""
+        stmt = select(
+            ratings.c.output_id,
+            ratings.c.judge,
+            ratings.c.stars,
+            func.nullif(ratings.c.note, ""),
+            ratings.c.created_at,
+        )
+        rows = self._rows_for(stmt, ratings.c.output_id, set(output_ids), ratings.c.judge, judge)
+        return sorted((RatingRecord(*row) for row in rows), key=lambda r: r.created_at)
+
+    def judges(self) -> list[str]:
+        """Everyone who has judged or rated in this store, sorted."""
+        both = select(judgements.c.judge).union(select(ratings.c.judge)).subquery()
+        with self._reader.connect() as conn:
+            return sorted(str(j) for j in conn.execute(select(both.c.judge)).scalars())
+
+    def _rows_for(
+        self, stmt: Any, key: Any, keys: set[str], judge_column: Any, judge: str | None
+    ) -> list[tuple[Any, ...]]:
+        ordered = sorted(keys)
+        rows: list[tuple[Any, ...]] = []
+        if judge is not None:
+            stmt = stmt.where(judge_column == judge)
+        with self._reader.connect() as conn:
+            for start in range(0, len(ordered), _CHUNK):
+                chunk = ordered[start : start + _CHUNK]
+                rows += [tuple(r) for r in conn.execute(stmt.where(key.in_(chunk)))]
+        return rows

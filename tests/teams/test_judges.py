@@ -1,0 +1,53 @@
+"""Several people judge one shared sweep: their judgements stay apart, the leaderboard can use
+everyone's or one person's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from teams_services import SharedStore
+
+import phota_widgets as pw
+from phota_widgets.experiments import SweepResult
+from phota_widgets.local.server import LocalServer
+
+KEY = "judges-key-0123456789"
+
+
+def session(server: LocalServer, shared: SharedStore, folder: Path) -> pw.Session:
+    return pw.Session(
+        api_key=KEY, base_url=server.base_url, output_dir=folder, index_url=shared.index_url,
+        files_url=shared.files_url, storage_options=shared.storage_options,
+    )  # fmt: skip
+
+
+def test_judges_are_kept_apart_on_a_shared_store(tmp_path: Path, shared: SharedStore) -> None:
+    with (
+        LocalServer(api_key=KEY) as server,
+        session(server, shared, tmp_path / "ana") as ana,
+        session(server, shared, tmp_path / "bo") as bo,
+    ):
+        mine = ana.sweep("generate", prompts=["a kite"], aspect_ratio=["1:1", "16:9"],
+                         progress=False)  # fmt: skip
+        theirs = SweepResult.load(bo, mine.sweep_id)  # the colleague opens the same sweep
+        by_ratio = {o.cell.info.settings["aspect_ratio"]: o.output_id for o in mine.outputs()}
+        square, wide = by_ratio["1:1"], by_ratio["16:9"]
+        mine.judge(square, wide, "a", judge="ana")
+        theirs.judge(square, wide, "b", judge="bo")
+        theirs.judge(square, wide, "b", judge="bo")
+        mine.rate(square, 5, judge="ana")
+        theirs.rate(square, 1, judge="bo")
+        ana_board = mine.leaderboard(judge="ana").set_index("variant")
+        bo_board = theirs.leaderboard(judge="bo").set_index("variant")
+        everyone = theirs.leaderboard().set_index("variant")
+        assert ana_board.loc["aspect_ratio=1:1", ["wins", "mean_stars"]].tolist() == [1, 5]
+        assert bo_board.loc["aspect_ratio=1:1", ["wins", "losses", "mean_stars"]].tolist() == [
+            0, 2, 1,
+        ]  # fmt: skip
+        assert everyone.loc["aspect_ratio=1:1", ["wins", "losses", "mean_stars"]].tolist() == [
+            1, 2, 3,
+        ]  # fmt: skip
+        ana.store.set_pick(square.split(":")[0], 0, judge="ana")
+        assert bo.store.judges() == ["ana", "bo"]
+        assert [o.run_id for o in bo.store.picks(judge="ana")] == [square.split(":")[0]]
+        assert bo.store.picks(judge="bo") == []

@@ -1,0 +1,126 @@
+"""Two processes run the same sweep on one PostgreSQL + S3 store: every cell once, nothing lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import s3fs
+from teams_services import SharedStore
+
+import phota_widgets as pw
+from phota_widgets.local.server import LocalServer
+from phota_widgets.store import RunStore
+
+pytestmark = pytest.mark.timeout(600)  # real services and processes: slow on a busy machine
+KEY = "team-key-0123456789"
+WORKER = Path(__file__).with_name("sweep_worker.py")
+CELLS = 8
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def worker(
+    server: LocalServer, shared: SharedStore, folder: Path, *extra: str, **env: str
+) -> subprocess.Popen[str]:
+    environment = {
+        **os.environ,
+        "PHOTA_API_KEY": KEY,
+        "PHOTA_STORE_INDEX": shared.index_url,
+        "PHOTA_STORE_FILES": shared.files_url,
+        "PHOTA_STORE_OPTIONS": json.dumps(shared.storage_options),
+        "PYTHONPATH": os.pathsep.join(sys.path),
+        **env,
+    }
+    return subprocess.Popen(
+        [sys.executable, str(WORKER), server.base_url, str(folder), *extra],
+        env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def outcome(proc: subprocess.Popen[str]) -> dict[str, Any]:
+    out, err = proc.communicate(timeout=240)
+    assert proc.returncode == 0, err[-3000:]
+    answer: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return answer
+
+
+def submits(server: LocalServer) -> int:
+    return len(server.state.jobs._jobs)
+
+
+def check_store(tmp_path: Path, shared: SharedStore, cells: dict[str, str]) -> None:
+    """Every cell answered by one succeeded run, each output's file in the bucket."""
+    fs = s3fs.S3FileSystem(**shared.storage_options)
+    with RunStore(
+        tmp_path / "checker", index_url=shared.index_url, files_url=shared.files_url,
+        storage_options=shared.storage_options,
+    ) as store:  # fmt: skip
+        runs = {r.run_id: r for r in store.runs(status="succeeded")}
+        assert sorted(runs) == sorted(cells.values())
+        for run in runs.values():
+            assert run.outputs, run.run_id
+            for output in run.outputs:
+                assert fs.exists(f"{shared.files_url.removeprefix('s3://')}/{output.name}")
+        claims = store.leases.under("cell/")
+        assert len(claims) == CELLS and {c.state for c in claims} == {"done"}
+
+
+def test_two_processes_run_each_cell_once(tmp_path: Path, shared: SharedStore) -> None:
+    go = tmp_path / "go"
+    with LocalServer(api_key=KEY, faults=pw.Faults(latency=0.3)) as server:
+        first = worker(server, shared, tmp_path / "alice", PHOTA_TEST_GO=str(go))
+        second = worker(server, shared, tmp_path / "bob", PHOTA_TEST_GO=str(go))
+        for proc in (first, second):  # both ready (imports done, store open): then go
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "started"
+        go.touch()
+        a, b = outcome(first), outcome(second)
+        assert a["counts"] == b["counts"] == {"succeeded": CELLS}
+        assert a["cells"] == b["cells"]  # both show the same answers
+        assert len(set(a["cells"].values())) == CELLS
+        assert submits(server) == CELLS  # every cell paid for once
+        check_store(tmp_path, shared, a["cells"])
+        with RunStore(tmp_path / "count", index_url=shared.index_url) as store:
+            holders = {c.holder for c in store.leases.under("cell/")}
+        assert len(holders) == 2  # the two processes shared the work
+
+
+@pytest.mark.parametrize("machine", ["same", "other"])
+def test_a_killed_process_has_its_cells_taken_over(
+    tmp_path: Path, shared: SharedStore, machine: str
+) -> None:
+    """Killed mid-sweep: its submitted jobs are collected (not paid again), the rest run once.
+
+    ``same``: the process is gone from this machine, so its claims are taken over at once.
+    ``other``: it looks like another machine, so its claims are taken over when they expire.
+    """
+    extra = ("machine-a",) if machine == "other" else ()
+    with LocalServer(api_key=KEY, faults=pw.Faults(latency=0.5)) as server:
+        doomed = worker(server, shared, tmp_path / "doomed", *extra, PHOTA_CLAIM_TTL="3")
+        with RunStore(
+            tmp_path / "watch", index_url=shared.index_url, files_url=shared.files_url,
+            storage_options=shared.storage_options,
+        ) as watch:  # fmt: skip
+            wait_for(lambda: watch.count(status="succeeded") >= 2, "two finished cells")
+            wait_for(lambda: watch.count(status="submitted") >= 1, "a cell in flight")
+        doomed.send_signal(signal.SIGKILL)
+        doomed.wait(timeout=60)
+        accepted = submits(server)
+        assert 2 <= accepted <= CELLS
+        survivor = outcome(worker(server, shared, tmp_path / "survivor"))
+        assert survivor["counts"] == {"succeeded": CELLS}
+        assert submits(server) == CELLS  # the dead one's accepted jobs were collected
+        check_store(tmp_path, shared, survivor["cells"])

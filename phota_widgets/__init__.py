@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from phota_widgets.experiments import SweepPlan, SweepResult, sweep_from_file
     from phota_widgets.history import History
     from phota_widgets.local import Faults, LocalServer, ServerProcess
+    from phota_widgets.samples import sample, sample_path, sample_url
     from phota_widgets.session import Session
     from phota_widgets.store import RunStore
     from phota_widgets.widgets.edit import EditPanel
@@ -97,6 +98,9 @@ _LAZY = {
     "ProfilesPanel": "phota_widgets.widgets.profiles",
     "RemixPanel": "phota_widgets.widgets.remix",
     "Studio": "phota_widgets.widgets.studio",
+    "sample": "phota_widgets.samples",
+    "sample_path": "phota_widgets.samples",
+    "sample_url": "phota_widgets.samples",
     "ReviewPanel": "phota_widgets.widgets.review",
     "SweepPanel": "phota_widgets.widgets.sweep",
 }
@@ -161,6 +165,9 @@ __all__ = [
     "contact_sheet",
     "estimate",
     "login",
+    "sample",
+    "sample_path",
+    "sample_url",
     "show",
     "sign_webhook",
     "sweep_from_file",

@@ -1,4 +1,5 @@
-"""Command line: ``phota-widgets serve`` (the embedded server), ``demo`` and ``sweep FILE.yaml``."""
+"""Command line: ``phota-widgets studio`` (the Studio as an app), ``serve`` (the embedded server),
+``demo`` (a headless tour of every capability) and ``sweep FILE.yaml`` (a prompt experiment)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``phota-widgets`` command."""
     parser = argparse.ArgumentParser(prog="phota-widgets", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+    studio = commands.add_parser("studio", help="open the Studio as an app in the browser")
+    studio.add_argument("--port", type=int, default=None, help="port (default: a free one)")
+    studio.add_argument("--lab", action="store_true", help="open it in JupyterLab instead")
+    studio.add_argument(
+        "--dir", default="phota-studio", help="folder for the notebook and its runs"
+    )
+    studio.add_argument("--no-browser", action="store_true", help="only print the URL")
     serve = commands.add_parser("serve", help="run the embedded Phota-compatible server")
     serve.add_argument("--port", type=int, default=8765, help="port (0: any free one)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
@@ -33,6 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.command == "studio":
+        from phota_widgets.app.launcher import run_studio
+
+        return run_studio(args.dir, port=args.port, lab=args.lab, browser=not args.no_browser)
     if args.command == "serve":
         return _serve(args.host, args.port, args.data_dir)
     if args.command == "sweep":

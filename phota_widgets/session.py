@@ -3,7 +3,8 @@
 All API work runs on the session's own background event loop (a daemon thread), so a widget's Run
 click returns at once, other cells run meanwhile, and the blocking client works inside Jupyter.
 Every run is recorded in the run store as it happens: its parameters before sending, the job id
-before waiting, each image as soon as it arrives.
+before waiting, each image as soon as it arrives. Those writes are made (and awaited) on the
+session's store thread (:class:`StoreWriter`), so a durable commit never stalls the loop.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -40,6 +41,7 @@ from phota_widgets.history import History
 from phota_widgets.owners import OwnerLock
 from phota_widgets.profile_cache import ProfileCache
 from phota_widgets.store import RunRecord, RunStatus, RunStore, StoreLocation
+from phota_widgets.store_writer import StoreWriter
 from phota_widgets.watch import StoreWatcher
 
 if TYPE_CHECKING:
@@ -97,6 +99,8 @@ class Session:
         local_server: an embedded server to use (started if needed) instead of a new one.
             Without one, the session starts its own in a separate process (stopped with the
             session, at interpreter exit, or when this process dies).
+        announce: print the plain notice when the embedded server is started (a script's or a
+            notebook's only sign of it); the Studio turns it off and shows ``notice`` itself.
     """
 
     def __init__(
@@ -114,6 +118,7 @@ class Session:
         index_url: str | None = None,
         files_url: str | os.PathLike[str] | None = None,
         storage_options: Mapping[str, Any] | None = None,
+        announce: bool = True,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
@@ -130,6 +135,8 @@ class Session:
             storage_options=where.storage_options,
         )
         self.loop = BackgroundLoop("phota-session")
+        self.writer = StoreWriter()
+        """Makes the running work's store calls, in order, off the loop (see store_writer)."""
         self.watcher = StoreWatcher(self.store, self.loop)
         """Notices changes other processes make to the run store (see :meth:`watch`)."""
         self.holder = holder_id()
@@ -140,6 +147,7 @@ class Session:
         self._active: set[str] = set()
         self._profile_cache = ProfileCache(lambda: self.aclient.profiles.list(), self.loop)
         self.resuming: concurrent.futures.Future[list[Result]] | None = None
+        self._announce = announce
         key = resolve_api_key(api_key)
         if local_server is not None or (key is None and base_url is None):
             self._use_local(local_server)
@@ -167,13 +175,19 @@ class Session:
         self._owns_server = server is None
         server = self._start_local(server)
         self._connect(server.api_key, server.base_url, inline_training_images=True)
-        if not self._owns_server:
-            return
-        print(
-            "phota-widgets: no Phota API key found, so this session uses the embedded local "
-            f"stand-in server at {server.base_url} (offline, real image processing, "
-            "not Phota's models). For the real API: set PHOTA_API_KEY, enter a key in the "
-            "Studio's header, or show pw.login(session) in a cell."
+        if self._owns_server and self._announce:
+            print(f"phota-widgets: {self.notice}")
+
+    @property
+    def notice(self) -> str | None:
+        """What a user should know about the backend: set when the embedded server answers."""
+        if self.local_server is None:
+            return None
+        return (
+            "no Phota API key found, so this session uses the embedded local stand-in server "
+            f"at {self.local_server.base_url} (offline, real image processing, not Phota's "
+            "models). For the real API: set PHOTA_API_KEY, enter a key in the Studio's header, "
+            "or show pw.login(session) in a cell."
         )
 
     def _connect(
@@ -264,7 +278,8 @@ class Session:
         params = await asyncio.to_thread(self._wire_images, params)
         _, described = await self.aclient.prepare(endpoint, params)  # refuses before spending
         key = uuid.uuid4().hex if self.use_jobs else None  # recorded with the row: never lost
-        run_id = self.store.start_run(
+        run_id = await self.writer.call(
+            self.store.start_run,
             endpoint,
             described,
             backend=self.backend_id,
@@ -280,20 +295,24 @@ class Session:
                 result = await self._run_job(run_id, endpoint, params, key, described)
             else:
                 async with self._limit():
-                    self.store.set_note(run_id, SENT_SYNC)
+                    await self.writer.call(self.store.set_note, run_id, SENT_SYNC)
                     result = await self.aclient.run(endpoint, params, self._saver(run_id))
-                    self.store.set_note(run_id, None)
+                    await self.writer.call(self.store.set_note, run_id, None)
         except asyncio.CancelledError:
-            if self.store.get(run_id).status == "running":  # nothing was accepted
-                self.store.finish_run(run_id, status="cancelled", error="cancelled")
+            await self.writer.call(self._end_if_running, run_id, "cancelled", "cancelled")
             raise
         except PhotaError as exc:
-            if self.store.get(run_id).status == "running":
-                self.store.finish_run(run_id, status="failed", error=str(exc))
+            await self.writer.call(self._end_if_running, run_id, "failed", str(exc))
             raise
         finally:
             self._active.discard(run_id)
-        return self._record(run_id, result, time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        return await self.writer.call(self._record, run_id, result, elapsed)
+
+    def _end_if_running(self, run_id: str, status: RunStatus, error: str) -> None:
+        """End a run that nothing was accepted for (still "running") with this status."""
+        if self.store.get(run_id).status == "running":
+            self.store.finish_run(run_id, status=status, error=error)
 
     async def _run_job(
         self,
@@ -321,7 +340,9 @@ class Session:
                     if job is None and job_id is None:
                         # "submitted" only once the slot is ours: a queued run of a dead
                         # process is known never to have been sent (see settle_orphans)
-                        self.store.record_submission(run_id, client_request_id)
+                        await self.writer.call(
+                            self.store.record_submission, run_id, client_request_id
+                        )
                         job = await self._submit(run_id, endpoint, params, client_request_id)
                     elif job is None:
                         assert job_id is not None
@@ -333,19 +354,25 @@ class Session:
             except TRANSIENT_ERRORS as exc:
                 job = None
                 if delay is None:
-                    self.store.set_note(run_id, f"{INTERRUPTED} ({exc})")
+                    await self.writer.call(self.store.set_note, run_id, f"{INTERRUPTED} ({exc})")
                     exc.args = (f"{exc.args[0] if exc.args else exc}; {RESUME_HINT}",)
                     raise
                 logger.info("run %s interrupted (%s); try %d", run_id, exc, attempt + 2)
                 await asyncio.sleep(delay)
             except asyncio.CancelledError:
-                if self.store.get(run_id).job_id is None:
-                    self.store.finish_run(run_id, status="cancelled", error="cancelled")
+                await self.writer.call(self._cancel_if_unsubmitted, run_id)
                 raise
             except PhotaError as exc:
-                self.store.finish_run(run_id, status="failed", error=str(exc))
+                await self.writer.call(
+                    self.store.finish_run, run_id, status="failed", error=str(exc)
+                )
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _cancel_if_unsubmitted(self, run_id: str) -> None:
+        """End a cancelled run as "cancelled" unless a job was accepted for it (then keep it)."""
+        if self.store.get(run_id).job_id is None:
+            self.store.finish_run(run_id, status="cancelled", error="cancelled")
 
     async def _submit(
         self, run_id: str, endpoint: str, params: Mapping[str, Any], client_request_id: str
@@ -359,17 +386,35 @@ class Session:
         except asyncio.CancelledError:
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 landed = await asyncio.wait_for(submit, SUBMIT_GRACE)
-                self.store.record_job(run_id, landed.job_id, client_request_id)
-                self.store.set_note(run_id, f"cancelled once accepted; {INTERRUPTED}")
+                await self.writer.call(
+                    self._keep_accepted, run_id, landed.job_id, client_request_id
+                )
             raise
-        self.store.record_job(run_id, job.job_id, client_request_id)
+        await self.writer.call(self.store.record_job, run_id, job.job_id, client_request_id)
         return job
 
-    def _saver(self, run_id: str) -> Callable[[OutputImage], None]:
-        """Writes each output to the run store the moment it arrives (paid images first)."""
+    def _keep_accepted(self, run_id: str, job_id: str, client_request_id: str) -> None:
+        """Keep a job accepted for a cancelled run, and leave it to :meth:`resume` at once.
 
-        def save(image: OutputImage) -> None:
+        Made on the store thread, where :meth:`aresume` looks for work, so a resume never
+        sees the job recorded but the run still busy.
+        """
+        self.store.record_job(run_id, job_id, client_request_id)
+        self.store.set_note(run_id, f"cancelled once accepted; {INTERRUPTED}")
+        self._active.discard(run_id)
+
+    def _saver(self, run_id: str) -> Callable[[OutputImage], Awaitable[None]]:
+        """Writes each output to the run store the moment it arrives (paid images first).
+
+        The write (decoding, hashing, the file and its commit) is made on the store thread and
+        awaited, so the output counts as received only once it is on disk.
+        """
+
+        def write(image: OutputImage) -> None:
             self.store.add_output(run_id, image.index, image.data, image.format)
+
+        async def save(image: OutputImage) -> None:
+            await self.writer.call(write, image)
 
         return save
 
@@ -674,13 +719,10 @@ class Session:
         """
         results = []
         busy = await asyncio.to_thread(busy_runs, self)
-        for record in await asyncio.to_thread(self._resumable):
+        for record in await self.writer.call(self._resumable):
             if record.run_id in busy:
                 continue
-            owner = self.store.run_owner(record.run_id)
-            if owner != self._owner.token and not self.store.claim_run(
-                record.run_id, self._owner.token, previous=owner
-            ):
+            if not await self.writer.call(self._claim, record.run_id):
                 continue
             self._active.add(record.run_id)
             try:
@@ -691,6 +733,13 @@ class Session:
                 await asyncio.to_thread(self.store.leases.settle, record.run_id)
                 results.append(result)
         return results
+
+    def _claim(self, run_id: str) -> bool:
+        """Take a run to collect it (a run this session already owns is its own)."""
+        owner = self.store.run_owner(run_id)
+        return owner == self._owner.token or self.store.claim_run(
+            run_id, self._owner.token, previous=owner
+        )
 
     def resume(self) -> list[Result]:
         """Blocking :meth:`aresume`."""
@@ -711,15 +760,21 @@ class Session:
                 result = await job.wait(on_image=self._saver(record.run_id))
         except NotFoundError:
             error = f"job {record.job_id} is gone from the backend"
-            self.store.finish_run(record.run_id, status="failed", error=error)
+            await self.writer.call(
+                self.store.finish_run, record.run_id, status="failed", error=error
+            )
             return None
         except TRANSIENT_ERRORS as exc:  # still collectable: try again later
-            self.store.set_note(record.run_id, f"resume interrupted ({exc})")
+            note = f"resume interrupted ({exc})"
+            await self.writer.call(self.store.set_note, record.run_id, note)
             return None
         except PhotaError as exc:
-            self.store.finish_run(record.run_id, status="failed", error=str(exc))
+            await self.writer.call(
+                self.store.finish_run, record.run_id, status="failed", error=str(exc)
+            )
             return None
-        return self._record(record.run_id, result, record.elapsed or time.perf_counter() - started)
+        elapsed = record.elapsed or time.perf_counter() - started
+        return await self.writer.call(self._record, record.run_id, result, elapsed)
 
     # -- profiles, history -----------------------------------------------------------------------
 
@@ -782,6 +837,7 @@ class Session:
         with contextlib.suppress(RuntimeError):
             self.loop.run(self.aclient.aclose())
         self.loop.stop()
+        self.writer.close()  # every queued write lands before the store closes
         self._release_server()
         self._owner.release()
         self.store.close()

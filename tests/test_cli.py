@@ -1,8 +1,10 @@
-"""The command line: ``serve`` answers over HTTP; ``demo`` runs every capability offline."""
+"""The command line: ``serve`` answers over HTTP; ``demo`` runs every capability offline and spends
+what it planned. (``studio`` has its own module: tests/app/test_launcher.py.)"""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -41,7 +43,11 @@ def test_demo_runs_offline_and_writes_a_report(
     monkeypatch.delenv("PHOTA_BASE_URL", raising=False)
     assert main(["demo", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    for endpoint in ("generate", "edit", "enhance", "remix", "profile"):
+    for endpoint in ("generate", "edit", "enhance", "remix", "train", "recognised"):
         assert endpoint in out
+    planned = re.search(r"Planned cost: ~\$(\d+\.\d\d)", out)
+    spent = re.search(r"Spent \(estimate\): \$(\d+\.\d\d)", out)
+    assert planned and spent and planned.group(1) == spent.group(1), out
+    assert float(spent.group(1)) > 1.0  # the profile's training is counted, not only the images
     report = (tmp_path / "report.html").read_text()
     assert report.count("<img") >= 5 and "data:image/jpeg;base64," in report

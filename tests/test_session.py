@@ -395,3 +395,14 @@ def test_each_output_is_stored_as_soon_as_it_arrives(
     (result,) = session.resume()
     assert [o.index for o in session.store.get(record.run_id).outputs] == [0, 1]
     assert len(result.images) == 2
+
+
+def test_a_plain_session_still_prints_the_notice_for_scripts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("PHOTA_API_KEY", raising=False)
+    monkeypatch.delenv("PHOTA_BASE_URL", raising=False)
+    with pw.Session(output_dir=tmp_path / "runs") as session:
+        printed = capsys.readouterr().out
+        assert session.notice is not None and session.notice in printed
+        assert "stand-in" in printed

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -39,8 +39,9 @@ from phota_widgets.api.transport import (
 )
 
 IMAGE_FIELDS = ("images", "image", "input_image", "reference_image")
-ImageCallback = Callable[[OutputImage], None]
-"""Called with each output image as soon as it has arrived."""
+ImageCallback = Callable[[OutputImage], Awaitable[None] | None]
+"""Called with each output image as soon as it has arrived; an awaitable it returns (e.g. a write
+made on another thread) is awaited before the output counts as received."""
 
 TRANSPORT_FIELDS = {"async_", "response_mode", "callback_url", "client_request_id"}
 """How a request travels, not what it asks for: left out of the recorded parameters."""
@@ -320,13 +321,13 @@ class AsyncPhotaClient:
             outputs = [OutputImage(i, b64=b64) for i, b64 in enumerate(body.images)]
             if on_image is not None:
                 for image in outputs:
-                    on_image(image)
+                    await _deliver(on_image, image)
         else:
 
             async def fetch(index: int, url: str) -> OutputImage:
                 image = OutputImage(index, data=await self._transport.download(url), url=url)
                 if on_image is not None:
-                    on_image(image)
+                    await _deliver(on_image, image)
                 return image
 
             outputs = list(
@@ -340,6 +341,13 @@ class AsyncPhotaClient:
             request=dict(described),
             cost_estimate=self.prices.estimate(endpoint, described, counts),
         )
+
+
+async def _deliver(on_image: ImageCallback, image: OutputImage) -> None:
+    """Hand one output to ``on_image``, awaiting what it returns (if anything)."""
+    pending = on_image(image)
+    if pending is not None:
+        await pending
 
 
 def _params(call_locals: Mapping[str, Any]) -> dict[str, Any]:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from phota_widgets.api.errors import JobFailedError, RequestTimeoutError
 from phota_widgets.api.models import JobBody, JobStatus
 from phota_widgets.api.polling import poll_times, settings_key
-from phota_widgets.api.results import OutputImage, Result
+from phota_widgets.api.results import Result
 from phota_widgets.api.transport import (
     NOTES_HEADER,
     REQUEST_ID_HEADER,
@@ -20,7 +20,7 @@ from phota_widgets.api.transport import (
 )
 
 if TYPE_CHECKING:
-    from phota_widgets.api.client import AsyncPhotaClient
+    from phota_widgets.api.client import AsyncPhotaClient, ImageCallback
 
 DEFAULT_POLL_INTERVAL = 5.0
 """The longest pause between two polls, seconds (the schedule is usually much closer)."""
@@ -93,7 +93,7 @@ class AsyncJob:
         *,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         timeout: float | None = None,
-        on_image: Callable[[OutputImage], None] | None = None,
+        on_image: ImageCallback | None = None,
     ) -> Result:
         """Poll until the job ends; download its images at once.
 
@@ -159,9 +159,7 @@ class AsyncJob:
                 )
             await asyncio.sleep(wake - now)
 
-    async def collect(
-        self, body: JobBody, on_image: Callable[[OutputImage], None] | None = None
-    ) -> Result:
+    async def collect(self, body: JobBody, on_image: ImageCallback | None = None) -> Result:
         """Download a succeeded job's images (the links expire: do it at once)."""
         if body.result is None:
             raise JobFailedError(

@@ -223,10 +223,17 @@ class SweepRunner:
     async def _run_cell(self, cell: Cell, bar: Any) -> None:
         store = self.session.store
         recorded: list[str] = []
+        linked: list[concurrent.futures.Future[None]] = []
 
         def link(run_id: str) -> None:
+            # queued on the session's store thread: it lands before the run's next write (the
+            # job key, awaited before the submit), without a commit on the loop
             recorded.append(run_id)
-            records.link_runs(store, self.sweep_id, [(cell.key, run_id)])
+            linked.append(
+                self.session.writer.post(
+                    records.link_runs, store, self.sweep_id, [(cell.key, run_id)]
+                )
+            )
 
         error: str | None = None
         cost = 0.0
@@ -234,11 +241,15 @@ class SweepRunner:
             claim = claim_key(cell.key)
             if self.plan.retry_failed and cell.key in self.plan.failed:
                 await asyncio.to_thread(store.leases.forget_done, claim)
-            result = await self.session.arun_once(
-                claim, self.plan.endpoint, on_recorded=link, **cell.params
-            )
-            if not recorded and result.run_id is not None:  # another process answered it
-                await asyncio.to_thread(link, result.run_id)
+            try:
+                result = await self.session.arun_once(
+                    claim, self.plan.endpoint, on_recorded=link, **cell.params
+                )
+                if not recorded and result.run_id is not None:  # another process answered it
+                    link(result.run_id)
+            finally:
+                for pending in linked:
+                    await asyncio.wrap_future(pending)  # a failed link is raised, not lost
             cost = result.cost_estimate or 0.0
         except PhotaError as exc:
             error = str(exc)

@@ -28,8 +28,7 @@ def _pandas() -> Any:
         import pandas as pd
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "RunStore.to_dataframe needs pandas: pip install pandas "
-            "(or pip install 'phota-widgets[pandas]')"
+            "RunStore.to_dataframe needs pandas: pip install pandas (a dependency of phota-widgets)"
         ) from exc
     return pd
 

@@ -25,7 +25,7 @@ from PIL import Image
 from phota_widgets.api.images import encode_pil, is_url
 from phota_widgets.api.results import OutputImage
 from phota_widgets.api.thumbnails import thumbnail_jpeg
-from phota_widgets.demo import SAMPLES, sample
+from phota_widgets.samples import SAMPLES, sample
 from phota_widgets.widgets._common import close_tree, styled, ui_call
 
 ImageValue = bytes | str
@@ -114,9 +114,9 @@ class ImagePicker(w.VBox):  # type: ignore[misc]
         self.samples = [
             styled(
                 w.Button(
-                    description=name.rsplit(".", 1)[0],
+                    description=name,
                     icon="image",
-                    tooltip=f"use the sample photo {name}",
+                    tooltip=f"use the sample photo {name}.jpg",
                     layout=w.Layout(width="auto"),
                 ),
                 "sample",
@@ -124,7 +124,7 @@ class ImagePicker(w.VBox):  # type: ignore[misc]
             for name in SAMPLES
         ]
         for button, name in zip(self.samples, SAMPLES, strict=True):
-            button.on_click(lambda _, n=name: self._add(sample(n), n))
+            button.on_click(lambda _, n=name: self._add(sample(n), f"{n}.jpg"))
         self.upload = styled(
             w.FileUpload(accept="image/*", multiple=self.max_items > 1, description="Upload"),
             "upload",

@@ -14,7 +14,7 @@ import ipywidgets as w
 
 from phota_widgets.api.errors import InvalidRequestError
 from phota_widgets.api.models import TRAINING_IMAGE_COUNTS, TrainingTier
-from phota_widgets.demo import sample
+from phota_widgets.samples import sample
 from phota_widgets.widgets._common import styled
 
 if TYPE_CHECKING:

@@ -51,6 +51,8 @@ class Studio(w.VBox):  # type: ignore[misc]
         tabs: the Tab widget.
         header: the title line naming the backend.
         login_box: the key box in the header (and the way back to the offline server).
+        offline_notice: a styled line while the embedded local server answers (empty after a
+            login).
     """
 
     def __init__(self, session: Session | None = None) -> None:
@@ -58,7 +60,7 @@ class Studio(w.VBox):  # type: ignore[misc]
         if session is None:
             from phota_widgets.session import Session
 
-            session = Session()
+            session = Session(announce=False)  # the Studio shows the offline notice itself
         self.session = session
         self.generate = GeneratePanel(session)
         self.edit = EditPanel(session)
@@ -106,7 +108,10 @@ class Studio(w.VBox):  # type: ignore[misc]
             ),
             "studio-top",
         )
-        super().__init__(children=[self.top, self.tabs], layout=w.Layout(width="100%"))
+        self.offline_notice = styled(w.HTML(self._notice_html()), "offline-notice")
+        super().__init__(
+            children=[self.top, self.offline_notice, self.tabs], layout=w.Layout(width="100%")
+        )
         styled(self, "studio")
         session.on_profiles_changed(self._profiles_changed)
 
@@ -121,11 +126,25 @@ class Studio(w.VBox):  # type: ignore[misc]
             where = f'<span style="color:#1b5e20">Phota API · {escape(session.backend)}</span>'
         return f'<b style="font-size:1.2em">Phota Studio</b><br/><small>{where}</small>'
 
+    def _notice_html(self) -> str:
+        """A styled line saying the embedded server answers (empty with a real key)."""
+        if not self.session.is_local:
+            return ""
+        return (
+            '<div style="background:#fff8e1;border-left:4px solid #f0a500;padding:4px 10px;'
+            'margin:2px 0 6px 0;font-size:0.92em">Offline: results are made on this machine by '
+            "the embedded stand-in server (real image processing, not Phota's models). Enter a "
+            "Phota API key above to use the real API.</div>"
+        )
+
     def _show_backend(self) -> None:
         """Name the session's backend in the header (on the UI thread)."""
         html = self._header_html()
         if self.header.value != html:
             self.header.value = html
+        notice = self._notice_html()
+        if self.offline_notice.value != notice:
+            self.offline_notice.value = notice
 
     def _profiles_changed(self, _profiles: list[ProfileSummary]) -> None:
         """The session listed its profiles again, as it does after a login (on its loop)."""

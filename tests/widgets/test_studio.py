@@ -217,6 +217,31 @@ def test_the_header_follows_a_login(
             session.close()
 
 
+def test_the_studio_shows_the_offline_notice_instead_of_printing_it(
+    server: pw.LocalServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    eventually: Callable[..., bool],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PHOTA_API_KEY", raising=False)
+    monkeypatch.delenv("PHOTA_BASE_URL", raising=False)
+    studio = Studio()
+    try:
+        assert capsys.readouterr().out == ""  # no raw stdout banner in the app view
+        notice = studio.offline_notice
+        assert "phota-offline-notice" in notice._dom_classes
+        assert "Offline" in notice.value and "stand-in" in notice.value
+        assert "127.0.0.1" not in notice.value  # no loopback address for a user to puzzle over
+        studio.session.use_key(KEY, server.base_url)  # what a login does
+        assert eventually(lambda: studio.offline_notice.value == "")
+        studio.login_box.offline_button.click()  # and back to the offline server
+        assert eventually(lambda: "Offline" in studio.offline_notice.value)
+    finally:
+        studio.close()
+
+
 def test_the_header_login_box_switches_to_a_key_and_back_offline(
     server: pw.LocalServer,
     tmp_path: Path,

@@ -87,6 +87,10 @@ class ClaimedElsewhereError(PhotaError):
     """The process that ran a shared cell recorded a failure for it."""
 
 
+class CollectInterruptedError(PhotaError):
+    """A taken-over run was accepted but could not be collected now (it stays submitted)."""
+
+
 async def arun_once(
     session: Session,
     key: str,
@@ -202,7 +206,17 @@ async def _take_over(session: Session, run_id: str) -> Result | None:
         )
         return None
     if record.status == "submitted":
-        return await session.collect_run(record)
+        result = await session.collect_run(record)
+        if result is not None:
+            return result
+        still = await asyncio.to_thread(session.store.get, run_id)
+        if still.status == "succeeded":  # collected meanwhile by a resume of this session
+            return await asyncio.to_thread(session.result, run_id)
+        if still.status == "submitted":  # accepted (maybe paid), not collectable just now
+            raise CollectInterruptedError(
+                f"run {run_id} was accepted but could not be collected yet; it is kept, and"
+                " session.resume() collects it later without paying twice"
+            )
     return None
 
 

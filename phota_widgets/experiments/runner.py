@@ -149,7 +149,7 @@ class SweepRunner:
             self.sweep_id,
             [(k, s.run_id) for k, s in states.items() if s.run_id is not None],
         )
-        cells = plan.to_run()
+        cells = plan.to_run() + await asyncio.to_thread(self._collectable, plan, states)
         with self._lock:
             self._progress = SweepProgress(total=len(cells), skipped_done=len(plan.done))
         bar = self._bar
@@ -178,6 +178,27 @@ class SweepRunner:
                 await self.session.aresume()
             except PhotaError as exc:  # the cells stay "submitted": a later run collects them
                 logger.warning("sweep %s: collecting earlier jobs failed: %s", self.sweep_id, exc)
+
+    def _collectable(self, plan: SweepPlan, states: dict[str, records.CellState]) -> list[Cell]:
+        """Waiting cells whose claim carries their submitted run: run through the claim, whose
+        take-over collects that run (same key or job id, nothing paid twice) once its holder is
+        gone. Without this, a claim that ran out just after the collection above would leave
+        its run uncollected by this sweep."""
+        leases = self.session.store.leases
+        found = []
+        for cell in plan.cells:
+            if cell.key not in plan.waiting:
+                continue
+            claim = leases.get(claim_key(cell.key))
+            state = states.get(cell.key)
+            if (
+                claim is not None
+                and claim.state == "held"
+                and state is not None
+                and claim.run_id == state.run_id
+            ):
+                found.append(cell)
+        return found
 
     async def _run_cells(self, cells: list[Cell], bar: Any) -> None:
         queue: asyncio.Queue[Cell] = asyncio.Queue()

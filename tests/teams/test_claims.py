@@ -151,3 +151,52 @@ def test_run_owners_are_taken_over_once(stores: tuple[RunStore, RunStore]) -> No
     )
     a.finish_run(run_id, status="succeeded")
     assert [r.run_id for r, _ in a.unfinished_runs()] == [loose]
+
+
+def test_a_taken_over_job_that_cannot_be_collected_now_is_not_paid_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Take-over of an accepted job whose collection drops: kept ``submitted``, never re-sent."""
+    from phota_widgets.api.errors import ConnectionError as PhotaConnectionError
+    from phota_widgets.claimed import CollectInterruptedError
+
+    index_url, files = f"sqlite:///{tmp_path / 'shared.sqlite3'}", tmp_path / "files"
+    with (
+        LocalServer(api_key="k", queue_delay=1.0) as server,
+        pw.Session(
+            api_key="k", base_url=server.base_url, output_dir=tmp_path / "a",
+            index_url=index_url, files_url=files,
+        ) as first,
+        pw.Session(
+            api_key="k", base_url=server.base_url, output_dir=tmp_path / "b",
+            index_url=index_url, files_url=files,
+        ) as second,
+    ):  # fmt: skip
+        running = first.loop.submit(first.arun_once("cell/owl", "generate", prompt="an owl"))
+        deadline = time.monotonic() + 60
+        while (
+            not (claim := first.store.leases.get("cell/owl"))
+            or not claim.run_id
+            or (first.store.get(claim.run_id).job_id is None)
+        ):
+            assert time.monotonic() < deadline, "the job was never accepted"
+            time.sleep(0.05)
+        running.cancel()  # the holder stops: its claim is released, its job kept
+        while (claim := first.store.leases.get("cell/owl")) and not claim.expired():
+            assert time.monotonic() < deadline, "the claim was never released"
+            time.sleep(0.05)
+        assert claim is not None and claim.run_id is not None
+        assert first.store.get(claim.run_id).status == "submitted"
+
+        async def dropped(*args: object, **kwargs: object) -> None:
+            raise PhotaConnectionError("connection dropped")
+
+        monkeypatch.setattr(second.aclient, "get_job", dropped)
+        with pytest.raises(CollectInterruptedError, match="without paying twice"):
+            second.run_once("cell/owl", "generate", prompt="an owl")
+        assert second.store.get(claim.run_id).status == "submitted"
+        assert len(server.state.jobs._jobs) == 1  # not sent again
+        monkeypatch.undo()
+        result = second.run_once("cell/owl", "generate", prompt="an owl")
+        assert result.run_id == claim.run_id and result.images
+        assert len(server.state.jobs._jobs) == 1

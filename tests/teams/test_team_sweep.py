@@ -124,3 +124,45 @@ def test_a_killed_process_has_its_cells_taken_over(
         assert survivor["counts"] == {"succeeded": CELLS}
         assert submits(server) == CELLS  # the dead one's accepted jobs were collected
         check_store(tmp_path, shared, survivor["cells"])
+
+
+def test_a_claim_running_out_after_the_collection_still_gets_its_run_collected(
+    tmp_path: Path, shared: SharedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race: a dead holder's claims are alive while the sweep collects earlier jobs, and run
+    out just before it plans what to send. Its submitted jobs must still be collected (not
+    left "submitted", not paid again)."""
+    from phota_widgets.experiments.runner import SweepRunner
+
+    with LocalServer(api_key=KEY, faults=pw.Faults(latency=0.5)) as server:
+        doomed = worker(server, shared, tmp_path / "doomed", "machine-a", PHOTA_CLAIM_TTL="600")
+        with RunStore(
+            tmp_path / "watch", index_url=shared.index_url, files_url=shared.files_url,
+            storage_options=shared.storage_options,
+        ) as watch:  # fmt: skip
+            wait_for(lambda: watch.count(status="succeeded") >= 2, "two finished cells")
+            wait_for(lambda: watch.count(status="submitted") >= 1, "a cell in flight")
+        doomed.send_signal(signal.SIGKILL)
+        doomed.wait(timeout=60)
+        collect_earlier = SweepRunner._collect_earlier
+
+        async def collect_then_expire(self: SweepRunner) -> None:
+            await collect_earlier(self)  # the claims are alive: their jobs are left to them
+            leases = self.session.store.leases
+            held = [c for c in leases.under("cell/") if c.state == "held"]
+            assert held and all(c.holder.startswith("machine-a:") for c in held)
+            for claim in held:  # ... and run out now
+                assert leases.release(claim.key, claim.holder)
+
+        monkeypatch.setattr(SweepRunner, "_collect_earlier", collect_then_expire)
+        with pw.Session(
+            base_url=server.base_url, api_key=KEY, output_dir=tmp_path / "survivor",
+            max_concurrency=2, index_url=shared.index_url, files_url=shared.files_url,
+            storage_options=shared.storage_options,
+        ) as survivor:  # fmt: skip
+            prompts = [f"a lighthouse in fog, study {i}" for i in range(CELLS)]
+            result = survivor.sweep("generate", prompts=prompts, aspect_ratio="4:3", progress=False)
+            assert result.counts() == {"succeeded": CELLS}
+            cells = {c.info.key: c.run.run_id for c in result.cells if c.run is not None}
+        assert submits(server) == CELLS  # the dead one's accepted jobs were collected
+        check_store(tmp_path, shared, cells)

@@ -53,8 +53,9 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         pairs: the schedule (pairs this judge has not judged yet, when the panel opened).
         position: index of the pair shown.
         judged, skipped: how many pairs were judged and skipped here.
-        left_button, right_button, tie_button, both_bad_button, skip_button, next_button,
-        shortcuts, progress, images, reveals, change_maps, error: the panel's parts.
+        left_button, right_button, tie_button, both_bad_button, skip_button: the verdicts.
+        next_button, shortcuts: the next pair; the keyboard box.
+        progress, images, reveals, change_maps, error: what the panel shows.
     """
 
     def __init__(

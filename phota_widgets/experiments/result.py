@@ -294,9 +294,9 @@ class SweepResult:
         self, path: str | os.PathLike[str], format: PreferenceFormat = "trl"
     ) -> list[Path]:
         """Write judgements and picks as preference data (``trl``, ``pickapic``, ``jsonl``)."""
-        from phota_widgets.experiments import review
+        from phota_widgets.experiments.preference_data import export_preferences
 
-        return review.export_preferences(self, Path(path), format)
+        return export_preferences(self, Path(path), format)
 
     def to_mlflow(self, tracking_uri: str | None = None, experiment: str | None = None) -> str:
         """Log the sweep to MLflow: a parent run (settings, totals, leaderboard, report,

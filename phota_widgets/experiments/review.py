@@ -4,10 +4,11 @@ What ``SweepResult.review()/judge()/rate()/leaderboard()/export_preferences()`` 
 ratings are rows in the run store (``RunStore.add_judgement``/``set_rating``), written at once,
 so they survive a restart and are shared by everyone using the same store.
 
-Pairs: two outputs of the same prompt (as written, before ``{var}`` filling) and input, from
-different variants. Every pair of variants is scheduled within each prompt/input group, before
-any pair of variants comes round again, so every variant meets every other (not only its
-neighbours); sides are drawn at random from a seed and recorded with the judgement.
+Pairs: two outputs of the same filled prompt (the prompt as sent, ``{var}`` values in) and the
+same input image(s), from different variants: an owl is never judged against a fox. Every pair
+of variants is scheduled within each prompt/input group, before any pair of variants comes round
+again, so every variant meets every other (not only its neighbours); sides are drawn at random
+from a seed and recorded with the judgement.
 """
 
 from __future__ import annotations
@@ -24,12 +25,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from phota_widgets.api.thumbnails import thumbnail_jpeg
 from phota_widgets.experiments.changes import change_map_jpeg, changed_fraction
-from phota_widgets.experiments.preferences import (
-    PreferenceFormat,
-    PreferenceRow,
-    write_preferences,
-)
 from phota_widgets.experiments.ranking import (
+    DRAWS,
     LEADERBOARD_COLUMNS,
     WINNERS,
     Comparison,
@@ -141,11 +138,8 @@ def schedule_pairs(
 
 
 def review_items(result: SweepResult) -> list[ReviewItem]:
-    """The sweep's outputs as review items (grouped by prompt template and input)."""
-    return [
-        ReviewItem(o.output_id, (o.cell.info.template, o.cell.info.input), o.cell.info.variant)
-        for o in result.outputs()
-    ]
+    """The sweep's outputs as review items (grouped by filled prompt and input)."""
+    return [ReviewItem(o.output_id, _group(o), o.cell.info.variant) for o in result.outputs()]
 
 
 def judgements(result: SweepResult, judge: str | None = None) -> list[JudgementRecord]:
@@ -177,7 +171,7 @@ def judge(
     if _group(first) != _group(second):
         raise ValueError(
             f"{output_a} and {output_b} answer different prompts or inputs: judge outputs of "
-            "the same prompt and input"
+            "the same filled prompt and input"
         )
     return result.session.store.add_judgement(
         output_a,
@@ -207,7 +201,8 @@ def rate(
 
 
 def _group(output: SweepOutput) -> tuple[str | None, str | None]:
-    return (output.cell.info.template, output.cell.info.input)
+    """What two outputs must share to be compared: the filled prompt and the input."""
+    return (output.cell.info.prompt, output.cell.info.input)
 
 
 # -- leaderboard -----------------------------------------------------------------------------
@@ -245,14 +240,15 @@ def leaderboard(
     by: str | None = None,
     *,
     seed: int = 0,
-    n_boot: int = 300,
+    draws: int = DRAWS,
     judge: str | None = None,
 ) -> pandas.DataFrame:
     """One row per variant (or per value of ``by``), best first; see ``LEADERBOARD_COLUMNS``.
 
     ``judge`` limits the judgements and ratings to one person's (default: everyone's).
 
-    ``df.attrs["position_bias"]`` holds a :class:`PositionBias` (how often the left side won).
+    ``df.attrs["position_bias"]`` holds a :class:`PositionBias` (how often the left side won):
+    the judge's, over every judgement of the sweep, the same whatever ``by``.
     """
     import pandas as pd
 
@@ -262,7 +258,7 @@ def leaderboard(
     else:
         items = list(dict.fromkeys(item_of[o.output_id] for o in result.outputs()))
     comps = comparisons(result, by, judge)
-    board = rank(items, comps, seed=seed, n_boot=n_boot)
+    board = rank(items, comps, seed=seed, draws=draws)
     stars: dict[str, list[int]] = defaultdict(list)
     for r in ratings(result, judge):
         stars[item_of[r.output_id]].append(r.stars)
@@ -286,13 +282,19 @@ def leaderboard(
     board = pd.DataFrame(board, columns=list(LEADERBOARD_COLUMNS))
     if by is not None:
         board = board.rename(columns={"variant": by})
-    board.attrs["position_bias"] = position_bias(comps)
+    board.attrs["position_bias"] = position_bias_of(result, judge)
     return board
 
 
-def position_bias_of(result: SweepResult) -> PositionBias:
-    """How often the left side won in this sweep's reviews."""
-    return position_bias(comparisons(result))
+def position_bias_of(result: SweepResult, judge: str | None = None) -> PositionBias:
+    """How often the left side won in this sweep's reviews (everyone's, or one ``judge``'s),
+    over every judgement with recorded sides, whatever it compared."""
+    return position_bias(
+        [
+            Comparison(j.output_a, j.output_b, _winner(j.winner), _side(j.shown_left))
+            for j in judgements(result, judge)
+        ]
+    )
 
 
 def judgement_counts(result: SweepResult) -> dict[str, int]:
@@ -418,58 +420,6 @@ def add_review_columns(result: SweepResult, frame: pandas.DataFrame) -> pandas.D
     return frame
 
 
-def preference_rows(result: SweepResult) -> list[PreferenceRow]:
-    """Every judgement, then every pick against each output of its cell that was not picked."""
-    outputs = {o.output_id: o for o in result.outputs()}
-    rows = []
-    for j in judgements(result):
-        first, second = outputs[j.output_a], outputs[j.output_b]
-        rows.append(
-            PreferenceRow(
-                prompt=_shared_prompt(first, second),
-                output_0=j.output_a,
-                output_1=j.output_b,
-                path_0=first.path,
-                path_1=second.path,
-                variant_0=first.cell.info.variant,
-                variant_1=second.cell.info.variant,
-                winner=_winner(j.winner),
-                source="judgement",
-                judge=j.judge,
-                created_at=j.created_at,
-                shown_left=_side(j.shown_left),
-            )
-        )
-    by_cell: dict[str, list[SweepOutput]] = defaultdict(list)
-    for out in outputs.values():
-        by_cell[out.cell.info.key].append(out)
-    for members in by_cell.values():
-        for chosen in (o for o in members if o.record.picked):
-            for other in (o for o in members if not o.record.picked):
-                rows.append(
-                    PreferenceRow(
-                        prompt=chosen.cell.info.prompt or "",
-                        output_0=chosen.output_id,
-                        output_1=other.output_id,
-                        path_0=chosen.path,
-                        path_1=other.path,
-                        variant_0=chosen.cell.info.variant,
-                        variant_1=other.cell.info.variant,
-                        winner="a",
-                        source="pick",
-                    )
-                )
-    return rows
-
-
-def _shared_prompt(first: SweepOutput, second: SweepOutput) -> str:
-    """The prompt both outputs answer; the template as written when vars made them differ."""
-    one, two = first.cell.info, second.cell.info
-    if one.prompt == two.prompt:
-        return one.prompt or ""
-    return one.template or one.prompt or ""
-
-
 def _winner(value: str) -> Winner:
     for known in WINNERS:
         if value == known:
@@ -481,10 +431,3 @@ def _side(value: str | None) -> Literal["a", "b"] | None:
     if value == "a":
         return "a"
     return "b" if value == "b" else None
-
-
-def export_preferences(
-    result: SweepResult, path: str | Path, format: PreferenceFormat = "trl"
-) -> list[Path]:
-    """Write the sweep's preference data (see :mod:`phota_widgets.experiments.preferences`)."""
-    return write_preferences(preference_rows(result), path, format)

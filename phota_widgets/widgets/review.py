@@ -255,7 +255,7 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
     def _title_html(self, pair: ReviewPair, *, hidden: bool) -> str:
         """The question, and whether the settings are still hidden or now shown below."""
         info = self.result.output(pair.shown[0].output_id).cell.info
-        prompt = info.template or info.prompt or ""
+        prompt = info.prompt or info.template or ""
         source = f" · input <code>{escape(info.input)}</code>" if info.input else ""
         state = (
             "settings hidden until you judge"

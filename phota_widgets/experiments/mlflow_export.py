@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from phota_widgets.csv_export import write_frame_csv
 from phota_widgets.redact import redact
 
 if TYPE_CHECKING:
@@ -150,7 +151,7 @@ def _log_parent(
     }
     _log(client, run_id, existing, params, metrics)
     board = result.leaderboard()
-    board.to_csv(folder / "leaderboard.csv", index=False)
+    write_frame_csv(board, folder / "leaderboard.csv")
     client.log_artifact(run_id, str(folder / "leaderboard.csv"))
     client.log_artifact(run_id, str(result.export_html(folder / "report.html")))
     for path in result.export_preferences(folder / "preferences" / "preferences.jsonl", "jsonl"):

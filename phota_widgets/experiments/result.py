@@ -222,9 +222,10 @@ class SweepResult:
     def to_dataframe(self) -> pandas.DataFrame:
         """One row per output image (and one per cell without outputs, with its error).
 
-        Columns: output_id, cell, prompt, one per swept setting and var, repeat, path, run_id,
-        request_id, cost, latency, picked, error, variant, input; then stars (mean over
-        judges), note (the latest) and changed_fraction (edit/enhance/remix outputs).
+        Columns: output_id, cell, prompt, template (as written, ``{var}`` unfilled), one per
+        swept setting and var, one per fixed setting, repeat, path, run_id, request_id, cost,
+        latency, picked, error, variant, input; then stars (mean over judges), note (the
+        latest) and changed_fraction (edit/enhance/remix outputs).
         """
         from phota_widgets.experiments.review import add_review_columns
         from phota_widgets.experiments.table import sweep_dataframe
@@ -244,7 +245,8 @@ class SweepResult:
         return write_report(self, Path(path), max_px=max_px)
 
     def to_csv(self, path: str | os.PathLike[str]) -> Path:
-        """Write the sweep's table (one row per output) as CSV (no pandas needed)."""
+        """Write the sweep's table (``to_dataframe()``'s rows and columns) as CSV; text cells
+        beginning with ``=``, ``+``, ``-`` or ``@`` get a ``'`` in front (no formula runs)."""
         from phota_widgets.experiments.table import write_csv
 
         return write_csv(self, Path(path))

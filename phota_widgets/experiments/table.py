@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from phota_widgets.api.client import IMAGE_FIELDS
-from phota_widgets.files import atomic_write
+from phota_widgets.csv_export import write_frame_csv
 
 if TYPE_CHECKING:
     import pandas
 
     from phota_widgets.experiments.result import SweepOutput, SweepResult
 
-LEADING = ("output_id", "cell", "prompt")
+LEADING = ("output_id", "cell", "prompt", "template")
 TRAILING = (
     "repeat", "path", "run_id", "request_id", "cost", "latency", "picked", "error", "variant",
     "input",
@@ -23,8 +21,14 @@ TRAILING = (
 
 
 def columns(result: SweepResult) -> list[str]:
-    """The table's columns: ids and prompt, one per swept setting and var, then the rest."""
-    return [*LEADING, *result.axes, *TRAILING]
+    """The table's columns: ids, prompt and template, one per swept setting and var, one per
+    fixed setting (the same value on every row), then the rest."""
+    return [*LEADING, *result.axes, *_fixed_names(result), *TRAILING]
+
+
+def _fixed_names(result: SweepResult) -> list[str]:
+    taken = {*LEADING, *result.axes, *TRAILING}
+    return [name for name in result.fixed if name not in taken]
 
 
 def sweep_dataframe(result: SweepResult) -> pandas.DataFrame:
@@ -37,14 +41,9 @@ def sweep_dataframe(result: SweepResult) -> pandas.DataFrame:
 
 
 def write_csv(result: SweepResult, path: Path) -> Path:
-    """The rows of :func:`sweep_rows` as a CSV file (written atomically; no pandas needed)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns(result))
-    writer.writeheader()
-    writer.writerows(sweep_rows(result))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, buffer.getvalue().encode("utf-8"))
-    return path
+    """The sweep's DataFrame (``result.to_dataframe()``, review columns included) as a CSV file,
+    written atomically, text a spreadsheet would run as a formula quoted."""
+    return write_frame_csv(result.to_dataframe(), path)
 
 
 def sweep_rows(result: SweepResult) -> list[dict[str, Any]]:
@@ -52,13 +51,16 @@ def sweep_rows(result: SweepResult) -> list[dict[str, Any]]:
     from phota_widgets.experiments.result import output_id
 
     axes = list(result.axes)
+    fixed = _fixed_names(result)
     rows: list[dict[str, Any]] = []
     for cell in result.cells:
         info, run = cell.info, cell.run
         base: dict[str, Any] = {
             "cell": info.key,
             "prompt": info.prompt,
+            "template": info.template,
             **{name: info.settings.get(name, info.vars.get(name)) for name in axes},
+            **{name: result.fixed[name] for name in fixed},
             "repeat": info.repeat,
             "run_id": run.run_id if run else None,
             "request_id": run.request_id if run else None,

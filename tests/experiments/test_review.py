@@ -195,10 +195,14 @@ def test_pairs_compare_like_with_like(session: pw.Session, tmp_path: Path) -> No
     by = frame.set_index(["animal", "aspect_ratio"])["output_id"]
     with pytest.raises(ValueError, match="same filled prompt"):
         result.judge(by[("owl", "1:1")], by[("fox", "16:9")], "a")
-    result.judge(by[("owl", "1:1")], by[("owl", "16:9")], "b")
-    result.judge(by[("fox", "1:1")], by[("fox", "16:9")], "a")
+    review.judge(result, by[("owl", "1:1")], by[("owl", "16:9")], "b", shown_left="b")
+    review.judge(result, by[("fox", "1:1")], by[("fox", "16:9")], "a", shown_left="a")
     board = result.leaderboard(by="aspect_ratio").set_index("aspect_ratio")
     assert board.loc["16:9", "wins"] == 1 and board.loc["1:1", "wins"] == 1
+    # position bias is the judge's: the same whatever by= (by animal, no pair differs)
+    biases = {str(result.leaderboard(by=b).attrs["position_bias"]) for b in (None, *result.axes)}
+    assert biases == {str(result.leaderboard().attrs["position_bias"])}
+    assert "left side won 2 of 2" in biases.pop()
     path, *_ = result.export_preferences(tmp_path / "prefs.jsonl", format="jsonl")
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     assert [r["prompt"] for r in rows] == ["a owl at dusk", "a fox at dusk"]

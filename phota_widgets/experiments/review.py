@@ -14,6 +14,7 @@ from a seed and recorded with the judgement.
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import weakref
 from collections import defaultdict
@@ -36,6 +37,7 @@ from phota_widgets.experiments.ranking import (
     rank,
 )
 from phota_widgets.store import JudgementRecord, RatingRecord
+from phota_widgets.store.config import JUDGE_ENV
 from phota_widgets.store.config import default_judge as store_default_judge
 
 if TYPE_CHECKING:
@@ -67,6 +69,17 @@ def default_judge() -> str:
     """The name judgements are recorded under when none is given: ``PHOTA_JUDGE``, else the
     OS user (one definition for picks, ratings and judgements: the store's)."""
     return store_default_judge()
+
+
+def login_judge_warning(judge: str | None) -> str | None:
+    """What to tell a judge who gave no name and has no ``PHOTA_JUDGE``: the OS login is the
+    same for every user of a shared image (Binder, a container, a team server). None otherwise."""
+    if judge or os.environ.get(JUDGE_ENV, "").strip():
+        return None
+    return (
+        f"Judging as {default_judge()!r}, the OS login: on a shared image every user has the "
+        f"same one, so their judgements would mix. Give judge='your name' or set {JUDGE_ENV}."
+    )
 
 
 @dataclass(frozen=True)
@@ -160,8 +173,12 @@ def judge(
     judge: str | None = None,
     *,
     shown_left: Literal["a", "b"] | None = None,
+    once: bool = False,
 ) -> JudgementRecord:
     """Record one judgement between two outputs of the sweep (committed at once).
+
+    ``once``: refuse (``AlreadyJudgedError``) a pair this judge has already judged, checked in
+    the store at the moment of judging (what the review panel does).
 
     Raises:
         KeyError: an output is not in this sweep.
@@ -180,6 +197,7 @@ def judge(
         judge=judge or default_judge(),
         shown_left=shown_left,
         sweep_id=result.sweep_id,
+        once=once,
     )
 
 

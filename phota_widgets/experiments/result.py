@@ -300,16 +300,25 @@ class SweepResult:
 
         return export_preferences(self, Path(path), format)
 
-    def to_mlflow(self, tracking_uri: str | None = None, experiment: str | None = None) -> str:
+    def to_mlflow(
+        self,
+        tracking_uri: str | None = None,
+        experiment: str | None = None,
+        *,
+        verbose: bool = False,
+    ) -> str:
         """Log the sweep to MLflow: a parent run (settings, totals, leaderboard, report,
-        preferences), a child run per cell (params, cost, latency, stars, win rate, images).
+        preferences with their images), a child run per cell (params, cost, latency, stars,
+        win rate, images).
 
-        Exporting again updates those runs, never duplicates them. Needs
+        Exporting again updates those runs, never duplicates them; each metric keeps one value
+        (a run whose values changed is replaced). MLflow's telemetry is off during the call
+        and its console lines quiet unless ``verbose``. Needs
         ``pip install 'phota-widgets[mlflow]'``. Returns the parent run's id.
         """
         from phota_widgets.experiments.mlflow_export import export_sweep
 
-        return export_sweep(self, tracking_uri, experiment)
+        return export_sweep(self, tracking_uri, experiment, verbose=verbose)
 
     def _repr_html_(self) -> str:
         return self.show()._repr_html_()

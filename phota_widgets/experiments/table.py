@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from phota_widgets.api.client import IMAGE_FIELDS
 from phota_widgets.csv_export import write_frame_csv
@@ -94,7 +95,7 @@ def snippet(result: SweepResult, output: SweepOutput) -> str:
     lines = [
         "import phota_widgets as pw",
         "",
-        f"s = pw.Session(output_dir={str(result.session.store.root)!r})",
+        *_session_lines(result),
         "result = s.run(",
         f"    {run.endpoint!r},",
     ]
@@ -105,6 +106,37 @@ def snippet(result: SweepResult, output: SweepOutput) -> str:
     where = f"sweep {result.sweep_id}, output {output.output_id}"
     lines.append(f"result.images[{output.record.index}]  # {where}")
     return "\n".join(lines) + "\n"
+
+
+def _session_lines(result: SweepResult) -> list[str]:
+    """``s = pw.Session(...)`` on the sweep's run store, with no machine path and no password:
+    a team store by its index and files URLs, a local one by its folder (relative to the
+    working folder when inside it, else by name)."""
+    store = result.session.store
+    if store.shared:
+        return [
+            "# the team's run store (credentials: storage_options= or the environment)",
+            f"s = pw.Session(index_url={store.index_display!r}, "
+            f"files_url={_without_password(store.files.url)!r})",
+        ]
+    try:
+        folder = store.root.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        folder = store.root.name
+    return [
+        "# the sweep's run store folder (point output_dir at your copy of it)",
+        f"s = pw.Session(output_dir={folder!r})",
+    ]
+
+
+def _without_password(url: str) -> str:
+    """A URL with any ``user:password@`` credentials hidden."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _images_code(value: Any) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
 from teams_services import SharedStore
 
 import phota_widgets as pw
@@ -86,3 +87,9 @@ def test_one_judge_on_two_machines_judges_a_pair_once(tmp_path: Path, shared: Sh
             thread.join(timeout=120)
         assert sorted(outcomes) == ["recorded"] + ["refused"] * 5
         assert len(two.store.judgements([a, b], judge="ana")) == 1
+        # a snippet of a team sweep opens the team's store, with no password or local path
+        code = mine.snippet(a)
+        assert f"files_url={shared.files_url!r}" in code and "index_url='postgresql" in code
+        assert str(one.store.root) not in code
+        password = make_url(shared.index_url).password
+        assert not password or str(password) not in code

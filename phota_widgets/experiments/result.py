@@ -238,9 +238,14 @@ class SweepResult:
 
         return grid_view(self, max_px=max_px)
 
-    def export_html(self, path: str | os.PathLike[str], max_px: int = 320) -> Path:
-        """Write one self-contained HTML report (thumbnails inlined, no network) and return it."""
-        from phota_widgets.experiments.report import write_report
+    def export_html(self, path: str | os.PathLike[str], max_px: int | None = None) -> Path:
+        """Write one self-contained HTML report (thumbnails inlined, no network) and return it:
+        the grid fits the page width (click an image to enlarge it to ``max_px``, default
+        512), then the leaderboards (overall and by each swept setting)."""
+        from phota_widgets.experiments.report import REPORT_PX, write_report
+
+        if max_px is None:
+            max_px = REPORT_PX
 
         return write_report(self, Path(path), max_px=max_px)
 

@@ -405,7 +405,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
             target.mkdir(parents=True, exist_ok=True)
             report = result.export_html(target / "report.html")
             table = target / "outputs.csv"
-            result.to_dataframe().to_csv(table, index=False)
+            result.to_csv(table)
             fmt = self.export_format.value
             prefs = result.export_preferences(target / f"preferences-{fmt}.jsonl", format=fmt)
         except (OSError, ValueError) as exc:

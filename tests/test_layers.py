@@ -23,7 +23,7 @@ PACKAGE = Path(phota_widgets.__file__).parent
 # phota_widgets/session/ (then they are classed by that folder, and these entries match nothing).
 SESSION_ROOT_MODULES = {"store_writer", "owners", "claimed", "watch", "profile_cache", "history"}
 # Small shared helpers at the root: anyone may import them; they import nothing of the package.
-UTILITY_MODULES = {"files", "redact", "samples"}
+UTILITY_MODULES = {"csv_export", "files", "redact", "samples"}
 # What a user runs or imports first: the public facade and the command-line entry points.
 ENTRY_MODULES = {"cli", "demo"}
 FOLDER_LAYERS = {

@@ -1,0 +1,106 @@
+"""A cancel never pays twice: cancels (once, twice, thrice) at every point of a submit.
+
+The embedded server holds a submit before or after accepting it (``state.holds``), so each cancel
+lands where it is meant to, with no sleeps. After every cancel the run must be either ended
+``cancelled`` with nothing accepted for it, or kept ``submitted`` with its key; collecting and
+running again must then pay exactly one job per cell.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import phota_widgets as pw
+from phota_widgets.local import LocalServer
+from phota_widgets.local.holds import HOLD_POINTS
+
+KEY = "sk-cancel-twice-key"
+POINTS = (*HOLD_POINTS, "random")
+"""Where a submit is cancelled: held before or after the server accepts it, or at a random
+moment of the run (recording the key, sending, recording the job id, polling, downloading)."""
+
+
+async def _started(coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+    return asyncio.ensure_future(coro)
+
+
+def _cancel_times(loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any], times: int) -> None:
+    """Cancel ``task`` now, then again a few loop turns later (while it unwinds), and so on."""
+
+    def cancel(left: int) -> None:
+        task.cancel()
+        if left > 1:
+            turns = random.randint(1, 4)
+            later: Callable[[], None] = lambda: cancel(left - 1)  # noqa: E731
+            for _ in range(turns):
+                later = (lambda inner: lambda: loop.call_soon(inner))(later)
+            loop.call_soon(later)
+
+    loop.call_soon_threadsafe(cancel, times)
+
+
+def _check_settled(session: pw.Session, server: LocalServer, run_id: str) -> None:
+    record = session.store.get(run_id)
+    assert record.status in ("cancelled", "submitted"), record.status
+    assert record.client_request_id is not None
+    accepted = server.state.jobs.by_client_request_id(record.client_request_id)
+    if record.status == "cancelled":  # ended only when the server never took it
+        assert accepted is None, f"run {run_id} is cancelled though job {accepted} was accepted"
+
+
+@pytest.mark.timeout(600)
+def test_cancels_at_every_point_of_a_submit_never_pay_twice(
+    tmp_path: Path, wait_for: Callable[..., None]
+) -> None:
+    rng = random.Random(16)
+    trials = 240
+    with (
+        LocalServer(api_key=KEY) as server,
+        pw.Session(api_key=KEY, base_url=server.base_url, output_dir=tmp_path, resume=False) as s,
+    ):
+        loop = s.loop.loop
+        cells: dict[int, str] = {}  # cell -> its prompt
+        counts = {"cancelled": 0, "submitted": 0}
+        for i in range(trials):
+            point = POINTS[i % len(POINTS)]
+            times = 1 + (i // len(POINTS)) % 3
+            prompt = f"cell {i}"
+            cells[i] = prompt
+            recorded: list[str] = []
+            hold = None if point == "random" else server.state.holds.arm(point)  # type: ignore[arg-type]
+            task = s.loop.run(
+                _started(s.arun("generate", prompt=prompt, on_recorded=recorded.append))
+            )
+            if hold is not None:
+                assert hold.wait_reached(30), f"trial {i}: the submit never reached {point}"
+            else:
+                wait_for(lambda: bool(recorded), "the run recorded", 30)  # noqa: B023
+                for _ in range(rng.randint(0, 30)):  # a random moment of the run
+                    s.loop.run(asyncio.sleep(0))
+            _cancel_times(loop, task, times)
+            if hold is not None:
+                hold.release()
+            wait_for(task.done, f"trial {i}: the cancelled run unwinding", 60)
+            if not recorded:
+                continue
+            record = s.store.get(recorded[0])
+            if record.status == "succeeded":  # a random cancel that came too late
+                continue
+            _check_settled(s, server, recorded[0])
+            counts[record.status] += 1
+        assert counts["submitted"] >= trials // 3 and counts["cancelled"] >= trials // 10, counts
+        # the next run: collect what was kept, send again what was cancelled
+        s.resume()
+        done = {r.params["prompt"] for r in s.store.runs(status="succeeded")}
+        for prompt in sorted(set(cells.values()) - done):
+            s.generate(prompt)
+        done = {r.params["prompt"] for r in s.store.runs(status="succeeded")}
+        assert done == set(cells.values())
+        assert len(server.state.jobs) == trials  # one job per cell: nothing paid twice
+        assert not s.store.runs(status="submitted")

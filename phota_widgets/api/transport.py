@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from phota_widgets.api import errors
 from phota_widgets.api.models import ErrorBody
 from phota_widgets.api.retry import (
+    NOT_SENT_ERRORS,
     RetryPolicy,
     parse_retry_after,
     should_retry_exception,
@@ -299,10 +300,15 @@ def _transport_error(
     exc: httpx.TransportError, method: str, path: str, idempotent: bool
 ) -> errors.PhotaError:
     where = f"{method} {path}"
+    if isinstance(exc, NOT_SENT_ERRORS):
+        why = str(exc) or type(exc).__name__
+        return errors.NotSentError(
+            f"not sent (nothing was charged): no connection for {where} ({why})"
+        )
     if isinstance(exc, httpx.TimeoutException):
         return errors.RequestTimeoutError(f"no answer in time to {where} ({type(exc).__name__})")
     hint = ""
-    if not idempotent and not isinstance(exc, httpx.ConnectError):
+    if not idempotent:
         hint = (
             "; the request may have started paid work, so it was not retried "
             "(use submit() for work that must survive dropped connections)"

@@ -20,7 +20,8 @@ MAX_HOLD = 60.0
 
 
 class Hold:
-    """One armed hold: ``reached`` is set when a submit waits at its point; ``release()`` lets it go."""
+    """One armed hold: ``reached`` is set once a submit waits at its point; ``release()``
+    lets it go."""
 
     def __init__(self, point: HoldPoint) -> None:
         self.point = point

@@ -21,19 +21,27 @@ from phota_widgets.local import LocalServer
 from phota_widgets.local.holds import HOLD_POINTS
 
 KEY = "sk-cancel-twice-key"
-POINTS = (*HOLD_POINTS, "random")
-"""Where a submit is cancelled: held before or after the server accepts it, or at a random
-moment of the run (recording the key, sending, recording the job id, polling, downloading)."""
+POINTS = ("recorded", *HOLD_POINTS, "random")
+"""Where a run is cancelled: as soon as it is recorded (before its key is), held at the server
+before or after it accepts the submit, or at a random moment of the run (recording the key,
+sending, recording the job id, polling, downloading)."""
 
 
-async def _started(coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-    return asyncio.ensure_future(coro)
+async def _started(
+    coro: Coroutine[Any, Any, Any], started: list[asyncio.Task[Any]]
+) -> asyncio.Task[Any]:
+    """Start ``coro`` as a task, known in ``started`` before its first step runs."""
+    task = asyncio.ensure_future(coro)
+    started.append(task)
+    return task
 
 
 def _cancel_times(loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any], times: int) -> None:
     """Cancel ``task`` now, then again a few loop turns later (while it unwinds), and so on."""
 
     def cancel(left: int) -> None:
+        if left < 1:
+            return
         task.cancel()
         if left > 1:
             turns = random.randint(1, 4)
@@ -73,17 +81,29 @@ def test_cancels_at_every_point_of_a_submit_never_pay_twice(
             prompt = f"cell {i}"
             cells[i] = prompt
             recorded: list[str] = []
-            hold = None if point == "random" else server.state.holds.arm(point)  # type: ignore[arg-type]
-            task = s.loop.run(
-                _started(s.arun("generate", prompt=prompt, on_recorded=recorded.append))
-            )
+            started: list[asyncio.Task[Any]] = []
+
+            def on_recorded(
+                run_id: str,
+                point: str = point,
+                recorded: list[str] = recorded,
+                started: list[asyncio.Task[Any]] = started,
+            ) -> None:
+                recorded.append(run_id)
+                if point == "recorded":  # on the loop, before the run's next step
+                    started[0].cancel()
+
+            held = point in HOLD_POINTS
+            hold = server.state.holds.arm(point) if held else None  # type: ignore[arg-type]
+            run = s.arun("generate", prompt=prompt, on_recorded=on_recorded)
+            task = s.loop.run(_started(run, started))
             if hold is not None:
                 assert hold.wait_reached(30), f"trial {i}: the submit never reached {point}"
             else:
                 wait_for(lambda: bool(recorded), "the run recorded", 30)  # noqa: B023
-                for _ in range(rng.randint(0, 30)):  # a random moment of the run
-                    s.loop.run(asyncio.sleep(0))
-            _cancel_times(loop, task, times)
+                for _ in range(rng.randint(0, 30) if point == "random" else 0):
+                    s.loop.run(asyncio.sleep(0))  # a random moment of the run
+            _cancel_times(loop, task, times - (point == "recorded"))  # that one cancelled once
             if hold is not None:
                 hold.release()
             wait_for(task.done, f"trial {i}: the cancelled run unwinding", 60)

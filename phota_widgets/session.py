@@ -274,7 +274,7 @@ class Session:
         params = await asyncio.to_thread(self._wire_images, params)
         _, described = await self.aclient.prepare(endpoint, params)  # refuses before spending
         key = uuid.uuid4().hex if self.use_jobs else None  # recorded with the row: never lost
-        run_id = await self.writer.call(
+        recording = self.writer.post(
             self.store.start_run,
             endpoint,
             described,
@@ -282,6 +282,12 @@ class Session:
             client_request_id=key,
             owner=self._owner.token,
         )
+        try:
+            run_id = await asyncio.shield(asyncio.wrap_future(recording))
+        except asyncio.CancelledError:  # recorded all the same: end it, after the record lands
+            with contextlib.suppress(RuntimeError):
+                self.writer.post(self._cancel_recorded, recording)
+            raise
         self._active.add(run_id)
         if on_recorded is not None:
             on_recorded(run_id)
@@ -377,6 +383,11 @@ class Session:
                 )
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _cancel_recorded(self, recording: concurrent.futures.Future[str]) -> None:
+        """End a run cancelled while it was being recorded (on the store thread, after it)."""
+        if recording.exception() is None:
+            self._cancel_unsent(recording.result())
 
     def _cancel_unsent(self, run_id: str) -> None:
         """End a run cancelled before its submit was sent (its key may be recorded: unsent)."""

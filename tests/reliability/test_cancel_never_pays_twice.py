@@ -67,7 +67,7 @@ def test_cancels_at_every_point_of_a_submit_never_pay_twice(
     tmp_path: Path, wait_for: Callable[..., None]
 ) -> None:
     rng = random.Random(16)
-    trials = 240
+    trials = 120
     with (
         LocalServer(api_key=KEY) as server,
         pw.Session(api_key=KEY, base_url=server.base_url, output_dir=tmp_path, resume=False) as s,
@@ -124,3 +124,104 @@ def test_cancels_at_every_point_of_a_submit_never_pay_twice(
         assert done == set(cells.values())
         assert len(server.state.jobs) == trials  # one job per cell: nothing paid twice
         assert not s.store.runs(status="submitted")
+
+
+def _settled(session: pw.Session) -> bool:
+    """No run is still on its way: each ended, or kept with its job (or its key, given up)."""
+    return not session.store.runs(status="running") and all(
+        r.job_id for r in session.store.runs(status="submitted")
+    )
+
+
+@pytest.mark.timeout(600)
+def test_cancelling_a_sweep_handle_mid_submit_never_pays_twice(
+    tmp_path: Path, wait_for: Callable[..., None]
+) -> None:
+    trials, animals = 16, ["owl", "fox", "cat"]
+    with (
+        LocalServer(api_key=KEY) as server,
+        pw.Session(
+            api_key=KEY,
+            base_url=server.base_url,
+            output_dir=tmp_path,
+            resume=False,
+            max_concurrency=2,
+        ) as s,
+    ):
+        for trial in range(trials):
+            point = HOLD_POINTS[trial % len(HOLD_POINTS)]
+            sweep: dict[str, Any] = {
+                "prompts": [f"a {{animal}}, take {trial}"],
+                "vars": {"animal": animals},
+                "progress": False,
+            }
+            hold = server.state.holds.arm(point)
+            handle = s.submit_sweep("generate", **sweep)
+            assert hold.wait_reached(30), f"trial {trial}: no submit reached {point}"
+            handle.cancel()
+            if trial % 4 >= 2:  # twice: the runner cancels its workers again as it unwinds
+                handle.cancel()
+            hold.release()
+            wait_for(
+                lambda: _settled(s),
+                f"trial {trial}: the cancelled cells settling "
+                f"{[(r.status, r.job_id, r.note, r.error) for r in s.store.runs()][:6]}",
+                60,
+            )
+            result = s.sweep("generate", **sweep)  # the next run: collects, then sends the rest
+            assert result.counts().get("succeeded") == len(animals), result.counts()
+            assert len(server.state.jobs) == (trial + 1) * len(animals)  # jobs == cells
+
+
+SWEEP_FILE = """\
+name: cancel {trial}
+endpoint: generate
+prompts:
+  - "a {{animal}} by the sea, take {trial}"
+vars:
+  animal: [owl, fox, cat, hen]
+grid:
+  resolution: 1K
+"""
+
+
+@pytest.mark.timeout(600)
+def test_ctrl_c_to_the_sweep_command_mid_submit_never_pays_twice(
+    tmp_path: Path, wait_for: Callable[..., None]
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    cells, trials = 4, 4
+    with LocalServer(api_key=KEY) as server:
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(root),
+            "PHOTA_API_KEY": KEY,  # in the environment, never on a command line
+            "PHOTA_BASE_URL": server.base_url,
+        }
+        for trial in range(trials):
+            path = tmp_path / f"cancel{trial}.yaml"
+            path.write_text(SWEEP_FILE.format(trial=trial), encoding="utf-8")
+            command = [sys.executable, "-m", "phota_widgets.cli", "sweep", str(path)]
+            command += ["--out", str(tmp_path / f"out{trial}")]
+            hold = server.state.holds.arm(HOLD_POINTS[trial % len(HOLD_POINTS)])
+            child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+            try:
+                assert hold.wait_reached(60), f"trial {trial}: no submit was held"
+                child.send_signal(signal.SIGINT)
+                if trial >= 2:  # Ctrl-C twice
+                    child.send_signal(signal.SIGINT)
+                hold.release()
+                child.wait(timeout=60)
+            finally:
+                hold.release()
+                if child.poll() is None:
+                    child.kill()
+                    child.wait()
+            again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+            assert again.returncode == 0, again.stderr[-2000:]
+            assert len(server.state.jobs) == (trial + 1) * cells  # jobs == cells, every time

@@ -301,7 +301,7 @@ def _transport_error(
 ) -> errors.PhotaError:
     where = f"{method} {path}"
     if isinstance(exc, NOT_SENT_ERRORS):
-        why = str(exc) or type(exc).__name__
+        why = _first_cause(exc)
         return errors.NotSentError(
             f"not sent (nothing was charged): no connection for {where} ({why})"
         )
@@ -314,6 +314,16 @@ def _transport_error(
             "(use submit() for work that must survive dropped connections)"
         )
     return errors.ConnectionError(f"connection failed on {where}: {type(exc).__name__}{hint}")
+
+
+def _first_cause(exc: BaseException) -> str:
+    """The plainest reason in an error's chain (``Connection refused`` over httpx's wording)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno:
+            return os.strerror(seen.errno)
+        seen = seen.__cause__ or seen.__context__
+    return str(exc) or type(exc).__name__
 
 
 def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:

@@ -35,7 +35,16 @@ from phota_widgets.owners import OwnerLock
 from phota_widgets.profile_cache import ProfileCache
 from phota_widgets.store import RunRecord, RunStatus, RunStore, StoreLocation
 from phota_widgets.store_writer import StoreWriter
-from phota_widgets.submits import TRANSIENT_ERRORS, InFlight, Landed, on_landing, outlast_cancels
+from phota_widgets.submits import (
+    TRANSIENT_ERRORS,
+    InFlight,
+    Landed,
+    cancel_recorded,
+    cancel_unsent,
+    on_landing,
+    outlast_cancels,
+    record_landing,
+)
 from phota_widgets.watch import StoreWatcher
 
 if TYPE_CHECKING:
@@ -52,7 +61,6 @@ COLLECT_DELAYS: tuple[float, ...] = (1.0, 3.0)
 """Pauses before collecting an interrupted run again (with the same key or job id)."""
 SUBMIT_GRACE = 10.0
 """Seconds a cancelled run (or a closing session) waits for a submit on the wire to land."""
-CANCELLED_UNSENT = "cancelled before it was sent (nothing was charged)"
 INTERRUPTED = "interrupted: the job is kept; session.resume() collects it without paying twice"
 RESUME_HINT = "the run is kept: session.resume() collects it later without paying twice"
 SENT_SYNC = "sent as a synchronous request"
@@ -286,7 +294,7 @@ class Session:
             run_id = await asyncio.shield(asyncio.wrap_future(recording))
         except asyncio.CancelledError:  # recorded all the same: end it, after the record lands
             with contextlib.suppress(RuntimeError):
-                self.writer.post(self._cancel_recorded, recording)
+                self.writer.post(cancel_recorded, self.store, recording)
             raise
         self._active.add(run_id)
         if on_recorded is not None:
@@ -375,7 +383,7 @@ class Session:
                 await asyncio.sleep(delay)
             except asyncio.CancelledError:
                 if not (sending or maybe_sent):
-                    await self.writer.call(self._cancel_unsent, run_id)
+                    await self.writer.call(cancel_unsent, self.store, run_id)
                 raise
             except PhotaError as exc:
                 await self.writer.call(
@@ -383,17 +391,6 @@ class Session:
                 )
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
-
-    def _cancel_recorded(self, recording: concurrent.futures.Future[str]) -> None:
-        """End a run cancelled while it was being recorded (on the store thread, after it)."""
-        if recording.exception() is None:
-            self._cancel_unsent(recording.result())
-
-    def _cancel_unsent(self, run_id: str) -> None:
-        """End a run cancelled before its submit was sent (its key may be recorded: unsent)."""
-        record = self.store.get(run_id)
-        if record.job_id is None and record.status in ("running", "submitted"):
-            self.store.finish_run(run_id, status="cancelled", error=CANCELLED_UNSENT)
 
     async def _submit(
         self, run_id: str, endpoint: str, params: Mapping[str, Any], client_request_id: str
@@ -420,23 +417,8 @@ class Session:
             self.writer.post(self._keep_landed, run_id, key, landed)
 
     def _keep_landed(self, run_id: str, key: str, landed: Landed[AsyncJob]) -> None:
-        """Record what a cancelled run's submit came to: a kept job, or why there is none.
-
-        Made on the store thread, where :meth:`aresume` looks for work, so a resume never
-        sees the job recorded but the run still busy. Only a submit that never left (or that
-        the server refused) ends the run; anything that may have been accepted stays
-        "submitted" with its key, and the next run re-sends the key or collects the job.
-        """
-        if landed.kind == "accepted":
-            assert landed.value is not None
-            self.store.record_job(run_id, landed.value.job_id, key)
-            self.store.set_note(run_id, f"cancelled once accepted; {INTERRUPTED}")
-        elif landed.kind == "not_sent":
-            self.store.finish_run(run_id, status="cancelled", error=CANCELLED_UNSENT)
-        elif landed.kind == "refused":
-            self.store.finish_run(run_id, status="failed", error=landed.why)
-        else:
-            self.store.set_note(run_id, f"cancelled while its submit was out; {INTERRUPTED}")
+        """Record what a cancelled run's submit came to (store thread; see submits)."""
+        record_landing(self.store, run_id, key, landed, INTERRUPTED)
         self._active.discard(run_id)
 
     def _saver(self, run_id: str) -> Callable[[OutputImage], Awaitable[None]]:

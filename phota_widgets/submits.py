@@ -9,9 +9,10 @@ became. These are the parts of that which do not need the session.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from phota_widgets.api.errors import (
     ConnectionError,
@@ -22,7 +23,11 @@ from phota_widgets.api.errors import (
     ServerError,
 )
 
+if TYPE_CHECKING:
+    from phota_widgets.store import RunStore
+
 T = TypeVar("T")
+CANCELLED_UNSENT = "cancelled before it was sent (nothing was charged)"
 
 TRANSIENT_ERRORS = (ConnectionError, RequestTimeoutError, RateLimitError, ServerError)
 """Failures after which submitted work may still finish on the server: keep it collectable
@@ -102,3 +107,38 @@ class InFlight:
 def on_landing(future: asyncio.Future[T], callback: Callable[[Landed[T]], None]) -> None:
     """Call ``callback`` with what ``future`` came to, once it is done (on the loop)."""
     future.add_done_callback(lambda done: callback(landed(done)))
+
+
+def record_landing(store: RunStore, run_id: str, key: str, landed: Landed[Any], kept: str) -> None:
+    """Record what a cancelled run's submit came to (on the store thread).
+
+    Only a submit that never left (or that the server refused) ends the run; an accepted job is
+    recorded, and anything that may have been accepted stays "submitted" with its key, so the
+    next run re-sends the key (the server answers with the same job) or collects the job.
+
+    Args:
+        kept: the note of a kept run (how it is collected).
+    """
+    if landed.kind == "accepted":
+        assert landed.value is not None
+        store.record_job(run_id, landed.value.job_id, key)
+        store.set_note(run_id, f"cancelled once accepted; {kept}")
+    elif landed.kind == "not_sent":
+        store.finish_run(run_id, status="cancelled", error=CANCELLED_UNSENT)
+    elif landed.kind == "refused":
+        store.finish_run(run_id, status="failed", error=landed.why)
+    else:
+        store.set_note(run_id, f"cancelled while its submit was out; {kept}")
+
+
+def cancel_unsent(store: RunStore, run_id: str) -> None:
+    """End a run cancelled before its submit was sent (its key may be recorded: unsent)."""
+    record = store.get(run_id)
+    if record.job_id is None and record.status in ("running", "submitted"):
+        store.finish_run(run_id, status="cancelled", error=CANCELLED_UNSENT)
+
+
+def cancel_recorded(store: RunStore, recording: concurrent.futures.Future[str]) -> None:
+    """End a run cancelled while it was being recorded (queued after the record itself)."""
+    if recording.exception() is None:
+        cancel_unsent(store, recording.result())

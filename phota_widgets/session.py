@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import httpx
 
 from phota_widgets.api.client import IMAGE_FIELDS, AsyncPhotaClient, encode_images
+from phota_widgets.api.counting import begin_count, count_request
 from phota_widgets.api.errors import (
     ConnectionError,
     NotFoundError,
@@ -220,7 +221,10 @@ class Session:
         )
         http = self.aclient.transport.http
         hooks = http.event_hooks
-        http.event_hooks = {**hooks, "response": [*hooks["response"], self._watch_429]}
+        http.event_hooks = {
+            "request": [*hooks["request"], count_request],
+            "response": [*hooks["response"], self._watch_429],
+        }
         self.client = PhotaClient(async_client=self.aclient, loop=self.loop)
         self._profile_cache.clear()
 
@@ -315,6 +319,7 @@ class Session:
         if on_recorded is not None:
             on_recorded(run_id)
         started = time.perf_counter()
+        requests = begin_count()  # this task's requests from here on (see api/counting.py)
         try:
             if key is not None:  # the job holds a slot while it runs (see _run_job)
                 result = await self._run_job(run_id, endpoint, params, key, described)
@@ -332,6 +337,7 @@ class Session:
             raise
         finally:
             self._active.discard(run_id)
+        result.requests = requests.total
         elapsed = time.perf_counter() - started
         return await self.writer.call(self._record, run_id, result, elapsed)
 

@@ -143,3 +143,18 @@ def test_a_fixed_session_keeps_its_limit(tmp_path: Path) -> None:
     ):
         s.sweep("generate", prompts=[f"boat {i}" for i in range(6)])
         assert s.concurrency == 2 and s.max_concurrency == 2
+
+
+def test_each_run_counts_its_requests_and_a_learned_kind_needs_few(tmp_path: Path) -> None:
+    with (
+        pw.LocalServer(api_key="k", processing=0.3) as srv,
+        pw.Session(api_key="k", base_url=srv.base_url, output_dir=tmp_path) as s,
+    ):
+        first = s.generate("a barn")
+        assert first.requests is not None and first.requests >= 3  # submit, poll(s), download
+        for i in range(3):
+            s.generate(f"a barn {i}")
+        counts = [s.generate(f"a boat {i}").requests for i in range(6)]
+        assert all(c is not None for c in counts)
+        # submit + at most 1.5 polls on average + 1 download, once the duration is learned
+        assert sum(c for c in counts if c is not None) / len(counts) <= 1 + 1.5 + 1, counts

@@ -97,8 +97,8 @@ class AsyncJob:
     ) -> Result:
         """Poll until the job ends; download its images at once.
 
-        Polls follow the expected duration of this kind of job (see ``api/polling.py``): one
-        quick check, a sleep until shortly before it should be done, then close polls.
+        Polls follow the expected duration of this kind of job (see ``api/polling.py``): a
+        sleep until it is likely done (one quick check while that is unknown), then close polls.
 
         Args:
             poll_interval: the longest pause between two polls, seconds.
@@ -127,7 +127,10 @@ class AsyncJob:
         deadline = None if timeout is None else started + timeout
         kind = settings_key(self.endpoint, self.request)
         durations = self._client.durations
-        schedule = poll_times(durations.expected(kind), poll_interval)
+        # a job watched from its submit sleeps until it is likely done; one found later (a
+        # resume) is checked at once: it may have ended long ago
+        likely = durations.likely_done(kind) if self._watched_from_submit else None
+        schedule = poll_times(likely, poll_interval)
         first = next(schedule)
         # Learn only from waits that watched the job from its start (not a late wait()).
         learn = self._watched_from_submit and started - self.submitted_at <= first

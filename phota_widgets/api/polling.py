@@ -1,9 +1,11 @@
 """When to poll a job: a schedule that follows the job's expected duration.
 
 A job's expected duration is learned from the finished jobs of the same endpoint and settings
-(the client's :class:`DurationBook`). The schedule checks once quickly, then sleeps until shortly
-before the job should be done, then polls with gaps of at most ``OVERSHOOT`` of the time elapsed,
-so waiting never adds more than about 10% to a job's time (and never less than ``MIN_GAP``).
+(the client's :class:`DurationBook`). Unknown, the schedule checks once quickly, then polls with
+gaps of at most ``OVERSHOOT`` of the time elapsed, so waiting never adds more than about 10% to a
+job's time (and never less than ``MIN_GAP``). Known, it sleeps until the job is likely done (the
+upper quartile of the kind's durations: the first poll usually finds it finished), then polls
+with gaps of at most ``CLOSE`` of the time elapsed: about 1.3 polls a job once learned.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ MIN_GAP = 0.02
 """The shortest pause between two polls, seconds."""
 OVERSHOOT = 0.10
 """While the duration is unknown, a poll gap is at most this share of the time run so far."""
-EARLY = 0.95
-"""Wake at this share of the expected duration, then poll closely."""
+EARLY = 1.0
+"""Wake at this share of the expected duration (its upper quartile), then poll closely."""
 CLOSE = 0.05
 """Past the wake, a poll gap is at most this share of the time run so far."""
 REMEMBERED = 16
@@ -70,6 +72,15 @@ class DurationBook:
             seen = self._seen.get(key)
             return statistics.median(seen) if seen else None
 
+    def likely_done(self, key: str) -> float | None:
+        """When a job of this kind is likely done: the upper quartile of its remembered
+        durations (None before the first)."""
+        with self._lock:
+            seen = list(self._seen.get(key) or ())
+        if len(seen) < 2:
+            return seen[0] if seen else None
+        return statistics.quantiles(seen, n=4, method="inclusive")[2]
+
 
 def poll_times(expected: float | None, max_gap: float) -> Iterator[float]:
     """Seconds after the submit at which to poll, in order (endless).
@@ -78,12 +89,14 @@ def poll_times(expected: float | None, max_gap: float) -> Iterator[float]:
         expected: the job's expected duration (None: unknown).
         max_gap: the longest pause between two polls.
     """
-    at = min(FIRST_CHECK, max_gap)
-    yield at
     share = OVERSHOOT
-    if expected is not None:
+    at = 0.0
+    if expected is None:
+        at = min(FIRST_CHECK, max_gap)
+        yield at
+    else:
         share = CLOSE
-        wake = expected * EARLY
+        wake = max(expected * EARLY, FIRST_CHECK)
         while wake > at + MIN_GAP:
             at = min(wake, at + max_gap)
             yield at

@@ -224,14 +224,20 @@ def current_slot() -> tuple[AdaptiveLimit, Ticket] | None:
     return _current.get()
 
 
-def watch_rate_limits(limit: AdaptiveLimit) -> Callable[[httpx.Response], Awaitable[None]]:
-    """An httpx response hook telling ``limit`` of every 429 (retried ones included)."""
+def watch_answers(limit: AdaptiveLimit) -> Callable[[httpx.Response], Awaitable[None]]:
+    """An httpx response hook telling ``limit`` what the API answered the running slot's call:
+    a 202 (the job was accepted: it counts against the server's cap from this moment) and every
+    429 (retried ones included)."""
 
     async def on_response(response: httpx.Response) -> None:
-        if response.status_code != 429:
+        if response.status_code not in (202, 429):
             return
         held = current_slot()
         ticket = held[1] if held is not None and held[0] is limit else None
+        if response.status_code == 202:
+            if ticket is not None:
+                limit.accepted(ticket)
+            return
         limit.rate_limited(ticket, parse_retry_after(response.headers.get("Retry-After")))
 
     return on_response

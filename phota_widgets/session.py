@@ -47,7 +47,7 @@ from phota_widgets.concurrency import (
     AdaptiveLimit,
     Ticket,
     current_slot,
-    watch_rate_limits,
+    watch_answers,
 )
 from phota_widgets.history import History
 from phota_widgets.owners import OwnerLock
@@ -521,7 +521,7 @@ class Session:
         return self._concurrency.current
 
     async def _watch_429(self, response: httpx.Response) -> None:
-        await watch_rate_limits(self._concurrency)(response)
+        await watch_answers(self._concurrency)(response)  # 202s and 429s of the slot's call
 
     def _wire_images(self, params: dict[str, Any]) -> dict[str, Any]:
         """Encode image parameters once, keeping each input in the store by content hash."""

@@ -13,8 +13,8 @@ from phota_widgets.api.jobs import AsyncJob
 from phota_widgets.api.polling import (
     CLOSE,
     EARLY,
-    MIN_GAP,
     OVERSHOOT,
+    UNKNOWN_MIN_GAP,
     DurationBook,
     poll_times,
     settings_key,
@@ -26,7 +26,7 @@ def test_unknown_duration_polls_quickly_then_within_ten_percent() -> None:
     times = list(itertools.islice(poll_times(None, max_gap=5.0), 200))
     assert times[0] <= 0.05
     for before, after in itertools.pairwise(times):
-        assert after - before <= max(MIN_GAP, before * OVERSHOOT) + 1e-9
+        assert after - before <= max(UNKNOWN_MIN_GAP, before * OVERSHOOT) + 1e-9
         assert after - before <= 5.0 + 1e-9
 
 

@@ -10,8 +10,10 @@ Nobody knows an API key's limits in advance, so the limit is learned the way TCP
   not jobs) and a rise in latency (calls of the same settings
   taking ``RISE`` times their usual time: the server queues) cuts it by ``BETA``. One cut per
   round: answers to calls started before the last cut do not cut again.
-* **Probe.** After the first cut, the limit grows by one slot every ``PROBE_ROUNDS`` rounds
-  without trouble, so a raised cap is found again while 429s stay rare.
+* **Grow again.** After a cut to the server's cap on jobs (a 429 on a submit while the server
+  held about as many of ours as the limit), the limit grows by one slot every ``PROBE_ROUNDS``
+  rounds without trouble, so a raised cap is found again while 429s stay rare; after any other
+  cut (too many requests), by one slot a round, as TCP does.
 * **Retry-After** holds every new call of the session until it has passed, not only the retry
   of the call that was refused.
 
@@ -81,6 +83,7 @@ class AdaptiveLimit:
     _in_flight: int = field(init=False, default=0)
     _accepted: int = field(init=False, default=0)
     _last_cut: float = field(init=False, default=-math.inf)
+    _probing: bool = field(init=False, default=False)
     _usual: dict[str, deque[float]] = field(init=False, default_factory=dict)
     _changed: asyncio.Event | None = field(init=False, default=None)
 
@@ -142,7 +145,8 @@ class AdaptiveLimit:
         elif self.limit < self.threshold:
             self._set(self.limit + 1, "slow start")
         else:
-            self._set(self.limit + 1 / (self.limit * PROBE_ROUNDS), "probe")
+            rounds = PROBE_ROUNDS if self._probing else 1
+            self._set(self.limit + 1 / (self.limit * rounds), "probe")
 
     def rate_limited(self, ticket: Ticket | None, retry_after: float | None) -> None:
         """A 429: hold new calls for ``Retry-After``, and cut.
@@ -156,20 +160,25 @@ class AdaptiveLimit:
             self.paused_until = max(self.paused_until, self.clock() + retry_after)
         if not self.adaptive or (ticket is not None and ticket.started < self._last_cut):
             return
+        holding = self._accepted
         if ticket is not None and ticket.accepted:
             self._cut(self.limit * BETA, "429 on a poll: too many requests")
-            return
-        holding = self._accepted
-        self._cut(holding if holding >= 1 else self.limit / 2, "429 on a submit: too many jobs")
+        elif holding >= max(1.0, math.floor(self.limit * BETA)):
+            self._cut(holding, "429 on a submit: the server's cap on jobs", probe=True)
+        else:  # the server held few of ours: a cap on requests, not jobs
+            self._cut(self.limit * BETA, "429 on a submit: too many requests")
 
     def learned(self) -> int | None:
         """The limit worth starting from next time (None until the limit was cut once)."""
         return self.current if math.isfinite(self.threshold) else None
 
-    def _cut(self, value: float, why: str) -> None:
+    def _cut(self, value: float, why: str, probe: bool = False) -> None:
+        """Cut to ``value``; after a cut to the server's known cap growth is a slow probe,
+        after any other it is TCP's additive one slot a round."""
         self._last_cut = self.clock()
         value = max(1.0, math.floor(value))
         self.threshold = value
+        self._probing = probe
         self._set(value, why)
 
     def _set(self, value: float, why: str) -> None:

@@ -37,7 +37,7 @@ def test_slow_start_doubles_each_round_up_to_the_ceiling() -> None:
 
 
 def test_a_429_on_submit_cuts_to_the_jobs_the_server_held_once_per_round() -> None:
-    limit, clock = _limit(start=8)
+    limit, clock = _limit(start=4)
     held = [Ticket(started=clock()) for _ in range(3)]
     for ticket in held:
         limit._in_flight += 1
@@ -158,3 +158,19 @@ def test_each_run_counts_its_requests_and_a_learned_kind_needs_few(tmp_path: Pat
         assert all(c is not None for c in counts)
         # submit + at most 1.5 polls on average + 1 download, once the duration is learned
         assert sum(c for c in counts if c is not None) / len(counts) <= 1 + 1.5 + 1, counts
+
+
+def test_a_submit_429_with_few_jobs_held_is_a_request_limit_and_grows_back_a_slot_a_round() -> None:
+    limit, clock = _limit(start=10)
+    held = Ticket(started=clock())
+    limit._in_flight += 1
+    limit.accepted(held)  # the server held one of ours: its 429 is not about jobs
+    clock.now += 0.1
+    limit.rate_limited(_ticket(clock, accepted=False), 0.1)
+    assert limit.current == 7
+    clock.now += 0.1
+    successes = 0
+    while limit.current == 7:
+        limit.succeeded(_ticket(clock), "k", 1.0)
+        successes += 1
+    assert successes <= 8  # about one round of 7, not PROBE_ROUNDS rounds

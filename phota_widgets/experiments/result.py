@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     import pandas
 
     from phota_widgets.display import HTMLView
+    from phota_widgets.experiments.agreement import Agreement
+    from phota_widgets.experiments.compare_sweeps import SweepComparison
     from phota_widgets.experiments.preferences import PreferenceFormat
     from phota_widgets.session import Session
     from phota_widgets.widgets.review import ReviewPanel
@@ -287,8 +289,9 @@ class SweepResult:
         ``judge``: rank by one person's judgements and ratings (default: everyone's).
         """
         from phota_widgets.experiments import review
+        from phota_widgets.experiments.needed import with_needed
 
-        return review.leaderboard(self, by, seed=seed, judge=judge)
+        return with_needed(self, review.leaderboard(self, by, seed=seed, judge=judge), by, judge)
 
     def export_preferences(
         self, path: str | os.PathLike[str], format: PreferenceFormat = "trl"
@@ -308,6 +311,21 @@ class SweepResult:
         from phota_widgets.experiments.mlflow_export import export_sweep
 
         return export_sweep(self, tracking_uri, experiment)
+
+    def agreement(
+        self, judge_a: str | None = None, judge_b: str | None = None
+    ) -> Agreement | pandas.DataFrame:
+        """Two judges' agreement (share, Cohen's kappa, disagreements), or with no names a
+        table of every two judges with pairs in common."""
+        from phota_widgets.experiments.agreement import agreement_of
+
+        return agreement_of(self, judge_a, judge_b)
+
+    def compare(self, other: SweepResult) -> SweepComparison:
+        """This sweep (A) against ``other`` (B), cell by cell: see ``pw.compare_sweeps``."""
+        from phota_widgets.experiments.compare_sweeps import compare_sweeps
+
+        return compare_sweeps(self, other)
 
     def _repr_html_(self) -> str:
         return self.show()._repr_html_()

@@ -114,7 +114,9 @@ def test_agreement_of_a_real_sweep(session: pw.Session) -> None:
     ids = result.to_dataframe().groupby("aspect_ratio")["output_id"].apply(list).to_dict()
     square, wide, four = ids["1:1"], ids["16:9"], ids["4:3"]
     pairs = [(square[0], wide[0]), (square[1], wide[1]), (wide[0], four[0]), (square[0], four[1])]
-    for (a, b), mine, theirs in zip(pairs, ["a", "a", "b", "tie"], ["a", "b", "b", "tie"]):
+    for (a, b), mine, theirs in zip(
+        pairs, ["a", "a", "b", "tie"], ["a", "b", "b", "tie"], strict=True
+    ):
         result.judge(a, b, winner=mine, judge="ana")
         result.judge(b, a, winner={"a": "b", "b": "a"}.get(theirs, theirs), judge="ben")
     result.judge(square[0], wide[0], winner="a", judge="chloe")
@@ -123,7 +125,7 @@ def test_agreement_of_a_real_sweep(session: pw.Session) -> None:
     assert list(both.disagreements[["output_1", "output_2"]].iloc[0]) == sorted(pairs[1])
     assert "agree on 3 of 4 pairs" in str(both)
     table = result.agreement()
-    assert list(zip(table.judge_a, table.judge_b, table.pairs)) == [
+    assert list(zip(table.judge_a, table.judge_b, table.pairs, strict=True)) == [
         ("ana", "ben", 4), ("ana", "chloe", 1), ("ben", "chloe", 1),
     ]  # fmt: skip
     assert 'class="phota-agreement"' in agreement_html(result)

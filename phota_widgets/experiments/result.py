@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from phota_widgets.display import HTMLView
     from phota_widgets.experiments.agreement import Agreement
     from phota_widgets.experiments.compare_sweeps import SweepComparison
+    from phota_widgets.experiments.model_judge import AutoJudgeReport
     from phota_widgets.experiments.preferences import PreferenceFormat
     from phota_widgets.session import Session
     from phota_widgets.widgets.review import ReviewPanel
@@ -326,6 +327,22 @@ class SweepResult:
         from phota_widgets.experiments.compare_sweeps import compare_sweeps
 
         return compare_sweeps(self, other)
+
+    def auto_judge(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key_env: str = "OPENAI_API_KEY",
+        criteria: list[str] | None = None,
+        limit: int | None = None,
+        prices: tuple[float, float] | None = None,
+    ) -> AutoJudgeReport:
+        """Judge the scheduled pairs with an OpenAI-compatible vision model (judge
+        ``model:<name>``), each pair asked twice with the sides swapped; resumable."""
+        from phota_widgets.experiments.model_judge import run_auto_judge
+
+        return run_auto_judge(self, model, base_url, api_key_env, criteria, limit, prices)
 
     def _repr_html_(self) -> str:
         return self.show()._repr_html_()

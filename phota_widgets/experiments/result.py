@@ -7,7 +7,7 @@ of its swept settings and vars (everything that varies except prompt, input and 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -260,11 +260,18 @@ class SweepResult:
 
     # -- review (experiments/review.py) ---------------------------------------------------------
 
-    def review(self, *, judge: str | None = None, seed: int | None = None) -> ReviewPanel:
-        """A blind pairwise :class:`~phota_widgets.widgets.review.ReviewPanel` of this sweep."""
+    def review(
+        self,
+        *,
+        judge: str | None = None,
+        seed: int | None = None,
+        compare: str | Sequence[str] | None = None,
+    ) -> ReviewPanel:
+        """A blind pairwise :class:`~phota_widgets.widgets.review.ReviewPanel` of this sweep
+        (``compare``: only pairs differing along these axes; ``judge``: their assigned pairs)."""
         from phota_widgets.widgets.review import ReviewPanel
 
-        return ReviewPanel(self, judge=judge, seed=seed)
+        return ReviewPanel(self, judge=judge, seed=seed, compare=compare)
 
     def judge(
         self, output_a: str, output_b: str, winner: str, judge: str | None = None
@@ -321,6 +328,14 @@ class SweepResult:
         from phota_widgets.experiments.agreement import agreement_of
 
         return agreement_of(self, judge_a, judge_b)
+
+    def assign(
+        self, judges: Sequence[str], *, overlap: float = 0.2, compare: str | None = None
+    ) -> pandas.DataFrame:
+        """Split the unjudged pairs among annotators, ``overlap`` of them judged by two."""
+        from phota_widgets.experiments.design import assign
+
+        return assign(self, judges, overlap=overlap, compare=compare)
 
     def compare(self, other: SweepResult) -> SweepComparison:
         """This sweep (A) against ``other`` (B), cell by cell: see ``pw.compare_sweeps``."""

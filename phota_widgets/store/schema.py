@@ -28,7 +28,7 @@ from sqlalchemy import (
 SCHEMA_VERSION = 3
 """v1: runs, outputs. v2: output and pick counts on runs, run owners, sweeps and their cells,
 judgements and ratings, claims (leases on shared work), per-judge picks. v3: model judgements'
-details (answers both ways round, position consistency, tokens, cost)."""
+details (answers both ways round, position consistency, tokens, cost); review assignments."""
 
 metadata = MetaData()
 
@@ -132,6 +132,16 @@ model_judgements = Table(
     Column("cost", Float),
     Column("created_at", Float, nullable=False),
     PrimaryKeyConstraint("judge", "pair"),
+)
+
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("sweep_id", Text, nullable=False),
+    Column("pair", Text, nullable=False),  # the two output ids, sorted, joined by a space
+    Column("judge", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    PrimaryKeyConstraint("sweep_id", "pair", "judge"),
 )
 
 ratings = Table(

@@ -1,8 +1,8 @@
 """``phota-widgets compare A B [--fail-if-worse 0.05]``: two stored sweeps, cell by cell.
 
 A and B are sweep ids, sweep names (the newest of that name) or experiment files (the sweep
-the file describes, as ``phota-widgets sweep FILE`` stored it in ``FILE-results/runs``, unless
-``--runs`` names the folder). Nothing is sent: a sweep not stored yet is an error.
+the file describes, as ``phota-widgets sweep FILE`` stored it: in ``<file stem>-results/runs``
+under the current folder, unless ``--runs`` names the folder). Nothing is sent: a sweep not stored yet is an error.
 
 Exit status: 0, or 100 when a check's pass rate dropped by more than the threshold with an
 interval that excludes no drop; 2 for a sweep that cannot be found.
@@ -92,7 +92,7 @@ def _open(stack: ExitStack, given: str, runs: str | None) -> SweepResult:
     is_file = path.suffix.lower() in _EXPERIMENT_SUFFIXES
     if is_file and not path.is_file():
         raise SweepNotFound(f"experiment file {given} does not exist")
-    folder = runs or (str(path.parent / f"{path.stem}-results" / "runs") if is_file else None)
+    folder = runs or (str(Path(f"{path.stem}-results") / "runs") if is_file else None)
     folder = folder or "phota-runs"
     if not is_file and not Path(folder).is_dir():
         raise SweepNotFound(f"no run store at {folder} (give --runs FOLDER)")

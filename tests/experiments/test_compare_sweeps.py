@@ -160,3 +160,27 @@ def test_compare_of_two_1000_cell_sweeps_under_a_second() -> None:
         best = min(best, time.perf_counter() - start)
     assert len(joined.deltas) == 1000 and joined.deltas["cost_delta"].round(4).eq(0.01).all()
     assert best < 1.0, f"compare of two 1,000-cell sweeps took {best * 1000:.0f} ms"
+
+
+def test_cli_compares_two_experiment_files(
+    server: LocalServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PHOTA_API_KEY", KEY)
+    monkeypatch.setenv("PHOTA_BASE_URL", server.base_url)
+    for name, prompt in (("v1", "a red house"), ("v2", "a red house, golden hour")):
+        Path(f"{name}.yaml").write_text(
+            f"name: {name}\nendpoint: generate\nprompts: ['{prompt}']\n"
+            "grid:\n  aspect_ratio: ['1:1', '16:9']\n"
+        )
+    assert cli.main(["compare", "v1.yaml", "v2.yaml"]) == 2  # not run yet: nothing is sent
+    assert "has not been run" in capsys.readouterr().err
+    for name in ("v1", "v2"):
+        assert cli.main(["sweep", f"{name}.yaml"]) == 0
+    capsys.readouterr()
+    assert cli.main(["compare", "v1.yaml", "v2.yaml", "--fail-if-worse", "0.05"]) == 0
+    said = capsys.readouterr().out
+    assert "0 cells in both, 2 only in A, 2 only in B" in said  # the prompt changed

@@ -2,7 +2,8 @@
 
 A and B are sweep ids, sweep names (the newest of that name) or experiment files (the sweep
 the file describes, as ``phota-widgets sweep FILE`` stored it: in ``<file stem>-results/runs``
-under the current folder, unless ``--runs`` names the folder). Nothing is sent: a sweep not stored yet is an error.
+under the current folder, unless ``--runs`` names the folder). Nothing is sent: a sweep not
+stored yet is an error.
 
 Exit status: 0, or 100 when a check's pass rate dropped by more than the threshold with an
 interval that excludes no drop; 2 for a sweep that cannot be found.

@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     )
     from phota_widgets.display import HTMLView, before_after, compare, contact_sheet, show
     from phota_widgets.experiments import SweepPlan, SweepResult, sweep_from_file
+    from phota_widgets.experiments.compare_sweeps import compare_sweeps
     from phota_widgets.history import History
     from phota_widgets.local import Faults, Limits, LocalServer, ServerProcess
     from phota_widgets.samples import sample, sample_path, sample_url
@@ -105,6 +106,7 @@ _LAZY = {
     "SweepPlan": "phota_widgets.experiments",
     "SweepResult": "phota_widgets.experiments",
     "sweep_from_file": "phota_widgets.experiments",
+    "compare_sweeps": "phota_widgets.experiments.compare_sweeps",
     "before_after": "phota_widgets.display",
     "compare": "phota_widgets.display",
     "contact_sheet": "phota_widgets.display",
@@ -184,6 +186,7 @@ __all__ = [
     "WebhookRejected",
     "before_after",
     "compare",
+    "compare_sweeps",
     "contact_sheet",
     "estimate",
     "login",

@@ -35,6 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     sweep.add_argument("--out", default=None, help="folder for runs, report.html, outputs.csv")
     sweep.add_argument("--retry-failed", action="store_true", help="send failed cells again")
     add_store_arguments(sweep)
+    from phota_widgets.experiments.compare_command import add_compare_parser
+
+    add_compare_parser(commands)
     args = parser.parse_args(argv)
     try:
         use_store_arguments(args)
@@ -56,6 +59,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_cost=args.max_cost,
             out=args.out,
             retry_failed=args.retry_failed,
+        )
+    if args.command == "compare":
+        from phota_widgets.experiments.compare_command import compare_command
+
+        return compare_command(
+            args.a, args.b, fail_if_worse=args.fail_if_worse, runs=args.runs, html=args.html
         )
     from phota_widgets.demo import run_demo
 

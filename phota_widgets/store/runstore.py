@@ -35,11 +35,13 @@ from phota_widgets.api.thumbnails import THUMBNAIL_MAX_PX, thumbnail_jpeg
 from phota_widgets.files import atomic_write
 from phota_widgets.redact import redact, scrub_params
 from phota_widgets.store import frames
+from phota_widgets.store.assignments import Assignments
 from phota_widgets.store.config import default_judge
 from phota_widgets.store.engine import WRITE, display_url, open_engine
 from phota_widgets.store.files import FileStore
 from phota_widgets.store.judging import Judging
 from phota_widgets.store.leases import Leases
+from phota_widgets.store.model_judging import ModelJudging
 from phota_widgets.store.queries import (
     RUN_COLUMNS,
     filters_of,
@@ -120,6 +122,8 @@ class RunStore:
             raise
         self.leases = Leases(self._writer, self.engine)
         self.judging = Judging(self._writer, self.engine)
+        self.model_judging = ModelJudging(self._writer, self.engine)
+        self.assignments = Assignments(self._writer, self.engine)
         self.add_judgement = self.judging.add_judgement
         self.judgements = self.judging.judgements
         self.set_rating = self.judging.set_rating

@@ -25,9 +25,10 @@ from sqlalchemy import (
     text,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """v1: runs, outputs. v2: output and pick counts on runs, run owners, sweeps and their cells,
-judgements and ratings, claims (leases on shared work), per-judge picks."""
+judgements and ratings, claims (leases on shared work), per-judge picks. v3: model judgements'
+details (answers both ways round, position consistency, tokens, cost); review assignments."""
 
 metadata = MetaData()
 
@@ -115,6 +116,33 @@ judgements = Table(
     Column("sweep_id", Text),
 )
 Index("judgements_output_a", judgements.c.output_a)
+
+model_judgements = Table(
+    "model_judgements",
+    metadata,
+    Column("judge", Text, nullable=False),
+    Column("pair", Text, nullable=False),  # the two output ids, sorted, joined by a space
+    Column("judgement_id", Integer),
+    Column("sweep_id", Text),
+    Column("answer_ab", Text, nullable=False),  # output_a shown left
+    Column("answer_ba", Text, nullable=False),  # output_b shown left
+    Column("consistent", Integer, nullable=False),
+    Column("tokens_in", Integer, nullable=False),
+    Column("tokens_out", Integer, nullable=False),
+    Column("cost", Float),
+    Column("created_at", Float, nullable=False),
+    PrimaryKeyConstraint("judge", "pair"),
+)
+
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("sweep_id", Text, nullable=False),
+    Column("pair", Text, nullable=False),  # the two output ids, sorted, joined by a space
+    Column("judge", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    PrimaryKeyConstraint("sweep_id", "pair", "judge"),
+)
 
 ratings = Table(
     "ratings",

@@ -67,7 +67,7 @@ def run(config: Config) -> list[Figure]:
             first, second = _sweep_frame(1_000, 1), _sweep_frame(1_000, 2)
             second["prompt"], second["variant"] = first["prompt"], first["variant"]
             comps = [Comparison("m0", "m1", "a" if k % 3 else "b") for k in range(30)]
-            board = rank(["m0", "m1", "m2"], comps, n_boot=100)
+            board = rank(["m0", "m1", "m2"], comps, draws=100)
             stored = session.store.judgements(ids)
             times = interleaved(
                 {

@@ -27,13 +27,13 @@ def _judgements(n: int, seed: int, strength: dict[str, float] = STRENGTH) -> lis
 
 def test_a_clear_leader_needs_a_finite_number_that_then_tells_them_apart() -> None:
     few = _judgements(12, seed=1)
-    board = rank(ITEMS, few, n_boot=200)
+    board = rank(ITEMS, few, draws=200)
     needed = judgements_needed(board, few)
     assert needed.top is not None and not needed.apart and not needed.beyond
     assert needed.judgements is not None and 10 < needed.judgements < 2000
     assert f"about {needed.judgements:,} more judgements" in str(needed)
     more = _judgements(12 + 2 * needed.judgements, seed=2)
-    later = rank(ITEMS, more, n_boot=200)
+    later = rank(ITEMS, more, draws=200)
     assert later.iloc[0]["ci_low"] > later.iloc[1]["ci_high"]
     assert judgements_needed(later, more).apart
     assert "already told apart" in str(judgements_needed(later, more))
@@ -42,19 +42,19 @@ def test_a_clear_leader_needs_a_finite_number_that_then_tells_them_apart() -> No
 def test_equal_variants_are_beyond_the_cap() -> None:
     equal = dict.fromkeys(ITEMS, 0.0)
     found = _judgements(30, seed=3, strength=equal)
-    board = rank(ITEMS, found, n_boot=100)
+    board = rank(ITEMS, found, draws=100)
     needed = judgements_needed(board, found, cap=300)
     assert needed.beyond or (needed.judgements or 0) > 100
 
 
 def test_nothing_judged_says_so() -> None:
-    board = rank(ITEMS, [], n_boot=0)
+    board = rank(ITEMS, [], draws=0)
     assert "judge some pairs first" in str(judgements_needed(board, []))
 
 
 def test_the_estimate_is_quick() -> None:
     few = _judgements(30, seed=4)
-    board = rank(ITEMS, few, n_boot=50)
+    board = rank(ITEMS, few, draws=50)
     start = time.perf_counter()
     judgements_needed(board, few)
     assert time.perf_counter() - start < 3.0

@@ -34,6 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     sweep.add_argument("--max-cost", type=float, default=None, help="budget in US dollars")
     sweep.add_argument("--out", default=None, help="folder for runs, report.html, outputs.csv")
     sweep.add_argument("--retry-failed", action="store_true", help="send failed cells again")
+    sweep.add_argument(
+        "--max-cells", type=int, default=None, help="refuse sweeps of more cells (200000)"
+    )
     add_store_arguments(sweep)
     args = parser.parse_args(argv)
     try:
@@ -56,6 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_cost=args.max_cost,
             out=args.out,
             retry_failed=args.retry_failed,
+            max_cells=args.max_cells,
         )
     from phota_widgets.demo import run_demo
 

@@ -570,7 +570,8 @@ class Session:
             progress: show a progress bar.
             name: a name for the sweep.
             **grid: settings (``aspect_ratio``, ``base_model``, ...; remix: ``reference_image``);
-                a list is an axis, a scalar a fixed setting.
+                a list is an axis, a scalar a fixed setting. ``max_cells=`` raises the limit
+                on cells (200,000 by default; counted before any cell is built).
 
         Returns:
             The :class:`SweepResult` (the plan with ``dry_run=True``).
@@ -622,6 +623,7 @@ class Session:
         from phota_widgets.experiments.sweep import plan_sweep
 
         reference = grid.pop("reference_image", None)
+        limit = {"max_cells": grid.pop("max_cells")} if "max_cells" in grid else {}
         return plan_sweep(
             self,
             endpoint,
@@ -633,6 +635,7 @@ class Session:
             retry_failed=retry_failed,
             name=name,
             grid=grid,
+            **limit,
         )
 
     def sweeps(self) -> list[SweepInfo]:

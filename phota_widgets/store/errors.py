@@ -8,7 +8,8 @@
      ├── StoreReadOnlyError         the folder or database refuses writes
      ├── StoreFullError             no space left
      ├── StoreBusyError             another process held the lock too long
-     └── StoreUnreachableError      the index server does not answer
+     ├── StoreUnreachableError      the index server does not answer
+     └── StoreRowError              a row of the index is not what the toolkit writes (refused)
 """
 
 from __future__ import annotations
@@ -50,3 +51,8 @@ class StoreBusyError(StoreError):
 
 class StoreUnreachableError(StoreError):
     """The index server (PostgreSQL) does not answer."""
+
+
+class StoreRowError(StoreError):
+    """A row of the index holds a value the toolkit never writes (a hash that is not a hash, a
+    path outside the store, an id outside its alphabet); it is refused, never followed."""

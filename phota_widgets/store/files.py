@@ -10,13 +10,14 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 from phota_widgets.files import atomic_write, write_once
+from phota_widgets.store.errors import StoreRowError
 
 
 class FileStore:
@@ -63,7 +64,7 @@ class FileStore:
         Raises:
             FileNotFoundError: if the store has no such file.
         """
-        path = self.cache_dir / name
+        path = self._under_root(name)
         if self.is_local or path.exists():
             return path
         try:
@@ -94,6 +95,17 @@ class FileStore:
 
     def __repr__(self) -> str:
         return f"FileStore({self.url!r})"
+
+    def _under_root(self, name: str) -> Path:
+        """The local path of ``name``, refused unless it stays inside the store's folder."""
+        parts = PurePosixPath(name).parts
+        path = (self.cache_dir / name).resolve()
+        root = self.cache_dir.resolve()
+        if not parts or ".." in parts or name.startswith("/") or not path.is_relative_to(root):
+            raise StoreRowError(
+                f"refusing the store file name {name[:120]!r}: it leads outside {self.url}"
+            )
+        return path
 
     def _remote(self, name: str) -> str:
         return f"{self.root}/{name}"

@@ -52,9 +52,11 @@ from phota_widgets.store.queries import (
     with_conditions,
 )
 from phota_widgets.store.records import (
+    OUTPUT_FORMATS,
     OutputRecord,
     RunRecord,
     RunStatus,
+    check_sha256,
     check_status,
     image_name,
 )
@@ -238,7 +240,7 @@ class RunStore:
             raise ValueError(f"output {index} of run {run_id!r} is empty")
         ext = output_format.lower().lstrip(".")
         ext = "jpg" if ext == "jpeg" else ext
-        if not _EXT_RE.match(ext):
+        if ext not in OUTPUT_FORMATS:
             raise ValueError(f"bad output format {output_format!r}")
         self._require(run_id)
         sha = hashlib.sha256(data).hexdigest()
@@ -476,7 +478,7 @@ class RunStore:
 
     def thumbnail(self, output: OutputRecord, max_px: int = THUMBNAIL_MAX_PX) -> bytes:
         """JPEG thumbnail of an output, cached under root/thumbs/<sha>_<max_px>.jpg."""
-        path = self.root / "thumbs" / f"{output.sha256}_{int(max_px)}.jpg"
+        path = self.root / "thumbs" / f"{check_sha256(output.sha256)}_{int(max_px)}.jpg"
         with contextlib.suppress(FileNotFoundError):
             return path.read_bytes()
         data = thumbnail_jpeg(self.files.local_path(output.name).read_bytes(), max_px=max_px)

@@ -74,7 +74,10 @@ def add_store_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--files", default=None, help="files URL, e.g. s3://bucket/prefix")
     group.add_argument(
-        "--storage-options", default=None, help="fsspec options for --files, as a JSON object"
+        "--storage-options",
+        default=None,
+        help="fsspec options for --files: @FILE (a JSON file; keeps secrets off the command "
+        "line), or a JSON object; else PHOTA_STORE_OPTIONS (JSON or @FILE)",
     )
 
 

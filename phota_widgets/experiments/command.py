@@ -106,7 +106,7 @@ def _run(
             print("dry run: nothing was sent")
             return 0
         try:
-            result = run_plan(session, plan, max_cost=budget, progress=True)
+            result = run_plan(session, plan, max_cost=budget, progress=True, warn=False)
         except KeyboardInterrupt:
             print("interrupted: run the same command again to resume", file=sys.stderr)
             return EXIT_INTERRUPTED
@@ -118,9 +118,10 @@ def _run(
         counts = result.counts()
         waiting = counts.get("submitted", 0)
         if waiting:
+            cells = "cell" if waiting == 1 else "cells"
             print(
-                f"{waiting} cells were paid for but not collected yet: run the same command "
-                f"again to collect {waiting} paid cells",
+                f"not finished: run the same command again to collect {waiting} paid {cells} "
+                "(submitted and paid for, not collected yet; nothing is paid twice)",
                 file=sys.stderr,
             )
             return EXIT_UNCOLLECTED

@@ -96,8 +96,12 @@ def run_plan(
     *,
     max_cost: float | None = None,
     progress: bool = True,
+    warn: bool = True,
 ) -> SweepResult:
-    """Run a plan and wait for it; an interrupt (Ctrl-C, a notebook's stop) cancels it."""
+    """Run a plan and wait for it; an interrupt (Ctrl-C, a notebook's stop) cancels it.
+
+    With ``warn``, cells left paid but not collected (``submitted``) are said in a warning.
+    """
     plan.check_budget(max_cost)
     from phota_widgets.experiments.result import uncollected_message
 
@@ -107,7 +111,7 @@ def run_plan(
     finally:
         runner.close_bar()
     waiting = result.counts().get("submitted", 0)
-    if waiting:
+    if waiting and warn:
         warnings.warn(uncollected_message(waiting), UserWarning, stacklevel=3)
     return result
 

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from phota_widgets.store import failures
+
+LOCK_WAIT = 30.0
+"""Seconds an SQLite index waits for another process's write lock before giving up."""
+CONNECT_TIMEOUT = 10
+"""Seconds a PostgreSQL index may take to accept a connection."""
+OUTAGE_WAIT = 30.0
+"""Seconds new PostgreSQL connections are retried while the server is down (a restart)."""
 WRITE = {"phota_write": True}
 """Execution options of a write transaction (SQLite takes its write lock at BEGIN)."""
 
@@ -19,15 +28,30 @@ def open_engine(url: str) -> Engine:
     """
     parsed = make_url(url)
     backend = parsed.get_backend_name()
+    where = parsed.render_as_string(hide_password=True)
     if backend == "sqlite":
-        engine = create_engine(parsed, connect_args={"timeout": 30.0, "check_same_thread": False})
+        if parsed.database:
+            failures.check_sqlite_file(Path(parsed.database), Path(parsed.database).parent)
+        engine = create_engine(
+            parsed, connect_args={"timeout": LOCK_WAIT, "check_same_thread": False}
+        )
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
+        failures.install(engine, parsed.database or where)
         return engine
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True, pool_size=4, max_overflow=8)
+        engine = create_engine(
+            parsed,
+            pool_pre_ping=True,
+            pool_size=4,
+            max_overflow=8,
+            connect_args={"connect_timeout": CONNECT_TIMEOUT},
+        )
+        failures.install(engine, where)
+        failures.ride_out_outages(engine, OUTAGE_WAIT)
+        return engine
     raise ValueError(
         f"the run store index must be SQLite or PostgreSQL (sqlite:///path or "
         f"postgresql+psycopg://user@host/db), got {backend!r}"

@@ -33,7 +33,7 @@ class StoreCorruptError(StoreError):
     """The index file is not a database this toolkit can read (truncated, overwritten, ...)."""
 
 
-class StoreVersionError(StoreError):
+class StoreVersionError(StoreError, RuntimeError):
     """The store was written by a newer phota-widgets."""
 
 

@@ -49,8 +49,7 @@ def open_engine(url: str) -> Engine:
             max_overflow=8,
             connect_args={"connect_timeout": CONNECT_TIMEOUT},
         )
-        failures.install(engine, where)
-        failures.ride_out_outages(engine, OUTAGE_WAIT)
+        failures.install(engine, where, OUTAGE_WAIT)
         return engine
     raise ValueError(
         f"the run store index must be SQLite or PostgreSQL (sqlite:///path or "

@@ -50,7 +50,14 @@ class StoreBusyError(StoreError):
 
 
 class StoreUnreachableError(StoreError):
-    """The index server (PostgreSQL) does not answer."""
+    """The index server (PostgreSQL) does not answer.
+
+    Attributes:
+        transient: the server was reached before and the connection was lost (a restart):
+            the store's methods wait for it to come back before raising this.
+    """
+
+    transient: bool = False
 
 
 class StoreRowError(StoreError):

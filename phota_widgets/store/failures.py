@@ -8,9 +8,12 @@ stored images is kept aside instead of being silently recreated empty.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import ExceptionContext
@@ -28,29 +31,26 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 """The first bytes of every SQLite database file."""
 
 
-def install(engine: Engine, where: str) -> None:
-    """Translate the engine's database failures into :class:`StoreError` naming ``where``."""
+def install(engine: Engine, where: str, outage_wait: float = 0.0) -> None:
+    """Translate the engine's database failures into :class:`StoreError` naming ``where``.
+
+    With ``outage_wait``, once the server has been reached, new connections are retried for up
+    to that many seconds while it is down, and a lost connection is marked transient (the
+    store's methods then run their transaction again: see :func:`ride_out`).
+    """
+    reached = False  # the first connection is never retried: a wrong --index fails at once
 
     def translate(context: ExceptionContext) -> BaseException | None:
-        if context.is_pre_ping:  # the pool retries a stale connection itself
+        if context.is_pre_ping:  # the pool replaces a stale connection itself
             return None
-        return store_error(context.original_exception, where)
-
-    event.listen(engine, "handle_error", translate, retval=True)
-
-
-def ride_out_outages(engine: Engine, wait: float) -> None:
-    """Retry new connections for up to ``wait`` seconds while the database server is down.
-
-    With ``pool_pre_ping`` every checkout of a dead pooled connection opens a new one, so a
-    restart or failover of a few seconds is waited out instead of failing the work in flight.
-    """
-
-    reached = False  # the first connection is not retried: a wrong --index fails at once
+        error = store_error(context.original_exception, where)
+        if isinstance(error, StoreUnreachableError):
+            error.transient = reached and outage_wait > 0
+        return error
 
     def connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
         nonlocal reached
-        deadline = time.monotonic() + (wait if reached else 0.0)
+        deadline = time.monotonic() + (outage_wait if reached else 0.0)
         delay = 0.1
         while True:
             try:
@@ -64,7 +64,40 @@ def ride_out_outages(engine: Engine, wait: float) -> None:
                 reached = True
                 return conn
 
-    event.listen(engine, "do_connect", connect)
+    event.listen(engine, "handle_error", translate, retval=True)
+    if outage_wait > 0:
+        event.listen(engine, "do_connect", connect)
+
+
+T = TypeVar("T")
+
+
+def ride_out(cls: type[T]) -> type[T]:
+    """Run a store class's public methods (each one whole transaction) again after a lost
+    connection, for up to the engine's outage wait: a database restart is waited out."""
+    for name, member in list(vars(cls).items()):
+        if not name.startswith("_") and inspect.isfunction(member):
+            setattr(cls, name, _retrying(member))
+    return cls
+
+
+def _retrying(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        from phota_widgets.store.engine import OUTAGE_WAIT
+
+        deadline = time.monotonic() + OUTAGE_WAIT
+        delay = 0.2
+        while True:
+            try:
+                return method(*args, **kwargs)
+            except StoreUnreachableError as exc:
+                if not exc.transient or time.monotonic() + delay > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    return call
 
 
 def store_error(exc: BaseException | None, where: str) -> StoreError | None:
@@ -154,7 +187,8 @@ def _count_images(folder: Path) -> int:
 
 
 def _is_connection_failure(exc: BaseException, text: str) -> bool:
-    return type(exc).__name__ == "OperationalError" and any(
+    operational = any(c.__name__ == "OperationalError" for c in type(exc).__mro__)
+    return operational and any(
         word in text
         for word in ("connection", "connect", "server closed", "terminating", "could not")
     )

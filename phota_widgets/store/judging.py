@@ -10,6 +10,7 @@ from sqlalchemy import Engine, case, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from phota_widgets.redact import redact
+from phota_widgets.store.failures import ride_out
 from phota_widgets.store.records import JudgementRecord, RatingRecord
 from phota_widgets.store.schema import judgements, ratings
 
@@ -17,6 +18,7 @@ WINNERS = ("a", "b", "tie", "both_bad")
 _CHUNK = 500
 
 
+@ride_out
 class Judging:
     """Judgements and ratings in the run store's index.
 

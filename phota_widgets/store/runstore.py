@@ -37,6 +37,7 @@ from phota_widgets.redact import redact, scrub_params
 from phota_widgets.store import frames
 from phota_widgets.store.config import default_judge
 from phota_widgets.store.engine import WRITE, display_url, open_engine
+from phota_widgets.store.failures import ride_out
 from phota_widgets.store.files import FileStore
 from phota_widgets.store.judging import Judging
 from phota_widgets.store.leases import Leases
@@ -82,6 +83,7 @@ _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 _EXT_RE = re.compile(r"^[a-z0-9]{1,8}$")
 
 
+@ride_out
 class RunStore:
     """An SQL index of runs plus content-addressed image files; safe from several threads.
 

@@ -153,10 +153,11 @@ class Session:
             self._use_local(local_server)
         else:
             self._connect(key, base_url, inline_training_images=False)
-        self._owner = OwnerLock(self.store.root, self.backend_id)
-        self.settle_orphans()
-        if resume and self._resumable():
-            self.resuming = self.loop.submit(self.aresume())
+        self._owner = OwnerLock(self.store.root, self.backend_id, read_only=self.store.read_only)
+        if not self.store.read_only:  # a read-only store is browsed, never settled or resumed
+            self.settle_orphans()
+            if resume and self._resumable():
+                self.resuming = self.loop.submit(self.aresume())
 
     # -- backends --------------------------------------------------------------------------------
 

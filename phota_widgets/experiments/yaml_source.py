@@ -120,7 +120,7 @@ def _check_bounds(text: str) -> None:
             if len(open_nodes) > MAX_DEPTH:
                 raise SourceError(
                     f"lists and mappings nest deeper than {MAX_DEPTH} levels",
-                    event.start_mark.line + 1,
+                    _line(event),
                 )
         elif isinstance(event, yaml.CollectionEndEvent):
             anchor, start = open_nodes.pop()
@@ -130,7 +130,7 @@ def _check_bounds(text: str) -> None:
             raise SourceError(
                 f"the file stands for more than {MAX_VALUES:,} values once its YAML aliases "
                 "(*name) are expanded; write the values out or use a CSV",
-                event.start_mark.line + 1,
+                _line(event),
             )
 
 
@@ -160,6 +160,11 @@ def _marks(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...],
         for index, item in enumerate(node.value):
             found.update(_marks(item, (*path, index)))
     return found
+
+
+def _line(event: yaml.Event) -> int | None:
+    mark = event.start_mark
+    return None if mark is None else mark.line + 1
 
 
 def _line_at(data: bytes, offset: int) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +31,15 @@ def open_engine(url: str) -> Engine:
     backend = parsed.get_backend_name()
     where = parsed.render_as_string(hide_password=True)
     if backend == "sqlite":
-        if parsed.database:
-            failures.check_sqlite_file(Path(parsed.database), Path(parsed.database).parent)
+        file = (parsed.database or "").removeprefix("file:")
+        if file:
+            failures.check_sqlite_file(Path(file), Path(file).parent)
         engine = create_engine(
             parsed, connect_args={"timeout": LOCK_WAIT, "check_same_thread": False}
         )
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
-        failures.install(engine, parsed.database or where)
+        failures.install(engine, file or where)
         return engine
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
@@ -55,6 +57,18 @@ def open_engine(url: str) -> Engine:
         f"the run store index must be SQLite or PostgreSQL (sqlite:///path or "
         f"postgresql+psycopg://user@host/db), got {backend!r}"
     )
+
+
+def sqlite_url(path: Path, *, read_only: bool = False) -> str:
+    """The URL of an SQLite index file; read-only opens it as immutable (a read-only mount)."""
+    if not read_only:
+        return f"sqlite:///{path}"
+    return f"sqlite:///file:{path}?mode=ro&immutable=1&uri=true"
+
+
+def read_only_folder(folder: Path) -> bool:
+    """Whether an existing store folder refuses writes (a read-only mount or permissions)."""
+    return (folder / "runs.sqlite3").is_file() and not os.access(folder, os.W_OK)
 
 
 def display_url(engine: Engine) -> str:

@@ -44,7 +44,8 @@ class FileStore:
         self.cache_dir = Path(self.root) if self.is_local else cache_dir
         if self.is_local:
             for sub in ("images", "inputs"):
-                (self.cache_dir / sub).mkdir(parents=True, exist_ok=True)
+                with contextlib.suppress(OSError):  # a read-only store is still browsed
+                    (self.cache_dir / sub).mkdir(parents=True, exist_ok=True)
         else:
             self.fs.makedirs(self.root, exist_ok=True)
 

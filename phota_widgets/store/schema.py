@@ -208,13 +208,7 @@ def migrate(conn: Connection, where: str) -> None:
     """
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(72682462)"))
-    version = read_version(conn)
-    if version > SCHEMA_VERSION:
-        raise StoreVersionError(
-            f"run store {where} has schema v{version}; this phota-widgets reads "
-            f"up to v{SCHEMA_VERSION}: upgrade phota-widgets (pip install -U phota-widgets)",
-            where,
-        )
+    version = check_version(conn, where)
     if version == SCHEMA_VERSION:
         return
     new = version == 0 and not conn.dialect.has_table(conn, "runs")
@@ -224,3 +218,19 @@ def migrate(conn: Connection, where: str) -> None:
             if step in MIGRATIONS:
                 MIGRATIONS[step](conn)
     write_version(conn, SCHEMA_VERSION)
+
+
+def check_version(conn: Connection, where: str) -> int:
+    """The schema version, refused when newer than this phota-widgets reads.
+
+    Raises:
+        StoreVersionError: if the database was written by a newer phota-widgets.
+    """
+    version = read_version(conn)
+    if version > SCHEMA_VERSION:
+        raise StoreVersionError(
+            f"run store {where} has schema v{version}; this phota-widgets reads "
+            f"up to v{SCHEMA_VERSION}: upgrade phota-widgets (pip install -U phota-widgets)",
+            where,
+        )
+    return version

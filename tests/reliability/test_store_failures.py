@@ -7,9 +7,12 @@ prints the message without a traceback and exits 5.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
+import subprocess
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -147,3 +150,43 @@ def test_the_command_prints_a_store_failure_and_exits_5(
     said = capsys.readouterr().err
     assert "does not answer" in said and "pw-secret-9" not in said and "Traceback" not in said
     assert threading.active_count() < 50  # nothing left spinning
+
+
+@contextlib.contextmanager
+def _read_only_view(folder: Path, mount_point: Path) -> Iterator[Path]:
+    """``folder`` seen through a read-only bind mount (needs root; skipped otherwise)."""
+    mount_point.mkdir()
+    steps = [
+        ["mount", "--bind", str(folder), str(mount_point)],
+        ["mount", "-o", "remount,bind,ro", str(mount_point)],
+    ]
+    mounted = False
+    try:
+        for step in steps:
+            done = subprocess.run(step, capture_output=True, text=True, timeout=60)
+            if done.returncode != 0:
+                pytest.skip(f"no read-only mount here ({done.stderr.strip()})")
+            mounted = True
+        yield mount_point
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(mount_point)], capture_output=True, timeout=60)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a bind mount needs root")
+def test_a_read_only_store_is_browsed_and_refuses_writes_in_words(tmp_path: Path) -> None:
+    root = tmp_path / "runs"
+    _filled_store(root, runs=2)
+    with _read_only_view(root, tmp_path / "mounted") as mounted:
+        with pw.Session(
+            api_key="sk-unused-0123456789abcdef",
+            base_url="http://127.0.0.1:9/v1/phota",
+            output_dir=mounted,
+        ) as session:
+            assert session.store.read_only
+            assert len(session.history) == 3
+            first = next(r for r in session.history if r.outputs)
+            assert session.result(first.run_id).images[0].data.startswith(b"\xff\xd8")
+            error = _refusal(lambda: session.store.set_note(first.run_id, "a note"))
+        assert isinstance(error, pw.StoreReadOnlyError) and "read-only" in str(error)
+        assert not (mounted / "owners").exists()

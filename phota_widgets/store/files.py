@@ -8,6 +8,7 @@ a local folder on first use (and on write), so thumbnails and display read local
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
@@ -17,7 +18,7 @@ import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 from phota_widgets.files import atomic_write, write_once
-from phota_widgets.store.errors import StoreRowError
+from phota_widgets.store.errors import StoreFullError, StoreReadOnlyError, StoreRowError
 
 
 class FileStore:
@@ -50,7 +51,29 @@ class FileStore:
             self.fs.makedirs(self.root, exist_ok=True)
 
     def put(self, name: str, data: bytes) -> None:
-        """Write content-addressed bytes once (skipped when the same-size file is there)."""
+        """Write content-addressed bytes once (skipped when the same-size file is there).
+
+        Raises:
+            StoreFullError: no space left; StoreReadOnlyError: the folder refuses writes.
+        """
+        try:
+            self._put(name, data)
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                raise StoreFullError(
+                    f"run store files {self.url}: the disk is full writing {name}; free some "
+                    "space and run again (paid cells are collected then)",
+                    self.url,
+                ) from exc
+            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                raise StoreReadOnlyError(
+                    f"run store files {self.url} refuse writes ({exc.strerror}): open a "
+                    "writable store (output_dir=...) to save outputs",
+                    self.url,
+                ) from exc
+            raise
+
+    def _put(self, name: str, data: bytes) -> None:
         if self.is_local:
             write_once(Path(self.root) / name, data)
             return

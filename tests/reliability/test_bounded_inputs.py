@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,10 @@ ATTACKS: dict[str, tuple[bytes, str]] = {
     "duplicate key": (
         b'endpoint: generate\nprompts: ["a"]\nrepeats: 2\nrepeats: 3\n',
         "lines 3 and 4",
+    ),
+    "unused var": (
+        b'endpoint: generate\nprompts: ["a {animal}"]\nvars:\n  animal: [owl]\n  colour: [red]\n',
+        "line 5, field vars.colour",
     ),
     "braces without vars": (
         b'endpoint: generate\nprompts:\n  - "a {animal}"\n',
@@ -148,3 +153,15 @@ def test_session_sweep_has_the_same_bounds_within_the_memory_cap(tmp_path: Path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.count("refused") == 6
     assert "raised limit 300001" in done.stdout
+
+
+def test_braces_without_vars_warn_in_code_and_doubled_braces_are_text() -> None:
+    from phota_widgets.experiments.plan import make_plan
+
+    with pytest.warns(UserWarning, match=r"double the braces \(\{\{animal\}\}\)"):
+        plan = make_plan("generate", prompts=["a {animal} at dusk"])
+    assert plan.cells[0].params["prompt"] == "a {animal} at dusk"  # sent as written, said so
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        literal = make_plan("generate", prompts=["a {{json}} sign"])
+    assert literal.cells[0].params["prompt"] == "a {json} sign"

@@ -190,3 +190,25 @@ def test_a_read_only_store_is_browsed_and_refuses_writes_in_words(tmp_path: Path
             error = _refusal(lambda: session.store.set_note(first.run_id, "a note"))
         assert isinstance(error, pw.StoreReadOnlyError) and "read-only" in str(error)
         assert not (mounted / "owners").exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a tmpfs mount needs root")
+def test_a_full_disk_for_the_images_is_named(tmp_path: Path) -> None:
+    small = tmp_path / "small-disk"
+    small.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(small)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"no tmpfs mount here ({done.stderr.strip()})")
+    try:
+        with pw.RunStore(tmp_path / "runs", files_url=small) as store:
+            run_id = store.start_run("generate", {"prompt": "a kite"})
+            error = _refusal(lambda: store.add_output(run_id, 0, os.urandom(1_000_000), "png"))
+        assert isinstance(error, pw.StoreFullError)
+        assert str(small) in str(error) and "disk is full" in str(error)
+    finally:
+        subprocess.run(["umount", str(small)], capture_output=True, timeout=60)

@@ -10,9 +10,11 @@
     grid: {aspect_ratio: ["1:1", "16:9"], base_model: [nb2, flux-2]}
     repeats: 2
     max_cost: 5.0
+    max_cells: 500000              # optional: the limit on cells (200,000 by default)
 
 Paths (images, the CSV) are relative to the file. A bad file is an :class:`ExperimentFileError`
-naming the file, the line and the field. Values like ``16:9`` read as text (YAML 1.1 would read
+naming the file, the line and the field. Files are read within bounds (size, nesting, YAML
+alias expansion: see :mod:`~phota_widgets.experiments.yaml_source`). Values like ``16:9`` read as text (YAML 1.1 would read
 them as base-60 numbers).
 """
 

@@ -14,8 +14,8 @@
 
 Paths (images, the CSV) are relative to the file. A bad file is an :class:`ExperimentFileError`
 naming the file, the line and the field. Files are read within bounds (size, nesting, YAML
-alias expansion: see :mod:`~phota_widgets.experiments.yaml_source`). Values like ``16:9`` read as text (YAML 1.1 would read
-them as base-60 numbers).
+alias expansion: see :mod:`~phota_widgets.experiments.yaml_source`). Values like ``16:9`` read
+as text (YAML 1.1 would read them as base-60 numbers).
 """
 
 from __future__ import annotations

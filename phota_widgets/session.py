@@ -21,14 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from phota_widgets.api.client import IMAGE_FIELDS, AsyncPhotaClient, encode_images
-from phota_widgets.api.errors import (
-    ConnectionError,
-    NotFoundError,
-    PhotaError,
-    RateLimitError,
-    RequestTimeoutError,
-    ServerError,
-)
+from phota_widgets.api.errors import NotFoundError, NotSentError, PhotaError
 from phota_widgets.api.jobs import AsyncJob
 from phota_widgets.api.loop import BackgroundLoop
 from phota_widgets.api.models import ProfileSummary
@@ -42,6 +35,16 @@ from phota_widgets.owners import OwnerLock
 from phota_widgets.profile_cache import ProfileCache
 from phota_widgets.store import RunRecord, RunStatus, RunStore, StoreLocation
 from phota_widgets.store_writer import StoreWriter
+from phota_widgets.submits import (
+    TRANSIENT_ERRORS,
+    InFlight,
+    Landed,
+    cancel_recorded,
+    cancel_unsent,
+    on_landing,
+    outlast_cancels,
+    record_landing,
+)
 from phota_widgets.watch import StoreWatcher
 
 if TYPE_CHECKING:
@@ -53,12 +56,11 @@ if TYPE_CHECKING:
     from phota_widgets.local.server import LocalServer
 
 LOCAL_BACKEND = "local"
-TRANSIENT_ERRORS = (ConnectionError, RequestTimeoutError, RateLimitError, ServerError)
-"""Failures after which submitted work may still finish on the server: keep it collectable."""
+__all__ = ["TRANSIENT_ERRORS", "Session"]
 COLLECT_DELAYS: tuple[float, ...] = (1.0, 3.0)
 """Pauses before collecting an interrupted run again (with the same key or job id)."""
 SUBMIT_GRACE = 10.0
-"""Seconds a cancelled run waits for its submit to land, so an accepted job is not lost."""
+"""Seconds a cancelled run (or a closing session) waits for a submit on the wire to land."""
 INTERRUPTED = "interrupted: the job is kept; session.resume() collects it without paying twice"
 RESUME_HINT = "the run is kept: session.resume() collects it later without paying twice"
 SENT_SYNC = "sent as a synchronous request"
@@ -145,6 +147,8 @@ class Session:
         self._owns_server = False
         self._semaphore: asyncio.Semaphore | None = None
         self._active: set[str] = set()
+        self._in_flight = InFlight()
+        """Submits on the wire: a closing session lets them land before it stops."""
         self._profile_cache = ProfileCache(lambda: self.aclient.profiles.list(), self.loop)
         self.resuming: concurrent.futures.Future[list[Result]] | None = None
         self._announce = announce
@@ -279,7 +283,7 @@ class Session:
         params = await asyncio.to_thread(self._wire_images, params)
         _, described = await self.aclient.prepare(endpoint, params)  # refuses before spending
         key = uuid.uuid4().hex if self.use_jobs else None  # recorded with the row: never lost
-        run_id = await self.writer.call(
+        recording = self.writer.post(
             self.store.start_run,
             endpoint,
             described,
@@ -287,6 +291,12 @@ class Session:
             client_request_id=key,
             owner=self._owner.token,
         )
+        try:
+            run_id = await asyncio.shield(asyncio.wrap_future(recording))
+        except asyncio.CancelledError:  # recorded all the same: end it, after the record lands
+            with contextlib.suppress(RuntimeError):
+                self.writer.post(cancel_recorded, self.store, recording)
+            raise
         self._active.add(run_id)
         if on_recorded is not None:
             on_recorded(run_id)
@@ -322,19 +332,24 @@ class Session:
         params: Mapping[str, Any],
         client_request_id: str,
         recorded: Mapping[str, Any],
+        *,
+        fresh: bool = True,
     ) -> Result:
         """Submit (the key recorded first), record the job id, then wait for the result.
 
         Once the key is recorded, the run stays collectable unless the server refused it or the
-        job failed. A cancel during the submit lets the submit finish (it may already be paid
-        for) and keeps the job. Dropped connections and timeouts are retried a few times with
-        the same key or job id; if they go on, the run stays "submitted" and :meth:`resume`
-        finishes it later, without paying twice. A concurrency slot is held from the submit
-        until the job has ended on the server (so at most ``max_concurrency`` jobs run there at
-        once), not across the download of its images.
+        job failed, or the submit never left (a fresh run only: ``fresh=False`` is a key an
+        earlier process may have sent). A cancel, however many, during the submit lets the
+        submit finish (it may already be paid for) and keeps the job. Dropped connections and
+        timeouts are retried a few times with the same key or job id; if they go on, the run
+        stays "submitted" and :meth:`resume` finishes it later, without paying twice. A
+        concurrency slot is held from the submit until the job has ended on the server (so at
+        most ``max_concurrency`` jobs run there at once), not across the download of its images.
         """
         job: AsyncJob | None = None
         job_id: str | None = None
+        sending = False
+        maybe_sent = not fresh  # a resumed key may have been accepted by an earlier process
         for attempt, delay in enumerate((*COLLECT_DELAYS, None)):
             try:
                 async with self._limit():  # held while the job runs on the server
@@ -344,6 +359,7 @@ class Session:
                         await self.writer.call(
                             self.store.record_submission, run_id, client_request_id
                         )
+                        sending = True  # from here on, no cancel ends the run "cancelled"
                         job = await self._submit(run_id, endpoint, params, client_request_id)
                     elif job is None:
                         assert job_id is not None
@@ -353,6 +369,12 @@ class Session:
                     done = await job.finished()
                 return await job.collect(done, self._saver(run_id))  # downloads: no slot
             except TRANSIENT_ERRORS as exc:
+                if job_id is None and isinstance(exc, NotSentError) and not maybe_sent:
+                    await self.writer.call(  # never left: nothing to keep, free to run again
+                        self.store.finish_run, run_id, status="failed", error=str(exc)
+                    )
+                    raise
+                maybe_sent = True
                 job = None
                 if delay is None:
                     await self.writer.call(self.store.set_note, run_id, f"{INTERRUPTED} ({exc})")
@@ -361,7 +383,8 @@ class Session:
                 logger.info("run %s interrupted (%s); try %d", run_id, exc, attempt + 2)
                 await asyncio.sleep(delay)
             except asyncio.CancelledError:
-                await self.writer.call(self._cancel_if_unsubmitted, run_id)
+                if not (sending or maybe_sent):
+                    await self.writer.call(cancel_unsent, self.store, run_id)
                 raise
             except PhotaError as exc:
                 await self.writer.call(
@@ -370,38 +393,33 @@ class Session:
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _cancel_if_unsubmitted(self, run_id: str) -> None:
-        """End a cancelled run as "cancelled" unless a job was accepted for it (then keep it)."""
-        if self.store.get(run_id).job_id is None:
-            self.store.finish_run(run_id, status="cancelled", error="cancelled")
-
     async def _submit(
         self, run_id: str, endpoint: str, params: Mapping[str, Any], client_request_id: str
     ) -> AsyncJob:
-        """Submit and record the job id; a cancel waits for the submit to land first."""
+        """Submit and record the job id. Once sent, no cancel loses the answer: the submit is
+        shielded, what it comes to is recorded whenever it lands, and the cancel is raised
+        only after it landed (or after :data:`SUBMIT_GRACE`)."""
         submit = asyncio.ensure_future(
             self.aclient.submit(endpoint, client_request_id=client_request_id, **params)
         )
+        self._in_flight.add(submit)
         try:
             job = await asyncio.shield(submit)
         except asyncio.CancelledError:
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                landed = await asyncio.wait_for(submit, SUBMIT_GRACE)
-                await self.writer.call(
-                    self._keep_accepted, run_id, landed.job_id, client_request_id
-                )
+            on_landing(submit, lambda landed: self._post_landing(run_id, client_request_id, landed))
+            await outlast_cancels(submit, SUBMIT_GRACE)
             raise
         await self.writer.call(self.store.record_job, run_id, job.job_id, client_request_id)
         return job
 
-    def _keep_accepted(self, run_id: str, job_id: str, client_request_id: str) -> None:
-        """Keep a job accepted for a cancelled run, and leave it to :meth:`resume` at once.
+    def _post_landing(self, run_id: str, key: str, landed: Landed[AsyncJob]) -> None:
+        """Queue the record of what a cancelled run's submit came to (on the loop)."""
+        with contextlib.suppress(RuntimeError):  # the writer closed: the run stays submitted
+            self.writer.post(self._keep_landed, run_id, key, landed)
 
-        Made on the store thread, where :meth:`aresume` looks for work, so a resume never
-        sees the job recorded but the run still busy.
-        """
-        self.store.record_job(run_id, job_id, client_request_id)
-        self.store.set_note(run_id, f"cancelled once accepted; {INTERRUPTED}")
+    def _keep_landed(self, run_id: str, key: str, landed: Landed[AsyncJob]) -> None:
+        """Record what a cancelled run's submit came to (store thread; see submits)."""
+        record_landing(self.store, run_id, key, landed, INTERRUPTED)
         self._active.discard(run_id)
 
     def _saver(self, run_id: str) -> Callable[[OutputImage], Awaitable[None]]:
@@ -756,7 +774,12 @@ class Session:
                 assert record.client_request_id is not None
                 params = await asyncio.to_thread(self.rerun_params, record.run_id)
                 result = await self._run_job(
-                    record.run_id, record.endpoint, params, record.client_request_id, record.params
+                    record.run_id,
+                    record.endpoint,
+                    params,
+                    record.client_request_id,
+                    record.params,
+                    fresh=False,
                 )
             else:
                 job = await self.aclient.get_job(record.job_id, endpoint=record.endpoint)
@@ -838,6 +861,8 @@ class Session:
     def close(self) -> None:
         """Stop the loop and the embedded server; close the store."""
         self.watcher.stop()
+        with contextlib.suppress(RuntimeError):
+            self.loop.run(self._in_flight.settle(SUBMIT_GRACE))  # an accepted job is kept
         with contextlib.suppress(RuntimeError):
             self.loop.run(self.aclient.aclose())
         self.loop.stop()

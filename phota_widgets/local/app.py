@@ -47,6 +47,7 @@ from phota_widgets.api.models import (
 from phota_widgets.local import render
 from phota_widgets.local.engine import RESOLUTION_LONG_SIDE
 from phota_widgets.local.faults import API_PREFIX
+from phota_widgets.local.holds import SubmitHolds
 from phota_widgets.local.jobs import DownloadStore, JobRegistry, Rendered, WorkFailed
 from phota_widgets.local.profiles import ProfileRegistry
 from phota_widgets.local.training import decode_training_images
@@ -76,6 +77,8 @@ class LocalState:
     """Image work running at once (more would only share the cores and hold more memory)."""
     image_hosts: set[tuple[str, int]] = field(default_factory=set)
     """Other (host, port) origins image URLs may be fetched from (tests' image hosts)."""
+    holds: SubmitHolds = field(default_factory=SubmitHolds)
+    """Submits to hold at chosen points (tests cancel them there)."""
     jobs: JobRegistry = field(init=False)
     _slots: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
 
@@ -154,6 +157,7 @@ def create_app(state: LocalState) -> FastAPI:
         work = _work(parsed, state, own_origin(request))  # fetches from itself (+ image_hosts)
         if parsed.async_:
             base = f"{str(request.base_url).rstrip('/')}{API_PREFIX}/_local/downloads"
+            await state.holds.at("before_accept")
             job = state.jobs.submit(
                 work,
                 client_request_id=parsed.client_request_id,
@@ -161,6 +165,7 @@ def create_app(state: LocalState) -> FastAPI:
                 callback_url=parsed.callback_url,
             )
             handle = JobHandle(job_id=job.job_id, poll_url=f"{API_PREFIX}/jobs/{job.job_id}")
+            await state.holds.at("after_accept")
             return JSONResponse(handle.model_dump(), status_code=202)
         try:
             rendered = await asyncio.wait_for(work(), state.sync_time_limit)

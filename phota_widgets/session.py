@@ -20,16 +20,28 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+import httpx
+
 from phota_widgets.api.client import IMAGE_FIELDS, AsyncPhotaClient, encode_images
+from phota_widgets.api.counting import begin_count, count_request
 from phota_widgets.api.errors import NotFoundError, NotSentError, PhotaError
 from phota_widgets.api.jobs import AsyncJob
 from phota_widgets.api.loop import BackgroundLoop
 from phota_widgets.api.models import ProfileSummary
+from phota_widgets.api.polling import settings_key
 from phota_widgets.api.prices import DEFAULT_PRICE_TABLE, PriceTable
 from phota_widgets.api.results import OutputImage, Result
 from phota_widgets.api.sync import PhotaClient
 from phota_widgets.api.transport import resolve_api_key
 from phota_widgets.claimed import arun_once, busy_runs, holder_gone, holder_id
+from phota_widgets.concurrency import (
+    ADAPTIVE_CEILING,
+    DEFAULT_START,
+    AdaptiveLimit,
+    Ticket,
+    current_slot,
+    watch_answers,
+)
 from phota_widgets.history import History
 from phota_widgets.owners import OwnerLock
 from phota_widgets.profile_cache import ProfileCache
@@ -93,7 +105,11 @@ class Session:
         files_url: where output and input images live: a folder or fsspec URL
             (``s3://bucket/prefix``); default ``PHOTA_STORE_FILES``, else ``output_dir``.
         storage_options: fsspec options for ``files_url`` (endpoint, credentials, …).
-        max_concurrency: requests in flight at once.
+        max_concurrency: the most requests in flight at once (the ceiling of the adaptive
+            limit; default 32 when adaptive, 4 when not).
+        adaptive: find the API's capacity by itself (see :mod:`phota_widgets.concurrency`):
+            start at 4, grow while calls succeed, cut on a 429 or a rise in latency. False
+            keeps ``max_concurrency`` as a fixed limit.
         defaults: parameters applied to every run unless given (e.g. ``output_format``).
         prices: the price table for estimates.
         use_jobs: run through async jobs, so a lost kernel resumes instead of paying twice.
@@ -111,7 +127,8 @@ class Session:
         base_url: str | None = None,
         *,
         output_dir: str | os.PathLike[str] = "phota-runs",
-        max_concurrency: int = 4,
+        max_concurrency: int | None = None,
+        adaptive: bool = True,
         defaults: Mapping[str, Any] | None = None,
         prices: PriceTable = DEFAULT_PRICE_TABLE,
         use_jobs: bool = True,
@@ -122,8 +139,10 @@ class Session:
         storage_options: Mapping[str, Any] | None = None,
         announce: bool = True,
     ) -> None:
-        if max_concurrency < 1:
+        if max_concurrency is not None and max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
+        if max_concurrency is None:
+            max_concurrency = ADAPTIVE_CEILING if adaptive else DEFAULT_START
         self.output_dir = Path(output_dir)
         self.defaults: dict[str, Any] = dict(defaults or {})
         self.prices = prices
@@ -145,7 +164,11 @@ class Session:
         """This session's name on claims of shared work (host:pid:random)."""
         self.local_server: LocalServer | ServerProcess | None = None
         self._owns_server = False
-        self._semaphore: asyncio.Semaphore | None = None
+        self._concurrency = AdaptiveLimit(
+            start=DEFAULT_START, ceiling=max_concurrency, adaptive=adaptive
+        )
+        if not adaptive:
+            self._concurrency.limit = float(max_concurrency)
         self._active: set[str] = set()
         self._in_flight = InFlight()
         """Submits on the wire: a closing session lets them land before it stops."""
@@ -201,6 +224,12 @@ class Session:
         self.aclient = AsyncPhotaClient(
             key, base_url, prices=self.prices, inline_training_images=inline_training_images
         )
+        http = self.aclient.transport.http
+        hooks = http.event_hooks
+        http.event_hooks = {
+            "request": [*hooks["request"], count_request],
+            "response": [*hooks["response"], self._watch_429],
+        }
         self.client = PhotaClient(async_client=self.aclient, loop=self.loop)
         self._profile_cache.clear()
 
@@ -301,6 +330,7 @@ class Session:
         if on_recorded is not None:
             on_recorded(run_id)
         started = time.perf_counter()
+        requests = begin_count()  # this task's requests from here on (see api/counting.py)
         try:
             if key is not None:  # the job holds a slot while it runs (see _run_job)
                 result = await self._run_job(run_id, endpoint, params, key, described)
@@ -308,6 +338,7 @@ class Session:
                 async with self._limit():
                     await self.writer.call(self.store.set_note, run_id, SENT_SYNC)
                     result = await self.aclient.run(endpoint, params, self._saver(run_id))
+                    self._succeeded(endpoint, params)
                     await self.writer.call(self.store.set_note, run_id, None)
         except asyncio.CancelledError:
             await self.writer.call(self._end_if_running, run_id, "cancelled", "cancelled")
@@ -317,6 +348,7 @@ class Session:
             raise
         finally:
             self._active.discard(run_id)
+        result.requests = requests.total
         elapsed = time.perf_counter() - started
         return await self.writer.call(self._record, run_id, result, elapsed)
 
@@ -367,6 +399,7 @@ class Session:
                         job.request = dict(recorded)
                     job_id = job.job_id
                     done = await job.finished()
+                    self._succeeded(endpoint, params)
                 return await job.collect(done, self._saver(run_id))  # downloads: no slot
             except TRANSIENT_ERRORS as exc:
                 if job_id is None and isinstance(exc, NotSentError) and not maybe_sent:
@@ -392,6 +425,14 @@ class Session:
                 )
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _succeeded(self, endpoint: str, params: Mapping[str, Any]) -> None:
+        """The running task's call ended well: the adaptive limit may grow."""
+        held = current_slot()
+        if held is not None:
+            limit, ticket = held
+            seconds = limit.clock() - ticket.started
+            limit.succeeded(ticket, settings_key(endpoint, params), seconds)
 
     async def _submit(
         self, run_id: str, endpoint: str, params: Mapping[str, Any], client_request_id: str
@@ -483,10 +524,16 @@ class Session:
         """Remix a photo in a reference's style, recorded in the run store."""
         return self.run("remix", input_image=input_image, reference_image=reference_image, **params)
 
-    def _limit(self) -> asyncio.Semaphore:
-        if self._semaphore is None:
-            self._semaphore = asyncio.Semaphore(self.max_concurrency)
-        return self._semaphore
+    def _limit(self) -> contextlib.AbstractAsyncContextManager[Ticket]:
+        return self._concurrency.slot()
+
+    @property
+    def concurrency(self) -> int:
+        """Requests the session lets run at once now (adaptive: it follows the API's limits)."""
+        return self._concurrency.current
+
+    async def _watch_429(self, response: httpx.Response) -> None:
+        await watch_answers(self._concurrency)(response)  # 202s and 429s of the slot's call
 
     def _wire_images(self, params: dict[str, Any]) -> dict[str, Any]:
         """Encode image parameters once, keeping each input in the store by content hash."""

@@ -145,6 +145,10 @@ class JobRegistry:
         """A job by id."""
         return self._jobs.get(job_id)
 
+    def accepted(self, client_request_id: str | None) -> bool:
+        """Whether a job was already accepted under this ``client_request_id``."""
+        return bool(client_request_id) and client_request_id in self._by_client_id
+
     def submit(
         self,
         work: Work,

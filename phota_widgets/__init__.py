@@ -69,6 +69,16 @@ if TYPE_CHECKING:
     from phota_widgets.samples import sample, sample_path, sample_url
     from phota_widgets.session import Session
     from phota_widgets.store import RunStore
+    from phota_widgets.store.errors import (
+        StoreBusyError,
+        StoreCorruptError,
+        StoreError,
+        StoreFullError,
+        StoreReadOnlyError,
+        StoreRowError,
+        StoreUnreachableError,
+        StoreVersionError,
+    )
     from phota_widgets.widgets.edit import EditPanel
     from phota_widgets.widgets.enhance import EnhancePanel
     from phota_widgets.widgets.generate import GeneratePanel
@@ -102,6 +112,14 @@ _LAZY = {
     "Session": "phota_widgets.session",
     "History": "phota_widgets.history",
     "RunStore": "phota_widgets.store",
+    "StoreBusyError": "phota_widgets.store.errors",
+    "StoreCorruptError": "phota_widgets.store.errors",
+    "StoreError": "phota_widgets.store.errors",
+    "StoreFullError": "phota_widgets.store.errors",
+    "StoreReadOnlyError": "phota_widgets.store.errors",
+    "StoreRowError": "phota_widgets.store.errors",
+    "StoreUnreachableError": "phota_widgets.store.errors",
+    "StoreVersionError": "phota_widgets.store.errors",
     "HTMLView": "phota_widgets.display",
     "SweepPlan": "phota_widgets.experiments",
     "SweepResult": "phota_widgets.experiments",
@@ -175,6 +193,14 @@ __all__ = [
     "ServerError",
     "ServerProcess",
     "Session",
+    "StoreBusyError",
+    "StoreCorruptError",
+    "StoreError",
+    "StoreFullError",
+    "StoreReadOnlyError",
+    "StoreRowError",
+    "StoreUnreachableError",
+    "StoreVersionError",
     "Studio",
     "SweepPanel",
     "SweepPlan",

@@ -381,10 +381,23 @@ class SweepResult:
     def __repr__(self) -> str:
         counts = ", ".join(f"{n} {status}" for status, n in sorted(self.counts().items()))
         name = f" {self.name!r}" if self.name else ""
-        return (
+        text = (
             f"SweepResult({self.sweep_id}{name}: {self.endpoint}, {len(self.cells)} cells "
             f"({counts}), {self.images} images, ${self.cost:.2f})"
         )
+        waiting = self.counts().get("submitted", 0)
+        if waiting:
+            text += f"\n  {uncollected_message(waiting)}"
+        return text
+
+
+def uncollected_message(waiting: int) -> str:
+    """What to do about cells paid for but not collected yet."""
+    cells = "cell was" if waiting == 1 else "cells were"
+    return (
+        f"{waiting} paid {cells} not collected yet: run the same sweep again to collect them "
+        "(nothing is paid twice)"
+    )
 
 
 def _error(run: RunRecord | None, cell_error: str | None) -> str | None:

@@ -25,6 +25,8 @@ from sqlalchemy import (
     text,
 )
 
+from phota_widgets.store.errors import StoreVersionError
+
 SCHEMA_VERSION = 3
 """v1: runs, outputs. v2: output and pick counts on runs, run owners, sweeps and their cells,
 judgements and ratings, claims (leases on shared work), per-judge picks. v3: model judgements'
@@ -230,16 +232,11 @@ def migrate(conn: Connection, where: str) -> None:
     """Create or upgrade the schema inside the caller's (write) transaction.
 
     Raises:
-        RuntimeError: if the database was written by a newer phota-widgets.
+        StoreVersionError: if the database was written by a newer phota-widgets.
     """
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(72682462)"))
-    version = read_version(conn)
-    if version > SCHEMA_VERSION:
-        raise RuntimeError(
-            f"run store {where} has schema v{version}; this phota-widgets reads "
-            f"up to v{SCHEMA_VERSION}: upgrade phota-widgets"
-        )
+    version = check_version(conn, where)
     if version == SCHEMA_VERSION:
         return
     new = version == 0 and not conn.dialect.has_table(conn, "runs")
@@ -249,3 +246,19 @@ def migrate(conn: Connection, where: str) -> None:
             if step in MIGRATIONS:
                 MIGRATIONS[step](conn)
     write_version(conn, SCHEMA_VERSION)
+
+
+def check_version(conn: Connection, where: str) -> int:
+    """The schema version, refused when newer than this phota-widgets reads.
+
+    Raises:
+        StoreVersionError: if the database was written by a newer phota-widgets.
+    """
+    version = read_version(conn)
+    if version > SCHEMA_VERSION:
+        raise StoreVersionError(
+            f"run store {where} has schema v{version}; this phota-widgets reads "
+            f"up to v{SCHEMA_VERSION}: upgrade phota-widgets (pip install -U phota-widgets)",
+            where,
+        )
+    return version

@@ -39,6 +39,7 @@ from phota_widgets.store.config import default_judge
 from phota_widgets.store.engine import WRITE, display_url, open_engine
 from phota_widgets.store.files import FileStore
 from phota_widgets.store.judging import Judging
+from phota_widgets.store.scores import Scores
 from phota_widgets.store.leases import Leases
 from phota_widgets.store.queries import (
     RUN_COLUMNS,
@@ -124,6 +125,7 @@ class RunStore:
         self.judgements = self.judging.judgements
         self.set_rating = self.judging.set_rating
         self.ratings = self.judging.ratings
+        self.scores = Scores(self._writer, self.engine)
         self._closed = False
 
     @property

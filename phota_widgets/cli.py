@@ -34,6 +34,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     sweep.add_argument("--max-cost", type=float, default=None, help="budget in US dollars")
     sweep.add_argument("--out", default=None, help="folder for runs, report.html, outputs.csv")
     sweep.add_argument("--retry-failed", action="store_true", help="send failed cells again")
+    sweep.add_argument("--junit", default=None, help="write JUnit XML: a case per output and check")
+    sweep.add_argument(
+        "--min-pass-rate", type=float, default=None, help="exit 100 under this share (0-1) passing"
+    )
     add_store_arguments(sweep)
     args = parser.parse_args(argv)
     try:
@@ -56,6 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_cost=args.max_cost,
             out=args.out,
             retry_failed=args.retry_failed,
+            junit=args.junit,
+            min_pass_rate=args.min_pass_rate,
         )
     from phota_widgets.demo import run_demo
 

@@ -21,19 +21,25 @@ def sweep_command(
     max_cost: float | None = None,
     out: str | None = None,
     retry_failed: bool = False,
+    junit: str | None = None,
+    min_pass_rate: float | None = None,
 ) -> int:
     """Run an experiment file; returns the process's exit status.
 
     The run store lives in ``OUT/runs``, so running the same command again resumes: finished
     cells are not paid for again. The report (``OUT/report.html``) and table (``OUT/outputs.csv``)
-    are written at the end, also after failures.
+    are written at the end, also after failures. With ``checks:`` in the file, a summary is
+    printed and the status is 100 when a check failed (or the pass rate is under
+    ``min_pass_rate``); ``junit`` writes one test case per output and check.
     """
+    from phota_widgets.experiments.scoring.gate import check_min_pass_rate, gate
     from phota_widgets.experiments.sweep import run_plan
     from phota_widgets.session import Session
 
     try:
+        check_min_pass_rate(min_pass_rate)
         experiment = load_experiment(path)
-    except PhotaError as exc:
+    except (PhotaError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_FILE
     folder = Path(out) if out else Path(f"{experiment.path.stem}-results")
@@ -54,7 +60,8 @@ def sweep_command(
             print("dry run: nothing was sent")
             return 0
         try:
-            result = run_plan(session, plan, max_cost=budget, progress=True)
+            checks = experiment.scorers()
+            result = run_plan(session, plan, max_cost=budget, progress=True, checks=checks)
         except KeyboardInterrupt:
             print("interrupted: run the same command again to resume", file=sys.stderr)
             return EXIT_INTERRUPTED
@@ -63,8 +70,9 @@ def sweep_command(
         print(repr(result))
         print(f"report: {report}")
         print(f"table:  {table}")
+        checked = gate(result, sys.stdout, junit=junit, min_pass_rate=min_pass_rate)
         failed = result.counts().get("failed", 0)
         if failed:
             print(f"{failed} cells failed: run again with --retry-failed to retry them alone")
             return EXIT_FAILED_CELLS
-    return 0
+    return checked

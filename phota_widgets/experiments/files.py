@@ -36,6 +36,7 @@ from phota_widgets.experiments.axes import SweepSpecError
 if TYPE_CHECKING:
     from phota_widgets.experiments.plan import SweepPlan
     from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.experiments.scoring import Scorer
     from phota_widgets.session import Session
 
 
@@ -78,6 +79,7 @@ class _ExperimentModel(BaseModel):
     grid: dict[str, Any] = {}
     repeats: int = 1
     max_cost: float | None = None
+    checks: list[str | dict[str, Any]] | None = None
 
 
 @dataclass
@@ -94,6 +96,7 @@ class Experiment:
     grid: dict[str, Any] = field(default_factory=dict)
     repeats: int = 1
     max_cost: float | None = None
+    checks: list[Any] | None = None
     _marks: dict[tuple[Any, ...], int] = field(default_factory=dict, repr=False)
 
     def sweep_kwargs(self) -> dict[str, Any]:
@@ -107,8 +110,27 @@ class Experiment:
             "vars": self.vars,
             "repeats": self.repeats,
             "name": self.name,
+            "checks": self.checks,
             **kwargs,
         }
+
+    def scorers(self) -> list[Scorer]:
+        """The file's ``checks:`` as scorers.
+
+        Raises:
+            ExperimentFileError: a check that cannot be used (line and field named).
+        """
+        from phota_widgets.experiments.scoring import CheckSpecError, resolve_checks
+
+        try:
+            return resolve_checks(self.checks)
+        except CheckSpecError as exc:
+            where: tuple[Any, ...] = ("checks", exc.index)
+            if exc.field is not None:
+                where = (*where, exc.field)
+            line = self.line_of(*where)
+            field_text = ".".join(map(str, where))
+            raise ExperimentFileError(_located(self.path, line, field_text, str(exc))) from None
 
     def line_of(self, *path: Any) -> int | None:
         """The 1-based line of a field (the nearest enclosing one found)."""
@@ -174,8 +196,10 @@ def load_experiment(path: str | os.PathLike[str]) -> Experiment:
         grid=dict(spec.grid),
         repeats=spec.repeats,
         max_cost=spec.max_cost,
+        checks=spec.checks,
         _marks=marks,
     )
+    experiment.scorers()  # a check that cannot be used is refused now, before anything is sent
     return experiment
 
 
@@ -210,7 +234,7 @@ def sweep_from_file(
     if dry_run:
         plan.check_budget(budget)
         return plan
-    return run_plan(session, plan, max_cost=budget, progress=progress)
+    return run_plan(session, plan, max_cost=budget, progress=progress, checks=experiment.scorers())
 
 
 def plan_experiment(
@@ -231,7 +255,7 @@ def plan_experiment(
             repeats=kwargs.pop("repeats"),
             name=kwargs.pop("name"),
             retry_failed=retry_failed,
-            grid=kwargs,
+            grid={k: v for k, v in kwargs.items() if k != "checks"},
         )
     except SweepSpecError as exc:
         raise experiment.error(exc) from None

@@ -39,7 +39,6 @@ from phota_widgets.store.config import default_judge
 from phota_widgets.store.engine import WRITE, display_url, open_engine
 from phota_widgets.store.files import FileStore
 from phota_widgets.store.judging import Judging
-from phota_widgets.store.scores import Scores
 from phota_widgets.store.leases import Leases
 from phota_widgets.store.queries import (
     RUN_COLUMNS,
@@ -72,6 +71,7 @@ from phota_widgets.store.schema import (
     sweep_cells,
     sweeps,
 )
+from phota_widgets.store.scores import Scores
 
 if TYPE_CHECKING:
     import pandas

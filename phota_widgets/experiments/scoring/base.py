@@ -93,10 +93,10 @@ class ScoredOutput:
 
 def open_rgb(path: Path, max_px: int | None = None) -> Image.Image:
     """An image file as RGB (EXIF-rotated), at most ``max_px`` on its long side if given."""
-    img = Image.open(io.BytesIO(Path(path).read_bytes()))
+    opened = Image.open(io.BytesIO(Path(path).read_bytes()))
     if max_px is not None:
-        img.draft("RGB", (max_px, max_px))
-    img = ImageOps.exif_transpose(img).convert("RGB")
+        opened.draft("RGB", (max_px, max_px))
+    img = ImageOps.exif_transpose(opened).convert("RGB")
     if max_px is not None:
         img.thumbnail((max_px, max_px), Image.Resampling.BILINEAR)
     return img
@@ -114,10 +114,17 @@ class Scorer(Protocol):
             (scored once a sweep has ended, not as each output arrives).
     """
 
-    name: str
-    version: str
-    params: Mapping[str, Any]
-    per_group: bool
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def params(self) -> Mapping[str, Any]: ...
+
+    @property
+    def per_group(self) -> bool: ...
 
     def context(self, output: ScoredOutput) -> Mapping[str, Any]:
         """What it reads besides the image (part of the cache key)."""
@@ -164,7 +171,7 @@ class CallableScorer:
 
     def __init__(self, function: Callable[[ScoredOutput], Any], name: str | None = None) -> None:
         self.function = function
-        self.name = name or getattr(function, "__name__", "check")
+        self.name: str = name or str(getattr(function, "__name__", "check"))
         self.params: dict[str, Any] = {}
         try:
             source = inspect.getsource(function)

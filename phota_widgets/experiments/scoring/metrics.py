@@ -161,7 +161,7 @@ class Distinct(BaseScorer):
         if not others:
             return Score(None, None, "no other output to compare with")
         mine = perceptual_hash(output.sha256, output.path)
-        nearest = min(mine - perceptual_hash(sha, path) for sha, path in others)
+        nearest = int(min(mine - perceptual_hash(sha, path) for sha, path in others))
         ok = nearest >= self.params["min_distance"]
         detail = "" if ok else f"near-duplicate of another output ({nearest} bits apart)"
         return Score(float(nearest), ok, detail)

@@ -78,7 +78,7 @@ def resolve_checks(checks: Sequence[CheckSpec] | None) -> list[Scorer]:
     if checks is None:
         return []
     if isinstance(checks, str | Mapping) or callable(checks):
-        checks = [checks]  # type: ignore[list-item]
+        checks = [checks]
     scorers: list[Scorer] = []
     seen: dict[str, int] = {}
     for index, spec in enumerate(checks):

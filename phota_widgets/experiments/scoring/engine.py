@@ -196,6 +196,7 @@ class ScoringWorker:
         self._pool = concurrent.futures.ThreadPoolExecutor(self.threads, "phota-score")
         self._futures: list[concurrent.futures.Future[ScoreRun]] = []
         self._lock = threading.Lock()
+        self._closed = False
 
     def submit(self, info: CellInfo, run_id: str) -> None:
         """Score one answered cell's outputs (not per-group scorers: its group is growing)."""
@@ -218,11 +219,16 @@ class ScoringWorker:
         for future in pending:
             try:
                 future.result()
+            except concurrent.futures.CancelledError:
+                pass
             except Exception as exc:  # one cell's scoring failure must not lose the others
                 logger.warning("scoring a cell failed: %s", redact(str(exc)))
+        if self._closed:  # the sweep was stopped: what is left is scored by a later run
+            return ScoreRun(0, 0)
         outputs = scored_outputs(self.store, result.cells)
         return score_outputs(self.store, outputs, self.scorers, threads=self.threads)
 
     def close(self) -> None:
         """Stop taking work (running scores finish; queued ones are dropped)."""
+        self._closed = True
         self._pool.shutdown(wait=False, cancel_futures=True)

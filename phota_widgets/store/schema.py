@@ -164,6 +164,7 @@ scores = Table(
     Column("tokens", Integer),
     Column("cost", Float),
     Column("created_at", Float, nullable=False),
+    Column("error", Integer, nullable=False, server_default="0"),
     PrimaryKeyConstraint("output_hash", "scorer", "version", "param_hash"),
 )
 Index("scores_output", scores.c.output_id)

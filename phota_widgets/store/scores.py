@@ -4,6 +4,8 @@ A row's key is the output hash (the image's content hash, mixed with whatever el
 the scorer reads), the scorer's name and version, and a hash of its parameters: scoring the
 same thing again finds the row and computes nothing; new parameters or a new version compute
 anew. ``output_id`` says which output the row was computed for (for reading a sweep's scores).
+A row marked ``error`` (the scorer could not judge: a model's unreadable answer, an endpoint
+down) shows as a failed check and is replaced when scored again.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class ScoreRecord:
         tokens: model tokens used (model-graded scores).
         cost: model cost in US dollars (model-graded scores).
         created_at: when it was computed (seconds since the epoch).
+        error: the scorer could not judge (counted as failed; scoring again computes it anew).
     """
 
     key: ScoreKey
@@ -54,6 +57,7 @@ class ScoreRecord:
     tokens: int | None = None
     cost: float | None = None
     created_at: float = 0.0
+    error: bool = False
 
 
 class Scores:
@@ -100,7 +104,8 @@ class Scores:
         return sorted(rows, key=lambda r: r.created_at)
 
     def put_many(self, records: Iterable[ScoreRecord]) -> None:
-        """Store scores (one transaction); a key stored already keeps its first row."""
+        """Store scores (one transaction); a key stored already keeps its row, unless that row
+        is an error (then the new one replaces it)."""
         now = time.time()
         values = [
             {
@@ -115,6 +120,7 @@ class Scores:
                 "tokens": r.tokens,
                 "cost": r.cost,
                 "created_at": r.created_at or now,
+                "error": int(r.error),
             }
             for r in records
         ]
@@ -122,7 +128,25 @@ class Scores:
             return
         with self._writer.begin() as conn:
             dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-            conn.execute(dialect.insert(scores).on_conflict_do_nothing(), values)
+            new = dialect.insert(scores)
+            replaced = {
+                name: new.excluded[name]
+                for name in ("output_id", "value", "passed", "detail", "tokens", "cost")
+            }
+            replaced |= {"created_at": new.excluded.created_at, "error": new.excluded.error}
+            conn.execute(
+                new.on_conflict_do_update(
+                    index_elements=[
+                        scores.c.output_hash,
+                        scores.c.scorer,
+                        scores.c.version,
+                        scores.c.param_hash,
+                    ],
+                    set_=replaced,
+                    where=scores.c.error != 0,
+                ),
+                values,
+            )
 
     def count(self) -> int:
         """How many scores the store holds."""
@@ -145,6 +169,7 @@ def _record(row: tuple[object, ...]) -> ScoreRecord:
         tokens,
         cost,
         at,
+        error,
     ) = row
     return ScoreRecord(
         ScoreKey(str(output_hash), str(scorer), str(version), str(param_hash)),
@@ -155,4 +180,5 @@ def _record(row: tuple[object, ...]) -> ScoreRecord:
         None if tokens is None else int(tokens),  # type: ignore[call-overload]
         None if cost is None else float(cost),  # type: ignore[arg-type]
         float(at),  # type: ignore[arg-type]
+        bool(error),
     )

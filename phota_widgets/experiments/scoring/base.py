@@ -32,8 +32,8 @@ class Score:
         detail: why, in words.
         tokens: model tokens used (model-graded scorers).
         cost: model cost in US dollars (model-graded scorers).
-        error: the scorer could not judge (a model's unreadable answer): counted as failed,
-            not kept, so scoring again tries again.
+        error: the scorer could not judge (a model's unreadable answer, an endpoint down):
+            counted as failed, and computed anew when the output is scored again.
     """
 
     value: float | None = None

@@ -125,6 +125,7 @@ def score_outputs(
     *,
     per_group: bool = True,
     threads: int = 1,
+    tried: set[ScoreKey] | None = None,
 ) -> ScoreRun:
     """Score outputs with every scorer, computing only what the store does not hold yet.
 
@@ -135,6 +136,7 @@ def score_outputs(
         per_group: also run scorers that compare an output with its group (``distinct``);
             False while a sweep is still running and its groups are incomplete.
         threads: scores computed at once (model-graded scorers wait on the network).
+        tried: keys that already failed in this pass (not tried again); new failures are added.
     """
     wanted = [
         (scorer, output, score_key(scorer, output))
@@ -143,7 +145,12 @@ def score_outputs(
         if per_group or not scorer.per_group
     ]
     known = store.scores.get_many(key for _, _, key in wanted)
-    missing = [(s, o, k) for s, o, k in wanted if k not in known]
+    tried = set() if tried is None else tried
+    missing = [
+        (s, o, k)
+        for s, o, k in {k: (s, o, k) for s, o, k in wanted}.values()
+        if (k not in known or known[k].error) and k not in tried
+    ]
     if not missing:
         return ScoreRun(0, len(wanted))
 
@@ -152,9 +159,16 @@ def score_outputs(
         score = run_scorer(scorer, output)
         if score.error:
             logger.warning("scoring %s with %s: %s", output.output_id, scorer.name, score.detail)
-            return None
+            tried.add(key)
         return ScoreRecord(
-            key, output.output_id, score.value, score.passed, score.detail, score.tokens, score.cost
+            key,
+            output.output_id,
+            score.value,
+            score.passed,
+            score.detail,
+            score.tokens,
+            score.cost,
+            error=score.error,
         )
 
     if threads > 1 and len(missing) > 1:
@@ -197,6 +211,7 @@ class ScoringWorker:
         self._futures: list[concurrent.futures.Future[ScoreRun]] = []
         self._lock = threading.Lock()
         self._closed = False
+        self._tried: set[ScoreKey] = set()  # failed in this sweep: not asked twice in one run
 
     def submit(self, info: CellInfo, run_id: str) -> None:
         """Score one answered cell's outputs (not per-group scorers: its group is growing)."""
@@ -208,8 +223,9 @@ class ScoringWorker:
         from phota_widgets.experiments.result import SweepCell
 
         cell = SweepCell(info, self.store.get(run_id), None)
+        outputs = scored_outputs(self.store, [cell])
         return score_outputs(
-            self.store, scored_outputs(self.store, [cell]), self.scorers, per_group=False
+            self.store, outputs, self.scorers, per_group=False, tried=self._tried
         )
 
     def finish(self, result: SweepResult) -> ScoreRun:
@@ -226,7 +242,9 @@ class ScoringWorker:
         if self._closed:  # the sweep was stopped: what is left is scored by a later run
             return ScoreRun(0, 0)
         outputs = scored_outputs(self.store, result.cells)
-        return score_outputs(self.store, outputs, self.scorers, threads=self.threads)
+        return score_outputs(
+            self.store, outputs, self.scorers, threads=self.threads, tried=self._tried
+        )
 
     def close(self) -> None:
         """Stop taking work (running scores finish; queued ones are dropped)."""

@@ -36,7 +36,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     sweep.add_argument("--retry-failed", action="store_true", help="send failed cells again")
     sweep.add_argument("--junit", default=None, help="write JUnit XML: a case per output and check")
     sweep.add_argument(
-        "--min-pass-rate", type=float, default=None, help="exit 100 under this share (0-1) passing"
+        "--min-pass-rate",
+        type=float,
+        default=None,
+        help="exit 100 only when under this share (0-1) of outputs passing all checks",
     )
     add_store_arguments(sweep)
     args = parser.parse_args(argv)

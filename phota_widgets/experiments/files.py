@@ -130,7 +130,8 @@ class Experiment:
                 where = (*where, exc.field)
             line = self.line_of(*where)
             field_text = ".".join(map(str, where))
-            raise ExperimentFileError(_located(self.path, line, field_text, str(exc))) from None
+            message = _located(self.path, line, field_text, exc.reason)
+            raise ExperimentFileError(message) from None
 
     def line_of(self, *path: Any) -> int | None:
         """The 1-based line of a field (the nearest enclosing one found)."""

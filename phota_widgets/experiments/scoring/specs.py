@@ -67,6 +67,7 @@ class CheckSpecError(InvalidRequestError):
         super().__init__(message)
         self.index = index
         self.field = field
+        self.reason = message.split(": ", 1)[1] if ": " in message else message
 
 
 def resolve_checks(checks: Sequence[CheckSpec] | None) -> list[Scorer]:
@@ -98,7 +99,7 @@ def _one(spec: Any, index: int) -> Scorer:
     if isinstance(spec, BaseScorer | CallableScorer):
         return spec
     if isinstance(spec, str):
-        return _build(spec, {}, index)
+        return _build(spec, {}, index, named=False)
     if isinstance(spec, Mapping):
         if len(spec) != 1:
             raise CheckSpecError(
@@ -129,13 +130,12 @@ def _one(spec: Any, index: int) -> Scorer:
     )
 
 
-def _build(kind: str, params: dict[str, Any], index: int) -> Scorer:
+def _build(kind: str, params: dict[str, Any], index: int, *, named: bool = True) -> Scorer:
     cls = BUILTINS.get(kind)
     if cls is None:
         known = ", ".join(sorted(BUILTINS))
-        raise CheckSpecError(
-            f"checks[{index}]: unknown check {kind!r} (known: {known})", index, kind
-        )
+        message = f"checks[{index}]: unknown check {kind!r} (known: {known})"
+        raise CheckSpecError(message, index, kind if named else None)
     try:
         return cls(**params)
     except TypeError as exc:

@@ -138,7 +138,9 @@ def test_exposure_counts_clipped_pixels(tmp_path: Path) -> None:
     scored = _score("exposure", _output(_save(clipped, tmp_path / "clip.png")))
     assert scored.value == pytest.approx(1.0) and scored.passed is False
     assert "50.0% shadows, 50.0% highlights" in scored.detail
-    grey = _score("exposure", _output(_save(Image.new("RGB", (100, 100), (128,) * 3), tmp_path / "g.png")))
+    grey = _score(
+        "exposure", _output(_save(Image.new("RGB", (100, 100), (128,) * 3), tmp_path / "g.png"))
+    )
     assert grey.value == 0.0 and grey.passed is True
     quarter = Image.new("RGB", (100, 100), (128, 128, 128))
     ImageDraw.Draw(quarter).rectangle([0, 0, 99, 24], fill=(0, 0, 0))
@@ -223,7 +225,10 @@ def test_named_checks_can_repeat_a_kind() -> None:
     [
         ('{"score": 0.8, "reason": "an owl at dusk"}', (0.8, "an owl at dusk")),
         ('```json\n{"score": 1, "reason": "yes"}\n```', (1.0, "yes")),
-        ('Sure! Here it is: {"score": 0.25, "reason": "daylight"} Hope it helps.', (0.25, "daylight")),
+        (
+            'Sure! Here it is: {"score": 0.25, "reason": "daylight"} Hope it helps.',
+            (0.25, "daylight"),
+        ),
         ("score: 0.6", (0.6, "")),
         ('{"score": 7, "reason": "out of ten"}', None),
         ("I cannot grade this image.", None),

@@ -150,8 +150,12 @@ def test_the_yaml_path_and_the_python_path_give_the_same_columns(
         aspect_ratio=["1:1", "16:9"],
         name="owls",
         progress=False,
-        checks=["aspect_ratio", {"max_cost": 0.10}, {"sharpness": {"min": 1}},
-                {"changed_fraction": {"max": 0.3}}],  # fmt: skip
+        checks=[
+            "aspect_ratio",
+            {"max_cost": 0.10},
+            {"sharpness": {"min": 1}},
+            {"changed_fraction": {"max": 0.3}},
+        ],  # fmt: skip
     )
     a, b = from_file.to_dataframe(), in_python.to_dataframe()
     assert list(a.columns) == list(b.columns)
@@ -162,7 +166,10 @@ def test_the_yaml_path_and_the_python_path_give_the_same_columns(
     ]  # fmt: skip
     pd.testing.assert_frame_equal(a[scored], b[scored])
     assert [s.name for s in experiment.scorers()] == [
-        "aspect_ratio", "max_cost", "sharpness", "changed_fraction"
+        "aspect_ratio",
+        "max_cost",
+        "sharpness",
+        "changed_fraction",
     ]
 
 

@@ -77,11 +77,11 @@ class OpenAIFake:
             body = await request.json()
             with self._lock:
                 self.headers.append(dict(request.headers))
-            if self.api_key is not None:
-                if request.headers.get("authorization") != f"Bearer {self.api_key}":
-                    with self._lock:
-                        self.requests.append(body)
-                    return JSONResponse({"error": {"message": "bad key"}}, status_code=401)
+            wanted = f"Bearer {self.api_key}"
+            if self.api_key is not None and request.headers.get("authorization") != wanted:
+                with self._lock:
+                    self.requests.append(body)
+                return JSONResponse({"error": {"message": "bad key"}}, status_code=401)
             answer = self._next(body)
             if isinstance(answer, int):
                 error = {"error": {"message": f"scripted {answer}", "type": "server_error"}}

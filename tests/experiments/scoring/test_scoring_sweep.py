@@ -155,7 +155,7 @@ def test_the_yaml_path_and_the_python_path_give_the_same_columns(
             {"max_cost": 0.10},
             {"sharpness": {"min": 1}},
             {"changed_fraction": {"max": 0.3}},
-        ],  # fmt: skip
+        ],
     )
     a, b = from_file.to_dataframe(), in_python.to_dataframe()
     assert list(a.columns) == list(b.columns)

@@ -224,9 +224,7 @@ class ScoringWorker:
 
         cell = SweepCell(info, self.store.get(run_id), None)
         outputs = scored_outputs(self.store, [cell])
-        return score_outputs(
-            self.store, outputs, self.scorers, per_group=False, tried=self._tried
-        )
+        return score_outputs(self.store, outputs, self.scorers, per_group=False, tried=self._tried)
 
     def finish(self, result: SweepResult) -> ScoreRun:
         """Wait for the cells submitted, then score everything left (per-group scorers too)."""

@@ -187,3 +187,39 @@ def summary_text(result: SweepResult) -> str:
         interval = "" if not r.outputs else f"{r.low:.0%}-{r.high:.0%}"
         lines.append(f"{r.variant:<{width}}  {r.outputs:7d}  {r.passed:6d}  {rate:>9}  {interval}")
     return "\n".join(lines)
+
+
+def leaderboard_columns(
+    result: SweepResult, items: list[str], item_of: dict[str, str]
+) -> dict[str, list[float]]:
+    """``pass_rate`` and ``mean_<score>`` per leaderboard item (empty when nothing is scored).
+
+    Args:
+        result: the sweep.
+        items: the leaderboard's rows (variants, or values of a setting), in order.
+        item_of: each output id's item.
+    """
+    by_output = scores_by_output(result)
+    if not by_output:
+        return {}
+    checked: dict[str, list[bool]] = defaultdict(list)
+    values: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for output_id, scores in by_output.items():
+        item = item_of.get(output_id)
+        if item is None:
+            continue
+        verdict = overall(scores.values())
+        if verdict is not None:
+            checked[item].append(verdict)
+        for name, record in scores.items():
+            if record.value is not None:
+                values[item][name].append(record.value)
+    nan = float("nan")
+    columns: dict[str, list[float]] = {
+        "pass_rate": [sum(checked[i]) / len(checked[i]) if checked[i] else nan for i in items]
+    }
+    for name in sorted({n for per in values.values() for n in per}):
+        columns[f"mean_{name}"] = [
+            sum(values[i][name]) / len(values[i][name]) if values[i][name] else nan for i in items
+        ]
+    return columns

@@ -56,6 +56,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         review: the open :class:`ReviewPanel`, or None.
         run_button, cancel_button, progress, status, error, grid, review_button,
         leaderboard_button, export_button, export_format, earlier, open_button, rating,
+        failed_only (show only outputs that failed a check),
         details, downloader: parts.
     """
 
@@ -80,6 +81,10 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         self.status = StatusLine()
         self.error = ErrorBox()
         self.grid = styled(w.HTML(), "sweep-grid")
+        self.failed_only = styled(  # outputs that failed a check (scored sweeps: badges)
+            w.Checkbox(value=False, description="Failed only", indent=False), "sweep-failed-only"
+        )
+        self.failed_only.observe(lambda _: self._show_grid(), names="value")
         self.review_button = _action("Review", "blind pairwise review", "sweep-review")
         self.leaderboard_button = _action("Leaderboard", "ranking with intervals", "sweep-board")
         self.export_format = styled(
@@ -115,6 +120,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
                 w.HBox([self.run_button, self.cancel_button, self.progress]),
                 self.status,
                 self.error,
+                self.failed_only,
                 self.grid,
                 w.HBox(
                     [
@@ -305,10 +311,19 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         except KeyError as exc:
             self.error.show_error(exc)
             return
-        self.grid.value = self.result.show(max_px=GRID_PX)._repr_html_()
+        self._show_grid()
         self._last_grid = time.monotonic()
         self.rating.set_result(self.result)
         self._set_actions(enabled=True)
+
+    def _show_grid(self) -> None:
+        """The grid of the sweep shown (only its failed outputs with "Failed only" ticked)."""
+        from phota_widgets.experiments.scoring.report_parts import failed_only
+
+        if self.result is None:
+            return
+        shown = failed_only(self.result) if self.failed_only.value else self.result
+        self.grid.value = shown.show(max_px=GRID_PX)._repr_html_()
 
     def _rated(self) -> None:
         """A rating was stored: show it in the grid."""

@@ -84,3 +84,27 @@ def _number(value: float | None) -> str:
     if value is None or math.isnan(value):
         return "–"
     return f"{value:.4g}"
+
+
+def failed_only(result: SweepResult) -> SweepResult:
+    """A view of the sweep with only the outputs that failed a check (cells without any such
+    output left out): what the Experiments tab shows with "Failed only" ticked."""
+    import copy
+    from dataclasses import replace
+
+    scores = _scores(result)
+    kept = []
+    for cell in result.cells:
+        run = cell.run
+        if run is None:
+            continue
+        failing = tuple(
+            o
+            for o in cell.outputs
+            if overall(scores.get(f"{run.run_id}:{o.index}", {}).values()) is False
+        )
+        if failing:
+            kept.append(replace(cell, run=replace(run, outputs=failing)))
+    view = copy.copy(result)
+    view.cells = kept
+    return view

@@ -22,6 +22,7 @@ from benchmarks import (
     bench_jobs,
     bench_kernel,
     bench_memory,
+    bench_scoring,
     bench_startup,
     bench_store,
 )
@@ -34,6 +35,7 @@ SUITES: dict[str, Callable[[Config], list[Figure]]] = {
     "store": bench_store.run,
     "kernel": bench_kernel.run,
     "memory": bench_memory.run,
+    "scoring": bench_scoring.run,
 }
 
 

@@ -151,9 +151,8 @@ class SweepResult:
 
         scorers = resolve_checks(checks)
         outputs = engine.scored_outputs(self.session.store, self.cells)
-        engine.score_outputs(
-            self.session.store, outputs, scorers, threads=threads or self.session.max_concurrency
-        )
+        wanted = threads or engine.worker_threads(scorers, self.session.max_concurrency)
+        engine.score_outputs(self.session.store, outputs, scorers, threads=wanted)
         self.checks = scorers
         return self
 

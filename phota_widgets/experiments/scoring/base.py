@@ -141,6 +141,7 @@ class BaseScorer:
     kind: str = ""
     revision: int = 1
     per_group: bool = False
+    waits_on_network: bool = False
 
     def __init__(self, name: str | None = None, **params: Any) -> None:
         self.name = name or self.kind

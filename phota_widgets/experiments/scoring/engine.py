@@ -194,6 +194,15 @@ def latest(store: RunStore, output_ids: Sequence[str]) -> dict[tuple[str, str], 
     return {(r.output_id, r.key.scorer): r for r in store.scores.for_outputs(output_ids)}
 
 
+def worker_threads(scorers: Sequence[Scorer], concurrency: int) -> int:
+    """Threads for scoring: the sweep's concurrency when a scorer waits on the network (a
+    model), else 1: CPU-bound checks gain nothing from more threads on a few cores, and every
+    extra thread holding the GIL slows the kernel's own cells."""
+    if any(getattr(s, "waits_on_network", False) for s in scorers):
+        return max(1, concurrency)
+    return 1
+
+
 class ScoringWorker:
     """Scores a running sweep's cells as they arrive, on threads of its own.
 
@@ -206,7 +215,7 @@ class ScoringWorker:
     def __init__(self, store: RunStore, scorers: Sequence[Scorer], threads: int = 2) -> None:
         self.store = store
         self.scorers = list(scorers)
-        self.threads = max(1, threads)
+        self.threads = worker_threads(self.scorers, threads)
         self._pool = concurrent.futures.ThreadPoolExecutor(self.threads, "phota-score")
         self._futures: list[concurrent.futures.Future[ScoreRun]] = []
         self._lock = threading.Lock()

@@ -1,7 +1,8 @@
 """Built-in image metrics (no model). Each gives a value; ``min``/``max`` make it a check.
 
-Images are measured at most ``METRIC_PX`` on their long side, so values compare across
-resolutions (and a 4K image costs what a 1K one does).
+Images are decoded once at most ``METRIC_PX`` (512) on their long side, so values compare
+across resolutions and a 4K image costs what a 1K one does; sharpness is measured at that size,
+exposure, colourfulness and the perceptual hash at half of it (``STATS_PX``, 256).
 
 ======================  ======================================================================
 ``changed_fraction``    share (0-1) of pixels that changed by more than 0.1 (RGB distance,
@@ -39,20 +40,45 @@ from phota_widgets.experiments.changes import CHANGE_THRESHOLD, changed_fraction
 from phota_widgets.experiments.scoring.base import BaseScorer, Score, ScoredOutput, open_rgb, within
 
 METRIC_PX = 512
-"""Longest side at which sharpness, exposure and colourfulness are measured."""
+"""Longest side at which images are decoded and sharpness is measured."""
+STATS_PX = 256
+"""Longest side at which exposure, colourfulness and the perceptual hash are measured."""
+
+_DECODED: OrderedDict[str, tuple[Image.Image, Image.Image]] = OrderedDict()
+_DECODED_LOCK = threading.Lock()
+_DECODED_KEPT = 16
+"""Images kept decoded (a cell's outputs and repeats are scored close together)."""
+
+
+def decoded(sha256: str, path: Path) -> tuple[Image.Image, Image.Image]:
+    """The image at most METRIC_PX and at most STATS_PX on its long side (decoded once)."""
+    with _DECODED_LOCK:
+        found = _DECODED.get(sha256)
+        if found is not None:
+            _DECODED.move_to_end(sha256)
+            return found
+    small = open_rgb(path, METRIC_PX)
+    stats = small.copy()
+    stats.thumbnail((STATS_PX, STATS_PX), Image.Resampling.BOX)
+    with _DECODED_LOCK:
+        _DECODED[sha256] = (small, stats)
+        while len(_DECODED) > _DECODED_KEPT:
+            _DECODED.popitem(last=False)
+    return small, stats
 
 
 def small_rgb(output: ScoredOutput) -> Image.Image:
-    """The output at most METRIC_PX on its long side (decoded once per output)."""
-    cached = output.__dict__.get("_small")
-    if cached is None:
-        cached = open_rgb(output.path, METRIC_PX)
-        output.__dict__["_small"] = cached
-    return cached
+    """The output at most METRIC_PX on its long side."""
+    return decoded(output.sha256, output.path)[0]
 
 
-def _grey(output: ScoredOutput) -> np.ndarray[Any, np.dtype[np.float32]]:
-    return np.asarray(small_rgb(output).convert("L"), dtype=np.float32)
+def stats_rgb(output: ScoredOutput) -> Image.Image:
+    """The output at most STATS_PX on its long side."""
+    return decoded(output.sha256, output.path)[1]
+
+
+def _grey(image: Image.Image) -> np.ndarray[Any, np.dtype[np.float32]]:
+    return np.asarray(image.convert("L"), dtype=np.float32)
 
 
 class _Bounded(BaseScorer):
@@ -96,7 +122,7 @@ class Sharpness(_Bounded):
     kind = "sharpness"
 
     def score(self, output: ScoredOutput) -> Score:
-        grey = _grey(output)
+        grey = _grey(small_rgb(output))
         lap = (grey[1:-1, :-2] + grey[1:-1, 2:] + grey[:-2, 1:-1] + grey[2:, 1:-1]) - 4.0 * grey[
             1:-1, 1:-1
         ]
@@ -118,7 +144,7 @@ class Exposure(BaseScorer):
         super().__init__(name, max=max, shadow=shadow, highlight=highlight)
 
     def score(self, output: ScoredOutput) -> Score:
-        grey = _grey(output)
+        grey = _grey(stats_rgb(output))
         dark = float(np.mean(grey <= self.params["shadow"]))
         bright = float(np.mean(grey >= self.params["highlight"]))
         value = dark + bright
@@ -133,7 +159,7 @@ class Colourfulness(_Bounded):
     kind = "colourfulness"
 
     def score(self, output: ScoredOutput) -> Score:
-        rgb = np.asarray(small_rgb(output), dtype=np.float32)
+        rgb = np.asarray(stats_rgb(output), dtype=np.float32)
         red, green, blue = rgb[..., 0], rgb[..., 1], rgb[..., 2]
         rg = red - green
         yb = 0.5 * (red + green) - blue
@@ -179,7 +205,7 @@ def perceptual_hash(sha256: str, path: Path) -> Any:
         if sha256 in _PHASHES:
             _PHASHES.move_to_end(sha256)
             return _PHASHES[sha256]
-    value = imagehash.phash(open_rgb(path, METRIC_PX))
+    value = imagehash.phash(decoded(sha256, path)[1])
     with _PHASH_LOCK:
         _PHASHES[sha256] = value
         while len(_PHASHES) > 4096:

@@ -46,6 +46,7 @@ class VlmRubric(BaseScorer):
     """A model-graded rubric (see the module's docstring)."""
 
     kind = "vlm_rubric"
+    waits_on_network = True
 
     def __init__(
         self,

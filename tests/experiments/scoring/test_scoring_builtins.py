@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from pathlib import Path
 
@@ -29,7 +30,7 @@ def _output(path: Path, **fields: object) -> ScoredOutput:
         width, height = img.size
     values: dict[str, object] = {
         "output_id": f"run{path.stem}:0",
-        "sha256": path.stem,
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         "path": path,
         "width": width,
         "height": height,
@@ -167,12 +168,13 @@ def test_two_identical_outputs_fail_distinct(tmp_path: Path) -> None:
     other = Image.new("RGB", (256, 256), "white")
     ImageDraw.Draw(other).ellipse([40, 40, 200, 220], fill="black")
     b = _save(other, tmp_path / "b.png")
-    same = [("r1:0", "a", a), ("r2:0", "a", a)]
+    sha_a, sha_b = (hashlib.sha256(p.read_bytes()).hexdigest() for p in (a, b))
+    same = [("r1:0", sha_a, a), ("r2:0", sha_a, a)]
     twin = _score("distinct", _output(a, output_id="r1:0", group=same))
     assert twin.passed is False and twin.value == 0.0 and "near-duplicate" in twin.detail
-    apart = [("r1:0", "a", a), ("r2:0", "b", b)]
+    apart = [("r1:0", sha_a, a), ("r2:0", sha_b, b)]
     assert _score("distinct", _output(a, output_id="r1:0", group=apart)).passed is True
-    alone = _score("distinct", _output(a, output_id="r1:0", group=[("r1:0", "a", a)]))
+    alone = _score("distinct", _output(a, output_id="r1:0", group=[("r1:0", sha_a, a)]))
     assert alone.passed is None
 
 

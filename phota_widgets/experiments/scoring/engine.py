@@ -194,6 +194,17 @@ def latest(store: RunStore, output_ids: Sequence[str]) -> dict[tuple[str, str], 
     return {(r.output_id, r.key.scorer): r for r in store.scores.for_outputs(output_ids)}
 
 
+def _warm_up() -> ScoreRun:
+    """Import what the perceptual hash needs once, on the scoring thread, before any output."""
+    import imagehash
+    from PIL import Image
+
+    from phota_widgets.experiments.scoring.metrics import STATS_PX
+
+    imagehash.phash(Image.new("RGB", (STATS_PX, STATS_PX)))
+    return ScoreRun(0, 0)
+
+
 def worker_threads(scorers: Sequence[Scorer], concurrency: int) -> int:
     """Threads for scoring: the sweep's concurrency when a scorer waits on the network (a
     model), else 1: CPU-bound checks gain nothing from more threads on a few cores, and every
@@ -221,6 +232,8 @@ class ScoringWorker:
         self._lock = threading.Lock()
         self._closed = False
         self._tried: set[ScoreKey] = set()  # failed in this sweep: not asked twice in one run
+        if any(s.per_group for s in self.scorers):  # imagehash (and scipy) load while the
+            self._futures.append(self._pool.submit(_warm_up))  # first cells wait on the server
 
     def submit(self, info: CellInfo, run_id: str) -> None:
         """Score one answered cell's outputs (not per-group scorers: its group is growing)."""

@@ -1,7 +1,7 @@
 """Automatic evaluation (issue 20): built-in checks on a 200-output sweep of 1K images.
 
 Figures: milliseconds per output for every built-in check and metric (no model), scored from
-scratch (``res.score``, on the session's concurrency); the Phota requests scoring adds (none);
+scratch (``res.score``, on one thread: they are CPU-bound); the Phota requests scoring adds (none);
 and, through a real kernel, the worst trivial cell while a sweep scores its outputs as they
 arrive, against the same sweep without checks. The model server runs in its own process, so
 the kernel's figures show only what the sweep and its scoring cost the kernel. The first scored

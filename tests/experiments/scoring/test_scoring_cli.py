@@ -110,3 +110,14 @@ def test_the_cli_refuses_a_bad_check_before_sending(
     assert main(["sweep", str(path), "--out", str(tmp_path / "o")]) == 2
     assert "unknown check 'colourfulnes'" in capsys.readouterr().err
     assert submits(env) == paid
+
+
+def test_the_example_file_with_checks_passes(
+    env: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    example = Path(__file__).resolve().parents[3] / "examples" / "experiment_checks.yaml"
+    junit = tmp_path / "results.xml"
+    assert main(["sweep", str(example), "--out", str(tmp_path / "o"), "--junit", str(junit)]) == 0
+    assert "pass rate: 100.0%, 0 failed checks" in capsys.readouterr().out
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None and suite.get("tests") == str(4 * 7)

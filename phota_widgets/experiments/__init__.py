@@ -9,7 +9,8 @@ Modules: ``axes`` (checking each axis), ``plan`` (cells with stable keys, ``Swee
 ``report`` (HTML grid and report), ``files`` (YAML experiments), ``sweep`` (what Session calls);
 review: ``review`` (pairs, judgements, ratings, leaderboard, review columns), ``ranking``
 (Bradley-Terry with bootstrap intervals), ``preferences`` (TRL / Pick-a-Pic / JSON lines),
-``changes`` (change maps), ``review_report`` (the leaderboard section of the report).
+``changes`` (change maps), ``review_report`` (the leaderboard section of the report);
+automatic evaluation: ``scoring`` (checks, metrics, model-graded rubrics, CI gate).
 """
 
 from __future__ import annotations
@@ -25,13 +26,18 @@ from phota_widgets.experiments.result import (
     split_output_id,
 )
 from phota_widgets.experiments.runner import CellOutcome, SweepHandle, SweepProgress
+from phota_widgets.experiments.scoring import CheckSpecError, Failure, Score, ScoredOutput
 from phota_widgets.experiments.sweep import SweepInfo
 
 __all__ = [
     "Cell",
     "CellInfo",
     "CellOutcome",
+    "CheckSpecError",
     "ExperimentFileError",
+    "Failure",
+    "Score",
+    "ScoredOutput",
     "SkippedCell",
     "SweepCell",
     "SweepHandle",

@@ -10,6 +10,10 @@
     grid: {aspect_ratio: ["1:1", "16:9"], base_model: [nb2, flux-2]}
     repeats: 2
     max_cost: 5.0
+    checks:                        # scored on every output (experiments/scoring)
+      - aspect_ratio
+      - max_cost: 0.10
+      - changed_fraction: {max: 0.3}
 
 Paths (images, the CSV) are relative to the file. A bad file is an :class:`ExperimentFileError`
 naming the file, the line and the field. Values like ``16:9`` read as text (YAML 1.1 would read

@@ -3,7 +3,8 @@
 It counts requests, keeps what was sent, and answers from a script: each scripted answer is
 the text of the model's reply, or an HTTP status (``429``, ``500``) to fail that request with.
 When the script runs out it answers ``default``. ``answer_for`` picks a reply from the request
-instead (e.g. by the rubric text), for tests whose order of requests is not fixed.
+instead (e.g. by the rubric text), for tests whose order of requests is not fixed. ``delay``
+holds each answer that long; ``max_in_flight`` is the most requests it held at once.
 
     with OpenAIFake(script=['{"score": 0.9, "reason": "fine"}', 429]) as fake:
         ... base_url=fake.base_url ...
@@ -12,6 +13,7 @@ instead (e.g. by the rubric text), for tests whose order of requests is not fixe
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -37,11 +39,15 @@ class OpenAIFake:
         default: Answer = '{"score": 0.9, "reason": "meets the rubric"}',
         answer_for: Callable[[dict[str, Any]], Answer] | None = None,
         api_key: str | None = None,
+        delay: float = 0.0,
     ) -> None:
         self.script: deque[Answer] = deque(script)
         self.default = default
         self.answer_for = answer_for
         self.api_key = api_key
+        self.delay = delay
+        self.in_flight = 0
+        self.max_in_flight = 0
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self._lock = threading.Lock()
@@ -83,6 +89,14 @@ class OpenAIFake:
                     self.requests.append(body)
                 return JSONResponse({"error": {"message": "bad key"}}, status_code=401)
             answer = self._next(body)
+            with self._lock:
+                self.in_flight += 1
+                self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            try:
+                await asyncio.sleep(self.delay)  # a model takes its time: answers overlap
+            finally:
+                with self._lock:
+                    self.in_flight -= 1
             if isinstance(answer, int):
                 error = {"error": {"message": f"scripted {answer}", "type": "server_error"}}
                 return JSONResponse(error, status_code=answer, headers={"retry-after-ms": "10"})

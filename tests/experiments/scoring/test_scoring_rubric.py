@@ -127,3 +127,15 @@ def test_a_missing_key_is_refused_before_anything_is_sent(
         resolve_checks([{"vlm_rubric": {"rubric": "a cat", "model": "gpt-4o-mini"}}])
     with pytest.raises(CheckSpecError, match="missing parameter 'model'"):
         resolve_checks([{"vlm_rubric": {"rubric": "a cat", "base_url": "http://127.0.0.1:9/v1"}}])
+
+
+def test_model_graded_scoring_runs_at_the_sweeps_concurrency(
+    session: pw.Session, fake: OpenAIFake
+) -> None:
+    fake.delay = 0.5
+    res = session.sweep(
+        "generate", [f"a {{animal}} number {i}" for i in range(8)], vars={"animal": ["owl"]},
+        progress=False, checks=[_rubric(fake)],
+    )  # fmt: skip
+    assert fake.count == 8 and res.to_dataframe()["check.vlm_rubric"].all()
+    assert fake.max_in_flight >= 2  # several outputs graded at once, not one after another

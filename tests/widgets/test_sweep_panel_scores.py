@@ -40,3 +40,26 @@ def test_badges_and_the_failed_only_filter(session: Any, settle: Callable[..., N
     settle()
     assert len(_figures(panel.grid.value)) == 4
     panel.close()
+
+
+def test_checks_typed_in_the_form_score_the_run(session: Any, settle: Callable[..., None]) -> None:
+    panel = SweepPanel(session)
+    panel.form.prompts.value = "a red kite"
+    panel.form.selects["aspect_ratio"].value = ("1:1", "16:9")
+    panel.form.checks.value = "aspect_ratio, max_cost: 0.5, sharpnes"  # a typo
+    settle()
+    assert "unknown check &#x27;sharpnes&#x27;" in panel.plan_view.value  # HTML-escaped quotes
+    assert panel.run_button.disabled
+    panel.form.checks.value = "aspect_ratio: {ratio: '1:1'}, max_cost: 0.5"
+    settle()
+    assert not panel.run_button.disabled, panel.plan_view.value
+    panel.run_button.click()
+    result = panel.wait(timeout=60)
+    assert result is not None, panel.error.value
+    frame = result.to_dataframe()
+    assert frame["check.aspect_ratio"].sum() == 1 and frame["check.max_cost"].all()
+    assert panel.grid.value.count("phota-score-badge") == 2
+    panel.failed_only.value = True
+    settle()
+    assert len(_figures(panel.grid.value)) == 1
+    panel.close()

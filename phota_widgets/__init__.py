@@ -2,6 +2,24 @@
 
 The errors load at once; everything else (the client, the embedded server, the session, the
 widgets and the display helpers) loads on first use, so ``import phota_widgets`` stays light.
+
+The package is built in layers; each imports only the layers below it:
+
+```text
+cli, demo, app/   entry points: `phota-widgets studio | sweep | serve | demo`
+  widgets/        panels (Generate .. Experiments), the Studio
+  experiments/    sweeps, review, ranking, exports    imports widgets only inside a method
+  display         static HTML views of results          that returns a panel (res.review())
+  session         Session: backend, runs, recovery, claims, profile cache, history, store
+                  writer, watcher (session.py and its root helper modules; later session/)
+                  imports local/ and experiments/ only inside functions; never widgets/
+  store/          RunStore: index (SQLite, PostgreSQL) + files (fsspec); imports api/ only
+  local/          the embedded Phota-compatible server; imports api/ only
+  api/            the wire layer: models, client, errors, retries, images, jobs, prices
+files, redact, samples: small shared helpers that import nothing of the package
+```
+
+``tests/test_layers.py`` reads every module's imports and fails when one reaches upward.
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ from phota_widgets.api.errors import (
     InvalidRequestError,
     JobFailedError,
     NotFoundError,
+    NotSentError,
     PaymentRequiredError,
     PhotaError,
     ProfileFailedError,
@@ -63,7 +64,7 @@ if TYPE_CHECKING:
     from phota_widgets.display import HTMLView, before_after, compare, contact_sheet, show
     from phota_widgets.experiments import SweepPlan, SweepResult, sweep_from_file
     from phota_widgets.history import History
-    from phota_widgets.local import Faults, LocalServer, ServerProcess
+    from phota_widgets.local import Faults, Limits, LocalServer, ServerProcess
     from phota_widgets.samples import sample, sample_path, sample_url
     from phota_widgets.session import Session
     from phota_widgets.store import RunStore
@@ -94,6 +95,7 @@ _LAZY = {
     "WebhookRejected": "phota_widgets.api.webhooks",
     "verify_webhook": "phota_widgets.api.webhooks",
     "Faults": "phota_widgets.local",
+    "Limits": "phota_widgets.local",
     "LocalServer": "phota_widgets.local",
     "ServerProcess": "phota_widgets.local",
     "Session": "phota_widgets.session",
@@ -150,9 +152,11 @@ __all__ = [
     "InvalidRequestError",
     "Job",
     "JobFailedError",
+    "Limits",
     "LocalServer",
     "LoginBox",
     "NotFoundError",
+    "NotSentError",
     "OutputImage",
     "PaymentRequiredError",
     "PhotaClient",

@@ -21,9 +21,18 @@ PACKAGE = Path(phota_widgets.__file__).parent
 
 # Modules at the package root that belong to the session layer. A later step moves them into
 # phota_widgets/session/ (then they are classed by that folder, and these entries match nothing).
-SESSION_ROOT_MODULES = {"store_writer", "owners", "claimed", "watch", "profile_cache", "history"}
+SESSION_ROOT_MODULES = {
+    "store_writer",
+    "owners",
+    "claimed",
+    "watch",
+    "profile_cache",
+    "history",
+    "submits",
+    "concurrency",
+}
 # Small shared helpers at the root: anyone may import them; they import nothing of the package.
-UTILITY_MODULES = {"files", "redact", "samples"}
+UTILITY_MODULES = {"csv_export", "files", "redact", "samples"}
 # What a user runs or imports first: the public facade and the command-line entry points.
 ENTRY_MODULES = {"cli", "demo"}
 FOLDER_LAYERS = {

@@ -24,6 +24,7 @@ from benchmarks import (
     bench_kernel,
     bench_memory,
     bench_review,
+    bench_scoring,
     bench_startup,
     bench_store,
 )
@@ -38,6 +39,7 @@ SUITES: dict[str, Callable[[Config], list[Figure]]] = {
     "memory": bench_memory.run,
     "capacity": bench_capacity.run,
     "review": bench_review.run,
+    "scoring": bench_scoring.run,
 }
 
 

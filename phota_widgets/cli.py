@@ -37,6 +37,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     sweep.add_argument(
         "--max-cells", type=int, default=None, help="refuse sweeps of more cells (200000)"
     )
+    sweep.add_argument("--junit", default=None, help="write JUnit XML: a case per output and check")
+    sweep.add_argument(
+        "--min-pass-rate",
+        type=float,
+        default=None,
+        help="exit 100 only when under this share (0-1) of outputs passing all checks",
+    )
     add_store_arguments(sweep)
     from phota_widgets.experiments.compare_command import add_compare_parser
 
@@ -63,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             out=args.out,
             retry_failed=args.retry_failed,
             max_cells=args.max_cells,
+            junit=args.junit,
+            min_pass_rate=args.min_pass_rate,
         )
     if args.command == "compare":
         from phota_widgets.experiments.compare_command import compare_command

@@ -587,6 +587,7 @@ class Session:
         retry_failed: bool = ...,
         progress: bool = ...,
         name: str | None = ...,
+        checks: Sequence[Any] | None = ...,
         **grid: Any,
     ) -> SweepPlan: ...
 
@@ -604,6 +605,7 @@ class Session:
         retry_failed: bool = ...,
         progress: bool = ...,
         name: str | None = ...,
+        checks: Sequence[Any] | None = ...,
         **grid: Any,
     ) -> SweepResult: ...
 
@@ -620,6 +622,7 @@ class Session:
         retry_failed: bool = False,
         progress: bool = True,
         name: str | None = None,
+        checks: Sequence[Any] | None = None,
         **grid: Any,
     ) -> SweepPlan | SweepResult:
         """Run prompts x inputs x settings x vars x repeats; every cell kept in the run store.
@@ -635,6 +638,8 @@ class Session:
             retry_failed: send cells that failed before again (done cells never are).
             progress: show a progress bar.
             name: a name for the sweep.
+            checks: checks and scores run on each output as it arrives (``"aspect_ratio"``,
+                ``{"max_cost": 0.1}``, ``{"vlm_rubric": {...}}``, a function); kept in the store.
             **grid: settings (``aspect_ratio``, ``base_model``, ...; remix: ``reference_image``);
                 a list is an axis, a scalar a fixed setting. ``max_cells=`` raises the limit
                 on cells (200,000 by default; counted before any cell is built).
@@ -642,13 +647,15 @@ class Session:
         Returns:
             The :class:`SweepResult` (the plan with ``dry_run=True``).
         """
+        from phota_widgets.experiments.scoring import resolve_checks
         from phota_widgets.experiments.sweep import run_plan
 
+        scorers = resolve_checks(checks)  # a bad check is refused before anything is planned
         plan = self._plan_sweep(endpoint, prompts, images, vars, repeats, retry_failed, name, grid)
         if dry_run:
             plan.check_budget(max_cost)
             return plan
-        return run_plan(self, plan, max_cost=max_cost, progress=progress)
+        return run_plan(self, plan, max_cost=max_cost, progress=progress, checks=scorers)
 
     def submit_sweep(
         self,
@@ -663,6 +670,7 @@ class Session:
         progress: bool = True,
         name: str | None = None,
         on_cell: Callable[[CellOutcome], None] | None = None,
+        checks: Sequence[Any] | None = None,
         **grid: Any,
     ) -> SweepHandle:
         """Start a sweep in the background and return at once with a handle.
@@ -670,10 +678,14 @@ class Session:
         The handle has ``progress``, ``cancel()`` and ``result()``; ``on_cell`` is called (on the
         session's loop) as each cell ends. Arguments as :meth:`sweep`.
         """
+        from phota_widgets.experiments.scoring import resolve_checks
         from phota_widgets.experiments.sweep import submit_plan
 
+        scorers = resolve_checks(checks)
         plan = self._plan_sweep(endpoint, prompts, images, vars, repeats, retry_failed, name, grid)
-        return submit_plan(self, plan, max_cost=max_cost, progress=progress, on_cell=on_cell)
+        return submit_plan(
+            self, plan, max_cost=max_cost, progress=progress, on_cell=on_cell, checks=scorers
+        )
 
     def _plan_sweep(
         self,

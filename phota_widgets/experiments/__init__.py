@@ -10,7 +10,8 @@ Modules: ``axes`` (checking each axis), ``plan`` (cells with stable keys, ``Swee
 review: ``review`` (pairs, judgements, ratings, leaderboard, review columns), ``ranking``
 (Bradley-Terry), ``posterior`` (its credible intervals), ``preferences`` (TRL / Pick-a-Pic /
 JSON lines), ``preference_data`` (a sweep's rows), ``change_maps`` (what changed),
-``changes`` (change maps), ``review_report`` (the leaderboard section of the report).
+``changes`` (change maps), ``review_report`` (the leaderboard section of the report);
+automatic evaluation: ``scoring`` (checks, metrics, model-graded rubrics, CI gate).
 """
 
 from __future__ import annotations
@@ -26,13 +27,18 @@ from phota_widgets.experiments.result import (
     split_output_id,
 )
 from phota_widgets.experiments.runner import CellOutcome, SweepHandle, SweepProgress
+from phota_widgets.experiments.scoring import CheckSpecError, Failure, Score, ScoredOutput
 from phota_widgets.experiments.sweep import SweepInfo
 
 __all__ = [
     "Cell",
     "CellInfo",
     "CellOutcome",
+    "CheckSpecError",
     "ExperimentFileError",
+    "Failure",
+    "Score",
+    "ScoredOutput",
     "SkippedCell",
     "SweepCell",
     "SweepHandle",

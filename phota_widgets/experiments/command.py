@@ -34,17 +34,24 @@ def sweep_command(
     out: str | None = None,
     retry_failed: bool = False,
     max_cells: int | None = None,
+    junit: str | None = None,
+    min_pass_rate: float | None = None,
 ) -> int:
     """Run an experiment file; returns the process's exit status.
 
     The run store lives in ``OUT/runs``, so running the same command again resumes: finished
     cells are not paid for again. The report (``OUT/report.html``) and table (``OUT/outputs.csv``)
-    are written at the end, also after failures. Exit status: 0 all done, 1 failed cells,
-    2 a bad file, 3 over budget, 4 paid cells left to collect, 5 a store failure, 130 Ctrl-C.
+    are written at the end, also after failures. With ``checks:`` in the file, a summary is
+    printed and ``junit`` writes one test case per output and check. Exit status: 0 all done,
+    1 failed cells, 2 a bad file, 3 over budget, 4 paid cells left to collect, 5 a store failure,
+    100 a check failed (or the pass rate is under ``min_pass_rate``), 130 Ctrl-C.
     """
+    from phota_widgets.experiments.scoring.gate import check_min_pass_rate
+
     try:
+        check_min_pass_rate(min_pass_rate)
         experiment = load_experiment(path)
-    except PhotaError as exc:
+    except (PhotaError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_FILE
     if max_cells is not None:
@@ -54,7 +61,15 @@ def sweep_command(
     if dry_run and not (folder / "runs").exists() and not os.environ.get(INDEX_ENV):
         return _dry_run_without_store(experiment, budget)
     try:
-        return _run(experiment, folder, budget, dry_run=dry_run, retry_failed=retry_failed)
+        return _run(
+            experiment,
+            folder,
+            budget,
+            dry_run=dry_run,
+            retry_failed=retry_failed,
+            junit=junit,
+            min_pass_rate=min_pass_rate,
+        )
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_STORE
@@ -84,7 +99,10 @@ def _run(
     *,
     dry_run: bool,
     retry_failed: bool,
+    junit: str | None,
+    min_pass_rate: float | None,
 ) -> int:
+    from phota_widgets.experiments.scoring.gate import gate
     from phota_widgets.experiments.sweep import run_plan
     from phota_widgets.session import Session
 
@@ -106,7 +124,10 @@ def _run(
             print("dry run: nothing was sent")
             return 0
         try:
-            result = run_plan(session, plan, max_cost=budget, progress=True, warn=False)
+            checks = experiment.scorers()
+            result = run_plan(
+                session, plan, max_cost=budget, progress=True, warn=False, checks=checks
+            )
         except KeyboardInterrupt:
             print("interrupted: run the same command again to resume", file=sys.stderr)
             return EXIT_INTERRUPTED
@@ -115,6 +136,7 @@ def _run(
         print(repr(result))
         print(f"report: {report}")
         print(f"table:  {table}")
+        checked = gate(result, sys.stdout, junit=junit, min_pass_rate=min_pass_rate)
         counts = result.counts()
         waiting = counts.get("submitted", 0)
         if waiting:
@@ -129,4 +151,4 @@ def _run(
         if failed:
             print(f"{failed} cells failed: run again with --retry-failed to retry them alone")
             return EXIT_FAILED_CELLS
-    return 0
+    return checked

@@ -11,6 +11,10 @@
     repeats: 2
     max_cost: 5.0
     max_cells: 500000              # optional: the limit on cells (200,000 by default)
+    checks:                        # scored on every output (experiments/scoring)
+      - aspect_ratio
+      - max_cost: 0.10
+      - changed_fraction: {max: 0.3}
 
 Paths (images, the CSV) are relative to the file. A bad file is an :class:`ExperimentFileError`
 naming the file, the line and the field. Files are read within bounds (size, nesting, YAML
@@ -40,6 +44,7 @@ from phota_widgets.experiments.yaml_source import SourceError, parse, read_text
 if TYPE_CHECKING:
     from phota_widgets.experiments.plan import SweepPlan
     from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.experiments.scoring import Scorer
     from phota_widgets.session import Session
 
 
@@ -67,6 +72,7 @@ class _ExperimentModel(BaseModel):
     repeats: Annotated[StrictInt, Field(ge=1)] = 1
     max_cost: Annotated[StrictFloat | StrictInt, Field(ge=0)] | None = None
     max_cells: Annotated[StrictInt, Field(ge=1)] | None = None
+    checks: list[str | dict[str, Any]] | None = None
 
 
 @dataclass
@@ -84,6 +90,7 @@ class Experiment:
     repeats: int = 1
     max_cost: float | None = None
     max_cells: int = DEFAULT_MAX_CELLS
+    checks: list[Any] | None = None
     _marks: dict[tuple[Any, ...], int] = field(default_factory=dict, repr=False)
 
     def sweep_kwargs(self) -> dict[str, Any]:
@@ -98,8 +105,28 @@ class Experiment:
             "repeats": self.repeats,
             "name": self.name,
             "max_cells": self.max_cells,
+            "checks": self.checks,
             **kwargs,
         }
+
+    def scorers(self) -> list[Scorer]:
+        """The file's ``checks:`` as scorers.
+
+        Raises:
+            ExperimentFileError: a check that cannot be used (line and field named).
+        """
+        from phota_widgets.experiments.scoring import CheckSpecError, resolve_checks
+
+        try:
+            return resolve_checks(self.checks)
+        except CheckSpecError as exc:
+            where: tuple[Any, ...] = ("checks", exc.index)
+            if exc.field is not None:
+                where = (*where, exc.field)
+            line = self.line_of(*where)
+            field_text = ".".join(map(str, where))
+            message = _located(self.path, line, field_text, exc.reason)
+            raise ExperimentFileError(message) from None
 
     def line_of(self, *path: Any) -> int | None:
         """The 1-based line of a field (the nearest enclosing one found)."""
@@ -165,8 +192,10 @@ def load_experiment(path: str | os.PathLike[str]) -> Experiment:
         repeats=spec.repeats,
         max_cost=spec.max_cost,
         max_cells=spec.max_cells or DEFAULT_MAX_CELLS,
+        checks=spec.checks,
         _marks=marks,
     )
+    experiment.scorers()  # a check that cannot be used is refused now, before anything is sent
     return experiment
 
 
@@ -201,7 +230,7 @@ def sweep_from_file(
     if dry_run:
         plan.check_budget(budget)
         return plan
-    return run_plan(session, plan, max_cost=budget, progress=progress)
+    return run_plan(session, plan, max_cost=budget, progress=progress, checks=experiment.scorers())
 
 
 def plan_experiment(
@@ -237,7 +266,7 @@ def _planned(experiment: Experiment, planner: Callable[..., SweepPlan], retry: b
             name=kwargs.pop("name"),
             max_cells=kwargs.pop("max_cells"),
             retry_failed=retry,
-            grid=kwargs,
+            grid={k: v for k, v in kwargs.items() if k != "checks"},
         )
     except SweepSpecError as exc:
         raise experiment.error(exc) from None

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from phota_widgets.api.thumbnails import data_uri
 from phota_widgets.experiments.review_report import leaderboard_html, output_extras
+from phota_widgets.experiments.scoring.report_parts import badge_html, rates_html
 from phota_widgets.files import atomic_write
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ def _square(result: SweepResult, cells: list[SweepCell], max_px: int, per_row: i
                     f'<img src="{thumb}" alt="{escape(oid)}" style="border:{border};'
                     f'box-sizing:border-box"/></label>'
                     f'<figcaption style="font-size:10px">{escape(caption)}</figcaption>'
-                    f"{output_extras(result, oid, max_px)}</figure>"
+                    f"{badge_html(result, oid)}{output_extras(result, oid, max_px)}</figure>"
                 )
             continue
         status = cell.status
@@ -213,7 +214,7 @@ def report_html(result: SweepResult, max_px: int = REPORT_PX) -> str:
         f'<h1 style="font-size:20px">{escape(title)}</h1>\n'
         f'<p style="color:#555;font-size:12px">phota-widgets sweep report, made {made}</p>\n'
         f"{_summary_table(result)}\n{_skipped_html(result)}\n{grid_html(result, max_px)}\n"
-        f"{_leaderboards(result)}\n</body></html>\n"
+        f"{rates_html(result)}\n{_leaderboards(result)}\n</body></html>\n"
     )
 
 

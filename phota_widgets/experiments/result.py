@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from phota_widgets.experiments.compare_sweeps import SweepComparison
     from phota_widgets.experiments.model_judge import AutoJudgeReport
     from phota_widgets.experiments.preferences import PreferenceFormat
+    from phota_widgets.experiments.scoring import CheckSpec, Failure, Scorer
     from phota_widgets.session import Session
     from phota_widgets.widgets.review import ReviewPanel
 
@@ -109,6 +110,8 @@ class SweepResult:
         self.repeats = int(spec.get("repeats", 1))
         self.skipped: list[dict[str, Any]] = list(spec.get("skipped") or [])
         self.cells = cells
+        self.checks: list[Scorer] = []
+        """The checks this result was last scored with (its columns); empty: all stored."""
 
     @classmethod
     def load(cls, session: Session, sweep_id: str) -> SweepResult:
@@ -132,7 +135,35 @@ class SweepResult:
 
     def refresh(self) -> SweepResult:
         """The same sweep read again from the store (e.g. while it is still running)."""
-        return type(self).load(self.session, self.sweep_id)
+        fresh = type(self).load(self.session, self.sweep_id)
+        fresh.checks = self.checks
+        return fresh
+
+    # -- automatic evaluation (experiments/scoring) ----------------------------------------------
+
+    def score(self, checks: Sequence[CheckSpec], *, threads: int | None = None) -> SweepResult:
+        """Score every output with ``checks`` (what the store holds is not computed again).
+
+        The result then shows these checks' columns (``check.<name>``, ``score.<name>``,
+        ``passed``) in :meth:`to_dataframe`, the CSV and the report. Returns ``self``.
+
+        Raises:
+            CheckSpecError: a check that cannot be used (nothing scored).
+        """
+        from phota_widgets.experiments.scoring import engine, resolve_checks
+
+        scorers = resolve_checks(checks)
+        outputs = engine.scored_outputs(self.session.store, self.cells)
+        wanted = threads or engine.worker_threads(scorers, self.session.max_concurrency)
+        engine.score_outputs(self.session.store, outputs, scorers, threads=wanted)
+        self.checks = scorers
+        return self
+
+    def failures(self) -> list[Failure]:
+        """Every failed check of every output, with the reason (plan order)."""
+        from phota_widgets.experiments.scoring.summary import failures
+
+        return failures(self)
 
     # -- contents ------------------------------------------------------------------------------
 

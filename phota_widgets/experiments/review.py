@@ -299,6 +299,10 @@ def leaderboard(
         round(cost[v] / images[v], 4) if images[v] else float("nan") for v in board["variant"]
     ]
     board = pd.DataFrame(board, columns=list(LEADERBOARD_COLUMNS))
+    from phota_widgets.experiments.scoring.summary import leaderboard_columns
+
+    for column, values in leaderboard_columns(result, list(board["variant"]), item_of).items():
+        board[column] = values  # pass_rate and mean_<score>, when the sweep was scored
     if by is not None:
         board = board.rename(columns={"variant": by})
     board.attrs["position_bias"] = position_bias_of(result, judge)

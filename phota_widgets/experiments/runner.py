@@ -25,6 +25,7 @@ from phota_widgets.experiments.plan import Cell, SweepPlan
 
 if TYPE_CHECKING:
     from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.experiments.scoring import Scorer
     from phota_widgets.session import Session
 
 
@@ -107,8 +108,17 @@ class SweepRunner:
         *,
         progress_bar: bool = True,
         on_cell: Callable[[CellOutcome], None] | None = None,
+        checks: list[Scorer] | None = None,
     ) -> None:
+        from phota_widgets.experiments.scoring import ScoringWorker
+
         self.session = session
+        self.checks = list(checks or [])
+        self._scoring = (  # scores each answered cell on threads of its own, never on the loop
+            ScoringWorker(session.store, self.checks, session.max_concurrency)
+            if self.checks
+            else None
+        )
         self.plan = plan
         self.sweep_id = plan.sweep_id
         self.on_cell = on_cell
@@ -157,11 +167,17 @@ class SweepRunner:
             bar.reset(total=len(cells))
         try:
             await self._run_cells(cells, bar)
+            result = await asyncio.to_thread(SweepResult.load, self.session, self.sweep_id)
+            if self._scoring is not None:
+                await asyncio.to_thread(self._scoring.finish, result)
+                result.checks = self.checks
+            return result
         finally:
             with self._lock:
                 self._progress = replace(self._progress, finished=True)
             self.close_bar()
-        return await asyncio.to_thread(SweepResult.load, self.session, self.sweep_id)
+            if self._scoring is not None:
+                self._scoring.close()
 
     async def _collect_earlier(self) -> None:
         """Let the session finish collecting jobs an earlier process submitted, then try again."""
@@ -251,6 +267,8 @@ class SweepRunner:
                 for pending in linked:
                     await asyncio.wrap_future(pending)  # a failed link is raised, not lost
             cost = result.cost_estimate or 0.0
+            if self._scoring is not None and recorded and result.run_id is not None:
+                self._scoring.submit(cell.info, result.run_id)
         except PhotaError as exc:
             error = str(exc)
             if not recorded:

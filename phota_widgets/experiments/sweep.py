@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +12,7 @@ from phota_widgets.experiments import records
 from phota_widgets.experiments.limits import DEFAULT_MAX_CELLS
 from phota_widgets.experiments.plan import SweepPlan, make_plan
 from phota_widgets.experiments.runner import CellOutcome, SweepHandle, SweepRunner, annotate
+from phota_widgets.experiments.scoring.specs import CheckSpec, resolve_checks
 
 if TYPE_CHECKING:
     from phota_widgets.experiments.result import SweepResult
@@ -77,14 +78,17 @@ def submit_plan(
     max_cost: float | None = None,
     progress: bool = True,
     on_cell: Callable[[CellOutcome], None] | None = None,
+    checks: Sequence[CheckSpec] | None = None,
 ) -> SweepHandle:
     """Check the budget, then start the plan on the session's loop and return at once.
 
     Raises:
         BudgetExceededError: the cells to send may cost more than ``max_cost`` (nothing sent).
+        CheckSpecError: a check that cannot be used (nothing sent).
     """
+    scorers = resolve_checks(checks)
     plan.check_budget(max_cost)
-    runner = SweepRunner(session, plan, progress_bar=progress, on_cell=on_cell)
+    runner = SweepRunner(session, plan, progress_bar=progress, on_cell=on_cell, checks=scorers)
     future = session.loop.submit(runner.run())
     future.add_done_callback(lambda _: runner.close_bar())
     return SweepHandle(runner, future)
@@ -97,15 +101,18 @@ def run_plan(
     max_cost: float | None = None,
     progress: bool = True,
     warn: bool = True,
+    checks: Sequence[CheckSpec] | None = None,
 ) -> SweepResult:
     """Run a plan and wait for it; an interrupt (Ctrl-C, a notebook's stop) cancels it.
 
     With ``warn``, cells left paid but not collected (``submitted``) are said in a warning.
+    ``checks`` score each output as it arrives (see :mod:`phota_widgets.experiments.scoring`).
     """
+    scorers = resolve_checks(checks)
     plan.check_budget(max_cost)
     from phota_widgets.experiments.result import uncollected_message
 
-    runner = SweepRunner(session, plan, progress_bar=progress)
+    runner = SweepRunner(session, plan, progress_bar=progress, checks=scorers)
     try:
         result = session.loop.run(runner.run())
     finally:

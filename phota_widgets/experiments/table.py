@@ -38,7 +38,11 @@ def sweep_dataframe(result: SweepResult) -> pandas.DataFrame:
         import pandas as pd
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError("SweepResult.to_dataframe needs pandas: pip install pandas") from exc
-    return pd.DataFrame(sweep_rows(result), columns=columns(result))
+    from phota_widgets.experiments.scoring.summary import add_score_columns
+
+    rows = sweep_rows(result)
+    scored = add_score_columns(result, rows)  # check.<name>, score.<name>, passed
+    return pd.DataFrame(rows, columns=[*columns(result), *scored])
 
 
 def write_csv(result: SweepResult, path: Path) -> Path:

@@ -83,6 +83,7 @@ from phota_widgets.store.schema import (
     sweep_cells,
     sweeps,
 )
+from phota_widgets.store.scores import Scores
 
 if TYPE_CHECKING:
     import pandas
@@ -147,6 +148,7 @@ class RunStore:
         self.judgements = self.judging.judgements
         self.set_rating = self.judging.set_rating
         self.ratings = self.judging.ratings
+        self.scores = Scores(self._writer, self.engine)
         self._closed = False
 
     @property

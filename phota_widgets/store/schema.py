@@ -29,8 +29,9 @@ from phota_widgets.store.errors import StoreVersionError
 
 SCHEMA_VERSION = 3
 """v1: runs, outputs. v2: output and pick counts on runs, run owners, sweeps and their cells,
-judgements and ratings, claims (leases on shared work), per-judge picks. v3: model judgements'
-details (answers both ways round, position consistency, tokens, cost); review assignments."""
+judgements and ratings, claims (leases on shared work), per-judge picks. v3: scores; model
+judgements' details (answers both ways round, position consistency, tokens, cost); review
+assignments."""
 
 metadata = MetaData()
 
@@ -179,6 +180,25 @@ picks = Table(
     PrimaryKeyConstraint("run_id", "idx", "judge"),
     ForeignKeyConstraint(["run_id", "idx"], ["outputs.run_id", "outputs.idx"]),
 )
+
+scores = Table(
+    "scores",
+    metadata,
+    Column("output_hash", Text, nullable=False),
+    Column("scorer", Text, nullable=False),
+    Column("version", Text, nullable=False),
+    Column("param_hash", Text, nullable=False),
+    Column("output_id", Text, nullable=False),
+    Column("value", Float),
+    Column("passed", Integer),
+    Column("detail", Text, nullable=False, server_default=""),
+    Column("tokens", Integer),
+    Column("cost", Float),
+    Column("created_at", Float, nullable=False),
+    Column("error", Integer, nullable=False, server_default="0"),
+    PrimaryKeyConstraint("output_hash", "scorer", "version", "param_hash"),
+)
+Index("scores_output", scores.c.output_id)
 
 version_table = Table("phota_schema", MetaData(), Column("version", Integer, nullable=False))
 

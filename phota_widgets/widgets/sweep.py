@@ -56,6 +56,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         result: the sweep shown (a :class:`SweepResult`), or None.
         review: the open :class:`ReviewPanel`, or None.
         run_button, cancel_button, progress, status, error, grid: running and its output.
+        failed_only: show only the outputs that failed a check (scored sweeps).
         review_button, leaderboard_button, export_button, export_format: the result's actions.
         earlier, open_button: the earlier sweeps to reopen.
         rating, details, downloader: stars and notes per output, the leaderboard or export
@@ -83,6 +84,10 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         self.status = StatusLine()
         self.error = ErrorBox()
         self.grid = styled(w.HTML(), "sweep-grid")
+        self.failed_only = styled(  # outputs that failed a check (scored sweeps: badges)
+            w.Checkbox(value=False, description="Failed only", indent=False), "sweep-failed-only"
+        )
+        self.failed_only.observe(lambda _: self._show_grid(), names="value")
         self.review_button = _action("Review", "blind pairwise review", "sweep-review")
         self.leaderboard_button = _action("Leaderboard", "ranking with intervals", "sweep-board")
         self.export_format = styled(
@@ -118,6 +123,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
                 w.HBox([self.run_button, self.cancel_button, self.progress]),
                 self.status,
                 self.error,
+                self.failed_only,
                 self.grid,
                 w.HBox(
                     [
@@ -308,10 +314,19 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         except (KeyError, StoreError) as exc:
             self.error.show_error(exc)
             return
-        self.grid.value = self.result.show(max_px=GRID_PX)._repr_html_()
+        self._show_grid()
         self._last_grid = time.monotonic()
         self.rating.set_result(self.result)
         self._set_actions(enabled=True)
+
+    def _show_grid(self) -> None:
+        """The grid of the sweep shown (only its failed outputs with "Failed only" ticked)."""
+        from phota_widgets.experiments.scoring.report_parts import failed_only
+
+        if self.result is None:
+            return
+        shown = failed_only(self.result) if self.failed_only.value else self.result
+        self.grid.value = shown.show(max_px=GRID_PX)._repr_html_()
 
     def _rated(self) -> None:
         """A rating was stored: show it in the grid."""

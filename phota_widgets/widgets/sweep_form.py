@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
+import yaml
 
 from phota_widgets.api.models import (
     MAX_OUTPUT_IMAGES,
@@ -68,6 +69,13 @@ class SweepForm(w.VBox):  # type: ignore[misc]
             ),
             "sweep-vars",
         )
+        self.checks = styled(
+            w.Text(
+                placeholder="checks (optional): aspect_ratio, max_cost: 0.1, sharpness: {min: 50}",
+                layout=w.Layout(width="auto"),
+            ),
+            "sweep-checks",
+        )
         self.inputs = ImagePicker(
             "images", "Inputs (each one a row)", max_items=MAX_INPUTS, on_change=self._changed
         )
@@ -115,11 +123,13 @@ class SweepForm(w.VBox):  # type: ignore[misc]
                 self.hint,
                 settings,
                 w.HBox([self.repeats, self.budget]),
+                self.checks,
             ]
         )
         styled(self, "sweep-form")
         self._follow()
-        for control in (self.endpoint, self.prompts, self.vars, self.repeats, self.budget):
+        controls = (self.endpoint, self.prompts, self.vars, self.repeats, self.budget, self.checks)
+        for control in controls:
             control.observe(lambda _: self._changed(), names="value")
         for box in self.selects.values():
             box.observe(lambda _: self._changed(), names="value")
@@ -181,6 +191,9 @@ class SweepForm(w.VBox):  # type: ignore[misc]
                 continue
             values = list(select.value)
             kwargs[name] = values if len(values) > 1 else values[0]
+        checks = parse_checks(self.checks.value)
+        if checks:
+            kwargs["checks"] = checks
         return kwargs
 
     @property
@@ -188,6 +201,23 @@ class SweepForm(w.VBox):  # type: ignore[misc]
         """The budget (None when 0)."""
         value = float(self.budget.value or 0.0)
         return value if value > 0 else None
+
+
+def parse_checks(text: str) -> list[Any]:
+    """``aspect_ratio, max_cost: 0.1, sharpness: {min: 50}`` as the checks of a sweep (the
+    experiment file's ``checks:`` list, written on one line).
+
+    Raises:
+        ValueError: text that is not such a list.
+    """
+    if not text.strip():
+        return []
+    try:
+        found = yaml.safe_load(f"[{text}]")
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or "not a list"
+        raise ValueError(f"checks: {problem} (write e.g. aspect_ratio, max_cost: 0.1)") from None
+    return list(found)
 
 
 def parse_vars(text: str) -> dict[str, list[str]]:

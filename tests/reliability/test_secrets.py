@@ -7,6 +7,7 @@ import base64
 import json
 import logging
 import os
+import sys
 import uuid
 from pathlib import Path
 
@@ -109,4 +110,67 @@ def test_a_planted_key_is_in_no_artefact(tmp_path: Path, monkeypatch: pytest.Mon
         handler.close()
     assert log_file.stat().st_size > 0 and os.listdir(store_dir)
     leaks = _leaks(tmp_path, key)
+    assert not leaks, leaks
+
+
+@pytest.mark.timeout(300)
+def test_planted_keys_are_in_no_score_artefact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Scores, failures, the report, the CSV, JUnit, reprs and DEBUG logs of a sweep with a
+    model-graded rubric hold neither the Phota key nor the model endpoint's key."""
+    from fakes.openai_fake import OpenAIFake
+
+    from phota_widgets.experiments.scoring import resolve_checks
+    from phota_widgets.experiments.scoring.gate import gate
+
+    key = f"sk-planted-{uuid.uuid4().hex}"
+    model_key = f"sk-model-{uuid.uuid4().hex}"
+    monkeypatch.setenv("PLANTED_MODEL_KEY", model_key)
+    log_file = tmp_path / "debug.log"
+    handler = logging.FileHandler(log_file)
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    out = tmp_path / "out"
+    try:
+        with (
+            LocalServer(api_key=key) as server,
+            OpenAIFake(api_key=model_key, script=["not json at all", 500, 500, 500]) as fake,
+            pw.Session(api_key=key, base_url=server.base_url, output_dir=tmp_path / "s") as s,
+        ):
+            checks = resolve_checks(
+                [
+                    "aspect_ratio",
+                    {"max_cost": 0.01},
+                    {
+                        "vlm_rubric": {
+                            "rubric": "a {animal}",
+                            "model": "gpt-4o-mini",
+                            "base_url": fake.base_url,
+                            "api_key_env": "PLANTED_MODEL_KEY",
+                            "max_retries": 2,
+                        }
+                    },
+                ]
+            )
+            res = s.sweep(
+                "generate", ["a {animal}"], vars={"animal": ["owl", "fox", "elk"]},
+                progress=False, checks=checks,
+            )  # fmt: skip
+            assert fake.count >= 3  # the model was asked (and some answers failed)
+            texts = [repr(c) for c in checks] + [str(f) for f in res.failures()]
+            texts.append(repr(res.failures()))
+            res.to_csv(out / "outputs.csv")
+            res.export_html(out / "report.html")
+            assert gate(res, sys.stdout, junit=str(out / "junit.xml")) == 100
+            (out / "texts.txt").write_text("\n".join(texts))
+            (out / "printed.txt").write_text(capsys.readouterr().out)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        handler.close()
+    assert (out / "junit.xml").is_file() and log_file.stat().st_size > 0
+    leaks = _leaks(tmp_path, key) + _leaks(tmp_path, model_key)
     assert not leaks, leaks

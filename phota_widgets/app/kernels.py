@@ -1,0 +1,49 @@
+"""The Studio server's kernel manager: jupyter_server's own, with a cap on how many kernels run.
+
+Every visit to the Voila page starts a kernel (and the Studio's embedded server); this refuses a
+new one once ``max_kernels`` run, with a page that says so in words, instead of letting a
+reloading tab or a polling script start them without end. Culling of idle or disconnected kernels
+is jupyter_server's (``MappingKernelManager.cull_*``), configured by the launcher.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado import web
+from traitlets import Int
+
+REFUSED_STATUS = 503
+
+
+class CappedKernelManager(AsyncMappingKernelManager):  # type: ignore[misc]
+    """An ``AsyncMappingKernelManager`` that runs at most ``max_kernels`` kernels at once."""
+
+    max_kernels = Int(
+        4, config=True, help="Most kernels (open Studio pages) running at once; 0: no limit."
+    )
+    idle_seconds_hint = Int(
+        0, config=True, help="The cull timeout, to tell a refused visitor when a place frees up."
+    )
+
+    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:
+        """Start a kernel, or refuse with HTTP 503 and a sentence when the cap is reached."""
+        kernel_id = kwargs.get("kernel_id")
+        reusing = kernel_id is not None and kernel_id in self
+        if not reusing and 0 < self.max_kernels <= len(self.list_kernel_ids()):
+            sentence = self.refusal()  # as the reason: Voila's error page shows only that
+            raise web.HTTPError(REFUSED_STATUS, sentence, reason=sentence)
+        return str(await super().start_kernel(*args, **kwargs))
+
+    def refusal(self) -> str:
+        """What a refused visitor reads."""
+        wait = (
+            f" A closed page's place frees up within about {self.idle_seconds_hint} s."
+            if self.idle_seconds_hint > 0
+            else ""
+        )
+        return (
+            f"The Studio is already open in {self.max_kernels} pages, its limit. "
+            f"Close a Studio tab you no longer use, then reload this page.{wait}"
+        )

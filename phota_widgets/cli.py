@@ -25,7 +25,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--max-kernels", type=int, default=4, help="most Studio pages at once (0: no limit)"
     )
     studio.add_argument(
-        "--cull-after", type=int, default=120, help="seconds before an idle closed page's kernel ends"
+        "--cull-after",
+        type=int,
+        default=120,
+        help="seconds until an idle closed page's kernel ends",
     )
     studio.add_argument(
         "--cull-connected", action="store_true", help="also end idle kernels of open pages"

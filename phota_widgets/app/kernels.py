@@ -17,7 +17,7 @@ from traitlets import Int
 REFUSED_STATUS = 503
 
 
-class CappedKernelManager(AsyncMappingKernelManager):  # type: ignore[misc]
+class CappedKernelManager(AsyncMappingKernelManager):
     """An ``AsyncMappingKernelManager`` that runs at most ``max_kernels`` kernels at once."""
 
     max_kernels = Int(
@@ -27,7 +27,7 @@ class CappedKernelManager(AsyncMappingKernelManager):  # type: ignore[misc]
         0, config=True, help="The cull timeout, to tell a refused visitor when a place frees up."
     )
 
-    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:
+    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
         """Start a kernel, or refuse with HTTP 503 and a sentence when the cap is reached."""
         kernel_id = kwargs.get("kernel_id")
         reusing = kernel_id is not None and kernel_id in self

@@ -89,6 +89,25 @@ class StudioLimits:
         }
 
 
+def write_voila_config(folder: Path, limits: StudioLimits) -> Path:
+    """Write ``voila.py`` (a Python config: Voila's request log needs jupyter_server's
+    ``log_request``, which scrubs the token from logged URLs) and return its path."""
+    settings = json.dumps(limits.voila_config(), indent=2)
+    text = (
+        "# Written by phota-widgets studio for this server run.\n"
+        "import json\n\n"
+        "from jupyter_server.log import log_request\n"
+        "from traitlets.config import Config\n\n"
+        f"c.merge(Config(json.loads({settings!r})))  # noqa: F821\n"
+        'c.Voila.tornado_settings["log_function"] = log_request  # noqa: F821\n'
+    )
+    path = folder / "voila.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(0o600)
+    return path
+
+
 def new_token() -> str:
     """A fresh random token for one server run."""
     return secrets.token_urlsafe(24)

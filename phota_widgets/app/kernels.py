@@ -14,7 +14,9 @@ from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelMana
 from tornado import web
 from traitlets import Int
 
-REFUSED_STATUS = 503
+REFUSED_STATUS = 429
+"""Too Many Requests: not a 5xx, whose log lines would quote request headers (a Referer may
+carry the token)."""
 
 
 class CappedKernelManager(AsyncMappingKernelManager):
@@ -28,12 +30,13 @@ class CappedKernelManager(AsyncMappingKernelManager):
     )
 
     async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
-        """Start a kernel, or refuse with HTTP 503 and a sentence when the cap is reached."""
+        """Start a kernel, or refuse with HTTP 429 and a sentence when the cap is reached."""
         kernel_id = kwargs.get("kernel_id")
         reusing = kernel_id is not None and kernel_id in self
         if not reusing and 0 < self.max_kernels <= len(self.list_kernel_ids()):
-            sentence = self.refusal()  # as the reason: Voila's error page shows only that
-            raise web.HTTPError(REFUSED_STATUS, sentence, reason=sentence)
+            # the sentence as the reason: Voila's error page shows only that; no log message,
+            # so tornado does not log the request line (its URL may hold the token)
+            raise web.HTTPError(REFUSED_STATUS, reason=self.refusal())
         return str(await super().start_kernel(*args, **kwargs))
 
     def refusal(self) -> str:

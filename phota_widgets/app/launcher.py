@@ -27,7 +27,7 @@ from typing import IO
 
 import psutil
 
-from phota_widgets.app.guard import StudioLimits, new_token, write_json
+from phota_widgets.app.guard import StudioLimits, new_token, write_json, write_voila_config
 
 NOTEBOOK_NAME = "studio.ipynb"
 STOP_GRACE = 10.0
@@ -120,7 +120,7 @@ class StudioServer:
         if self.lab:
             write_json(self.config_dir / "jupyter_server_config.json", self.limits.lab_config())
         else:
-            write_json(self.config_dir / "voila.json", self.limits.voila_config())
+            write_voila_config(self.config_dir, self.limits)
         env = dict(os.environ)  # PHOTA_API_KEY reaches the kernel this way, never as an argument
         env["JUPYTER_TOKEN"] = self._token  # the server reads it here, never from its arguments
         self._log = self.log_path.open("wb")

@@ -144,14 +144,15 @@ def test_no_token_no_studio_and_a_foreign_host_is_refused(
         assert first.status_code == 200 and "Phota Studio" in first.text
         assert owner.cookies, "no login cookie after the first visit"
         again = owner.get(app.base)  # no token: the cookie lets it in, only the cap refuses
-        assert again.status_code == 503
+        assert again.status_code == 429
         named = owner.get(app.url, headers={"Host": f"localhost:{app.port}"})
-        assert named.status_code == 503  # "localhost" passes the Host check (refused by the cap)
+        assert named.status_code == 429  # "localhost" passes the Host check (refused by the cap)
     token_arguments = [
         p for p in psutil.Process(app.proc.pid).children(recursive=True)
         if app.token in " ".join(_cmdline(p))
     ]  # fmt: skip
     assert token_arguments == []  # the token is in no command line
+    assert app.token not in (app.folder / "voila.log").read_text()  # nor in the server's log
 
 
 def test_kernels_are_capped_with_a_sentence_and_idle_ones_culled(
@@ -164,7 +165,7 @@ def test_kernels_are_capped_with_a_sentence_and_idle_ones_culled(
         assert [p.status_code for p in pages] == [200, 200]
         assert len(app.kernels()) == 2
         full = owner.get(app.url)
-        assert full.status_code == 503
+        assert full.status_code == 429
         assert "already open in 2 pages" in full.text and "Close a Studio tab" in full.text
         assert len(app.kernels()) == 2  # nothing more was started
         # nobody opened a websocket: both kernels are idle and disconnected, so they are culled

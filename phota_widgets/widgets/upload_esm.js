@@ -62,9 +62,7 @@ async function take(model, files, say) {
   const taken = chosen.slice(0, limit);
   const dropped = chosen.slice(limit).map((f) => f.name);
   model.send({ type: "choice", count: chosen.length }); // a new choice replaces the last one
-  if (dropped.length) {
-    model.send({ type: "refused", names: dropped, why: `only ${limit} image(s) can be taken here` });
-  }
+  const refusals = [];
   let done = 0;
   for (const file of taken) {
     say(`preparing ${file.name} (${done + 1} of ${taken.length})…`);
@@ -73,9 +71,14 @@ async function take(model, files, say) {
       await sendFile(model, encoded, file.name);
       done += 1;
     } catch (err) {
-      model.send({ type: "refused", names: [file.name], why: String(err.message || err) });
+      refusals.push({ type: "refused", names: [file.name], why: String(err.message || err) });
     }
   }
+  if (dropped.length) {
+    refusals.push({ type: "refused", names: dropped, why: `only ${limit} image(s) can be taken here` });
+  }
+  // last, so that the files taken before them do not clear what the panel says
+  for (const refusal of refusals) model.send(refusal);
   say(done ? `sent ${done} image(s)` : "");
 }
 

@@ -37,6 +37,7 @@ panel => {
 class Photos:
     big: Path  # 8000 x 6000, about 12 MB
     phone: list[Path]  # ten 4000 x 3000, about 5 MB each
+    corrupt: Path  # 9 MB that only look like a JPEG
 
 
 def _noisy_photo(path: Path, width: int, height: int, noise: float, seed: int) -> Path:
@@ -61,7 +62,29 @@ def photos(tmp_path_factory: pytest.TempPathFactory) -> Photos:
              for i in range(10)]  # fmt: skip
     assert 10e6 < big.stat().st_size < 16e6, big.stat().st_size
     assert all(4e6 < p.stat().st_size < 7e6 for p in phone), [p.stat().st_size for p in phone]
-    return Photos(big, phone)
+    corrupt = folder / "IMG_BROKEN.jpg"
+    corrupt.write_bytes(b"\xff\xd8\xff\xe0" + np.random.default_rng(3).bytes(9_000_000))
+    return Photos(big, phone, corrupt)
+
+
+def _refusals_are_said(scope: Any, photos: Photos) -> None:
+    """A file the browser cannot read, and more files than the picker takes, are named."""
+    scope.get_by_role("tab", name="Enhance").click()
+    enhance = scope.locator(".phota-enhance-panel")
+    upload = enhance.locator(".phota-upload input[type=file]")
+    upload.set_input_files(str(photos.corrupt))
+    message = enhance.locator(".phota-picker-message")
+    _wait_text(message, re.compile(r"IMG_BROKEN\.jpg: the browser cannot read this image"))
+    scope.get_by_role("tab", name="Edit").click()
+    edit = scope.locator(".phota-edit-panel")
+    eleven = [*photos.phone, photos.corrupt]  # Edit takes ten photos
+    edit.locator(".phota-upload input[type=file]").set_input_files([str(p) for p in eleven])
+    _wait_text(
+        edit.locator(".phota-picker-message"),
+        re.compile(r"IMG_BROKEN\.jpg: only 10 image\(s\) can be taken here"),
+    )
+    edit.locator(".phota-input-thumbs img").nth(9).wait_for(timeout=RUN)  # the ten arrived
+    assert "IMG_BROKEN.jpg: only 10" in edit.locator(".phota-picker-message").inner_text()
 
 
 def _upload_big_photo_and_enhance(page: Any, scope: Any, photos: Photos) -> None:
@@ -115,6 +138,7 @@ def test_phone_photos_arrive_in_the_voila_studio(
     page.goto(studio_app.url, timeout=LOAD)
     studio = page.locator(".phota-studio")
     studio.locator(".phota-generate-panel .phota-prompt textarea").wait_for(timeout=LOAD)
+    _refusals_are_said(page, photos)
     _upload_big_photo_and_enhance(page, page, photos)
     # what reached the kernel (and Phota) is the photo downscaled in the browser: 4096 px wide
     assert (4096, 3072) in _inputs(studio_app.folder), _inputs(studio_app.folder)

@@ -23,6 +23,7 @@ from benchmarks import (
     bench_jobs,
     bench_kernel,
     bench_memory,
+    bench_review,
     bench_startup,
     bench_store,
 )
@@ -36,6 +37,7 @@ SUITES: dict[str, Callable[[Config], list[Figure]]] = {
     "kernel": bench_kernel.run,
     "memory": bench_memory.run,
     "capacity": bench_capacity.run,
+    "review": bench_review.run,
 }
 
 

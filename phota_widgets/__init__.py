@@ -63,11 +63,22 @@ if TYPE_CHECKING:
     )
     from phota_widgets.display import HTMLView, before_after, compare, contact_sheet, show
     from phota_widgets.experiments import SweepPlan, SweepResult, sweep_from_file
+    from phota_widgets.experiments.compare_sweeps import compare_sweeps
     from phota_widgets.history import History
     from phota_widgets.local import Faults, Limits, LocalServer, ServerProcess
     from phota_widgets.samples import sample, sample_path, sample_url
     from phota_widgets.session import Session
     from phota_widgets.store import RunStore
+    from phota_widgets.store.errors import (
+        StoreBusyError,
+        StoreCorruptError,
+        StoreError,
+        StoreFullError,
+        StoreReadOnlyError,
+        StoreRowError,
+        StoreUnreachableError,
+        StoreVersionError,
+    )
     from phota_widgets.widgets.edit import EditPanel
     from phota_widgets.widgets.enhance import EnhancePanel
     from phota_widgets.widgets.generate import GeneratePanel
@@ -101,10 +112,19 @@ _LAZY = {
     "Session": "phota_widgets.session",
     "History": "phota_widgets.history",
     "RunStore": "phota_widgets.store",
+    "StoreBusyError": "phota_widgets.store.errors",
+    "StoreCorruptError": "phota_widgets.store.errors",
+    "StoreError": "phota_widgets.store.errors",
+    "StoreFullError": "phota_widgets.store.errors",
+    "StoreReadOnlyError": "phota_widgets.store.errors",
+    "StoreRowError": "phota_widgets.store.errors",
+    "StoreUnreachableError": "phota_widgets.store.errors",
+    "StoreVersionError": "phota_widgets.store.errors",
     "HTMLView": "phota_widgets.display",
     "SweepPlan": "phota_widgets.experiments",
     "SweepResult": "phota_widgets.experiments",
     "sweep_from_file": "phota_widgets.experiments",
+    "compare_sweeps": "phota_widgets.experiments.compare_sweeps",
     "before_after": "phota_widgets.display",
     "compare": "phota_widgets.display",
     "contact_sheet": "phota_widgets.display",
@@ -173,6 +193,14 @@ __all__ = [
     "ServerError",
     "ServerProcess",
     "Session",
+    "StoreBusyError",
+    "StoreCorruptError",
+    "StoreError",
+    "StoreFullError",
+    "StoreReadOnlyError",
+    "StoreRowError",
+    "StoreUnreachableError",
+    "StoreVersionError",
     "Studio",
     "SweepPanel",
     "SweepPlan",
@@ -184,6 +212,7 @@ __all__ = [
     "WebhookRejected",
     "before_after",
     "compare",
+    "compare_sweeps",
     "contact_sheet",
     "estimate",
     "login",

@@ -46,7 +46,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     sweep.add_argument("--max-cost", type=float, default=None, help="budget in US dollars")
     sweep.add_argument("--out", default=None, help="folder for runs, report.html, outputs.csv")
     sweep.add_argument("--retry-failed", action="store_true", help="send failed cells again")
+    sweep.add_argument(
+        "--max-cells", type=int, default=None, help="refuse sweeps of more cells (200000)"
+    )
     add_store_arguments(sweep)
+    from phota_widgets.experiments.compare_command import add_compare_parser
+
+    add_compare_parser(commands)
     args = parser.parse_args(argv)
     try:
         use_store_arguments(args)
@@ -76,6 +82,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_cost=args.max_cost,
             out=args.out,
             retry_failed=args.retry_failed,
+            max_cells=args.max_cells,
+        )
+    if args.command == "compare":
+        from phota_widgets.experiments.compare_command import compare_command
+
+        return compare_command(
+            args.a, args.b, fail_if_worse=args.fail_if_worse, runs=args.runs, html=args.html
         )
     from phota_widgets.demo import run_demo
 
@@ -90,7 +103,10 @@ def add_store_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--files", default=None, help="files URL, e.g. s3://bucket/prefix")
     group.add_argument(
-        "--storage-options", default=None, help="fsspec options for --files, as a JSON object"
+        "--storage-options",
+        default=None,
+        help="fsspec options for --files: @FILE (a JSON file; keeps secrets off the command "
+        "line), or a JSON object; else PHOTA_STORE_OPTIONS (JSON or @FILE)",
     )
 
 

@@ -44,17 +44,21 @@ class OwnerLock:
     Args:
         root: the run store's folder.
         backend: the backend the session talks to (kept in the lock file, see :meth:`live`).
+        read_only: the store is on a read-only mount: hold no lock file.
     """
 
-    def __init__(self, root: Path, backend: str) -> None:
+    def __init__(self, root: Path, backend: str, *, read_only: bool = False) -> None:
         self.folder = root / OWNERS_DIR
-        self.folder.mkdir(parents=True, exist_ok=True)
         self.token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
         name = uuid.uuid5(uuid.NAMESPACE_URL, self.token).hex
         self.path = self.folder / f"{name}.lock"
+        self._handle: IO[bytes] | None = None
+        if read_only:  # a read-only store is only browsed: no runs to own, no file to write
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
         staging = self.folder / f".{name}.new"  # locked before it is visible under its name
-        self._handle: IO[bytes] | None = open(staging, "w+b")  # noqa: SIM115 - held open
-        if not _try_lock(self._handle):  # pragma: no cover - a fresh random name
+        handle = self._handle = open(staging, "w+b")  # noqa: SIM115 - held open
+        if not _try_lock(handle):  # pragma: no cover - a fresh random name
             raise RuntimeError(f"could not lock {staging}")
         self.set_backend(backend)
         os.replace(staging, self.path)

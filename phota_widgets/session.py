@@ -180,10 +180,11 @@ class Session:
             self._use_local(local_server)
         else:
             self._connect(key, base_url, inline_training_images=False)
-        self._owner = OwnerLock(self.store.root, self.backend_id)
-        self.settle_orphans()
-        if resume and self._resumable():
-            self.resuming = self.loop.submit(self.aresume())
+        self._owner = OwnerLock(self.store.root, self.backend_id, read_only=self.store.read_only)
+        if not self.store.read_only:  # a read-only store is browsed, never settled or resumed
+            self.settle_orphans()
+            if resume and self._resumable():
+                self.resuming = self.loop.submit(self.aresume())
 
     # -- backends --------------------------------------------------------------------------------
 
@@ -635,7 +636,8 @@ class Session:
             progress: show a progress bar.
             name: a name for the sweep.
             **grid: settings (``aspect_ratio``, ``base_model``, ...; remix: ``reference_image``);
-                a list is an axis, a scalar a fixed setting.
+                a list is an axis, a scalar a fixed setting. ``max_cells=`` raises the limit
+                on cells (200,000 by default; counted before any cell is built).
 
         Returns:
             The :class:`SweepResult` (the plan with ``dry_run=True``).
@@ -687,6 +689,7 @@ class Session:
         from phota_widgets.experiments.sweep import plan_sweep
 
         reference = grid.pop("reference_image", None)
+        limit = {"max_cells": grid.pop("max_cells")} if "max_cells" in grid else {}
         return plan_sweep(
             self,
             endpoint,
@@ -698,6 +701,7 @@ class Session:
             retry_failed=retry_failed,
             name=name,
             grid=grid,
+            **limit,
         )
 
     def sweeps(self) -> list[SweepInfo]:

@@ -8,6 +8,7 @@ resolution a model lacks) are found later, per combination, and skipped by the p
 from __future__ import annotations
 
 import string
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -204,7 +205,9 @@ def check_vars(
     values: dict[str, list[str]] = {}
     for name, given in (vars or {}).items():
         if name in SETTINGS or name in ("prompt", "input", "repeat", "images", "reference_image"):
-            raise SweepSpecError(f"var {name!r} has the name of a sweep column; rename it", "vars")
+            raise SweepSpecError(
+                f"var {name!r} has the name of a sweep column; rename it", f"vars.{name}"
+            )
         if not str(name).isidentifier():
             raise SweepSpecError(f"var name {name!r} is not a plain identifier", f"vars.{name}")
         items = as_values(name, given)
@@ -213,9 +216,17 @@ def check_vars(
         values[name] = [str(v) for v in items]
     used: set[str] = set()
     for index, prompt in enumerate(prompts):
-        for name in placeholders(prompt):
-            if not vars:
-                break  # without vars, braces are plain text
+        names = placeholders(prompt)
+        if names and not vars:  # without vars they are sent as written: likely a slip
+            warnings.warn(
+                f"prompt {index + 1} has {{{names[0]}}} but no vars were given, so it is sent "
+                f"as written; pass vars={{{names[0]!r}: [...]}} to fill it, or double the "
+                f"braces ({{{{{names[0]}}}}}) to send braces as text without this warning",
+                UserWarning,
+                stacklevel=5,
+            )
+            continue
+        for name in names:
             if name not in values:
                 raise SweepSpecError(
                     f"prompt {index + 1} uses {{{name}}}, which vars does not define",

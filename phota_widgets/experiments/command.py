@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 from phota_widgets.api.errors import BudgetExceededError, PhotaError
-from phota_widgets.experiments.files import load_experiment, plan_experiment
+from phota_widgets.experiments.files import (
+    Experiment,
+    load_experiment,
+    plan_experiment,
+    plan_experiment_alone,
+)
+from phota_widgets.store.config import INDEX_ENV
+from phota_widgets.store.errors import StoreError
 
 EXIT_FAILED_CELLS = 1
 EXIT_BAD_FILE = 2
 EXIT_OVER_BUDGET = 3
+EXIT_UNCOLLECTED = 4
+"""Cells were paid for (submitted) but not collected: running the same command collects them."""
+EXIT_STORE = 5
+"""The run store could not be opened, read or written (the message says which and why)."""
 EXIT_INTERRUPTED = 130
 
 
@@ -21,26 +33,66 @@ def sweep_command(
     max_cost: float | None = None,
     out: str | None = None,
     retry_failed: bool = False,
+    max_cells: int | None = None,
 ) -> int:
     """Run an experiment file; returns the process's exit status.
 
     The run store lives in ``OUT/runs``, so running the same command again resumes: finished
     cells are not paid for again. The report (``OUT/report.html``) and table (``OUT/outputs.csv``)
-    are written at the end, also after failures.
+    are written at the end, also after failures. Exit status: 0 all done, 1 failed cells,
+    2 a bad file, 3 over budget, 4 paid cells left to collect, 5 a store failure, 130 Ctrl-C.
     """
-    from phota_widgets.experiments.sweep import run_plan
-    from phota_widgets.session import Session
-
     try:
         experiment = load_experiment(path)
     except PhotaError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_FILE
+    if max_cells is not None:
+        experiment.max_cells = max_cells
     folder = Path(out) if out else Path(f"{experiment.path.stem}-results")
     budget = max_cost if max_cost is not None else experiment.max_cost
+    if dry_run and not (folder / "runs").exists() and not os.environ.get(INDEX_ENV):
+        return _dry_run_without_store(experiment, budget)
+    try:
+        return _run(experiment, folder, budget, dry_run=dry_run, retry_failed=retry_failed)
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_STORE
+
+
+def _dry_run_without_store(experiment: Experiment, budget: float | None) -> int:
+    """A dry run before the first run: planned from the file alone, no store made, no server."""
+    try:
+        plan = plan_experiment_alone(experiment)
+    except PhotaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_FILE
+    print(repr(plan))
+    try:
+        plan.check_budget(budget)
+    except BudgetExceededError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_OVER_BUDGET
+    print("dry run: nothing was sent (no run store yet: every cell is still to send)")
+    return 0
+
+
+def _run(
+    experiment: Experiment,
+    folder: Path,
+    budget: float | None,
+    *,
+    dry_run: bool,
+    retry_failed: bool,
+) -> int:
+    from phota_widgets.experiments.sweep import run_plan
+    from phota_widgets.session import Session
+
     with Session(output_dir=folder / "runs") as session:
         try:
             plan = plan_experiment(session, experiment, retry_failed=retry_failed)
+        except StoreError:
+            raise
         except PhotaError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_BAD_FILE
@@ -54,7 +106,7 @@ def sweep_command(
             print("dry run: nothing was sent")
             return 0
         try:
-            result = run_plan(session, plan, max_cost=budget, progress=True)
+            result = run_plan(session, plan, max_cost=budget, progress=True, warn=False)
         except KeyboardInterrupt:
             print("interrupted: run the same command again to resume", file=sys.stderr)
             return EXIT_INTERRUPTED
@@ -63,7 +115,17 @@ def sweep_command(
         print(repr(result))
         print(f"report: {report}")
         print(f"table:  {table}")
-        failed = result.counts().get("failed", 0)
+        counts = result.counts()
+        waiting = counts.get("submitted", 0)
+        if waiting:
+            cells = "cell" if waiting == 1 else "cells"
+            print(
+                f"not finished: run the same command again to collect {waiting} paid {cells} "
+                "(submitted and paid for, not collected yet; nothing is paid twice)",
+                file=sys.stderr,
+            )
+            return EXIT_UNCOLLECTED
+        failed = counts.get("failed", 0)
         if failed:
             print(f"{failed} cells failed: run again with --retry-failed to retry them alone")
             return EXIT_FAILED_CELLS

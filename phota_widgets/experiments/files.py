@@ -10,10 +10,12 @@
     grid: {aspect_ratio: ["1:1", "16:9"], base_model: [nb2, flux-2]}
     repeats: 2
     max_cost: 5.0
+    max_cells: 500000              # optional: the limit on cells (200,000 by default)
 
 Paths (images, the CSV) are relative to the file. A bad file is an :class:`ExperimentFileError`
-naming the file, the line and the field. Values like ``16:9`` read as text (YAML 1.1 would read
-them as base-60 numbers).
+naming the file, the line and the field. Files are read within bounds (size, nesting, YAML
+alias expansion: see :mod:`~phota_widgets.experiments.yaml_source`). Values like ``16:9`` read
+as text (YAML 1.1 would read them as base-60 numbers).
 """
 
 from __future__ import annotations
@@ -21,17 +23,19 @@ from __future__ import annotations
 import csv
 import difflib
 import os
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
 
 from phota_widgets.api.errors import InvalidRequestError
 from phota_widgets.api.images import is_url
-from phota_widgets.experiments.axes import SweepSpecError
+from phota_widgets.experiments.axes import SweepSpecError, placeholders
+from phota_widgets.experiments.limits import DEFAULT_MAX_CELLS
+from phota_widgets.experiments.yaml_source import SourceError, parse, read_text
 
 if TYPE_CHECKING:
     from phota_widgets.experiments.plan import SweepPlan
@@ -41,22 +45,6 @@ if TYPE_CHECKING:
 
 class ExperimentFileError(InvalidRequestError):
     """An experiment file that cannot be run; the message names the file, line and field."""
-
-
-class _Loader(yaml.SafeLoader):
-    """Safe YAML without base-60 integers, so ``16:9`` stays the text ``"16:9"``."""
-
-
-_INT = "tag:yaml.org,2002:int"
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != _INT]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    _INT,
-    re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"),
-    list("-+0123456789"),
-)
 
 
 class _CsvPrompts(BaseModel):
@@ -76,8 +64,9 @@ class _ExperimentModel(BaseModel):
     reference_image: list[str] | str | None = None
     vars: dict[str, list[str | int | float] | str | int | float] | None = None
     grid: dict[str, Any] = {}
-    repeats: int = 1
-    max_cost: float | None = None
+    repeats: Annotated[StrictInt, Field(ge=1)] = 1
+    max_cost: Annotated[StrictFloat | StrictInt, Field(ge=0)] | None = None
+    max_cells: Annotated[StrictInt, Field(ge=1)] | None = None
 
 
 @dataclass
@@ -94,6 +83,7 @@ class Experiment:
     grid: dict[str, Any] = field(default_factory=dict)
     repeats: int = 1
     max_cost: float | None = None
+    max_cells: int = DEFAULT_MAX_CELLS
     _marks: dict[tuple[Any, ...], int] = field(default_factory=dict, repr=False)
 
     def sweep_kwargs(self) -> dict[str, Any]:
@@ -107,6 +97,7 @@ class Experiment:
             "vars": self.vars,
             "repeats": self.repeats,
             "name": self.name,
+            "max_cells": self.max_cells,
             **kwargs,
         }
 
@@ -133,13 +124,11 @@ def load_experiment(path: str | os.PathLike[str]) -> Experiment:
     """
     source = Path(path)
     try:
-        text = source.read_text(encoding="utf-8")
+        parsed = parse(read_text(source))
     except OSError as exc:
         raise ExperimentFileError(f"{source}: cannot read the file ({exc.strerror})") from None
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+    except SourceError as exc:
+        raise ExperimentFileError(_located(source, exc.line, exc.field, str(exc))) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -147,9 +136,7 @@ def load_experiment(path: str | os.PathLike[str]) -> Experiment:
         raise ExperimentFileError(
             _located(source, line, "", f"not valid YAML: {problem}")
         ) from None
-    finally:
-        loader.dispose()
-    marks = _marks(node) if node is not None else {}
+    data, marks = parsed.data, parsed.marks
     if not isinstance(data, dict):
         raise ExperimentFileError(f"{source}: an experiment file is a mapping (endpoint: ...)")
     try:
@@ -163,17 +150,21 @@ def load_experiment(path: str | os.PathLike[str]) -> Experiment:
             _located(source, line, ".".join(map(str, loc)), _problem(first, loc))
         ) from None
     base = source.parent
+    prompts = _prompts(spec, base, marks, source)
+    if not spec.vars:
+        _refuse_unfilled(prompts, marks, source)
     experiment = Experiment(
         path=source,
         endpoint=spec.endpoint,
         name=spec.name,
-        prompts=_prompts(spec, base, marks, source),
+        prompts=prompts,
         images=_paths(spec.images, base),
         reference_image=_paths(spec.reference_image, base),
         vars=spec.vars,
         grid=dict(spec.grid),
         repeats=spec.repeats,
         max_cost=spec.max_cost,
+        max_cells=spec.max_cells or DEFAULT_MAX_CELLS,
         _marks=marks,
     )
     return experiment
@@ -219,18 +210,33 @@ def plan_experiment(
     """The plan of an experiment on a session; sweep errors point at the file's lines."""
     from phota_widgets.experiments.sweep import plan_sweep
 
+    return _planned(experiment, lambda **kwargs: plan_sweep(session, **kwargs), retry_failed)
+
+
+def plan_experiment_alone(experiment: Experiment) -> SweepPlan:
+    """The plan of an experiment with no session or store (a first dry run): all cells to send."""
+    from phota_widgets.experiments.plan import make_plan
+
+    def plan(**kwargs: Any) -> SweepPlan:
+        kwargs.pop("retry_failed")
+        return make_plan(**kwargs.pop("grid"), **kwargs)
+
+    return _planned(experiment, plan, False)
+
+
+def _planned(experiment: Experiment, planner: Callable[..., SweepPlan], retry: bool) -> SweepPlan:
     kwargs = experiment.sweep_kwargs()
     try:
-        return plan_sweep(
-            session,
-            experiment.endpoint,
+        return planner(
+            endpoint=experiment.endpoint,
             prompts=kwargs.pop("prompts"),
             images=kwargs.pop("images"),
             reference_image=kwargs.pop("reference_image", None),
             vars=kwargs.pop("vars"),
             repeats=kwargs.pop("repeats"),
             name=kwargs.pop("name"),
-            retry_failed=retry_failed,
+            max_cells=kwargs.pop("max_cells"),
+            retry_failed=retry,
             grid=kwargs,
         )
     except SweepSpecError as exc:
@@ -267,6 +273,8 @@ def _problem(error: Any, loc: tuple[Any, ...]) -> str:
         close = difflib.get_close_matches(name, known, n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
         return f"unknown field {name!r}{hint}; the fields are: {', '.join(known)}"
+    if rule == "greater_than_equal":
+        return f"{name} must be at least {error['ctx']['ge']}, not {error.get('input')!r}"
     if rule == "missing":
         return f"{name} is required"
     if rule in _KINDS:
@@ -275,20 +283,25 @@ def _problem(error: Any, loc: tuple[Any, ...]) -> str:
     return str(error["msg"])
 
 
-def _marks(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
-    """The 1-based line of every field and list item of a YAML document."""
-    found = {path: node.start_mark.line + 1}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            where = (*path, key.value)
-            found[where] = key.start_mark.line + 1
-            for sub, line in _marks(value, where).items():
-                if sub != where:
-                    found[sub] = line
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            found.update(_marks(item, (*path, index)))
-    return found
+def _refuse_unfilled(
+    prompts: list[str | None] | None, marks: dict[tuple[Any, ...], int], source: Path
+) -> None:
+    """A ``{name}`` in a prompt of a file without vars is a mistake, never sent as it is."""
+    for index, prompt in enumerate(prompts or []):
+        try:
+            names = placeholders(prompt)
+        except SweepSpecError as exc:
+            raise ExperimentFileError(
+                _located(source, _nearest(marks, ("prompts", index)), f"prompts.{index}", str(exc))
+            ) from None
+        if names:
+            message = (
+                f"prompt {index + 1} uses {{{names[0]}}} but the file has no vars: add "
+                f"vars: {{{names[0]}: [...]}}, or double the braces ({{{{{names[0]}}}}}) to "
+                "send them as text"
+            )
+            line = _nearest(marks, ("prompts", index))
+            raise ExperimentFileError(_located(source, line, f"prompts.{index}", message))
 
 
 def _nearest(marks: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | None:
@@ -312,7 +325,9 @@ def _yaml_path(field_name: str | None, index: int | None) -> tuple[Any, ...]:
         return ()
     if field_name.startswith("vars."):
         path: tuple[Any, ...] = ("vars", field_name[5:])
-    elif field_name in ("prompts", "images", "reference_image", "repeats", "endpoint", "name"):
+    elif field_name in (
+        "prompts", "images", "reference_image", "repeats", "endpoint", "name", "max_cells",
+    ):  # fmt: skip
         path = (field_name,)
     else:
         path = ("grid", field_name)

@@ -32,6 +32,7 @@ from phota_widgets.experiments.axes import (
     placeholders,
     value_label,
 )
+from phota_widgets.experiments.limits import DEFAULT_MAX_CELLS, check_cell_count, count_cells
 
 _NOT_PRICED = frozenset({"prompt", "images", "image", "input_image", "reference_image"})
 DEFAULT_SECONDS_PER_CALL = 20.0
@@ -287,6 +288,7 @@ def make_plan(
     defaults: Mapping[str, Any] | None = None,
     prices: PriceTable = DEFAULT_PRICE_TABLE,
     name: str | None = None,
+    max_cells: int = DEFAULT_MAX_CELLS,
     **grid: Any,
 ) -> SweepPlan:
     """Check a sweep's description and cross its axes into cells.
@@ -301,10 +303,11 @@ def make_plan(
         defaults: settings every cell has unless the grid sets them (the session's defaults).
         prices: the price table for estimates.
         name: a name for the sweep.
+        max_cells: refuse a sweep of more cells than this (counted before any is built).
         **grid: settings; a list is an axis, a scalar a fixed setting.
 
     Raises:
-        SweepSpecError: a value that is never valid, named, before anything is planned.
+        SweepSpecError: a value that is never valid, or too many cells, before anything is planned.
     """
     check_endpoint(endpoint)
     if not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 1:
@@ -315,6 +318,8 @@ def make_plan(
     settings = check_settings(endpoint, grid)
     base = {k: v for k, v in (defaults or {}).items() if k not in settings}
     swept = {k: v for k, v in settings.items() if len(v) > 1}
+    total = count_cells(prompt_list, var_values, len(inputs), len(references), swept, repeats)
+    check_cell_count(total, max_cells)
     fixed = {k: v[0] for k, v in settings.items() if len(v) == 1}
     axes = {k: [value_label(v) for v in values] for k, values in swept.items()}
     if len(references) > 1:
@@ -408,7 +413,10 @@ def _prompt_fills(
     """Each prompt with every combination of the vars it uses."""
     for template in prompts:
         used = [n for n in placeholders(template) if n in var_values] if var_values else []
-        if not used or template is None:
+        if template is None or not placeholders(template):  # ``{{``: a brace sent as text
+            yield template, ({}, None if template is None else template.format_map({}))
+            continue
+        if not used:  # placeholders but no vars: sent as written (a warning said so)
             yield template, ({}, template)
             continue
         for values in itertools.product(*(var_values[n] for n in used)):

@@ -8,7 +8,9 @@ A key answered in any earlier sweep counts as answered, so a sweep never pays fo
 from __future__ import annotations
 
 import json
+import re
 import time
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,8 +18,10 @@ from typing import Any
 from phota_widgets.experiments.plan import CellInfo, SweepPlan
 from phota_widgets.redact import redact
 from phota_widgets.store import RunStore
+from phota_widgets.store.errors import StoreRowError
 
 _CHUNK = 500
+_SWEEP_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _RANK = {"succeeded": 4, "submitted": 3, "failed": 2, "running": 1, "cancelled": 0}
 """Which run of a key counts when there are several: a success over everything else."""
 
@@ -143,6 +147,7 @@ def load_sweep(store: RunStore, sweep_id: str) -> tuple[SweepRow, list[CellRow]]
     if not found:
         raise KeyError(f"unknown sweep id {sweep_id!r} (see session.sweeps())")
     sid, name, endpoint, spec, created, updated = found[0]
+    check_sweep_id(sid)
     header = SweepRow(sid, name, endpoint, json.loads(spec), created, updated)
     cells = [
         CellRow(CellInfo.from_json(key, position, json.loads(cell)), run_id, error)
@@ -167,10 +172,30 @@ def list_sweeps(store: RunStore) -> list[tuple[SweepRow, int, int, int]]:
         " LEFT JOIN runs r ON r.run_id = c.run_id"
         " GROUP BY s.sweep_id ORDER BY s.updated_at DESC, s.created_at DESC, s.sweep_id"
     )
-    return [
-        (SweepRow(sid, name, ep, json.loads(spec), created, updated), int(n), int(ok), int(bad))
-        for sid, name, ep, spec, created, updated, n, ok, bad in rows
-    ]
+    listed = []
+    for sid, name, ep, spec, created, updated, n, ok, bad in rows:
+        try:
+            check_sweep_id(sid)
+        except StoreRowError as exc:
+            warnings.warn(f"{exc}; it is left out of the list", UserWarning, stacklevel=3)
+            continue
+        row = SweepRow(sid, name, ep, json.loads(spec), created, updated)
+        listed.append((row, int(n), int(ok), int(bad)))
+    return listed
+
+
+def check_sweep_id(sweep_id: object) -> str:
+    """A sweep id read back from the index: letters, digits, ``_`` and ``-`` only.
+
+    Raises:
+        StoreRowError: any other id (it would name a folder outside the exports).
+    """
+    if not isinstance(sweep_id, str) or not _SWEEP_ID.fullmatch(sweep_id):
+        raise StoreRowError(
+            f"the run store index holds a sweep with the id {str(sweep_id)[:80]!r}; sweep ids "
+            "are letters, digits, _ and - (the row was altered): it is refused, not followed"
+        )
+    return sweep_id
 
 
 def typical_seconds(store: RunStore, endpoint: str, backend: str) -> float | None:

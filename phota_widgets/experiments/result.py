@@ -7,7 +7,7 @@ of its swept settings and vars (everything that varies except prompt, input and 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     import pandas
 
     from phota_widgets.display import HTMLView
+    from phota_widgets.experiments.agreement import Agreement
+    from phota_widgets.experiments.compare_sweeps import SweepComparison
+    from phota_widgets.experiments.model_judge import AutoJudgeReport
     from phota_widgets.experiments.preferences import PreferenceFormat
     from phota_widgets.session import Session
     from phota_widgets.widgets.review import ReviewPanel
@@ -264,11 +267,18 @@ class SweepResult:
 
     # -- review (experiments/review.py) ---------------------------------------------------------
 
-    def review(self, *, judge: str | None = None, seed: int | None = None) -> ReviewPanel:
-        """A blind pairwise :class:`~phota_widgets.widgets.review.ReviewPanel` of this sweep."""
+    def review(
+        self,
+        *,
+        judge: str | None = None,
+        seed: int | None = None,
+        compare: str | Sequence[str] | None = None,
+    ) -> ReviewPanel:
+        """A blind pairwise :class:`~phota_widgets.widgets.review.ReviewPanel` of this sweep
+        (``compare``: only pairs differing along these axes; ``judge``: their assigned pairs)."""
         from phota_widgets.widgets.review import ReviewPanel
 
-        return ReviewPanel(self, judge=judge, seed=seed)
+        return ReviewPanel(self, judge=judge, seed=seed, compare=compare)
 
     def judge(
         self, output_a: str, output_b: str, winner: str, judge: str | None = None
@@ -294,8 +304,9 @@ class SweepResult:
         ``judge``: rank by one person's judgements and ratings (default: everyone's).
         """
         from phota_widgets.experiments import review
+        from phota_widgets.experiments.needed import with_needed
 
-        return review.leaderboard(self, by, seed=seed, judge=judge)
+        return with_needed(self, review.leaderboard(self, by, seed=seed, judge=judge), by, judge)
 
     def export_preferences(
         self, path: str | os.PathLike[str], format: PreferenceFormat = "trl"
@@ -325,16 +336,68 @@ class SweepResult:
 
         return export_sweep(self, tracking_uri, experiment, verbose=verbose)
 
+    def agreement(
+        self, judge_a: str | None = None, judge_b: str | None = None
+    ) -> Agreement | pandas.DataFrame:
+        """Two judges' agreement (share, Cohen's kappa, disagreements), or with no names a
+        table of every two judges with pairs in common."""
+        from phota_widgets.experiments.agreement import agreement_of
+
+        return agreement_of(self, judge_a, judge_b)
+
+    def assign(
+        self, judges: Sequence[str], *, overlap: float = 0.2, compare: str | None = None
+    ) -> pandas.DataFrame:
+        """Split the unjudged pairs among annotators, ``overlap`` of them judged by two."""
+        from phota_widgets.experiments.design import assign
+
+        return assign(self, judges, overlap=overlap, compare=compare)
+
+    def compare(self, other: SweepResult) -> SweepComparison:
+        """This sweep (A) against ``other`` (B), cell by cell: see ``pw.compare_sweeps``."""
+        from phota_widgets.experiments.compare_sweeps import compare_sweeps
+
+        return compare_sweeps(self, other)
+
+    def auto_judge(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key_env: str = "OPENAI_API_KEY",
+        criteria: list[str] | None = None,
+        limit: int | None = None,
+        prices: tuple[float, float] | None = None,
+    ) -> AutoJudgeReport:
+        """Judge the scheduled pairs with an OpenAI-compatible vision model (judge
+        ``model:<name>``), each pair asked twice with the sides swapped; resumable."""
+        from phota_widgets.experiments.model_judge import run_auto_judge
+
+        return run_auto_judge(self, model, base_url, api_key_env, criteria, limit, prices)
+
     def _repr_html_(self) -> str:
         return self.show()._repr_html_()
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{n} {status}" for status, n in sorted(self.counts().items()))
         name = f" {self.name!r}" if self.name else ""
-        return (
+        text = (
             f"SweepResult({self.sweep_id}{name}: {self.endpoint}, {len(self.cells)} cells "
             f"({counts}), {self.images} images, ${self.cost:.2f})"
         )
+        waiting = self.counts().get("submitted", 0)
+        if waiting:
+            text += f"\n  {uncollected_message(waiting)}"
+        return text
+
+
+def uncollected_message(waiting: int) -> str:
+    """What to do about cells paid for but not collected yet."""
+    cells = "cell was" if waiting == 1 else "cells were"
+    return (
+        f"{waiting} paid {cells} not collected yet: run the same sweep again to collect them "
+        "(nothing is paid twice)"
+    )
 
 
 def _error(run: RunRecord | None, cell_error: str | None) -> str | None:

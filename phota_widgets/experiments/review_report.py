@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from phota_widgets.api.thumbnails import data_uri
 from phota_widgets.experiments import review
+from phota_widgets.experiments.agreement import agreement_html
+from phota_widgets.experiments.needed import needed_line
 
 if TYPE_CHECKING:
     from phota_widgets.experiments.result import SweepResult
@@ -80,7 +82,9 @@ def leaderboard_html(result: SweepResult, by: str | None = None) -> str:
         '<div class="phota-leaderboard">'
         f'<h3 style="margin:8px 0 4px">{escape(title)}</h3><div>{escape(summary)}</div>'
         f"<div><small>{escape(str(bias)) if bias is not None else ''}</small></div>"
+        f'<div class="phota-needed"><small>{escape(needed_line(board))}</small></div>'
         '<table style="border-collapse:collapse;font-size:12px;margin:6px 0">'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        f'<div><small style="color:#555">{escape(HOW_TO_READ)}</small></div></div>'
+        f'<div><small style="color:#555">{escape(HOW_TO_READ)}</small></div>'
+        f"{agreement_html(result)}</div>"
     )

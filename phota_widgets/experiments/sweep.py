@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from phota_widgets.experiments import records
+from phota_widgets.experiments.limits import DEFAULT_MAX_CELLS
 from phota_widgets.experiments.plan import SweepPlan, make_plan
 from phota_widgets.experiments.runner import CellOutcome, SweepHandle, SweepRunner, annotate
 
@@ -49,6 +51,7 @@ def plan_sweep(
     retry_failed: bool = False,
     name: str | None = None,
     grid: Mapping[str, Any] | None = None,
+    max_cells: int = DEFAULT_MAX_CELLS,
 ) -> SweepPlan:
     """A checked plan with what the session's store already holds (done, failed, waiting)."""
     plan = make_plan(
@@ -61,6 +64,7 @@ def plan_sweep(
         defaults=session.defaults,
         prices=session.prices,
         name=name,
+        max_cells=max_cells,
         **dict(grid or {}),
     )
     return annotate(session, plan, retry_failed=retry_failed)
@@ -92,14 +96,24 @@ def run_plan(
     *,
     max_cost: float | None = None,
     progress: bool = True,
+    warn: bool = True,
 ) -> SweepResult:
-    """Run a plan and wait for it; an interrupt (Ctrl-C, a notebook's stop) cancels it."""
+    """Run a plan and wait for it; an interrupt (Ctrl-C, a notebook's stop) cancels it.
+
+    With ``warn``, cells left paid but not collected (``submitted``) are said in a warning.
+    """
     plan.check_budget(max_cost)
+    from phota_widgets.experiments.result import uncollected_message
+
     runner = SweepRunner(session, plan, progress_bar=progress)
     try:
-        return session.loop.run(runner.run())
+        result = session.loop.run(runner.run())
     finally:
         runner.close_bar()
+    waiting = result.counts().get("submitted", 0)
+    if waiting and warn:
+        warnings.warn(uncollected_message(waiting), UserWarning, stacklevel=3)
+    return result
 
 
 def list_sweeps(session: Session) -> list[SweepInfo]:

@@ -107,7 +107,8 @@ class LocalServer:
         """The API root to give a client, e.g. ``http://127.0.0.1:51234/v1/phota``."""
         if self.port is None:
             raise RuntimeError("the server is not running: call start() or use 'with'")
-        return f"http://{self.host}:{self.port}{API_PREFIX}"
+        host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 literal
+        return f"http://{host}:{self.port}{API_PREFIX}"
 
     @property
     def running(self) -> bool:
@@ -132,7 +133,8 @@ class LocalServer:
         if self.faults != Faults():
             app = FaultInjector(app, self.faults)
         if sock is None:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            family = socket.getaddrinfo(self.host, None, type=socket.SOCK_STREAM)[0][0]
+            sock = socket.socket(family, socket.SOCK_STREAM)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((self.host, self._requested_port))
         self._socket = sock

@@ -7,6 +7,7 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 INDEX_ENV = "PHOTA_STORE_INDEX"
@@ -47,19 +48,31 @@ class StoreLocation:
 
 
 def parse_options(text: str, where: str) -> dict[str, Any]:
-    """Storage options from a JSON object (empty text: none).
+    """Storage options from a JSON object, or ``@FILE`` naming a file holding one (empty: none).
+
+    A file keeps credentials off the command line (which every user of the machine can see).
 
     Raises:
-        ValueError: naming ``where`` when the text is not a JSON object.
+        ValueError: naming ``where`` (and the file) when the text is not a JSON object.
     """
     if not text.strip():
         return {}
+    if text.startswith("@"):
+        source = Path(text[1:]).expanduser()
+        try:
+            text = source.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise ValueError(f"{where}: cannot read the options file {source} ({reason})") from None
+        where = f"{where} (file {source})"
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"{where} must be a JSON object of storage options: {exc}") from None
     if not isinstance(value, dict):
-        raise ValueError(f"{where} must be a JSON object of storage options, not {text!r}")
+        raise ValueError(
+            f"{where} must be a JSON object of storage options, not a {type(value).__name__}"
+        )
     return value
 
 

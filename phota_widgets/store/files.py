@@ -8,15 +8,17 @@ a local folder on first use (and on write), so thumbnails and display read local
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 from phota_widgets.files import atomic_write, write_once
+from phota_widgets.store.errors import StoreFullError, StoreReadOnlyError, StoreRowError
 
 
 class FileStore:
@@ -43,12 +45,35 @@ class FileStore:
         self.cache_dir = Path(self.root) if self.is_local else cache_dir
         if self.is_local:
             for sub in ("images", "inputs"):
-                (self.cache_dir / sub).mkdir(parents=True, exist_ok=True)
+                with contextlib.suppress(OSError):  # a read-only store is still browsed
+                    (self.cache_dir / sub).mkdir(parents=True, exist_ok=True)
         else:
             self.fs.makedirs(self.root, exist_ok=True)
 
     def put(self, name: str, data: bytes) -> None:
-        """Write content-addressed bytes once (skipped when the same-size file is there)."""
+        """Write content-addressed bytes once (skipped when the same-size file is there).
+
+        Raises:
+            StoreFullError: no space left; StoreReadOnlyError: the folder refuses writes.
+        """
+        try:
+            self._put(name, data)
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                raise StoreFullError(
+                    f"run store files {self.url}: the disk is full writing {name}; free some "
+                    "space and run again (paid cells are collected then)",
+                    self.url,
+                ) from exc
+            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                raise StoreReadOnlyError(
+                    f"run store files {self.url} refuse writes ({exc.strerror}): open a "
+                    "writable store (output_dir=...) to save outputs",
+                    self.url,
+                ) from exc
+            raise
+
+    def _put(self, name: str, data: bytes) -> None:
         if self.is_local:
             write_once(Path(self.root) / name, data)
             return
@@ -63,7 +88,7 @@ class FileStore:
         Raises:
             FileNotFoundError: if the store has no such file.
         """
-        path = self.cache_dir / name
+        path = self._under_root(name)
         if self.is_local or path.exists():
             return path
         try:
@@ -94,6 +119,17 @@ class FileStore:
 
     def __repr__(self) -> str:
         return f"FileStore({self.url!r})"
+
+    def _under_root(self, name: str) -> Path:
+        """The local path of ``name``, refused unless it stays inside the store's folder."""
+        parts = PurePosixPath(name).parts
+        path = (self.cache_dir / name).resolve()
+        root = self.cache_dir.resolve()
+        if not parts or ".." in parts or name.startswith("/") or not path.is_relative_to(root):
+            raise StoreRowError(
+                f"refusing the store file name {name[:120]!r}: it leads outside {self.url}"
+            )
+        return path
 
     def _remote(self, name: str) -> str:
         return f"{self.root}/{name}"

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine, and_, case, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from phota_widgets.redact import redact
+from phota_widgets.store.failures import ride_out
 from phota_widgets.store.records import JudgementRecord, RatingRecord
 from phota_widgets.store.schema import judgements, ratings
 
@@ -21,6 +22,7 @@ class AlreadyJudgedError(ValueError):
     """This judge has already judged this pair (in another panel, process or machine)."""
 
 
+@ride_out
 class Judging:
     """Judgements and ratings in the run store's index.
 

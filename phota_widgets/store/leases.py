@@ -16,6 +16,7 @@ from typing import Literal
 from sqlalchemy import Engine, case, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from phota_widgets.store.failures import ride_out
 from phota_widgets.store.schema import claims
 
 DEFAULT_TTL = 60.0
@@ -41,6 +42,7 @@ class Claim:
         return self.state == "held" and self.expires_at < (time.time() if now is None else now)
 
 
+@ride_out
 class Leases:
     """Claims on keys in the run store's index.
 

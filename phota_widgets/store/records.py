@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
+
+from phota_widgets.store.errors import StoreRowError
 
 if TYPE_CHECKING:
     from phota_widgets.store.files import FileStore
@@ -19,8 +22,37 @@ def check_status(status: str) -> None:
         raise ValueError(f"status must be one of {sorted(STATUSES)}, got {status!r}")
 
 
+OUTPUT_FORMATS: frozenset[str] = frozenset({"jpg", "png", "jpeg", "webp"})
+"""File extensions an output image may be stored under."""
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def check_sha256(sha256: object, what: str = "output") -> str:
+    """A content hash read back from the index: 64 lowercase hex characters, else refused.
+
+    Raises:
+        StoreRowError: naming the value, never reading a file for it.
+    """
+    if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
+        raise StoreRowError(
+            f"the run store index gives {what} the hash {str(sha256)[:80]!r}, which is not a "
+            "sha256 (64 hex characters): the row was altered, so it is refused, not followed"
+        )
+    return sha256
+
+
 def image_name(sha256: str, output_format: str) -> str:
-    """The store-relative name of an output image: ``images/<sha[:2]>/<sha>.<ext>``."""
+    """The store-relative name of an output image: ``images/<sha[:2]>/<sha>.<ext>``.
+
+    Raises:
+        StoreRowError: the hash or format is not one the store writes (a hostile row).
+    """
+    check_sha256(sha256)
+    if output_format not in OUTPUT_FORMATS:
+        raise StoreRowError(
+            f"the run store index gives an output the format {str(output_format)[:40]!r}; "
+            f"formats are {', '.join(sorted(OUTPUT_FORMATS))}: the row is refused"
+        )
     return f"images/{sha256[:2]}/{sha256}.{output_format}"
 
 

@@ -35,11 +35,20 @@ from phota_widgets.api.thumbnails import THUMBNAIL_MAX_PX, thumbnail_jpeg
 from phota_widgets.files import atomic_write
 from phota_widgets.redact import redact, scrub_params
 from phota_widgets.store import frames
+from phota_widgets.store.assignments import Assignments
 from phota_widgets.store.config import default_judge
-from phota_widgets.store.engine import WRITE, display_url, open_engine
+from phota_widgets.store.engine import (
+    WRITE,
+    display_url,
+    open_engine,
+    read_only_folder,
+    sqlite_url,
+)
+from phota_widgets.store.failures import ride_out
 from phota_widgets.store.files import FileStore
 from phota_widgets.store.judging import Judging
 from phota_widgets.store.leases import Leases
+from phota_widgets.store.model_judging import ModelJudging
 from phota_widgets.store.queries import (
     RUN_COLUMNS,
     filters_of,
@@ -52,14 +61,17 @@ from phota_widgets.store.queries import (
     with_conditions,
 )
 from phota_widgets.store.records import (
+    OUTPUT_FORMATS,
     OutputRecord,
     RunRecord,
     RunStatus,
+    check_sha256,
     check_status,
     image_name,
 )
 from phota_widgets.store.schema import (
     LEGACY_JUDGE,
+    check_version,
     claims,
     judgements,
     migrate,
@@ -80,6 +92,7 @@ _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 _EXT_RE = re.compile(r"^[a-z0-9]{1,8}$")
 
 
+@ride_out
 class RunStore:
     """An SQL index of runs plus content-addressed image files; safe from several threads.
 
@@ -102,24 +115,34 @@ class RunStore:
     ) -> None:
         self.root = Path(root).expanduser().resolve()
         self._elsewhere = index_url is not None or files_url is not None
-        self.root.mkdir(parents=True, exist_ok=True)
-        (self.root / "thumbs").mkdir(exist_ok=True)
+        self.read_only = index_url is None and files_url is None and read_only_folder(self.root)
+        """A store on a read-only mount: browsed, never written (writes: StoreReadOnlyError)."""
+        if not self.read_only:
+            self.root.mkdir(parents=True, exist_ok=True)
+            (self.root / "thumbs").mkdir(exist_ok=True)
         self.files = FileStore(
             self.root if files_url is None else files_url,
             cache_dir=self.root / "cache",
             storage_options=storage_options,
         )
-        self.engine = open_engine(index_url or f"sqlite:///{self.root / 'runs.sqlite3'}")
+        local = sqlite_url(self.root / "runs.sqlite3", read_only=self.read_only)
+        self.engine = open_engine(index_url or local)
         self.dialect = self.engine.dialect.name
         self._writer = self.engine.execution_options(**WRITE)
         try:
-            with self._writer.begin() as conn:
-                migrate(conn, str(self.root) if index_url is None else self.index_display)
+            if self.read_only:
+                with self.engine.connect() as conn:
+                    check_version(conn, str(self.root))
+            else:
+                with self._writer.begin() as conn:
+                    migrate(conn, str(self.root) if index_url is None else self.index_display)
         except BaseException:
             self.engine.dispose()
             raise
         self.leases = Leases(self._writer, self.engine)
         self.judging = Judging(self._writer, self.engine)
+        self.model_judging = ModelJudging(self._writer, self.engine)
+        self.assignments = Assignments(self._writer, self.engine)
         self.add_judgement = self.judging.add_judgement
         self.judgements = self.judging.judgements
         self.set_rating = self.judging.set_rating
@@ -238,7 +261,7 @@ class RunStore:
             raise ValueError(f"output {index} of run {run_id!r} is empty")
         ext = output_format.lower().lstrip(".")
         ext = "jpg" if ext == "jpeg" else ext
-        if not _EXT_RE.match(ext):
+        if ext not in OUTPUT_FORMATS:
             raise ValueError(f"bad output format {output_format!r}")
         self._require(run_id)
         sha = hashlib.sha256(data).hexdigest()
@@ -476,11 +499,12 @@ class RunStore:
 
     def thumbnail(self, output: OutputRecord, max_px: int = THUMBNAIL_MAX_PX) -> bytes:
         """JPEG thumbnail of an output, cached under root/thumbs/<sha>_<max_px>.jpg."""
-        path = self.root / "thumbs" / f"{output.sha256}_{int(max_px)}.jpg"
+        path = self.root / "thumbs" / f"{check_sha256(output.sha256)}_{int(max_px)}.jpg"
         with contextlib.suppress(FileNotFoundError):
             return path.read_bytes()
         data = thumbnail_jpeg(self.files.local_path(output.name).read_bytes(), max_px=max_px)
-        atomic_write(path, data)
+        with contextlib.suppress(OSError):  # a read-only store: shown, not cached
+            atomic_write(path, data)
         return data
 
     def to_dataframe(

@@ -25,9 +25,12 @@ from sqlalchemy import (
     text,
 )
 
-SCHEMA_VERSION = 2
+from phota_widgets.store.errors import StoreVersionError
+
+SCHEMA_VERSION = 3
 """v1: runs, outputs. v2: output and pick counts on runs, run owners, sweeps and their cells,
-judgements and ratings, claims (leases on shared work), per-judge picks."""
+judgements and ratings, claims (leases on shared work), per-judge picks. v3: model judgements'
+details (answers both ways round, position consistency, tokens, cost); review assignments."""
 
 metadata = MetaData()
 
@@ -116,6 +119,33 @@ judgements = Table(
 )
 Index("judgements_output_a", judgements.c.output_a)
 
+model_judgements = Table(
+    "model_judgements",
+    metadata,
+    Column("judge", Text, nullable=False),
+    Column("pair", Text, nullable=False),  # the two output ids, sorted, joined by a space
+    Column("judgement_id", Integer),
+    Column("sweep_id", Text),
+    Column("answer_ab", Text, nullable=False),  # output_a shown left
+    Column("answer_ba", Text, nullable=False),  # output_b shown left
+    Column("consistent", Integer, nullable=False),
+    Column("tokens_in", Integer, nullable=False),
+    Column("tokens_out", Integer, nullable=False),
+    Column("cost", Float),
+    Column("created_at", Float, nullable=False),
+    PrimaryKeyConstraint("judge", "pair"),
+)
+
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("sweep_id", Text, nullable=False),
+    Column("pair", Text, nullable=False),  # the two output ids, sorted, joined by a space
+    Column("judge", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    PrimaryKeyConstraint("sweep_id", "pair", "judge"),
+)
+
 ratings = Table(
     "ratings",
     metadata,
@@ -202,16 +232,11 @@ def migrate(conn: Connection, where: str) -> None:
     """Create or upgrade the schema inside the caller's (write) transaction.
 
     Raises:
-        RuntimeError: if the database was written by a newer phota-widgets.
+        StoreVersionError: if the database was written by a newer phota-widgets.
     """
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(72682462)"))
-    version = read_version(conn)
-    if version > SCHEMA_VERSION:
-        raise RuntimeError(
-            f"run store {where} has schema v{version}; this phota-widgets reads "
-            f"up to v{SCHEMA_VERSION}: upgrade phota-widgets"
-        )
+    version = check_version(conn, where)
     if version == SCHEMA_VERSION:
         return
     new = version == 0 and not conn.dialect.has_table(conn, "runs")
@@ -221,3 +246,19 @@ def migrate(conn: Connection, where: str) -> None:
             if step in MIGRATIONS:
                 MIGRATIONS[step](conn)
     write_version(conn, SCHEMA_VERSION)
+
+
+def check_version(conn: Connection, where: str) -> int:
+    """The schema version, refused when newer than this phota-widgets reads.
+
+    Raises:
+        StoreVersionError: if the database was written by a newer phota-widgets.
+    """
+    version = read_version(conn)
+    if version > SCHEMA_VERSION:
+        raise StoreVersionError(
+            f"run store {where} has schema v{version}; this phota-widgets reads "
+            f"up to v{SCHEMA_VERSION}: upgrade phota-widgets (pip install -U phota-widgets)",
+            where,
+        )
+    return version

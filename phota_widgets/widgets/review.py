@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import concurrent.futures
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any, Literal
 
 import ipywidgets as w
 
 from phota_widgets.experiments import review
+from phota_widgets.experiments.design import pairs_for
 from phota_widgets.experiments.review import ReviewPair
 from phota_widgets.store.judging import AlreadyJudgedError
 from phota_widgets.widgets._common import ErrorBox, close_tree, styled, ui_call, ui_method
@@ -68,7 +69,12 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
     """
 
     def __init__(
-        self, result: SweepResult, *, judge: str | None = None, seed: int | None = None
+        self,
+        result: SweepResult,
+        *,
+        judge: str | None = None,
+        seed: int | None = None,
+        compare: str | Sequence[str] | None = None,
     ) -> None:
         self.result = result
         self.judge = judge or review.default_judge()
@@ -80,7 +86,8 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
             for j in review.judgements(result)
             if j.judge == self.judge
         }
-        self.pairs = review.schedule_pairs(review.review_items(result), seed=seed, done=done)
+        pairs = review.schedule_pairs(review.review_items(result), seed=seed, done=done)
+        self.pairs = pairs_for(result, pairs, judge=self.judge, compare=compare)
         self.position = 0
         self.judged = 0
         self.skipped = 0

@@ -19,6 +19,7 @@ import ipywidgets as w
 
 from phota_widgets.experiments.axes import placeholders
 from phota_widgets.experiments.preferences import PREFERENCE_FORMATS
+from phota_widgets.store.errors import StoreError
 from phota_widgets.widgets._common import (
     ErrorBox,
     StatusLine,
@@ -304,7 +305,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
 
         try:
             self.result = SweepResult.load(self.session, sweep_id)
-        except KeyError as exc:
+        except (KeyError, StoreError) as exc:
             self.error.show_error(exc)
             return
         self.grid.value = self.result.show(max_px=GRID_PX)._repr_html_()
@@ -400,7 +401,11 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         result = self.result
         if result is None:
             return []
-        target = Path(folder) if folder else self.session.output_dir / "exports" / result.sweep_id
+        exports = self.session.output_dir / "exports"
+        target = Path(folder) if folder else exports / result.sweep_id
+        if not folder and not target.resolve().is_relative_to(exports.resolve()):
+            self.error.show_error(ValueError(f"refusing to export outside {exports}"))
+            return []
         try:
             target.mkdir(parents=True, exist_ok=True)
             report = result.export_html(target / "report.html")

@@ -1,0 +1,103 @@
+"""A model judge's details beside its judgements: both answers, consistency, tokens, cost."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from phota_widgets.store.schema import model_judgements
+
+
+def pair_key(output_a: str, output_b: str) -> str:
+    """The two output ids, sorted and joined by a space (the same whichever side each was on)."""
+    return " ".join(sorted((output_a, output_b)))
+
+
+@dataclass(frozen=True)
+class ModelJudgementRecord:
+    """What a model answered about a pair, asked twice with the sides swapped.
+
+    Attributes:
+        judge: ``"model:<name>"``.
+        pair: :func:`pair_key` of the two outputs.
+        judgement_id: the judgement recorded from the answers.
+        sweep_id: the sweep it was asked for.
+        answer_ab, answer_ba: its answer with output_a on the left, then with output_b on the
+            left (``left``, ``right``, ``tie`` or ``both_bad``).
+        consistent: both answers named the same output (or both a tie, or both "both bad").
+        tokens_in, tokens_out: tokens of both requests.
+        cost: US dollars of both requests (None without prices).
+        created_at: when (epoch seconds).
+    """
+
+    judge: str
+    pair: str
+    judgement_id: int | None
+    sweep_id: str | None
+    answer_ab: str
+    answer_ba: str
+    consistent: bool
+    tokens_in: int
+    tokens_out: int
+    cost: float | None
+    created_at: float
+
+
+class ModelJudging:
+    """Model judgements' details in the run store's index (one row per judge and pair)."""
+
+    def __init__(self, writer: Engine, reader: Engine) -> None:
+        self._writer = writer
+        self._reader = reader
+
+    def add(self, record: ModelJudgementRecord) -> None:
+        """Record (and commit) one pair's details; a pair asked again replaces its row."""
+        values = {
+            "judge": record.judge,
+            "pair": record.pair,
+            "judgement_id": record.judgement_id,
+            "sweep_id": record.sweep_id,
+            "answer_ab": record.answer_ab,
+            "answer_ba": record.answer_ba,
+            "consistent": int(record.consistent),
+            "tokens_in": record.tokens_in,
+            "tokens_out": record.tokens_out,
+            "cost": record.cost,
+            "created_at": record.created_at or time.time(),
+        }
+        with self._writer.begin() as conn:
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            new = dialect.insert(model_judgements).values(**values)
+            changed = {k: v for k, v in values.items() if k not in ("judge", "pair")}
+            conn.execute(
+                new.on_conflict_do_update(
+                    index_elements=[model_judgements.c.judge, model_judgements.c.pair],
+                    set_=changed,
+                )
+            )
+
+    def of_judge(self, judge: str) -> dict[str, ModelJudgementRecord]:
+        """This judge's details, by pair."""
+        stmt = select(*model_judgements.c).where(model_judgements.c.judge == judge)
+        with self._reader.connect() as conn:
+            rows = [tuple(r) for r in conn.execute(stmt)]
+        found = {}
+        for row in rows:
+            record = ModelJudgementRecord(
+                judge=row[0],
+                pair=row[1],
+                judgement_id=row[2],
+                sweep_id=row[3],
+                answer_ab=row[4],
+                answer_ba=row[5],
+                consistent=bool(row[6]),
+                tokens_in=int(row[7]),
+                tokens_out=int(row[8]),
+                cost=row[9],
+                created_at=float(row[10]),
+            )
+            found[record.pair] = record
+        return found

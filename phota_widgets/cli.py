@@ -21,6 +21,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--dir", default="phota-studio", help="folder for the notebook and its runs"
     )
     studio.add_argument("--no-browser", action="store_true", help="only print the URL")
+    studio.add_argument(
+        "--max-kernels", type=int, default=4, help="most Studio pages at once (0: no limit)"
+    )
+    studio.add_argument(
+        "--cull-after",
+        type=int,
+        default=120,
+        help="seconds until an idle closed page's kernel ends",
+    )
+    studio.add_argument(
+        "--cull-connected", action="store_true", help="also end idle kernels of open pages"
+    )
     serve = commands.add_parser("serve", help="run the embedded Phota-compatible server")
     serve.add_argument("--port", type=int, default=8765, help="port (0: any free one)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
@@ -55,9 +67,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.command == "studio":
+        from phota_widgets.app.guard import StudioLimits
         from phota_widgets.app.launcher import run_studio
 
-        return run_studio(args.dir, port=args.port, lab=args.lab, browser=not args.no_browser)
+        try:
+            limits = StudioLimits(args.max_kernels, args.cull_after, args.cull_connected)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        return run_studio(
+            args.dir, port=args.port, lab=args.lab, browser=not args.no_browser, limits=limits
+        )
     if args.command == "serve":
         return _serve(args.host, args.port, args.data_dir)
     if args.command == "sweep":

@@ -71,6 +71,8 @@ def test_notebook_runs_clean_and_leaks_no_key(
     assert PLANTED_KEY not in text
     assert not _errors(nb)
     assert len(text) < 3_000_000, f"executed notebook is {len(text) / 1e6:.1f} MB"
+    left_behind = {p.name for p in tmp_path.iterdir()} - {path.name, "phota-runs"}
+    assert not left_behind, f"{path.name} wrote outside phota-runs/: {sorted(left_behind)}"
 
 
 def test_the_studio_notebook_offline_shows_no_raw_output(

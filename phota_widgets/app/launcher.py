@@ -1,5 +1,8 @@
 """Serve the Studio notebook as an app (Voila) or in JupyterLab, on loopback, and stop it cleanly.
 
+Only whoever started it can use it: a token in the printed URL (then a cookie), loopback Host
+names only, a cap on kernels and idle ones culled (see :mod:`phota_widgets.app.guard`).
+
 The server runs as a child process in its own session, so a Ctrl-C in the terminal reaches only
 this launcher, which then stops the server (it shuts its kernels down) and ends whatever the
 server left behind: no kernel, embedded server or Voila process outlives the command.
@@ -9,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -25,8 +27,10 @@ from typing import IO
 
 import psutil
 
+from phota_widgets.app.guard import StudioLimits, new_token, write_json, write_voila_config
+
 NOTEBOOK_NAME = "studio.ipynb"
-STOP_GRACE = 20.0
+STOP_GRACE = 10.0
 """Seconds the server gets to shut its kernels down before what is left is ended."""
 
 
@@ -65,19 +69,28 @@ class StudioServer:
             ``phota-runs`` folder (the kernel runs there).
         port: the port on 127.0.0.1 (default: a free one).
         lab: open the notebook in JupyterLab instead of the Voila app view.
+        limits: kernel cap and culling (default :class:`StudioLimits`).
 
     Attributes:
         url: the address to open (set by :meth:`start`).
         log_path: the server's own output, for when it fails.
     """
 
-    def __init__(self, folder: str | os.PathLike[str], port: int | None = None, lab: bool = False):
+    def __init__(
+        self,
+        folder: str | os.PathLike[str],
+        port: int | None = None,
+        lab: bool = False,
+        limits: StudioLimits | None = None,
+    ):
         self.folder = Path(folder).resolve()
         self.port = port
         self.lab = lab
+        self.limits = limits or StudioLimits()
         self.url = ""
         self.log_path = self.folder / ("lab.log" if lab else "voila.log")
-        self._token = secrets.token_urlsafe(24) if lab else ""
+        self.config_dir = self.folder / ".studio-server"
+        self._token = new_token()
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
@@ -104,9 +117,12 @@ class StudioServer:
             raise RuntimeError(f"port {self.port} on 127.0.0.1 is in use: choose another --port")
         self.folder.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(studio_notebook(), self.folder / NOTEBOOK_NAME)
-        env = dict(os.environ)  # PHOTA_API_KEY reaches the kernel this way, never as an argument
         if self.lab:
-            env["JUPYTER_TOKEN"] = self._token
+            write_json(self.config_dir / "jupyter_server_config.json", self.limits.lab_config())
+        else:
+            write_voila_config(self.config_dir, self.limits)
+        env = dict(os.environ)  # PHOTA_API_KEY reaches the kernel this way, never as an argument
+        env["JUPYTER_TOKEN"] = self._token  # the server reads it here, never from its arguments
         self._log = self.log_path.open("wb")
         self._process = subprocess.Popen(
             self._command(),
@@ -126,7 +142,9 @@ class StudioServer:
             time.sleep(0.2)
         base = f"http://127.0.0.1:{self.port}"
         self.url = (
-            f"{base}/lab/tree/{NOTEBOOK_NAME}?token={self._token}" if self.lab else f"{base}/"
+            f"{base}/lab/tree/{NOTEBOOK_NAME}?token={self._token}"
+            if self.lab
+            else f"{base}/?token={self._token}"
         )
         return self
 
@@ -141,6 +159,7 @@ class StudioServer:
                 f"--port={self.port}",
                 "--port-retries=0",
                 f"--ServerApp.root_dir={self.folder}",
+                f"--config={self.config_dir / 'jupyter_server_config.json'}",
             ]
             if hasattr(os, "geteuid") and os.geteuid() == 0:
                 command.append("--allow-root")  # containers (Binder, Docker) often run as root
@@ -153,6 +172,7 @@ class StudioServer:
             f"--port={self.port}",
             "--Voila.ip=127.0.0.1",
             "--Voila.port_retries=0",
+            f"--Voila.config_file_paths={self.config_dir}",
             str(self.folder / NOTEBOOK_NAME),
         ]
 
@@ -268,9 +288,10 @@ def run_studio(
     port: int | None = None,
     lab: bool = False,
     browser: bool = True,
+    limits: StudioLimits | None = None,
 ) -> int:
     """What ``phota-widgets studio`` does: serve, print the URL, open it, stop on Ctrl-C."""
-    server = StudioServer(folder, port=port, lab=lab)
+    server = StudioServer(folder, port=port, lab=lab, limits=limits)
     with _stop_signals_interrupt():
         try:
             server.start()
@@ -291,6 +312,7 @@ def run_studio(
             )
             print(f"  runs on {backend}", flush=True)
             print(f"  notebook and results in {server.folder} (runs: phota-runs/)", flush=True)
+            print(f"  {_limits_line(server.limits)}", flush=True)
             print("Ctrl-C stops it.", flush=True)
             if browser:
                 open_browser(server.url)
@@ -315,3 +337,9 @@ def _stop_undisturbed(server: StudioServer) -> None:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _limits_line(limits: StudioLimits) -> str:
+    cap = f"at most {limits.max_kernels} pages at once" if limits.max_kernels else "no page limit"
+    which = "idle sessions" if limits.cull_connected else "sessions of closed pages"
+    return f"{cap}; {which} end after {limits.cull_after} s"

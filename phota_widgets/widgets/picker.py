@@ -11,7 +11,7 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from importlib import resources
@@ -27,6 +27,7 @@ from phota_widgets.api.results import OutputImage
 from phota_widgets.api.thumbnails import thumbnail_jpeg
 from phota_widgets.samples import SAMPLES, sample
 from phota_widgets.widgets._common import close_tree, styled, ui_call
+from phota_widgets.widgets.upload import PhotoUpload, UploadedFile
 
 ImageValue = bytes | str
 """What a picker hands to the session: encoded bytes, a file path or an http(s) URL."""
@@ -125,11 +126,9 @@ class ImagePicker(w.VBox):  # type: ignore[misc]
         ]
         for button, name in zip(self.samples, SAMPLES, strict=True):
             button.on_click(lambda _, n=name: self._add(sample(n), f"{n}.jpg"))
-        self.upload = styled(
-            w.FileUpload(accept="image/*", multiple=self.max_items > 1, description="Upload"),
-            "upload",
-        )
-        self.upload.observe(self._on_upload, names="value")
+        self.upload = styled(PhotoUpload("Upload", max_files=self.max_items), "upload")
+        self.upload.on_file(self._on_upload)
+        self.upload.on_refused(self._say)
         self.url = styled(
             w.Text(placeholder="https://… image URL", layout=w.Layout(width="320px")), "image-url"
         )
@@ -222,13 +221,9 @@ class ImagePicker(w.VBox):  # type: ignore[misc]
         if selected:
             self._add(selected)
 
-    def _on_upload(self, change: Mapping[str, Any]) -> None:
-        files = change["new"]
-        if not files:
-            return
-        for item in files:
-            self._add(bytes(item["content"]), str(item.get("name") or "upload"))
-        self.upload.value = ()  # the bytes leave the widget state once read
+    def _on_upload(self, file: UploadedFile) -> None:
+        self._add(file.data, file.name)
+        self.upload.clear()  # the picker holds it now
 
     def _on_url(self) -> None:
         url = self.url.value.strip()

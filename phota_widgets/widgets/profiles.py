@@ -42,6 +42,7 @@ from phota_widgets.widgets.profile_demo import (
     train_demo_profile,
 )
 from phota_widgets.widgets.profile_row import ProfileRow
+from phota_widgets.widgets.upload import PhotoUpload, UploadedFile
 
 if TYPE_CHECKING:
     from phota_widgets.session import Session
@@ -61,7 +62,7 @@ class TrainingInput:
     """What Create read from the source widgets: sent as given, cleared only if left as sent."""
 
     urls: str
-    uploads: Any
+    uploads: tuple[UploadedFile, ...]
     folder: str
 
 
@@ -113,8 +114,10 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
             ),
             "profile-urls",
         )
-        self.upload = styled(
-            w.FileUpload(accept="image/*", multiple=True, description="Photos"), "profile-upload"
+        most = max(high for _low, high in TRAINING_IMAGE_COUNTS.values())
+        self.upload = styled(PhotoUpload("Photos", max_files=most), "profile-upload")
+        self.upload.on_refused(
+            lambda text: ui_call(setattr, self.error, "value", _refusal_html(text))
         )
         self.folder = styled(
             w.Text(description="folder", placeholder="a folder of photos on this machine"),
@@ -335,7 +338,7 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
         if creating is not None and not creating.done():  # a second click while sending
             return creating
         tier, tag = self.tier.value, self.tag.value.strip() or None
-        given = TrainingInput(self.urls.value, self.upload.value, self.folder.value)
+        given = TrainingInput(self.urls.value, self.upload.files, self.folder.value)
         future = self._session.loop.submit(self._acreate(given, tier, tag))
         self.last_task = self._creating = future
         return future
@@ -374,7 +377,7 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
         ]
         if not self._session.is_local:
             return sources  # the client refuses anything but URLs for Phota
-        sources += [bytes(item["content"]) for item in given.uploads]
+        sources += [file.data for file in given.uploads]
         folder = given.folder.strip()
         if folder:
             path = Path(folder).expanduser()
@@ -414,8 +417,8 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
         # the sources were sent: clear them, unless the person has changed them meanwhile
         if self.urls.value == given.urls:
             self.urls.value = ""
-        if self.upload.value is given.uploads:
-            self.upload.value = ()
+        if self.upload.files is given.uploads:
+            self.upload.clear()
         if self.folder.value == given.folder:
             self.folder.value = ""
         self.status.stop(text)
@@ -481,3 +484,7 @@ def _cancel(task: asyncio.Task[None]) -> None:
     loop = task.get_loop()
     if not loop.is_closed():
         loop.call_soon_threadsafe(task.cancel)
+
+
+def _refusal_html(text: str) -> str:
+    return f'<span style="color:#b00020">{escape(text)}</span>'

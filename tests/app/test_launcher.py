@@ -88,7 +88,8 @@ def test_studio_serves_the_app_and_stops_with_its_whole_process_tree(
     seen: list[str] = []
     try:
         url = _line_with(lines, "Phota Studio", seen).split(": ", 1)[1].strip()
-        assert url.startswith("http://127.0.0.1:") and url.endswith("/")
+        assert url.startswith("http://127.0.0.1:") and "/?token=" in url
+        assert httpx.get(url.split("?", 1)[0], timeout=30).status_code == 302  # no token: login
         page = httpx.get(url, timeout=START_DEADLINE)  # renders the notebook: starts a kernel
         assert page.status_code == 200
         assert (
@@ -108,7 +109,7 @@ def test_studio_serves_the_app_and_stops_with_its_whole_process_tree(
     assert _wait_for(lambda: all(_gone(p) for p in tree), 30), [
         p.cmdline() for p in tree if not _gone(p)
     ]
-    port = int(url.rsplit(":", 1)[1].strip("/"))
+    port = int(url.split("?", 1)[0].rsplit(":", 1)[1].strip("/"))
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), 1):
         pass
 
@@ -175,3 +176,29 @@ def test_no_browser_is_tried_without_a_display(monkeypatch: pytest.MonkeyPatch) 
     assert open_browser("http://127.0.0.1:1/") is False and opened == []
     monkeypatch.setenv("DISPLAY", ":0")
     assert open_browser("http://127.0.0.1:1/") is True and opened == ["http://127.0.0.1:1/"]
+
+
+@pytest.mark.parametrize(
+    ("flags", "says"),
+    [(["--max-kernels", "-1"], "max_kernels must be 0"), (["--cull-after", "0"], "at least 1")],
+)
+def test_bad_limits_are_refused_in_words(
+    flags: list[str], says: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from phota_widgets.cli import main
+
+    assert main(["studio", "--no-browser", "--dir", str(tmp_path), *flags]) == 2
+    assert says in capsys.readouterr().err
+    assert not (tmp_path / "voila.log").exists()
+
+
+def test_the_server_settings_lock_it_to_its_owner() -> None:
+    from phota_widgets.app.guard import StudioLimits
+
+    voila = StudioLimits(max_kernels=3, cull_after=60).voila_config()
+    assert voila["Voila"]["tornado_settings"]["allow_remote_access"] is False
+    assert voila["Voila"]["auto_token"] is True and "token" not in voila["Voila"]
+    assert voila["CappedKernelManager"]["max_kernels"] == 3
+    assert voila["MappingKernelManager"]["cull_idle_timeout"] == 60
+    lab = StudioLimits().lab_config()
+    assert lab["ServerApp"]["allow_remote_access"] is False

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from upload_helpers import browser_sends
 
 import phota_widgets as pw
 from phota_widgets.api.models import TrainingTier
@@ -218,12 +219,12 @@ def test_edit_with_a_file_chosen_on_disk(
 def test_upload_fills_the_picker_and_leaves_the_widget_state(session: Any, data: Path) -> None:
     panel = EnhancePanel(session)
     photo = (data / "coffee.jpg").read_bytes()
-    upload = {"name": "coffee.jpg", "type": "image/jpeg", "size": len(photo),
-              "content": memoryview(photo), "last_modified": 0}  # fmt: skip
-    panel.image.upload.set_state({"value": [upload]})  # what a browser upload does
+    browser_sends(panel.image.upload, "coffee.jpg", photo, part_bytes=64_000)  # in parts
 
     assert panel.image.value == photo
-    assert panel.image.upload.value == ()
+    assert panel.image.upload.files == ()  # the picker holds it; the upload keeps nothing
+    state = panel.image.upload.get_state()
+    assert not [k for k, v in state.items() if isinstance(v, (bytes, memoryview))]
     panel.run_button.click()
     result = panel.wait(timeout=30)
     assert result is not None, panel.error.value

@@ -19,6 +19,7 @@ from typing import Any
 import ipywidgets
 import pytest
 from PIL import Image
+from upload_helpers import browser_chooses, browser_sends
 
 import phota_widgets as pw
 from phota_widgets.api.models import ProfileStatus
@@ -88,18 +89,10 @@ def html_text(widget: ipywidgets.Widget) -> str:
 
 
 def upload(panel: ProfilesPanel, paths: list[Path]) -> None:
-    """What a browser upload does: set the FileUpload's state."""
-    files = [
-        {
-            "name": p.name,
-            "type": "image/jpeg",
-            "size": p.stat().st_size,
-            "content": memoryview(p.read_bytes()),
-            "last_modified": 0,
-        }
-        for p in paths
-    ]
-    panel.upload.set_state({"value": files})
+    """What a browser upload does: a new choice, each file sent in parts."""
+    browser_chooses(panel.upload, len(paths))
+    for path in paths:
+        browser_sends(panel.upload, path.name, path.read_bytes())
 
 
 def test_create_from_local_files_watch_and_delete(
@@ -129,7 +122,7 @@ def test_create_from_local_files_watch_and_delete(
     assert eventually(lambda: profile_id in offered())  # told of the new profile, no reload
     assert isinstance(profile_id, str) and profile_id in panel.rows
     assert profile_id in {p.profile_id for p in local_session.profiles()}  # cache was dropped
-    assert panel.upload.value == () and panel.folder.value == "" and panel.error.value == ""
+    assert panel.upload.files == () and panel.folder.value == "" and panel.error.value == ""
     row = panel.rows[profile_id]
     assert eventually(lambda: row.state is ProfileStatus.READY and bool(row.picture.value))
     assert "READY" in row.info.value and "family" in row.info.value
@@ -172,13 +165,13 @@ def test_create_clears_only_the_sources_left_as_they_were_sent(
     profile_id = future.result(timeout=20)
     assert isinstance(profile_id, str), panel.error.value
     assert panel.folder.value == "/the/next/folder"  # not wiped: it was not sent
-    assert panel.upload.value == ()  # sent and unchanged: cleared
+    assert panel.upload.files == ()  # sent and unchanged: cleared
     upload(panel, PHOTOS[:5])
     future = panel.create()  # a bad folder now: refused, nothing cleared
     upload(panel, PHOTOS[:1])  # a new choice meanwhile
     assert future.result(timeout=20) is None
     assert "does not exist" in panel.error.value
-    assert len(panel.upload.value) == 1 and panel.folder.value == "/the/next/folder"
+    assert len(panel.upload.files) == 1 and panel.folder.value == "/the/next/folder"
     panel.close()
 
 
@@ -317,7 +310,7 @@ def test_one_thread_writes_the_panel(local_session: Any, writers: Callable[..., 
     assert "got 1" in panel.error.value
     upload(panel, (PHOTOS + PHOTOS)[:5])
     profile_id = panel.create().result(timeout=20)
-    assert profile_id in panel.rows and panel.upload.value == ()
+    assert profile_id in panel.rows and panel.upload.files == ()
     row = panel.rows[profile_id]
     assert eventually(lambda: bool(row.picture.value))
     row.ask()

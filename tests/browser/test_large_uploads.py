@@ -1,0 +1,169 @@
+"""Real browser: phone-sized photos arrive through the Studio's upload buttons, in Voila
+(``phota-widgets studio``) and in JupyterLab: a 48 MP / ~12 MB photo into Enhance (run on it) and
+ten ~5 MB photos into Profiles (a profile trained from them). Before the anywidget upload, files
+past ~10 MB were dropped by the websocket and nothing was said.
+
+Marked ``browser``; skipped (with the reason) when Chromium or Playwright is missing.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+from PIL import Image
+
+pytestmark = pytest.mark.browser
+
+LOAD = 120_000  # ms: a page starts a kernel, which starts the Studio
+RUN = 180_000  # ms: a 4096 px enhance or a 10-photo profile on a busy machine
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+ALL_RAN = """
+panel => {
+  const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+  return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+}
+"""
+
+
+@dataclass(frozen=True)
+class Photos:
+    big: Path  # 8000 x 6000, about 12 MB
+    phone: list[Path]  # ten 4000 x 3000, about 5 MB each
+    corrupt: Path  # 9 MB that only look like a JPEG
+
+
+def _noisy_photo(path: Path, width: int, height: int, noise: float, seed: int) -> Path:
+    """A JPEG as large as a phone's: a colour gradient under grain (noise keeps it big)."""
+    rng = np.random.default_rng(seed)
+    x = np.linspace(0, 255, width, dtype=np.float32)[None, :]
+    y = np.linspace(0, 255, height, dtype=np.float32)[:, None]
+    base = np.stack([np.broadcast_to((x + y) / 2, (height, width)),
+                     np.broadcast_to(x, (height, width)),
+                     np.broadcast_to(255 - y, (height, width))], axis=-1)  # fmt: skip
+    grain = rng.normal(0, noise, (height, width, 1)).astype(np.float32)
+    pixels = np.clip(base + grain, 0, 255).astype(np.uint8)
+    Image.fromarray(pixels).save(path, "JPEG", quality=85)
+    return path
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory: pytest.TempPathFactory) -> Photos:
+    folder = tmp_path_factory.mktemp("phone-photos")
+    big = _noisy_photo(folder / "IMG_4800.jpg", 8000, 6000, 9.0, seed=1)
+    phone = [_noisy_photo(folder / f"IMG_{i:04d}.jpg", 4000, 3000, 22.0, seed=10 + i)
+             for i in range(10)]  # fmt: skip
+    assert 10e6 < big.stat().st_size < 16e6, big.stat().st_size
+    assert all(4e6 < p.stat().st_size < 7e6 for p in phone), [p.stat().st_size for p in phone]
+    corrupt = folder / "IMG_BROKEN.jpg"
+    corrupt.write_bytes(b"\xff\xd8\xff\xe0" + np.random.default_rng(3).bytes(9_000_000))
+    return Photos(big, phone, corrupt)
+
+
+def _refusals_are_said(scope: Any, photos: Photos) -> None:
+    """A file the browser cannot read, and more files than the picker takes, are named."""
+    scope.get_by_role("tab", name="Enhance").click()
+    enhance = scope.locator(".phota-enhance-panel")
+    upload = enhance.locator(".phota-upload input[type=file]")
+    upload.set_input_files(str(photos.corrupt))
+    message = enhance.locator(".phota-picker-message")
+    _wait_text(message, re.compile(r"IMG_BROKEN\.jpg: the browser cannot read this image"))
+    scope.get_by_role("tab", name="Edit").click()
+    edit = scope.locator(".phota-edit-panel")
+    eleven = [*photos.phone, photos.corrupt]  # Edit takes ten photos
+    edit.locator(".phota-upload input[type=file]").set_input_files([str(p) for p in eleven])
+    _wait_text(
+        edit.locator(".phota-picker-message"),
+        re.compile(r"IMG_BROKEN\.jpg: only 10 image\(s\) can be taken here"),
+    )
+    edit.locator(".phota-input-thumbs img").nth(9).wait_for(timeout=RUN)  # the ten arrived
+    assert "IMG_BROKEN.jpg: only 10" in edit.locator(".phota-picker-message").inner_text()
+
+
+def _upload_big_photo_and_enhance(page: Any, scope: Any, photos: Photos) -> None:
+    scope.get_by_role("tab", name="Enhance").click()
+    enhance = scope.locator(".phota-enhance-panel")
+    enhance.locator(".phota-upload input[type=file]").set_input_files(str(photos.big))
+    enhance.locator(".phota-input-thumbs img").first.wait_for(timeout=RUN)
+    assert "sent 1 image" in enhance.locator(".phota-upload-note").inner_text()
+    assert enhance.locator(".phota-picker-message").inner_text().strip() == ""
+    enhance.locator("button.phota-run").click()
+    enhance.locator("img.phota-thumb").first.wait_for(timeout=RUN)
+    enhance.locator(".phota-status").filter(has_text="done").wait_for(timeout=RUN)
+
+
+def _upload_ten_photos_and_train(page: Any, scope: Any, photos: Photos) -> None:
+    scope.get_by_role("tab", name="Profiles").click()
+    profiles = scope.locator(".phota-profiles")
+    files = [str(p) for p in photos.phone]
+    profiles.locator(".phota-profile-upload input[type=file]").set_input_files(files)
+    button = profiles.locator(".phota-profile-upload button")
+    button.filter(has_text="Photos (10)").wait_for(timeout=RUN)
+    profiles.locator("button.phota-profile-create").click()
+    _wait_text(profiles, re.compile(r"1 profile\(s\)"))  # trained from the ten photos
+    assert profiles.locator(".phota-error").inner_text().strip() == ""
+    button.filter(has_text=re.compile(r"^Photos$")).wait_for(timeout=30_000)  # sent: cleared
+
+
+def _wait_text(scope: Any, text: re.Pattern[str]) -> None:
+    """Wait until the scope shows ``text``; fail quoting what it shows instead."""
+    try:
+        scope.filter(has_text=text).wait_for(timeout=RUN)
+    except Exception as exc:
+        raise AssertionError(f"{text.pattern!r} not shown; the panel says:\n"
+                             f"{scope.inner_text()}") from exc  # fmt: skip
+
+
+def _inputs(folder: Path) -> list[tuple[int, int]]:
+    sizes = []
+    for path in (folder / "phota-runs" / "inputs").rglob("*"):
+        if not path.is_file():
+            continue
+        with Image.open(io.BytesIO(path.read_bytes())) as img:
+            sizes.append(img.size)
+    return sizes
+
+
+def test_phone_photos_arrive_in_the_voila_studio(
+    studio_app: Any, new_page: Callable[[], Any], photos: Photos
+) -> None:
+    page = new_page()
+    page.goto(studio_app.url, timeout=LOAD)
+    studio = page.locator(".phota-studio")
+    studio.locator(".phota-generate-panel .phota-prompt textarea").wait_for(timeout=LOAD)
+    _refusals_are_said(page, photos)
+    _upload_big_photo_and_enhance(page, page, photos)
+    # what reached the kernel (and Phota) is the photo downscaled in the browser: 4096 px wide
+    assert (4096, 3072) in _inputs(studio_app.folder), _inputs(studio_app.folder)
+    _upload_ten_photos_and_train(page, page, photos)
+
+
+@pytest.fixture
+def lab_studio(lab: Any) -> Iterator[Any]:
+    yield lab
+    sessions = httpx.get(f"{lab.base}/api/sessions?token={lab.token}", timeout=30).json()
+    for session in sessions:
+        httpx.delete(f"{lab.base}/api/sessions/{session['id']}?token={lab.token}", timeout=30)
+
+
+def test_phone_photos_arrive_in_jupyterlab(
+    lab_studio: Any, new_page: Callable[[], Any], photos: Photos
+) -> None:
+    lab = lab_studio
+    page = new_page()
+    page.goto(f"{lab.base}/lab/tree/00_studio.ipynb?reset&token={lab.token}", timeout=LOAD)
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=LOAD)
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+    panel = page.locator(PANEL)
+    page.wait_for_function(ALL_RAN, arg=panel.element_handle(), timeout=LOAD)
+    panel.locator(".phota-studio .phota-generate-panel").wait_for(timeout=LOAD)
+    _upload_big_photo_and_enhance(page, panel, photos)
+    _upload_ten_photos_and_train(page, panel, photos)

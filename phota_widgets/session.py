@@ -221,17 +221,47 @@ class Session:
         server_id = getattr(self.local_server, "server_id", None) or self.aclient.base_url
         return f"{LOCAL_BACKEND}:{server_id}"
 
-    def use_key(self, api_key: str, base_url: str | None = None) -> None:
-        """Switch to the real API with this key (stops the embedded server)."""
+    def use_key(self, api_key: str, base_url: str | None = None, *, check: bool = True) -> None:
+        """Switch to the real API with this key (stops the embedded server).
+
+        Args:
+            api_key: the Phota key.
+            base_url: the API root (default: Phota's).
+            check: first make one cheap authenticated call (list the profiles); on failure
+                nothing is switched.
+
+        Raises:
+            ValueError: the key is empty.
+            KeyRefusedError: the API refused the key (an ``AuthenticationError``).
+            NoNetworkError: the API could not be reached (a ``ConnectionError``).
+        """
+        from phota_widgets.key_check import check_key
+
         if not api_key.strip():
             raise ValueError("the API key is empty")
+        candidate = AsyncPhotaClient(
+            api_key.strip(), base_url, prices=self.prices, inline_training_images=False
+        )
+        profiles: list[ProfileSummary] | None = None
+        if check:
+            try:
+                profiles = self.loop.run(check_key(candidate))
+            except BaseException:
+                with contextlib.suppress(RuntimeError):
+                    self.loop.run(candidate.aclose())
+                raise
         old = self.aclient
-        self._connect(api_key.strip(), base_url, inline_training_images=False)
+        self.aclient = candidate
+        self.client = PhotaClient(async_client=candidate, loop=self.loop)
+        self._profile_cache.clear()
         with contextlib.suppress(RuntimeError):
             self.loop.run(old.aclose())
         self._release_server()
         self._owner.set_backend(self.backend_id)
-        self.forget_profiles()
+        if profiles is None:
+            self.forget_profiles()
+        else:
+            self._profile_cache.put(profiles)
 
     def use_local(self) -> None:
         """Switch back to an embedded local stand-in server (offline; no key is kept).

@@ -44,7 +44,9 @@ if TYPE_CHECKING:
     )
     from phota_widgets.display import HTMLView, before_after, compare, contact_sheet, show
     from phota_widgets.experiments import SweepPlan, SweepResult, sweep_from_file
+    from phota_widgets.experiments.spend import ConfirmationRequiredError
     from phota_widgets.history import History
+    from phota_widgets.key_check import KeyRefusedError, NoNetworkError
     from phota_widgets.local import Faults, LocalServer, ServerProcess
     from phota_widgets.samples import sample, sample_path, sample_url
     from phota_widgets.session import Session
@@ -85,6 +87,9 @@ _LAZY = {
     "SweepPlan": "phota_widgets.experiments",
     "SweepResult": "phota_widgets.experiments",
     "sweep_from_file": "phota_widgets.experiments",
+    "ConfirmationRequiredError": "phota_widgets.experiments.spend",
+    "KeyRefusedError": "phota_widgets.key_check",
+    "NoNetworkError": "phota_widgets.key_check",
     "before_after": "phota_widgets.display",
     "compare": "phota_widgets.display",
     "contact_sheet": "phota_widgets.display",
@@ -120,6 +125,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BudgetExceededError",
+    "ConfirmationRequiredError",
     "ConnectionError",
     "ContentModerationError",
     "EditPanel",
@@ -132,8 +138,10 @@ __all__ = [
     "InvalidRequestError",
     "Job",
     "JobFailedError",
+    "KeyRefusedError",
     "LocalServer",
     "LoginBox",
+    "NoNetworkError",
     "NotFoundError",
     "OutputImage",
     "PaymentRequiredError",

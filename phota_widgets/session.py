@@ -32,7 +32,7 @@ from phota_widgets.api.errors import (
 from phota_widgets.api.jobs import AsyncJob
 from phota_widgets.api.loop import BackgroundLoop
 from phota_widgets.api.models import ProfileSummary
-from phota_widgets.api.prices import DEFAULT_PRICE_TABLE, PriceTable
+from phota_widgets.api.prices import DEFAULT_CONFIRM_ABOVE, DEFAULT_PRICE_TABLE, PriceTable
 from phota_widgets.api.results import OutputImage, Result
 from phota_widgets.api.sync import PhotaClient
 from phota_widgets.api.transport import resolve_api_key
@@ -548,6 +548,8 @@ class Session:
         repeats: int = ...,
         dry_run: Literal[True],
         max_cost: float | None = ...,
+        confirm_above: float | None = ...,
+        confirm: bool = ...,
         retry_failed: bool = ...,
         progress: bool = ...,
         name: str | None = ...,
@@ -565,6 +567,8 @@ class Session:
         repeats: int = ...,
         dry_run: Literal[False] = ...,
         max_cost: float | None = ...,
+        confirm_above: float | None = ...,
+        confirm: bool = ...,
         retry_failed: bool = ...,
         progress: bool = ...,
         name: str | None = ...,
@@ -581,6 +585,8 @@ class Session:
         repeats: int = 1,
         dry_run: bool = False,
         max_cost: float | None = None,
+        confirm_above: float | None = DEFAULT_CONFIRM_ABOVE,
+        confirm: bool = False,
         retry_failed: bool = False,
         progress: bool = True,
         name: str | None = None,
@@ -596,6 +602,10 @@ class Session:
             repeats: calls per combination.
             dry_run: only plan: return the :class:`SweepPlan` (cells, cost, time, skips).
             max_cost: refuse (``BudgetExceededError``) if the cells to send may cost more.
+            confirm_above: with the real API, cells to send that may cost more than this (US
+                dollars; None: never) are confirmed first: asked at a terminal, else refused
+                (``ConfirmationRequiredError``, nothing sent) unless ``confirm=True``.
+            confirm: send without asking, whatever ``confirm_above`` says.
             retry_failed: send cells that failed before again (done cells never are).
             progress: show a progress bar.
             name: a name for the sweep.
@@ -611,6 +621,7 @@ class Session:
         if dry_run:
             plan.check_budget(max_cost)
             return plan
+        self._confirm_spend(plan, max_cost, confirm_above, confirm)
         return run_plan(self, plan, max_cost=max_cost, progress=progress)
 
     def submit_sweep(
@@ -622,6 +633,8 @@ class Session:
         vars: Mapping[str, Any] | None = None,
         repeats: int = 1,
         max_cost: float | None = None,
+        confirm_above: float | None = DEFAULT_CONFIRM_ABOVE,
+        confirm: bool = False,
         retry_failed: bool = False,
         progress: bool = True,
         name: str | None = None,
@@ -636,7 +649,17 @@ class Session:
         from phota_widgets.experiments.sweep import submit_plan
 
         plan = self._plan_sweep(endpoint, prompts, images, vars, repeats, retry_failed, name, grid)
+        self._confirm_spend(plan, max_cost, confirm_above, confirm)
         return submit_plan(self, plan, max_cost=max_cost, progress=progress, on_cell=on_cell)
+
+    def _confirm_spend(
+        self, plan: SweepPlan, max_cost: float | None, confirm_above: float | None, confirm: bool
+    ) -> None:
+        """Refuse over budget, then ask (or refuse) above ``confirm_above`` on the real API."""
+        from phota_widgets.experiments.spend import confirm_spend
+
+        plan.check_budget(max_cost)
+        confirm_spend(plan, real=not self.is_local, confirm_above=confirm_above, confirm=confirm)
 
     def _plan_sweep(
         self,

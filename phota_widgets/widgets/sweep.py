@@ -19,6 +19,7 @@ import ipywidgets as w
 
 from phota_widgets.experiments.axes import placeholders
 from phota_widgets.experiments.preferences import PREFERENCE_FORMATS
+from phota_widgets.experiments.spend import needs_confirmation, spend_question
 from phota_widgets.widgets._common import (
     ErrorBox,
     StatusLine,
@@ -30,6 +31,7 @@ from phota_widgets.widgets._common import (
 from phota_widgets.widgets.download import Downloader, zip_folder
 from phota_widgets.widgets.rating import RatingBox
 from phota_widgets.widgets.review import ReviewPanel
+from phota_widgets.widgets.sweep_confirm import SpendConfirm
 from phota_widgets.widgets.sweep_form import SweepForm, parse_vars
 
 if TYPE_CHECKING:
@@ -74,6 +76,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         self.cancel_button = styled(
             w.Button(description="Cancel", icon="stop", disabled=True), "sweep-cancel"
         )
+        self.spend = SpendConfirm()
         self.progress = styled(
             w.IntProgress(value=0, min=0, max=1, layout=w.Layout(width="18em")), "sweep-progress"
         )
@@ -113,6 +116,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
                 self.form,
                 self.plan_view,
                 w.HBox([self.run_button, self.cancel_button, self.progress]),
+                self.spend,
                 self.status,
                 self.error,
                 self.grid,
@@ -170,6 +174,11 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         self._plan()
 
     def _plan(self) -> Any:
+        self.spend.dismiss()  # a question asked about another plan no longer holds
+        if budget_error := self.form.budget_error:
+            self.plan_view.value = _note(budget_error, error=True)
+            self.run_button.disabled = True
+            return None
         try:
             kwargs = self.form.sweep_kwargs()
             if "prompts" not in kwargs and kwargs["endpoint"] in ("generate", "edit"):
@@ -208,16 +217,20 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         """
         return ui_call(self._start)
 
-    def _start(self) -> None:
+    def _start(self, confirmed: bool = False) -> None:
         if self.handle is not None and not self.handle.done():
             self.error.show_error(RuntimeError("a sweep is running: cancel it or wait"))
             return
         self.error.clear()
         try:
             parse_vars(self.form.vars.value)
+            kwargs = self.form.sweep_kwargs()
+            if not confirmed and self._ask_first(kwargs):
+                return
             handle = self.session.submit_sweep(
-                **self.form.sweep_kwargs(),
+                **kwargs,
                 max_cost=self.form.max_cost,
+                confirm=True,  # asked above when it costs more than the form allows
                 progress=False,
                 on_cell=self._on_cell,
             )
@@ -235,6 +248,16 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         self.cancel_button.disabled = False
         self._set_actions(enabled=False)
         handle.add_done_callback(lambda _: self._when_finished(handle))
+
+    def _ask_first(self, kwargs: dict[str, Any]) -> bool:
+        """Show the spending question when the plan needs one; returns whether it did."""
+        plan = self.session.sweep(**kwargs, max_cost=self.form.max_cost, dry_run=True)
+        real, above = not self.session.is_local, self.form.confirm_threshold
+        if not needs_confirmation(plan, real=real, confirm_above=above):
+            return False
+        self.spend.ask(spend_question(plan), plan.cost_to_run, lambda: self._start(True))
+        self.status.show("Waiting for your answer: nothing is sent until you click Spend.")
+        return True
 
     def _when_finished(self, handle: SweepHandle) -> None:
         """The sweep ended (called on whichever thread ended it)."""

@@ -38,6 +38,7 @@ from phota_widgets.api.sync import PhotaClient
 from phota_widgets.api.transport import resolve_api_key
 from phota_widgets.claimed import arun_once, busy_runs, holder_gone, holder_id
 from phota_widgets.history import History
+from phota_widgets.offline_inputs import refuse_internet_links
 from phota_widgets.owners import OwnerLock
 from phota_widgets.profile_cache import ProfileCache
 from phota_widgets.store import RunRecord, RunStatus, RunStore, StoreLocation
@@ -500,7 +501,13 @@ class Session:
         return self._semaphore
 
     def _wire_images(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Encode image parameters once, keeping each input in the store by content hash."""
+        """Encode image parameters once, keeping each input in the store by content hash.
+
+        Raises:
+            InvalidRequestError: offline, an image is a link off this machine (nothing sent).
+        """
+        if self.is_local:
+            refuse_internet_links(params, IMAGE_FIELDS)
         out = encode_images(params)
         for name in IMAGE_FIELDS:
             value = out.get(name)

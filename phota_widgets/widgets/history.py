@@ -35,6 +35,7 @@ from phota_widgets.widgets._common import (
 from phota_widgets.widgets.grid_tile import PICKED_BORDER
 from phota_widgets.widgets.history_backend import BackendFilter
 from phota_widgets.widgets.history_tools import HistoryTools, picks_of, run_settings
+from phota_widgets.widgets.wording import for_people
 
 if TYPE_CHECKING:
     from phota_widgets.session import Session
@@ -434,7 +435,9 @@ def _describe(record: RunRecord) -> str:
     extra = f" · {settings}" if settings else ""
     extra += f" · picked {', '.join(f'#{i}' for i in picks)}" if picks else ""
     error = (
-        f"<br/><small>{escape(display.excerpt(record.error, 120))}</small>" if record.error else ""
+        f"<br/><small>{escape(display.excerpt(for_people(record.error), 120))}</small>"
+        if record.error
+        else ""
     )
     return (
         f"<b>{escape(record.endpoint)}</b> "

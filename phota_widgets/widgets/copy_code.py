@@ -60,9 +60,7 @@ export default {
     row.appendChild(note);
     el.appendChild(row);
     el.appendChild(pre);
-    const hide = () => { el.style.display = model.get("python") ? "" : "none"; };
-    model.on("change:python", () => { pre.style.display = "none"; note.textContent = ""; hide(); });
-    hide();
+    model.on("change:python", () => { pre.style.display = "none"; note.textContent = ""; });
   },
 };
 """
@@ -84,16 +82,19 @@ class CopyCode(anywidget.AnyWidget):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.add_class("phota-copy-code")
+        self.layout.display = "none"  # shown with a result
         self.copies: list[str] = []
         self.on_msg(self._on_copied)
 
     def show(self, session: Session, result: Result) -> None:
         """Offer the code of ``result`` (a run recorded in the session's store)."""
         self.python, self.curl = snippets_for(session, result)
+        self.layout.display = None
 
     def clear(self) -> None:
         """Offer nothing (the buttons hide)."""
         self.python = self.curl = ""
+        self.layout.display = "none"
 
     def _on_copied(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "copied":

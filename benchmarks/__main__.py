@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks import (
+    bench_capacity,
     bench_images,
     bench_jobs,
     bench_kernel,
@@ -34,6 +35,7 @@ SUITES: dict[str, Callable[[Config], list[Figure]]] = {
     "store": bench_store.run,
     "kernel": bench_kernel.run,
     "memory": bench_memory.run,
+    "capacity": bench_capacity.run,
 }
 
 

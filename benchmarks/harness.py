@@ -123,7 +123,7 @@ def memory_mb(pid: int | str = "self") -> tuple[float, float]:
 
 
 def table(figures: Sequence[Figure]) -> str:
-    """The figures as a Markdown table (the README shows it as is)."""
+    """The figures as a Markdown table (benchmarks/RESULTS.md keeps the last full run's)."""
     rows = [
         "| figure | value | reference | ratio | target | verdict |",
         "|---|---|---|---|---|---|",

@@ -2,6 +2,24 @@
 
 The errors load at once; everything else (the client, the embedded server, the session, the
 widgets and the display helpers) loads on first use, so ``import phota_widgets`` stays light.
+
+The package is built in layers; each imports only the layers below it:
+
+```text
+cli, demo, app/   entry points: `phota-widgets studio | sweep | serve | demo`
+  widgets/        panels (Generate .. Experiments), the Studio
+  experiments/    sweeps, review, ranking, exports    imports widgets only inside a method
+  display         static HTML views of results          that returns a panel (res.review())
+  session         Session: backend, runs, recovery, claims, profile cache, history, store
+                  writer, watcher (session.py and its root helper modules; later session/)
+                  imports local/ and experiments/ only inside functions; never widgets/
+  store/          RunStore: index (SQLite, PostgreSQL) + files (fsspec); imports api/ only
+  local/          the embedded Phota-compatible server; imports api/ only
+  api/            the wire layer: models, client, errors, retries, images, jobs, prices
+files, redact, samples: small shared helpers that import nothing of the package
+```
+
+``tests/test_layers.py`` reads every module's imports and fails when one reaches upward.
 """
 
 from __future__ import annotations
@@ -19,6 +37,7 @@ from phota_widgets.api.errors import (
     InvalidRequestError,
     JobFailedError,
     NotFoundError,
+    NotSentError,
     PaymentRequiredError,
     PhotaError,
     ProfileFailedError,
@@ -47,7 +66,7 @@ if TYPE_CHECKING:
     from phota_widgets.experiments.spend import ConfirmationRequiredError
     from phota_widgets.history import History
     from phota_widgets.key_check import KeyRefusedError, NoNetworkError
-    from phota_widgets.local import Faults, LocalServer, ServerProcess
+    from phota_widgets.local import Faults, Limits, LocalServer, ServerProcess
     from phota_widgets.samples import sample, sample_path, sample_url
     from phota_widgets.session import Session
     from phota_widgets.store import RunStore
@@ -78,6 +97,7 @@ _LAZY = {
     "WebhookRejected": "phota_widgets.api.webhooks",
     "verify_webhook": "phota_widgets.api.webhooks",
     "Faults": "phota_widgets.local",
+    "Limits": "phota_widgets.local",
     "LocalServer": "phota_widgets.local",
     "ServerProcess": "phota_widgets.local",
     "Session": "phota_widgets.session",
@@ -139,10 +159,12 @@ __all__ = [
     "Job",
     "JobFailedError",
     "KeyRefusedError",
+    "Limits",
     "LocalServer",
     "LoginBox",
     "NoNetworkError",
     "NotFoundError",
+    "NotSentError",
     "OutputImage",
     "PaymentRequiredError",
     "PhotaClient",

@@ -20,29 +20,44 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+import httpx
+
 from phota_widgets.api.client import IMAGE_FIELDS, AsyncPhotaClient, encode_images
-from phota_widgets.api.errors import (
-    ConnectionError,
-    NotFoundError,
-    PhotaError,
-    RateLimitError,
-    RequestTimeoutError,
-    ServerError,
-)
+from phota_widgets.api.counting import begin_count, count_request
+from phota_widgets.api.errors import NotFoundError, NotSentError, PhotaError
 from phota_widgets.api.jobs import AsyncJob
 from phota_widgets.api.loop import BackgroundLoop
 from phota_widgets.api.models import ProfileSummary
+from phota_widgets.api.polling import settings_key
 from phota_widgets.api.prices import DEFAULT_CONFIRM_ABOVE, DEFAULT_PRICE_TABLE, PriceTable
 from phota_widgets.api.results import OutputImage, Result
 from phota_widgets.api.sync import PhotaClient
 from phota_widgets.api.transport import resolve_api_key
 from phota_widgets.claimed import arun_once, busy_runs, holder_gone, holder_id
+from phota_widgets.concurrency import (
+    ADAPTIVE_CEILING,
+    DEFAULT_START,
+    AdaptiveLimit,
+    Ticket,
+    current_slot,
+    watch_answers,
+)
 from phota_widgets.history import History
 from phota_widgets.offline_inputs import refuse_internet_links
 from phota_widgets.owners import OwnerLock
 from phota_widgets.profile_cache import ProfileCache
 from phota_widgets.store import RunRecord, RunStatus, RunStore, StoreLocation
 from phota_widgets.store_writer import StoreWriter
+from phota_widgets.submits import (
+    TRANSIENT_ERRORS,
+    InFlight,
+    Landed,
+    cancel_recorded,
+    cancel_unsent,
+    on_landing,
+    outlast_cancels,
+    record_landing,
+)
 from phota_widgets.watch import StoreWatcher
 
 if TYPE_CHECKING:
@@ -54,12 +69,11 @@ if TYPE_CHECKING:
     from phota_widgets.local.server import LocalServer
 
 LOCAL_BACKEND = "local"
-TRANSIENT_ERRORS = (ConnectionError, RequestTimeoutError, RateLimitError, ServerError)
-"""Failures after which submitted work may still finish on the server: keep it collectable."""
+__all__ = ["TRANSIENT_ERRORS", "Session"]
 COLLECT_DELAYS: tuple[float, ...] = (1.0, 3.0)
 """Pauses before collecting an interrupted run again (with the same key or job id)."""
 SUBMIT_GRACE = 10.0
-"""Seconds a cancelled run waits for its submit to land, so an accepted job is not lost."""
+"""Seconds a cancelled run (or a closing session) waits for a submit on the wire to land."""
 INTERRUPTED = "interrupted: the job is kept; session.resume() collects it without paying twice"
 RESUME_HINT = "the run is kept: session.resume() collects it later without paying twice"
 SENT_SYNC = "sent as a synchronous request"
@@ -92,7 +106,11 @@ class Session:
         files_url: where output and input images live: a folder or fsspec URL
             (``s3://bucket/prefix``); default ``PHOTA_STORE_FILES``, else ``output_dir``.
         storage_options: fsspec options for ``files_url`` (endpoint, credentials, …).
-        max_concurrency: requests in flight at once.
+        max_concurrency: the most requests in flight at once (the ceiling of the adaptive
+            limit; default 32 when adaptive, 4 when not).
+        adaptive: find the API's capacity by itself (see :mod:`phota_widgets.concurrency`):
+            start at 4, grow while calls succeed, cut on a 429 or a rise in latency. False
+            keeps ``max_concurrency`` as a fixed limit.
         defaults: parameters applied to every run unless given (e.g. ``output_format``).
         prices: the price table for estimates.
         use_jobs: run through async jobs, so a lost kernel resumes instead of paying twice.
@@ -110,7 +128,8 @@ class Session:
         base_url: str | None = None,
         *,
         output_dir: str | os.PathLike[str] = "phota-runs",
-        max_concurrency: int = 4,
+        max_concurrency: int | None = None,
+        adaptive: bool = True,
         defaults: Mapping[str, Any] | None = None,
         prices: PriceTable = DEFAULT_PRICE_TABLE,
         use_jobs: bool = True,
@@ -121,8 +140,10 @@ class Session:
         storage_options: Mapping[str, Any] | None = None,
         announce: bool = True,
     ) -> None:
-        if max_concurrency < 1:
+        if max_concurrency is not None and max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
+        if max_concurrency is None:
+            max_concurrency = ADAPTIVE_CEILING if adaptive else DEFAULT_START
         self.output_dir = Path(output_dir)
         self.defaults: dict[str, Any] = dict(defaults or {})
         self.prices = prices
@@ -144,8 +165,14 @@ class Session:
         """This session's name on claims of shared work (host:pid:random)."""
         self.local_server: LocalServer | ServerProcess | None = None
         self._owns_server = False
-        self._semaphore: asyncio.Semaphore | None = None
+        self._concurrency = AdaptiveLimit(
+            start=DEFAULT_START, ceiling=max_concurrency, adaptive=adaptive
+        )
+        if not adaptive:
+            self._concurrency.limit = float(max_concurrency)
         self._active: set[str] = set()
+        self._in_flight = InFlight()
+        """Submits on the wire: a closing session lets them land before it stops."""
         self._profile_cache = ProfileCache(lambda: self.aclient.profiles.list(), self.loop)
         self.resuming: concurrent.futures.Future[list[Result]] | None = None
         self._announce = announce
@@ -194,10 +221,27 @@ class Session:
     def _connect(
         self, key: str | None, base_url: str | None, *, inline_training_images: bool
     ) -> None:
-        self.aclient = AsyncPhotaClient(
+        self._adopt(self._new_client(key, base_url, inline_training_images=inline_training_images))
+
+    def _new_client(
+        self, key: str | None, base_url: str | None, *, inline_training_images: bool
+    ) -> AsyncPhotaClient:
+        """A client for this session: its requests counted, its 429s followed."""
+        client = AsyncPhotaClient(
             key, base_url, prices=self.prices, inline_training_images=inline_training_images
         )
-        self.client = PhotaClient(async_client=self.aclient, loop=self.loop)
+        http = client.transport.http
+        hooks = http.event_hooks
+        http.event_hooks = {
+            "request": [*hooks["request"], count_request],
+            "response": [*hooks["response"], self._watch_429],
+        }
+        return client
+
+    def _adopt(self, client: AsyncPhotaClient) -> None:
+        """Use ``client`` from now on (the cached profile list goes with the old one)."""
+        self.aclient = client
+        self.client = PhotaClient(async_client=client, loop=self.loop)
         self._profile_cache.clear()
 
     @property
@@ -240,9 +284,7 @@ class Session:
 
         if not api_key.strip():
             raise ValueError("the API key is empty")
-        candidate = AsyncPhotaClient(
-            api_key.strip(), base_url, prices=self.prices, inline_training_images=False
-        )
+        candidate = self._new_client(api_key.strip(), base_url, inline_training_images=False)
         profiles: list[ProfileSummary] | None = None
         if check:
             try:
@@ -252,9 +294,7 @@ class Session:
                     self.loop.run(candidate.aclose())
                 raise
         old = self.aclient
-        self.aclient = candidate
-        self.client = PhotaClient(async_client=candidate, loop=self.loop)
-        self._profile_cache.clear()
+        self._adopt(candidate)
         with contextlib.suppress(RuntimeError):
             self.loop.run(old.aclose())
         self._release_server()
@@ -309,7 +349,7 @@ class Session:
         params = await asyncio.to_thread(self._wire_images, params)
         _, described = await self.aclient.prepare(endpoint, params)  # refuses before spending
         key = uuid.uuid4().hex if self.use_jobs else None  # recorded with the row: never lost
-        run_id = await self.writer.call(
+        recording = self.writer.post(
             self.store.start_run,
             endpoint,
             described,
@@ -317,10 +357,17 @@ class Session:
             client_request_id=key,
             owner=self._owner.token,
         )
+        try:
+            run_id = await asyncio.shield(asyncio.wrap_future(recording))
+        except asyncio.CancelledError:  # recorded all the same: end it, after the record lands
+            with contextlib.suppress(RuntimeError):
+                self.writer.post(cancel_recorded, self.store, recording)
+            raise
         self._active.add(run_id)
         if on_recorded is not None:
             on_recorded(run_id)
         started = time.perf_counter()
+        requests = begin_count()  # this task's requests from here on (see api/counting.py)
         try:
             if key is not None:  # the job holds a slot while it runs (see _run_job)
                 result = await self._run_job(run_id, endpoint, params, key, described)
@@ -328,6 +375,7 @@ class Session:
                 async with self._limit():
                     await self.writer.call(self.store.set_note, run_id, SENT_SYNC)
                     result = await self.aclient.run(endpoint, params, self._saver(run_id))
+                    self._succeeded(endpoint, params)
                     await self.writer.call(self.store.set_note, run_id, None)
         except asyncio.CancelledError:
             await self.writer.call(self._end_if_running, run_id, "cancelled", "cancelled")
@@ -337,6 +385,7 @@ class Session:
             raise
         finally:
             self._active.discard(run_id)
+        result.requests = requests.total
         elapsed = time.perf_counter() - started
         return await self.writer.call(self._record, run_id, result, elapsed)
 
@@ -352,19 +401,24 @@ class Session:
         params: Mapping[str, Any],
         client_request_id: str,
         recorded: Mapping[str, Any],
+        *,
+        fresh: bool = True,
     ) -> Result:
         """Submit (the key recorded first), record the job id, then wait for the result.
 
         Once the key is recorded, the run stays collectable unless the server refused it or the
-        job failed. A cancel during the submit lets the submit finish (it may already be paid
-        for) and keeps the job. Dropped connections and timeouts are retried a few times with
-        the same key or job id; if they go on, the run stays "submitted" and :meth:`resume`
-        finishes it later, without paying twice. A concurrency slot is held from the submit
-        until the job has ended on the server (so at most ``max_concurrency`` jobs run there at
-        once), not across the download of its images.
+        job failed, or the submit never left (a fresh run only: ``fresh=False`` is a key an
+        earlier process may have sent). A cancel, however many, during the submit lets the
+        submit finish (it may already be paid for) and keeps the job. Dropped connections and
+        timeouts are retried a few times with the same key or job id; if they go on, the run
+        stays "submitted" and :meth:`resume` finishes it later, without paying twice. A
+        concurrency slot is held from the submit until the job has ended on the server (so at
+        most ``max_concurrency`` jobs run there at once), not across the download of its images.
         """
         job: AsyncJob | None = None
         job_id: str | None = None
+        sending = False
+        maybe_sent = not fresh  # a resumed key may have been accepted by an earlier process
         for attempt, delay in enumerate((*COLLECT_DELAYS, None)):
             try:
                 async with self._limit():  # held while the job runs on the server
@@ -374,6 +428,7 @@ class Session:
                         await self.writer.call(
                             self.store.record_submission, run_id, client_request_id
                         )
+                        sending = True  # from here on, no cancel ends the run "cancelled"
                         job = await self._submit(run_id, endpoint, params, client_request_id)
                     elif job is None:
                         assert job_id is not None
@@ -381,8 +436,15 @@ class Session:
                         job.request = dict(recorded)
                     job_id = job.job_id
                     done = await job.finished()
+                    self._succeeded(endpoint, params)
                 return await job.collect(done, self._saver(run_id))  # downloads: no slot
             except TRANSIENT_ERRORS as exc:
+                if job_id is None and isinstance(exc, NotSentError) and not maybe_sent:
+                    await self.writer.call(  # never left: nothing to keep, free to run again
+                        self.store.finish_run, run_id, status="failed", error=str(exc)
+                    )
+                    raise
+                maybe_sent = True
                 job = None
                 if delay is None:
                     await self.writer.call(self.store.set_note, run_id, f"{INTERRUPTED} ({exc})")
@@ -391,7 +453,8 @@ class Session:
                 logger.info("run %s interrupted (%s); try %d", run_id, exc, attempt + 2)
                 await asyncio.sleep(delay)
             except asyncio.CancelledError:
-                await self.writer.call(self._cancel_if_unsubmitted, run_id)
+                if not (sending or maybe_sent):
+                    await self.writer.call(cancel_unsent, self.store, run_id)
                 raise
             except PhotaError as exc:
                 await self.writer.call(
@@ -400,38 +463,41 @@ class Session:
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _cancel_if_unsubmitted(self, run_id: str) -> None:
-        """End a cancelled run as "cancelled" unless a job was accepted for it (then keep it)."""
-        if self.store.get(run_id).job_id is None:
-            self.store.finish_run(run_id, status="cancelled", error="cancelled")
+    def _succeeded(self, endpoint: str, params: Mapping[str, Any]) -> None:
+        """The running task's call ended well: the adaptive limit may grow."""
+        held = current_slot()
+        if held is not None:
+            limit, ticket = held
+            seconds = limit.clock() - ticket.started
+            limit.succeeded(ticket, settings_key(endpoint, params), seconds)
 
     async def _submit(
         self, run_id: str, endpoint: str, params: Mapping[str, Any], client_request_id: str
     ) -> AsyncJob:
-        """Submit and record the job id; a cancel waits for the submit to land first."""
+        """Submit and record the job id. Once sent, no cancel loses the answer: the submit is
+        shielded, what it comes to is recorded whenever it lands, and the cancel is raised
+        only after it landed (or after :data:`SUBMIT_GRACE`)."""
         submit = asyncio.ensure_future(
             self.aclient.submit(endpoint, client_request_id=client_request_id, **params)
         )
+        self._in_flight.add(submit)
         try:
             job = await asyncio.shield(submit)
         except asyncio.CancelledError:
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                landed = await asyncio.wait_for(submit, SUBMIT_GRACE)
-                await self.writer.call(
-                    self._keep_accepted, run_id, landed.job_id, client_request_id
-                )
+            on_landing(submit, lambda landed: self._post_landing(run_id, client_request_id, landed))
+            await outlast_cancels(submit, SUBMIT_GRACE)
             raise
         await self.writer.call(self.store.record_job, run_id, job.job_id, client_request_id)
         return job
 
-    def _keep_accepted(self, run_id: str, job_id: str, client_request_id: str) -> None:
-        """Keep a job accepted for a cancelled run, and leave it to :meth:`resume` at once.
+    def _post_landing(self, run_id: str, key: str, landed: Landed[AsyncJob]) -> None:
+        """Queue the record of what a cancelled run's submit came to (on the loop)."""
+        with contextlib.suppress(RuntimeError):  # the writer closed: the run stays submitted
+            self.writer.post(self._keep_landed, run_id, key, landed)
 
-        Made on the store thread, where :meth:`aresume` looks for work, so a resume never
-        sees the job recorded but the run still busy.
-        """
-        self.store.record_job(run_id, job_id, client_request_id)
-        self.store.set_note(run_id, f"cancelled once accepted; {INTERRUPTED}")
+    def _keep_landed(self, run_id: str, key: str, landed: Landed[AsyncJob]) -> None:
+        """Record what a cancelled run's submit came to (store thread; see submits)."""
+        record_landing(self.store, run_id, key, landed, INTERRUPTED)
         self._active.discard(run_id)
 
     def _saver(self, run_id: str) -> Callable[[OutputImage], Awaitable[None]]:
@@ -495,10 +561,16 @@ class Session:
         """Remix a photo in a reference's style, recorded in the run store."""
         return self.run("remix", input_image=input_image, reference_image=reference_image, **params)
 
-    def _limit(self) -> asyncio.Semaphore:
-        if self._semaphore is None:
-            self._semaphore = asyncio.Semaphore(self.max_concurrency)
-        return self._semaphore
+    def _limit(self) -> contextlib.AbstractAsyncContextManager[Ticket]:
+        return self._concurrency.slot()
+
+    @property
+    def concurrency(self) -> int:
+        """Requests the session lets run at once now (adaptive: it follows the API's limits)."""
+        return self._concurrency.current
+
+    async def _watch_429(self, response: httpx.Response) -> None:
+        await watch_answers(self._concurrency)(response)  # 202s and 429s of the slot's call
 
     def _wire_images(self, params: dict[str, Any]) -> dict[str, Any]:
         """Encode image parameters once, keeping each input in the store by content hash.
@@ -812,7 +884,12 @@ class Session:
                 assert record.client_request_id is not None
                 params = await asyncio.to_thread(self.rerun_params, record.run_id)
                 result = await self._run_job(
-                    record.run_id, record.endpoint, params, record.client_request_id, record.params
+                    record.run_id,
+                    record.endpoint,
+                    params,
+                    record.client_request_id,
+                    record.params,
+                    fresh=False,
                 )
             else:
                 job = await self.aclient.get_job(record.job_id, endpoint=record.endpoint)
@@ -894,6 +971,8 @@ class Session:
     def close(self) -> None:
         """Stop the loop and the embedded server; close the store."""
         self.watcher.stop()
+        with contextlib.suppress(RuntimeError):
+            self.loop.run(self._in_flight.settle(SUBMIT_GRACE))  # an accepted job is kept
         with contextlib.suppress(RuntimeError):
             self.loop.run(self.aclient.aclose())
         self.loop.stop()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -40,13 +41,16 @@ class StoreWriter:
         """Await ``fn(*args, **kwargs)`` made on the writer's thread, after earlier calls.
 
         A cancel does not drop the call: once queued it is made, and the cancel is raised only
-        after it has landed (so a job id being recorded is never lost to a cancel).
+        after it has landed, however many cancels come meanwhile (so a job id being recorded is
+        never lost to a cancel, and a cancelled run's last write is on disk when it ends).
         """
         future = asyncio.wrap_future(self.post(fn, *args, **kwargs))
         try:
             return await asyncio.shield(future)
         except asyncio.CancelledError:
-            await asyncio.wait([future])
+            while not future.done():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait([future])
             raise
 
     def close(self) -> None:

@@ -18,6 +18,7 @@
     ├── UnexpectedResponseError                a success answer that could not be read
     ├── RequestTimeoutError (also TimeoutError) no answer in time
     ├── ConnectionError (also builtins.ConnectionError) the server could not be reached
+    │   └── NotSentError                       never sent (refused connect, DNS, pool timeout)
     ├── JobFailedError                         an async job ended in failure
     └── ProfileFailedError                     a profile ended in ERROR or INACTIVE
 
@@ -151,6 +152,13 @@ class RequestTimeoutError(PhotaError, TimeoutError):
 
 class ConnectionError(PhotaError, builtins.ConnectionError):
     """The server could not be reached, or the connection dropped."""
+
+
+class NotSentError(ConnectionError):
+    """The request never left: no connection opened (refused, DNS failure, pool timeout).
+
+    Nothing reached the server, so nothing was charged and the request can be sent again.
+    """
 
 
 class JobFailedError(PhotaError):

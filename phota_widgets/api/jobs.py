@@ -97,8 +97,8 @@ class AsyncJob:
     ) -> Result:
         """Poll until the job ends; download its images at once.
 
-        Polls follow the expected duration of this kind of job (see ``api/polling.py``): one
-        quick check, a sleep until shortly before it should be done, then close polls.
+        Polls follow the expected duration of this kind of job (see ``api/polling.py``): a
+        sleep until it is likely done (one quick check while that is unknown), then close polls.
 
         Args:
             poll_interval: the longest pause between two polls, seconds.
@@ -127,9 +127,32 @@ class AsyncJob:
         deadline = None if timeout is None else started + timeout
         kind = settings_key(self.endpoint, self.request)
         durations = self._client.durations
-        schedule = poll_times(durations.expected(kind), poll_interval)
+        # a job watched from its submit sleeps until it is likely done; one found later (a
+        # resume) is checked at once: it may have ended long ago
+        likely = durations.likely_done(kind) if self._watched_from_submit else None
+        scouting = likely is None and self._watched_from_submit
+        scout = durations.scout(kind) if scouting else True  # one job of a new kind learns
+        try:
+            return await self._poll(kind, started, deadline, poll_interval, likely, scout)
+        finally:
+            if scouting:
+                durations.scouted(kind)
+
+    async def _poll(
+        self,
+        kind: str,
+        started: float,
+        deadline: float | None,
+        poll_interval: float,
+        likely: float | None,
+        scout: bool,
+    ) -> JobBody:
+        """Poll on the schedule until the job ends (see :meth:`finished`)."""
+        durations = self._client.durations
+        schedule = poll_times(likely, poll_interval, scout=scout)
         first = next(schedule)
-        # Learn only from waits that watched the job from its start (not a late wait()).
+        # Learn only from waits that saw the job end: watched from its submit, and either on
+        # time for the first poll or having seen the job unfinished (not a late wait()).
         learn = self._watched_from_submit and started - self.submitted_at <= first
         await asyncio.sleep(max(0.0, self.submitted_at + first - time.perf_counter()))
         while True:
@@ -139,6 +162,7 @@ class AsyncJob:
                 if learn:
                     durations.record(kind, polled_at - self.submitted_at)
                 return body
+            learn = learn or self._watched_from_submit
             if body.status is JobStatus.FAILED:
                 error = body.error
                 detail = error.detail if error else "no detail given"
@@ -148,13 +172,17 @@ class AsyncJob:
                     code=error.code if error else None,
                 )
             now = time.perf_counter()
+            if likely is None and self._watched_from_submit:
+                likely = durations.likely_done(kind)  # another job of its kind just ended
+                if likely is not None:
+                    schedule = poll_times(likely, poll_interval)
             wake = self.submitted_at + next(schedule)
             while wake < now:  # the schedule fell behind (slow polls): catch up
                 wake = self.submitted_at + next(schedule)
             if deadline is not None and wake > deadline:
                 raise RequestTimeoutError(
                     f"job {self.job_id} still {body.reported_status or body.status.value} "
-                    f"after {timeout}s "
+                    f"after {deadline - started:g}s "
                     "(it goes on; wait again or get_job() later)"
                 )
             await asyncio.sleep(wake - now)

@@ -102,6 +102,8 @@ class Result:
         job_id: the async job it came from, if any.
         notes: what the server said besides the images (the embedded server's notes).
         run_id: the run store's id for it, when a Session ran it.
+        requests: HTTP requests the call made (submit, polls, downloads, retries), when a
+            Session ran it.
     """
 
     endpoint: str
@@ -114,6 +116,7 @@ class Result:
     job_id: str | None = None
     notes: list[str] = field(default_factory=list)
     run_id: str | None = None
+    requests: int | None = None
 
     def __len__(self) -> int:
         return len(self.images)

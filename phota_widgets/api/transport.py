@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from phota_widgets.api import errors
 from phota_widgets.api.models import ErrorBody
 from phota_widgets.api.retry import (
+    NOT_SENT_ERRORS,
     RetryPolicy,
     parse_retry_after,
     should_retry_exception,
@@ -299,15 +300,30 @@ def _transport_error(
     exc: httpx.TransportError, method: str, path: str, idempotent: bool
 ) -> errors.PhotaError:
     where = f"{method} {path}"
+    if isinstance(exc, NOT_SENT_ERRORS):
+        why = _first_cause(exc)
+        return errors.NotSentError(
+            f"not sent (nothing was charged): no connection for {where} ({why})"
+        )
     if isinstance(exc, httpx.TimeoutException):
         return errors.RequestTimeoutError(f"no answer in time to {where} ({type(exc).__name__})")
     hint = ""
-    if not idempotent and not isinstance(exc, httpx.ConnectError):
+    if not idempotent:
         hint = (
             "; the request may have started paid work, so it was not retried "
             "(use submit() for work that must survive dropped connections)"
         )
     return errors.ConnectionError(f"connection failed on {where}: {type(exc).__name__}{hint}")
+
+
+def _first_cause(exc: BaseException) -> str:
+    """The plainest reason in an error's chain (``Connection refused`` over httpx's wording)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno:
+            return os.strerror(seen.errno)
+        seen = seen.__cause__ or seen.__context__
+    return str(exc) or type(exc).__name__
 
 
 def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:

@@ -8,7 +8,8 @@ Modules: ``axes`` (checking each axis), ``plan`` (cells with stable keys, ``Swee
 (sweep rows in the run store), ``result`` (``SweepResult``), ``table`` (DataFrame, snippets),
 ``report`` (HTML grid and report), ``files`` (YAML experiments), ``sweep`` (what Session calls);
 review: ``review`` (pairs, judgements, ratings, leaderboard, review columns), ``ranking``
-(Bradley-Terry with bootstrap intervals), ``preferences`` (TRL / Pick-a-Pic / JSON lines),
+(Bradley-Terry), ``posterior`` (its credible intervals), ``preferences`` (TRL / Pick-a-Pic /
+JSON lines), ``preference_data`` (a sweep's rows), ``change_maps`` (what changed),
 ``changes`` (change maps), ``review_report`` (the leaderboard section of the report).
 """
 

@@ -2,22 +2,33 @@
 
 Everything goes through ``MlflowClient`` with explicit run ids (MLflow's fluent API keeps a
 global active run and is not thread-safe). Runs are found again by their tags
-(``phota.sweep_id``, ``phota.cell_key``), so exporting the same sweep again updates those runs:
-new metric values, artifacts overwritten by name, params only added. Output images are logged
-under ``outputs/`` by their content hash (``<sha256>.<ext>``).
+(``phota.sweep_id``, ``phota.cell_key``), so exporting the same sweep again updates those runs
+instead of duplicating them. Each metric is a value, not a history: MLflow cannot overwrite a
+logged value, so a run whose values are unchanged gets no new points, and a run whose values
+changed (new ratings, judgements, a resumed sweep) is replaced by a fresh run holding the new
+values (the old one goes to MLflow's trash; children follow a replaced parent). Artifacts are
+overwritten by name. Output images are logged under ``outputs/`` by their content hash
+(``<sha256>.<ext>``); the preference data goes under ``preferences/`` with the images it names.
+
+During the export MLflow's telemetry is off (``MLFLOW_DISABLE_TELEMETRY``, ``DO_NOT_TRACK``) and
+its console lines (run URLs, INFO logs) are quiet unless ``verbose=True``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
+import os
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from phota_widgets.csv_export import write_frame_csv
 from phota_widgets.redact import redact
 
 if TYPE_CHECKING:
@@ -32,10 +43,16 @@ CELL_TAG = "phota.cell_key"
 KIND_TAG = "phota.kind"
 PARENT_TAG = "mlflow.parentRunId"
 MAX_PARAM = 6000
+HALF_WINS = ("tie", "both_bad")
+"""Judgements that count half a win for each side (the leaderboard's rule)."""
 
 
 def export_sweep(
-    result: SweepResult, tracking_uri: str | None = None, experiment: str | None = None
+    result: SweepResult,
+    tracking_uri: str | None = None,
+    experiment: str | None = None,
+    *,
+    verbose: bool = False,
 ) -> str:
     """Log the sweep to MLflow (again: update) and return the parent run's id.
 
@@ -45,20 +62,53 @@ def export_sweep(
             ``MLFLOW_TRACKING_URI`` or ``./mlruns``).
         experiment: the MLflow experiment's name (created if missing; default
             ``"phota-widgets"``).
+        verbose: let MLflow print its lines (run URLs, INFO logs); quiet by default.
 
     Raises:
         ImportError: if MLflow is not installed (``pip install 'phota-widgets[mlflow]'``).
     """
+    with _mlflow_settings(verbose):
+        try:
+            from mlflow import MlflowClient
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError(
+                "sweep.to_mlflow needs MLflow: pip install 'phota-widgets[mlflow]'"
+            ) from exc
+        client = MlflowClient(tracking_uri)
+        return _export(client, result, experiment or DEFAULT_EXPERIMENT)
+
+
+TELEMETRY_OFF = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
+"""Set for the length of an export: MLflow sends no usage data."""
+QUIET = {"MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true"}
+"""Set for the length of a quiet export: MLflow prints no run URLs."""
+
+
+@contextmanager
+def _mlflow_settings(verbose: bool) -> Iterator[None]:
+    """Telemetry off (and MLflow's console quiet unless ``verbose``), restored afterwards."""
+    wanted = TELEMETRY_OFF | ({} if verbose else QUIET)
+    before = {name: os.environ.get(name) for name in wanted}
+    logger = logging.getLogger("mlflow")
+    level = logger.level
+    os.environ.update(wanted)
+    if not verbose:
+        logger.setLevel(logging.WARNING)
     try:
-        from mlflow import MlflowClient
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "sweep.to_mlflow needs MLflow: pip install 'phota-widgets[mlflow]'"
-        ) from exc
-    client = MlflowClient(tracking_uri)
-    experiment_id = _experiment_id(client, experiment or DEFAULT_EXPERIMENT)
+        yield
+    finally:
+        logger.setLevel(level)
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _export(client: MlflowClient, result: SweepResult, experiment: str) -> str:
+    experiment_id = _experiment_id(client, experiment)
     known = _known_runs(client, experiment_id, result.sweep_id)
-    parent = known.pop("", None)
+    parent = _unless_changed(client, known.pop("", None), _parent_metrics(result))
     parent_id = (
         parent.info.run_id
         if parent
@@ -73,11 +123,10 @@ def export_sweep(
     with tempfile.TemporaryDirectory(prefix="phota-mlflow-") as folder:
         _log_parent(client, parent_id, parent, result, Path(folder))
     for cell in result.cells:
-        existing = known.get(cell.info.key)
-        run_id = (
-            existing.info.run_id
-            if existing
-            else _new_run(
+        metrics = _cell_metrics(cell, stars.get(cell.info.key), win_rates.get(cell.info.key))
+        existing = _unless_changed(client, known.get(cell.info.key), metrics)
+        if existing is None:
+            run_id = _new_run(
                 client,
                 experiment_id,
                 f"{cell.info.position:04d} {cell.info.variant}",
@@ -88,12 +137,31 @@ def export_sweep(
                     PARENT_TAG: parent_id,
                 },
             )
-        )
-        _log_cell(
-            client, run_id, existing, cell, stars.get(cell.info.key), win_rates.get(cell.info.key)
-        )
+        else:
+            run_id = existing.info.run_id
+            if existing.data.tags.get(PARENT_TAG) != parent_id:
+                client.set_tag(run_id, PARENT_TAG, parent_id)  # the parent was replaced
+        _log_cell(client, run_id, existing, cell, metrics)
     client.set_terminated(parent_id, "FINISHED")
     return parent_id
+
+
+def _unless_changed(
+    client: MlflowClient, existing: Run | None, metrics: Mapping[str, float | None]
+) -> Run | None:
+    """The run, or None after deleting it when its metrics differ from ``metrics``."""
+    if existing is None:
+        return None
+    if _finite(metrics) == dict(existing.data.metrics):
+        return existing
+    client.delete_run(existing.info.run_id)
+    return None
+
+
+def _finite(metrics: Mapping[str, float | None]) -> dict[str, float]:
+    return {
+        _key(k): float(v) for k, v in metrics.items() if v is not None and math.isfinite(float(v))
+    }
 
 
 def _experiment_id(client: MlflowClient, name: str) -> str:
@@ -132,14 +200,9 @@ def _new_run(client: MlflowClient, experiment_id: str, name: str, tags: dict[str
     return str(client.create_run(experiment_id, tags=tags, run_name=name).info.run_id)
 
 
-def _log_parent(
-    client: MlflowClient, run_id: str, existing: Run | None, result: SweepResult, folder: Path
-) -> None:
-    params: dict[str, Any] = {"endpoint": result.endpoint, "repeats": result.repeats}
-    params |= {f"swept.{name}": values for name, values in result.axes.items()}
-    params |= {f"fixed.{name}": value for name, value in result.fixed.items()}
+def _parent_metrics(result: SweepResult) -> dict[str, float | None]:
     counts = result.counts()
-    metrics = {
+    return {
         "cells": len(result.cells),
         "succeeded": counts.get("succeeded", 0),
         "failed": counts.get("failed", 0),
@@ -148,13 +211,35 @@ def _log_parent(
         "seconds": result.seconds,
         "picks": len(result.picks),
     }
-    _log(client, run_id, existing, params, metrics)
+
+
+def _log_parent(
+    client: MlflowClient, run_id: str, existing: Run | None, result: SweepResult, folder: Path
+) -> None:
+    params: dict[str, Any] = {"endpoint": result.endpoint, "repeats": result.repeats}
+    params |= {f"swept.{name}": values for name, values in result.axes.items()}
+    params |= {f"fixed.{name}": value for name, value in result.fixed.items()}
+    _log(client, run_id, existing, params, _parent_metrics(result))
     board = result.leaderboard()
-    board.to_csv(folder / "leaderboard.csv", index=False)
+    write_frame_csv(board, folder / "leaderboard.csv")
     client.log_artifact(run_id, str(folder / "leaderboard.csv"))
     client.log_artifact(run_id, str(result.export_html(folder / "report.html")))
-    for path in result.export_preferences(folder / "preferences" / "preferences.jsonl", "jsonl"):
-        client.log_artifact(run_id, str(path), "preferences")
+    preferences = folder / "preferences"
+    result.export_preferences(preferences / "preferences.jsonl", "jsonl")
+    client.log_artifacts(run_id, str(preferences), "preferences")  # the rows and their images
+
+
+def _cell_metrics(
+    cell: SweepCell, stars: float | None, win_rate: float | None
+) -> dict[str, float | None]:
+    metrics: dict[str, float | None] = {
+        "images": len(cell.outputs),
+        "stars": stars,
+        "win_rate": win_rate,
+    }
+    if cell.run is not None:
+        metrics |= {"cost_usd": cell.run.cost, "latency_s": cell.run.elapsed}
+    return metrics
 
 
 def _log_cell(
@@ -162,8 +247,7 @@ def _log_cell(
     run_id: str,
     existing: Run | None,
     cell: SweepCell,
-    stars: float | None,
-    win_rate: float | None,
+    metrics: Mapping[str, float | None],
 ) -> None:
     info, run = cell.info, cell.run
     params: dict[str, Any] = dict(run.params) if run is not None else {}
@@ -171,13 +255,6 @@ def _log_cell(
     params |= {f"var.{k}": v for k, v in info.vars.items()}
     if info.input is not None:
         params["input"] = info.input
-    metrics: dict[str, float | None] = {
-        "images": len(cell.outputs),
-        "stars": stars,
-        "win_rate": win_rate,
-    }
-    if run is not None:
-        metrics |= {"cost_usd": run.cost, "latency_s": run.elapsed}
     _log(client, run_id, existing, params, metrics)
     if run is not None:
         client.set_tag(run_id, "phota.run_id", run.run_id)
@@ -202,10 +279,9 @@ def _log(
     # params are immutable in MLflow: only new ones are added
     new_params = [Param(_key(k), _value(v)) for k, v in params.items() if _key(k) not in logged]
     now = int(time.time() * 1000)
-    values = [
-        Metric(_key(k), float(v), now, 0)
-        for k, v in metrics.items()
-        if v is not None and math.isfinite(float(v))
+    had = existing.data.metrics if existing is not None else {}
+    values = [  # an unchanged value gets no second point
+        Metric(k, v, now, 0) for k, v in _finite(metrics).items() if had.get(k) != v
     ]
     for start in range(0, max(len(new_params), len(values)), 100):
         client.log_batch(
@@ -214,7 +290,8 @@ def _log(
 
 
 def _cell_scores(result: SweepResult) -> tuple[dict[str, float], dict[str, float]]:
-    """Mean stars and pairwise win rate (ties count half) of each cell's outputs."""
+    """Mean stars and pairwise win rate of each cell's outputs (a tie and a "both bad" count
+    half a win each way, as on the leaderboard)."""
     from phota_widgets.experiments import review
 
     cell_of = {o.output_id: o.cell.info.key for o in result.outputs()}
@@ -227,7 +304,7 @@ def _cell_scores(result: SweepResult) -> tuple[dict[str, float], dict[str, float
         for side, output in (("a", j.output_a), ("b", j.output_b)):
             key = cell_of[output]
             seen[key] += 1
-            wins[key] += 1.0 if j.winner == side else 0.5 if j.winner == "tie" else 0.0
+            wins[key] += 1.0 if j.winner == side else 0.5 if j.winner in HALF_WINS else 0.0
     return (
         {k: sum(v) / len(v) for k, v in stars.items()},
         {k: wins[k] / n for k, n in seen.items()},

@@ -4,14 +4,16 @@ Formats (``format=``):
 
 * ``"trl"``: TRL's standard preference type: ``prompt``, ``chosen``, ``rejected`` (here image
   paths), plus ``chosen_id``/``rejected_id``, ``chosen_variant``/``rejected_variant`` and
-  ``source``. Only rows with a winner (ties and "both bad" carry no preference).
+  ``source``. Only rows with a winner (ties and "both bad" carry no preference) between two
+  different images (identical bytes carry none either).
 * ``"pickapic"``: Pick-a-Pic's columns: ``caption``, ``jpg_0``, ``jpg_1`` (image paths, where
   Pick-a-Pic stores the bytes), ``label_0``/``label_1`` (1/0 for a winner, 0.5/0.5 for a tie,
   0/0 with ``has_label`` False for "both bad"), ``model_0``/``model_1`` (the variant labels),
   ``image_0_uid``/``image_1_uid`` (output ids), ``best_image_uid``, ``are_different``,
   ``has_label``, ``user_id`` (the judge), ``created_at``, ``ranking_id``,
   ``num_example_per_prompt``.
-* ``"jsonl"``: every row with every field (outputs, paths, variants, winner, sides, judge, time).
+* ``"jsonl"``: every row with every field (outputs, paths, variants, winner, sides, judge, time,
+  ``identical``).
 
 The file is JSON lines; with ``pyarrow`` installed the same rows are also written as Parquet
 beside it (same name, ``.parquet``). Images are copied into ``images/`` beside the file and named
@@ -52,7 +54,7 @@ class PreferenceRow:
     """One preference between two outputs of the same prompt (and input).
 
     Attributes:
-        prompt: the prompt both outputs answer.
+        prompt: the filled prompt both outputs answer (``{var}`` values in).
         output_0, output_1: the output ids (``"<run_id>:<index>"``).
         path_0, path_1: their image files.
         variant_0, variant_1: their variant labels.
@@ -62,6 +64,7 @@ class PreferenceRow:
         judge: who judged (None for picks).
         created_at: when (epoch seconds; None for picks).
         shown_left: which of the two was on the left (None when not shown side by side).
+        identical: both images have the same bytes (no preference to learn from).
     """
 
     prompt: str
@@ -76,6 +79,7 @@ class PreferenceRow:
     judge: str | None = None
     created_at: float | None = None
     shown_left: Literal["a", "b"] | None = None
+    identical: bool = False
 
 
 def write_preferences(
@@ -125,7 +129,8 @@ def write_preferences(
     records = _records(rows, format, copied)
     columns = {"trl": TRL_COLUMNS, "pickapic": PICKAPIC_COLUMNS}.get(format)
     frame = pd.DataFrame(records, columns=list(columns) if columns else None)
-    atomic_write(target, frame.to_json(orient="records", lines=True).encode("utf-8"))
+    text = frame.to_json(orient="records", lines=True) if len(frame) else ""  # no blank line
+    atomic_write(target, text.encode("utf-8"))
     written = [target]
     if importlib.util.find_spec("pyarrow") is not None:
         parquet = target.with_suffix(".parquet")
@@ -136,7 +141,7 @@ def write_preferences(
 
 def _records(rows: Sequence[PreferenceRow], format: str, copied: Any) -> list[dict[str, Any]]:
     if format == "trl":
-        return [_trl(row, copied) for row in rows if row.winner in ("a", "b")]
+        return [_trl(row, copied) for row in rows if row.winner in ("a", "b") and not row.identical]
     if format == "pickapic":
         per_prompt: dict[str, int] = {}
         for row in rows:
@@ -183,7 +188,7 @@ def _pickapic(
         "image_0_uid": row.output_0,
         "image_1_uid": row.output_1,
         "best_image_uid": best,
-        "are_different": row.path_0 != row.path_1,
+        "are_different": not row.identical and row.path_0 != row.path_1,
         "has_label": row.winner != "both_bad",
         "user_id": row.judge or "",
         "created_at": _iso(row.created_at),
@@ -206,6 +211,7 @@ def _full(row: PreferenceRow, copied: Any) -> dict[str, Any]:
         "judge": row.judge,
         "created_at": _iso(row.created_at),
         "shown_left": row.shown_left,
+        "identical": row.identical,
     }
 
 

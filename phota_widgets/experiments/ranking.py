@@ -1,21 +1,25 @@
-"""Bradley-Terry ranking of variants from pairwise judgements, with bootstrap intervals.
+"""Bradley-Terry ranking of variants from pairwise judgements, with credible intervals.
 
-Each judgement compares two items (variants, or values of one setting). The fit is choix's
-iterative Luce spectral ranking on a matrix of win counts (``choix.ilsr_pairwise_dense``):
+Each judgement compares two items (variants, or values of one setting). The model is a Bayesian
+Bradley-Terry: a win counts 1 for the winner; a ``tie`` and a ``both_bad`` each count half a win
+for both sides (neither was preferred: the usual treatment of ties, as Chatbot Arena does).
 
-* a win counts 1 for the winner;
-* a ``tie`` and a ``both_bad`` each count half a win for both sides (neither was preferred: the
-  usual Bradley-Terry treatment of ties, as Chatbot Arena does);
-* ``prior`` adds that many pseudo-wins each way between every pair of items, so that a variant
-  that won (or lost) every judgement gets a finite score and a variant never judged sits in the
-  middle. ``prior=0`` gives the plain maximum-likelihood fit (which exists only when every
-  variant both won and lost, directly or through others); bootstrap resamples always use at
-  least ``BOOTSTRAP_MIN_PRIOR``.
+The prior is pseudo-judgements: ``prior`` pseudo-wins and as many pseudo-losses per item, spread
+evenly over the other items (``prior / (n - 1)`` each way between every pair). With two items
+and ``prior=1`` it is the uniform prior on the chance that one beats the other. It keeps the
+score of a variant that won (or lost) every judgement finite, leaves a variant never judged in
+the middle, and does not grow with the number of variants. ``prior=0`` gives the plain
+maximum-likelihood fit (which exists only when every variant both won and lost, directly or
+through others); the interval always uses at least ``INTERVAL_MIN_PRIOR``.
 
-``score`` is the log-strength, centred on 0 over the items: a variant ``d`` higher than another is
-expected to win ``1 / (1 + exp(-d))`` of their judgements (1.0 higher: 73 %). The 95 % interval
-comes from refitting on judgements resampled with replacement (seeded, so it is reproducible).
-Two variants whose intervals overlap are not yet told apart: judge more pairs.
+``score`` is the posterior mode (choix's iterative Luce spectral ranking,
+``choix.ilsr_pairwise_dense``, on the win counts plus the pseudo-wins), the log-strength
+centred on 0 over the items: a variant ``d`` higher than another is expected to win
+``1 / (1 + exp(-d))`` of their judgements (1.0 higher: 73 %). ``ci_low``/``ci_high`` is the
+95 % credible interval of the score, from the posterior itself (see
+:mod:`phota_widgets.experiments.posterior`), so it stays wide while judgements are few, even when
+they are unanimous (3 of 3 does not tell two variants apart; about 6 of 6 does). Two variants
+whose intervals overlap are not yet told apart: judge more pairs.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from typing import TYPE_CHECKING, Literal, get_args
 import choix
 import numpy as np
 import numpy.typing as npt
+
+from phota_widgets.experiments.posterior import posterior_interval
 
 if TYPE_CHECKING:
     import pandas
@@ -127,19 +133,30 @@ def _win_matrix(data: _Encoded, weights: npt.NDArray[np.float64]) -> npt.NDArray
     return mat
 
 
-BOOTSTRAP_MIN_PRIOR = 0.01
-"""Resamples are fitted with at least this prior: one may hold a variant that only won."""
+DEFAULT_PRIOR = 0.5
+"""Pseudo-wins (and pseudo-losses) per item: with two items, a uniform prior on the win chance."""
+INTERVAL_MIN_PRIOR = 0.05
+"""The interval needs a proper posterior: it uses at least this prior."""
+DRAWS = 4000
+"""Posterior samples behind an interval."""
 
 
-def _fit(
-    mat: npt.NDArray[np.float64],
-    prior: float,
-    start: npt.NDArray[np.float64] | None = None,
-) -> npt.NDArray[np.float64]:
+def _with_prior(mat: npt.NDArray[np.float64], prior: float) -> npt.NDArray[np.float64]:
+    """The win matrix plus ``prior / (n - 1)`` pseudo-wins each way between every pair."""
+    size = len(mat)
+    if size < 2 or prior == 0:
+        return mat
+    pseudo = np.full((size, size), prior / (size - 1))
+    np.fill_diagonal(pseudo, 0.0)
+    return np.asarray(mat + pseudo, dtype=float)
+
+
+def _fit(mat: npt.NDArray[np.float64], prior: float) -> npt.NDArray[np.float64]:
+    """The posterior mode: the maximum-likelihood fit of the wins plus the pseudo-wins."""
     try:
         with np.errstate(divide="ignore", invalid="ignore"):
             params = choix.ilsr_pairwise_dense(
-                mat, alpha=prior, initial_params=start, max_iter=1000, tol=1e-7
+                _with_prior(mat, prior), alpha=0.0, max_iter=1000, tol=1e-9
             )
     except (RuntimeError, ValueError):  # choix: no convergence, no stationary distribution
         params = np.full(len(mat), np.nan)
@@ -154,7 +171,7 @@ def _fit(
 
 
 def fit_scores(
-    items: Sequence[str], comparisons: Sequence[Comparison], *, prior: float = 0.1
+    items: Sequence[str], comparisons: Sequence[Comparison], *, prior: float = DEFAULT_PRIOR
 ) -> dict[str, float]:
     """Bradley-Terry log-strengths (centred on 0) of the items.
 
@@ -172,12 +189,12 @@ def rank(
     items: Sequence[str],
     comparisons: Sequence[Comparison],
     *,
-    prior: float = 0.1,
-    n_boot: int = 300,
+    prior: float = DEFAULT_PRIOR,
+    draws: int = DRAWS,
     seed: int = 0,
     confidence: float = 0.95,
 ) -> pandas.DataFrame:
-    """A leaderboard of the items: counts, win rate, score and its bootstrap interval.
+    """A leaderboard of the items: counts, win rate, score and its credible interval.
 
     Items never judged get NaN for ``win_rate``, ``score`` and the interval. Rows are sorted by
     score (best first), then by name.
@@ -185,9 +202,9 @@ def rank(
     Args:
         items: every item to list (even those never judged).
         comparisons: the judgements; a comparison of an item with itself is ignored.
-        prior: pseudo-wins each way between every pair (see the module docs).
-        n_boot: bootstrap resamples (0 for no interval).
-        seed: the resampling seed (the same seed gives the same interval).
+        prior: pseudo-wins and pseudo-losses per item (see the module docs).
+        draws: posterior samples behind the interval (0 for no interval).
+        seed: the sampling seed (the same seed gives the same interval).
         confidence: the interval's coverage.
     """
     import pandas as pd
@@ -216,10 +233,18 @@ def rank(
     low = np.full(size, np.nan)
     high = np.full(size, np.nan)
     if comps:
-        data = _encode(index, comps)
-        scores = _fit(_win_matrix(data, np.ones(len(comps))), prior)
-        if n_boot > 0:
-            low, high = _bootstrap(data, prior, n_boot, seed, confidence, scores)
+        mat = _win_matrix(_encode(index, comps), np.ones(len(comps)))
+        scores = _fit(mat, prior)
+        if draws > 0:
+            interval_prior = max(prior, INTERVAL_MIN_PRIOR)
+            mode = scores if interval_prior == prior else _fit(mat, interval_prior)
+            low, high = posterior_interval(
+                _with_prior(mat, interval_prior),
+                mode,
+                draws=draws,
+                seed=seed,
+                confidence=confidence,
+            )
     never = judged == 0
     scores[never] = low[never] = high[never] = np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -240,28 +265,6 @@ def rank(
     )
     frame = frame.sort_values(["score", "variant"], ascending=[False, True], na_position="last")
     return frame.reset_index(drop=True)
-
-
-def _bootstrap(
-    data: _Encoded,
-    prior: float,
-    n_boot: int,
-    seed: int,
-    confidence: float,
-    start: npt.NDArray[np.float64],
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Percentile interval of each score over refits on resampled judgements (each refit starts
-    from the full fit, so it converges in a few steps)."""
-    rng = np.random.default_rng(seed)
-    draws = np.empty((n_boot, data.size))
-    n = len(data.share)
-    for k in range(n_boot):
-        weights = np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
-        mat = _win_matrix(data, weights)
-        draws[k] = _fit(mat, max(prior, BOOTSTRAP_MIN_PRIOR), start)
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(draws, [tail, 100 - tail], axis=0)
-    return np.asarray(low, dtype=float), np.asarray(high, dtype=float)
 
 
 def position_bias(comparisons: Sequence[Comparison]) -> PositionBias:

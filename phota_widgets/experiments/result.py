@@ -222,9 +222,10 @@ class SweepResult:
     def to_dataframe(self) -> pandas.DataFrame:
         """One row per output image (and one per cell without outputs, with its error).
 
-        Columns: output_id, cell, prompt, one per swept setting and var, repeat, path, run_id,
-        request_id, cost, latency, picked, error, variant, input; then stars (mean over
-        judges), note (the latest) and changed_fraction (edit/enhance/remix outputs).
+        Columns: output_id, cell, prompt, template (as written, ``{var}`` unfilled), one per
+        swept setting and var, one per fixed setting, repeat, path, run_id, request_id, cost,
+        latency, picked, error, variant, input; then stars (mean over judges), note (the
+        latest) and changed_fraction (edit/enhance/remix outputs).
         """
         from phota_widgets.experiments.review import add_review_columns
         from phota_widgets.experiments.table import sweep_dataframe
@@ -237,14 +238,20 @@ class SweepResult:
 
         return grid_view(self, max_px=max_px)
 
-    def export_html(self, path: str | os.PathLike[str], max_px: int = 320) -> Path:
-        """Write one self-contained HTML report (thumbnails inlined, no network) and return it."""
-        from phota_widgets.experiments.report import write_report
+    def export_html(self, path: str | os.PathLike[str], max_px: int | None = None) -> Path:
+        """Write one self-contained HTML report (thumbnails inlined, no network) and return it:
+        the grid fits the page width (click an image to enlarge it to ``max_px``, default
+        512), then the leaderboards (overall and by each swept setting)."""
+        from phota_widgets.experiments.report import REPORT_PX, write_report
+
+        if max_px is None:
+            max_px = REPORT_PX
 
         return write_report(self, Path(path), max_px=max_px)
 
     def to_csv(self, path: str | os.PathLike[str]) -> Path:
-        """Write the sweep's table (one row per output) as CSV (no pandas needed)."""
+        """Write the sweep's table (``to_dataframe()``'s rows and columns) as CSV; text cells
+        beginning with ``=``, ``+``, ``-`` or ``@`` get a ``'`` in front (no formula runs)."""
         from phota_widgets.experiments.table import write_csv
 
         return write_csv(self, Path(path))
@@ -294,20 +301,29 @@ class SweepResult:
         self, path: str | os.PathLike[str], format: PreferenceFormat = "trl"
     ) -> list[Path]:
         """Write judgements and picks as preference data (``trl``, ``pickapic``, ``jsonl``)."""
-        from phota_widgets.experiments import review
+        from phota_widgets.experiments.preference_data import export_preferences
 
-        return review.export_preferences(self, Path(path), format)
+        return export_preferences(self, Path(path), format)
 
-    def to_mlflow(self, tracking_uri: str | None = None, experiment: str | None = None) -> str:
+    def to_mlflow(
+        self,
+        tracking_uri: str | None = None,
+        experiment: str | None = None,
+        *,
+        verbose: bool = False,
+    ) -> str:
         """Log the sweep to MLflow: a parent run (settings, totals, leaderboard, report,
-        preferences), a child run per cell (params, cost, latency, stars, win rate, images).
+        preferences with their images), a child run per cell (params, cost, latency, stars,
+        win rate, images).
 
-        Exporting again updates those runs, never duplicates them. Needs
+        Exporting again updates those runs, never duplicates them; each metric keeps one value
+        (a run whose values changed is replaced). MLflow's telemetry is off during the call
+        and its console lines quiet unless ``verbose``. Needs
         ``pip install 'phota-widgets[mlflow]'``. Returns the parent run's id.
         """
         from phota_widgets.experiments.mlflow_export import export_sweep
 
-        return export_sweep(self, tracking_uri, experiment)
+        return export_sweep(self, tracking_uri, experiment, verbose=verbose)
 
     def _repr_html_(self) -> str:
         return self.show()._repr_html_()

@@ -4,32 +4,33 @@ What ``SweepResult.review()/judge()/rate()/leaderboard()/export_preferences()`` 
 ratings are rows in the run store (``RunStore.add_judgement``/``set_rating``), written at once,
 so they survive a restart and are shared by everyone using the same store.
 
-Pairs: two outputs of the same prompt (as written, before ``{var}`` filling) and input, from
-different variants. Every pair of variants is scheduled within each prompt/input group, before
-any pair of variants comes round again, so every variant meets every other (not only its
-neighbours); sides are drawn at random from a seed and recorded with the judgement.
+Pairs: two outputs of the same filled prompt (the prompt as sent, ``{var}`` values in) and the
+same input image(s), from different variants: an owl is never judged against a fox. Every pair
+of variants is scheduled within each prompt/input group, before any pair of variants comes round
+again, so every variant meets every other (not only its neighbours); sides are drawn at random
+from a seed and recorded with the judgement.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import random
-import weakref
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Literal
 
-from phota_widgets.api.thumbnails import thumbnail_jpeg
-from phota_widgets.experiments.changes import change_map_jpeg, changed_fraction
-from phota_widgets.experiments.preferences import (
-    PreferenceFormat,
-    PreferenceRow,
-    write_preferences,
+from phota_widgets.experiments.change_maps import (
+    CHANGE_ENDPOINTS,
+    change_picture,
+    change_sources,
+    changed_fraction_of,
+    find_output,
+    input_path,
 )
 from phota_widgets.experiments.ranking import (
+    DRAWS,
     LEADERBOARD_COLUMNS,
     WINNERS,
     Comparison,
@@ -39,6 +40,7 @@ from phota_widgets.experiments.ranking import (
     rank,
 )
 from phota_widgets.store import JudgementRecord, RatingRecord
+from phota_widgets.store.config import JUDGE_ENV
 from phota_widgets.store.config import default_judge as store_default_judge
 
 if TYPE_CHECKING:
@@ -50,7 +52,11 @@ __all__ = [
     "CHANGE_ENDPOINTS",
     "ReviewItem",
     "ReviewPair",
+    "change_picture",
+    "change_sources",
+    "changed_fraction_of",
     "default_judge",
+    "find_output",
     "input_path",
     "judge",
     "judgement_counts",
@@ -59,17 +65,22 @@ __all__ = [
     "schedule_pairs",
 ]
 
-T = TypeVar("T")
-
-CHANGE_ENDPOINTS = frozenset({"edit", "enhance", "remix"})
-"""Endpoints whose outputs start from an input image (and so get a change map)."""
-_INPUT_PARAM = {"edit": "images", "enhance": "image", "remix": "input_image"}
-
 
 def default_judge() -> str:
     """The name judgements are recorded under when none is given: ``PHOTA_JUDGE``, else the
     OS user (one definition for picks, ratings and judgements: the store's)."""
     return store_default_judge()
+
+
+def login_judge_warning(judge: str | None) -> str | None:
+    """What to tell a judge who gave no name and has no ``PHOTA_JUDGE``: the OS login is the
+    same for every user of a shared image (Binder, a container, a team server). None otherwise."""
+    if judge or os.environ.get(JUDGE_ENV, "").strip():
+        return None
+    return (
+        f"Judging as {default_judge()!r}, the OS login: on a shared image every user has the "
+        f"same one, so their judgements would mix. Give judge='your name' or set {JUDGE_ENV}."
+    )
 
 
 @dataclass(frozen=True)
@@ -141,11 +152,8 @@ def schedule_pairs(
 
 
 def review_items(result: SweepResult) -> list[ReviewItem]:
-    """The sweep's outputs as review items (grouped by prompt template and input)."""
-    return [
-        ReviewItem(o.output_id, (o.cell.info.template, o.cell.info.input), o.cell.info.variant)
-        for o in result.outputs()
-    ]
+    """The sweep's outputs as review items (grouped by filled prompt and input)."""
+    return [ReviewItem(o.output_id, _group(o), o.cell.info.variant) for o in result.outputs()]
 
 
 def judgements(result: SweepResult, judge: str | None = None) -> list[JudgementRecord]:
@@ -166,8 +174,12 @@ def judge(
     judge: str | None = None,
     *,
     shown_left: Literal["a", "b"] | None = None,
+    once: bool = False,
 ) -> JudgementRecord:
     """Record one judgement between two outputs of the sweep (committed at once).
+
+    ``once``: refuse (``AlreadyJudgedError``) a pair this judge has already judged, checked in
+    the store at the moment of judging (what the review panel does).
 
     Raises:
         KeyError: an output is not in this sweep.
@@ -177,7 +189,7 @@ def judge(
     if _group(first) != _group(second):
         raise ValueError(
             f"{output_a} and {output_b} answer different prompts or inputs: judge outputs of "
-            "the same prompt and input"
+            "the same filled prompt and input"
         )
     return result.session.store.add_judgement(
         output_a,
@@ -186,6 +198,7 @@ def judge(
         judge=judge or default_judge(),
         shown_left=shown_left,
         sweep_id=result.sweep_id,
+        once=once,
     )
 
 
@@ -207,7 +220,8 @@ def rate(
 
 
 def _group(output: SweepOutput) -> tuple[str | None, str | None]:
-    return (output.cell.info.template, output.cell.info.input)
+    """What two outputs must share to be compared: the filled prompt and the input."""
+    return (output.cell.info.prompt, output.cell.info.input)
 
 
 # -- leaderboard -----------------------------------------------------------------------------
@@ -245,14 +259,15 @@ def leaderboard(
     by: str | None = None,
     *,
     seed: int = 0,
-    n_boot: int = 300,
+    draws: int = DRAWS,
     judge: str | None = None,
 ) -> pandas.DataFrame:
     """One row per variant (or per value of ``by``), best first; see ``LEADERBOARD_COLUMNS``.
 
     ``judge`` limits the judgements and ratings to one person's (default: everyone's).
 
-    ``df.attrs["position_bias"]`` holds a :class:`PositionBias` (how often the left side won).
+    ``df.attrs["position_bias"]`` holds a :class:`PositionBias` (how often the left side won):
+    the judge's, over every judgement of the sweep, the same whatever ``by``.
     """
     import pandas as pd
 
@@ -262,7 +277,7 @@ def leaderboard(
     else:
         items = list(dict.fromkeys(item_of[o.output_id] for o in result.outputs()))
     comps = comparisons(result, by, judge)
-    board = rank(items, comps, seed=seed, n_boot=n_boot)
+    board = rank(items, comps, seed=seed, draws=draws)
     stars: dict[str, list[int]] = defaultdict(list)
     for r in ratings(result, judge):
         stars[item_of[r.output_id]].append(r.stars)
@@ -286,13 +301,19 @@ def leaderboard(
     board = pd.DataFrame(board, columns=list(LEADERBOARD_COLUMNS))
     if by is not None:
         board = board.rename(columns={"variant": by})
-    board.attrs["position_bias"] = position_bias(comps)
+    board.attrs["position_bias"] = position_bias_of(result, judge)
     return board
 
 
-def position_bias_of(result: SweepResult) -> PositionBias:
-    """How often the left side won in this sweep's reviews."""
-    return position_bias(comparisons(result))
+def position_bias_of(result: SweepResult, judge: str | None = None) -> PositionBias:
+    """How often the left side won in this sweep's reviews (everyone's, or one ``judge``'s),
+    over every judgement with recorded sides, whatever it compared."""
+    return position_bias(
+        [
+            Comparison(j.output_a, j.output_b, _winner(j.winner), _side(j.shown_left))
+            for j in judgements(result, judge)
+        ]
+    )
 
 
 def judgement_counts(result: SweepResult) -> dict[str, int]:
@@ -307,94 +328,7 @@ def judgement_counts(result: SweepResult) -> dict[str, int]:
     return counts
 
 
-# -- table columns, change maps, preference data --------------------------------------------
-
-
-_INDEXES: weakref.WeakKeyDictionary[SweepResult, tuple[int, dict[str, SweepOutput]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def find_output(result: SweepResult, output_id: str) -> SweepOutput:
-    """``result.output(output_id)`` through an index kept while the sweep's cells stay the same.
-
-    Raises:
-        KeyError: the sweep has no such output.
-    """
-    cached = _INDEXES.get(result)
-    if cached is None or cached[0] != id(result.cells):
-        cached = (id(result.cells), {o.output_id: o for o in result.outputs()})
-        _INDEXES[result] = cached
-    found = cached[1].get(output_id)
-    return found if found is not None else result.output(output_id)
-
-
-def input_path(result: SweepResult, output_id: str) -> Path | None:
-    """The stored input image an edit, enhance or remix output started from (else None)."""
-    run = find_output(result, output_id).cell.run
-    if run is None or run.endpoint not in CHANGE_ENDPOINTS:
-        return None
-    value: Any = run.params.get(_INPUT_PARAM[run.endpoint])
-    if isinstance(value, list):
-        value = value[0] if value else None
-    if not isinstance(value, str) or not value.startswith("sha256:"):
-        return None
-    return result.session.store.input_path(value)
-
-
-@lru_cache(maxsize=256)
-def _input_thumbnail(path: Path) -> bytes:
-    """A JPEG thumbnail of an input (a sweep shares few inputs among many outputs)."""
-    return thumbnail_jpeg(path.read_bytes())
-
-
-def change_sources(result: SweepResult, output_id: str) -> tuple[bytes, bytes] | None:
-    """Thumbnails of an edit/enhance/remix output and of its input (None for other outputs).
-
-    Change maps are computed on these: the output's thumbnail is cached in the run store, the
-    input's in memory, so a grid of many outputs decodes each full image at most once.
-    """
-    before = input_path(result, output_id)
-    out = find_output(result, output_id)
-    if before is None or not out.path.is_file():
-        return None
-    return result.session.store.thumbnail(out.record), _input_thumbnail(before)
-
-
-_FRACTIONS: dict[tuple[str, str], float] = {}
-_PICTURES: dict[tuple[str, str], bytes] = {}
-_CACHE_SIZE = 4096
-
-
-def _remember(cache: dict[tuple[str, str], T], key: tuple[str, str], make: Callable[[], T]) -> T:
-    if key not in cache:
-        if len(cache) >= _CACHE_SIZE:
-            cache.pop(next(iter(cache)))
-        cache[key] = make()
-    return cache[key]
-
-
-def _change_key(result: SweepResult, output_id: str) -> tuple[str, str]:
-    out = find_output(result, output_id)
-    return (out.record.sha256, str(input_path(result, output_id)))
-
-
-def changed_fraction_of(result: SweepResult, output_id: str) -> float:
-    """How much of an edit/enhance/remix output changed from its input (NaN for others)."""
-    sources = change_sources(result, output_id)
-    if sources is None:
-        return float("nan")
-    return _remember(_FRACTIONS, _change_key(result, output_id), lambda: changed_fraction(*sources))
-
-
-def change_picture(result: SweepResult, output_id: str) -> bytes | None:
-    """The change map of an edit/enhance/remix output as a JPEG (None for other outputs)."""
-    sources = change_sources(result, output_id)
-    if sources is None:
-        return None
-    return _remember(
-        _PICTURES, _change_key(result, output_id), lambda: change_map_jpeg(*sources, quality=75)
-    )
+# -- table columns -------------------------------------------------------------------------
 
 
 def add_review_columns(result: SweepResult, frame: pandas.DataFrame) -> pandas.DataFrame:
@@ -418,58 +352,6 @@ def add_review_columns(result: SweepResult, frame: pandas.DataFrame) -> pandas.D
     return frame
 
 
-def preference_rows(result: SweepResult) -> list[PreferenceRow]:
-    """Every judgement, then every pick against each output of its cell that was not picked."""
-    outputs = {o.output_id: o for o in result.outputs()}
-    rows = []
-    for j in judgements(result):
-        first, second = outputs[j.output_a], outputs[j.output_b]
-        rows.append(
-            PreferenceRow(
-                prompt=_shared_prompt(first, second),
-                output_0=j.output_a,
-                output_1=j.output_b,
-                path_0=first.path,
-                path_1=second.path,
-                variant_0=first.cell.info.variant,
-                variant_1=second.cell.info.variant,
-                winner=_winner(j.winner),
-                source="judgement",
-                judge=j.judge,
-                created_at=j.created_at,
-                shown_left=_side(j.shown_left),
-            )
-        )
-    by_cell: dict[str, list[SweepOutput]] = defaultdict(list)
-    for out in outputs.values():
-        by_cell[out.cell.info.key].append(out)
-    for members in by_cell.values():
-        for chosen in (o for o in members if o.record.picked):
-            for other in (o for o in members if not o.record.picked):
-                rows.append(
-                    PreferenceRow(
-                        prompt=chosen.cell.info.prompt or "",
-                        output_0=chosen.output_id,
-                        output_1=other.output_id,
-                        path_0=chosen.path,
-                        path_1=other.path,
-                        variant_0=chosen.cell.info.variant,
-                        variant_1=other.cell.info.variant,
-                        winner="a",
-                        source="pick",
-                    )
-                )
-    return rows
-
-
-def _shared_prompt(first: SweepOutput, second: SweepOutput) -> str:
-    """The prompt both outputs answer; the template as written when vars made them differ."""
-    one, two = first.cell.info, second.cell.info
-    if one.prompt == two.prompt:
-        return one.prompt or ""
-    return one.template or one.prompt or ""
-
-
 def _winner(value: str) -> Winner:
     for known in WINNERS:
         if value == known:
@@ -481,10 +363,3 @@ def _side(value: str | None) -> Literal["a", "b"] | None:
     if value == "a":
         return "a"
     return "b" if value == "b" else None
-
-
-def export_preferences(
-    result: SweepResult, path: str | Path, format: PreferenceFormat = "trl"
-) -> list[Path]:
-    """Write the sweep's preference data (see :mod:`phota_widgets.experiments.preferences`)."""
-    return write_preferences(preference_rows(result), path, format)

@@ -34,7 +34,7 @@ def output_extras(result: SweepResult, output_id: str, max_px: int) -> str:
         picture = data_uri(change)
         parts.append(
             f'<div class="phota-change-map"><img src="{picture}" alt="change map" '
-            f'style="max-width:{max(64, max_px // 2)}px;height:auto"/>'
+            f'style="width:100%;max-width:{max(64, max_px // 2)}px;height:auto"/>'
             f'<div style="font-size:10px;color:#555">{fraction:.0%} changed</div></div>'
         )
     rated = result.session.store.ratings([output_id])
@@ -58,6 +58,7 @@ def _number(value: object, digits: int = 2) -> str:
 def leaderboard_html(result: SweepResult, by: str | None = None) -> str:
     """The leaderboard as a table (class ``phota-leaderboard``), with counts and position bias."""
     board = result.leaderboard(by=by)
+    title = "Leaderboard" if by is None else f"Leaderboard by {by}"
     counts = review.judgement_counts(result)
     bias = board.attrs.get("position_bias")
     first = board.columns[0]
@@ -77,7 +78,7 @@ def leaderboard_html(result: SweepResult, by: str | None = None) -> str:
     )
     return (
         '<div class="phota-leaderboard">'
-        f'<h3 style="margin:8px 0 4px">Leaderboard</h3><div>{escape(summary)}</div>'
+        f'<h3 style="margin:8px 0 4px">{escape(title)}</h3><div>{escape(summary)}</div>'
         f"<div><small>{escape(str(bias)) if bias is not None else ''}</small></div>"
         '<table style="border-collapse:collapse;font-size:12px;margin:6px 0">'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"

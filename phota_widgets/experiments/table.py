@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from phota_widgets.api.client import IMAGE_FIELDS
-from phota_widgets.files import atomic_write
+from phota_widgets.csv_export import write_frame_csv
 
 if TYPE_CHECKING:
     import pandas
 
     from phota_widgets.experiments.result import SweepOutput, SweepResult
 
-LEADING = ("output_id", "cell", "prompt")
+LEADING = ("output_id", "cell", "prompt", "template")
 TRAILING = (
     "repeat", "path", "run_id", "request_id", "cost", "latency", "picked", "error", "variant",
     "input",
@@ -23,8 +22,14 @@ TRAILING = (
 
 
 def columns(result: SweepResult) -> list[str]:
-    """The table's columns: ids and prompt, one per swept setting and var, then the rest."""
-    return [*LEADING, *result.axes, *TRAILING]
+    """The table's columns: ids, prompt and template, one per swept setting and var, one per
+    fixed setting (the same value on every row), then the rest."""
+    return [*LEADING, *result.axes, *_fixed_names(result), *TRAILING]
+
+
+def _fixed_names(result: SweepResult) -> list[str]:
+    taken = {*LEADING, *result.axes, *TRAILING}
+    return [name for name in result.fixed if name not in taken]
 
 
 def sweep_dataframe(result: SweepResult) -> pandas.DataFrame:
@@ -37,14 +42,9 @@ def sweep_dataframe(result: SweepResult) -> pandas.DataFrame:
 
 
 def write_csv(result: SweepResult, path: Path) -> Path:
-    """The rows of :func:`sweep_rows` as a CSV file (written atomically; no pandas needed)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns(result))
-    writer.writeheader()
-    writer.writerows(sweep_rows(result))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, buffer.getvalue().encode("utf-8"))
-    return path
+    """The sweep's DataFrame (``result.to_dataframe()``, review columns included) as a CSV file,
+    written atomically, text a spreadsheet would run as a formula quoted."""
+    return write_frame_csv(result.to_dataframe(), path)
 
 
 def sweep_rows(result: SweepResult) -> list[dict[str, Any]]:
@@ -52,13 +52,16 @@ def sweep_rows(result: SweepResult) -> list[dict[str, Any]]:
     from phota_widgets.experiments.result import output_id
 
     axes = list(result.axes)
+    fixed = _fixed_names(result)
     rows: list[dict[str, Any]] = []
     for cell in result.cells:
         info, run = cell.info, cell.run
         base: dict[str, Any] = {
             "cell": info.key,
             "prompt": info.prompt,
+            "template": info.template,
             **{name: info.settings.get(name, info.vars.get(name)) for name in axes},
+            **{name: result.fixed[name] for name in fixed},
             "repeat": info.repeat,
             "run_id": run.run_id if run else None,
             "request_id": run.request_id if run else None,
@@ -92,7 +95,7 @@ def snippet(result: SweepResult, output: SweepOutput) -> str:
     lines = [
         "import phota_widgets as pw",
         "",
-        f"s = pw.Session(output_dir={str(result.session.store.root)!r})",
+        *_session_lines(result),
         "result = s.run(",
         f"    {run.endpoint!r},",
     ]
@@ -103,6 +106,37 @@ def snippet(result: SweepResult, output: SweepOutput) -> str:
     where = f"sweep {result.sweep_id}, output {output.output_id}"
     lines.append(f"result.images[{output.record.index}]  # {where}")
     return "\n".join(lines) + "\n"
+
+
+def _session_lines(result: SweepResult) -> list[str]:
+    """``s = pw.Session(...)`` on the sweep's run store, with no machine path and no password:
+    a team store by its index and files URLs, a local one by its folder (relative to the
+    working folder when inside it, else by name)."""
+    store = result.session.store
+    if store.shared:
+        return [
+            "# the team's run store (credentials: storage_options= or the environment)",
+            f"s = pw.Session(index_url={store.index_display!r}, "
+            f"files_url={_without_password(store.files.url)!r})",
+        ]
+    try:
+        folder = store.root.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        folder = store.root.name
+    return [
+        "# the sweep's run store folder (point output_dir at your copy of it)",
+        f"s = pw.Session(output_dir={folder!r})",
+    ]
+
+
+def _without_password(url: str) -> str:
+    """A URL with any ``user:password@`` credentials hidden."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _images_code(value: Any) -> str:

@@ -10,18 +10,20 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from phota_widgets.local.faults import Faults
+    from phota_widgets.local.limits import Limits
     from phota_widgets.local.process import ServerProcess
     from phota_widgets.local.profiles import TrainingDurations
     from phota_widgets.local.server import LocalServer
 
 _EXPORTS = {
     "Faults": "phota_widgets.local.faults",
+    "Limits": "phota_widgets.local.limits",
     "LocalServer": "phota_widgets.local.server",
     "ServerProcess": "phota_widgets.local.process",
     "TrainingDurations": "phota_widgets.local.profiles",
 }
 
-__all__ = ["Faults", "LocalServer", "ServerProcess", "TrainingDurations"]
+__all__ = ["Faults", "Limits", "LocalServer", "ServerProcess", "TrainingDurations"]
 
 
 def __getattr__(name: str) -> Any:

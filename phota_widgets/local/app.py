@@ -47,7 +47,9 @@ from phota_widgets.api.models import (
 from phota_widgets.local import render
 from phota_widgets.local.engine import RESOLUTION_LONG_SIDE
 from phota_widgets.local.faults import API_PREFIX
-from phota_widgets.local.jobs import DownloadStore, JobRegistry, Rendered, WorkFailed
+from phota_widgets.local.holds import SubmitHolds
+from phota_widgets.local.jobs import DownloadStore, JobRegistry, Rendered, Work, WorkFailed
+from phota_widgets.local.limits import Limiter
 from phota_widgets.local.profiles import ProfileRegistry
 from phota_widgets.local.training import decode_training_images
 
@@ -76,6 +78,10 @@ class LocalState:
     """Image work running at once (more would only share the cores and hold more memory)."""
     image_hosts: set[tuple[str, int]] = field(default_factory=set)
     """Other (host, port) origins image URLs may be fetched from (tests' image hosts)."""
+    holds: SubmitHolds = field(default_factory=SubmitHolds)
+    """Submits to hold at chosen points (tests cancel them there)."""
+    limiter: Limiter | None = None
+    """Per-key rate limits (jobs at once, requests per second), answered with 429s."""
     jobs: JobRegistry = field(init=False)
     _slots: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
 
@@ -93,11 +99,18 @@ class LocalState:
 class APIFailure(Exception):
     """An error answer: status, detail and (for 400s) a code."""
 
-    def __init__(self, status_code: int, detail: Any, code: str | None = None) -> None:
+    def __init__(
+        self,
+        status_code: int,
+        detail: Any,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(str(detail))
         self.status_code = status_code
         self.detail = detail
         self.code = code
+        self.headers = headers or {}
 
 
 def create_app(state: LocalState) -> FastAPI:
@@ -110,6 +123,19 @@ def create_app(state: LocalState) -> FastAPI:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         request.state.request_id = uuid.uuid4().hex
+        wait = _over_request_rate(state, request)
+        response: Response
+        if wait is not None:
+            response = _rate_limited(request.state.request_id, "requests per second", wait)
+        else:
+            response = await _answer(request, call_next)
+        response.headers["X-Request-Id"] = request.state.request_id
+        response.headers["X-Phota-Local"] = STAND_IN_NOTICE
+        return response
+
+    async def _answer(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         try:
             response = await call_next(request)
         except ClientDisconnect:  # the client went away mid-request: nobody to answer
@@ -125,8 +151,6 @@ def create_app(state: LocalState) -> FastAPI:
                 },
                 status_code=500,
             )
-        response.headers["X-Request-Id"] = request.state.request_id
-        response.headers["X-Phota-Local"] = STAND_IN_NOTICE
         return response
 
     @app.exception_handler(APIFailure)
@@ -134,7 +158,9 @@ def create_app(state: LocalState) -> FastAPI:
         body: dict[str, Any] = {"detail": exc.detail, "request_id": request.state.request_id}
         if exc.code:
             body["code"] = exc.code
-        headers = {"WWW-Authenticate": "APIKey"} if exc.status_code == 401 else None
+        headers = dict(exc.headers)
+        if exc.status_code == 401:
+            headers["WWW-Authenticate"] = "APIKey"
         return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
     def authorize(request: Request) -> None:
@@ -152,8 +178,11 @@ def create_app(state: LocalState) -> FastAPI:
         )
         check(lambda: render.check_profiles(state.profiles, parsed.referenced_profiles()))
         work = _work(parsed, state, own_origin(request))  # fetches from itself (+ image_hosts)
+        if not (parsed.async_ and state.jobs.accepted(parsed.client_request_id)):
+            work = _holding_job_slot(state, request, work)
         if parsed.async_:
             base = f"{str(request.base_url).rstrip('/')}{API_PREFIX}/_local/downloads"
+            await state.holds.at("before_accept")
             job = state.jobs.submit(
                 work,
                 client_request_id=parsed.client_request_id,
@@ -161,6 +190,7 @@ def create_app(state: LocalState) -> FastAPI:
                 callback_url=parsed.callback_url,
             )
             handle = JobHandle(job_id=job.job_id, poll_url=f"{API_PREFIX}/jobs/{job.job_id}")
+            await state.holds.at("after_accept")
             return JSONResponse(handle.model_dump(), status_code=202)
         try:
             rendered = await asyncio.wait_for(work(), state.sync_time_limit)
@@ -257,6 +287,48 @@ def create_app(state: LocalState) -> FastAPI:
 
     _describe_bodies(app)
     return app
+
+
+def _over_request_rate(state: LocalState, request: Request) -> float | None:
+    """Seconds to wait when this request is over its key's request rate, else None."""
+    path = request.url.path
+    key = request.headers.get("X-API-Key")
+    if state.limiter is None or not key or not path.startswith(API_PREFIX):
+        return None
+    if "/_local/downloads/" in path:
+        return None
+    return state.limiter.take_request(key)
+
+
+def _rate_limited(request_id: str, what: str, wait: float) -> JSONResponse:
+    """A 429 answer in the API's error shape, with ``Retry-After``."""
+    body = {"detail": f"rate limited: too many {what}", "request_id": request_id}
+    body["code"] = "RATE_LIMITED"
+    return JSONResponse(body, status_code=429, headers={"Retry-After": f"{wait:g}"})
+
+
+def _holding_job_slot(state: LocalState, request: Request, work: Work) -> Work:
+    """``work`` holding one of the key's job slots until it ends (429 when none is free)."""
+    limiter = state.limiter
+    key = request.headers.get("X-API-Key", "")
+    if limiter is None:
+        return work
+    wait = limiter.start_job(key)
+    if wait is not None:
+        raise APIFailure(
+            429,
+            "rate limited: too many jobs at once for this key",
+            "RATE_LIMITED",
+            headers={"Retry-After": f"{wait:g}"},
+        )
+
+    async def held() -> Rendered:
+        try:
+            return await work()
+        finally:
+            limiter.end_job(key)
+
+    return held
 
 
 _IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {

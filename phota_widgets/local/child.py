@@ -19,10 +19,12 @@ from typing import Any
 def serve(settings: dict[str, Any]) -> None:
     """Serve until standard input ends."""
     from phota_widgets.local.faults import Faults
+    from phota_widgets.local.limits import Limits
     from phota_widgets.local.profiles import TrainingDurations
     from phota_widgets.local.server import LocalServer
 
     training = settings.get("training")
+    limits = settings.get("limits")
     server = LocalServer(
         api_key=settings["api_key"],
         faults=Faults(latency=float(settings.get("latency", 0.0))),
@@ -30,6 +32,7 @@ def serve(settings: dict[str, Any]) -> None:
         training=TrainingDurations(**training) if training else None,
         queue_delay=float(settings.get("queue_delay", 0.0)),
         processing=float(settings.get("processing", 0.0)),
+        limits=Limits(**limits) if limits else None,
     )
     server.start(socket.socket(fileno=int(settings["fd"])))
     out = sys.stdout

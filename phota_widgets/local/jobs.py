@@ -132,9 +132,22 @@ class JobRegistry:
         self._by_client_id: dict[str, str] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
+    def __len__(self) -> int:
+        """How many jobs were started (each one paid for): a test's count of charges."""
+        return len(self._jobs)
+
+    def by_client_request_id(self, client_request_id: str) -> LocalJob | None:
+        """The job started for this ``client_request_id``, if any."""
+        job_id = self._by_client_id.get(client_request_id)
+        return None if job_id is None else self._jobs.get(job_id)
+
     def get(self, job_id: str) -> LocalJob | None:
         """A job by id."""
         return self._jobs.get(job_id)
+
+    def accepted(self, client_request_id: str | None) -> bool:
+        """Whether a job was already accepted under this ``client_request_id``."""
+        return bool(client_request_id) and client_request_id in self._by_client_id
 
     def submit(
         self,

@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
 from phota_widgets.local.faults import API_PREFIX
+from phota_widgets.local.limits import Limits
 
 if TYPE_CHECKING:  # the server's own modules (numpy, Pillow, FastAPI) load in the child only
     from phota_widgets.local.profiles import TrainingDurations
@@ -46,6 +47,7 @@ class ServerProcess:
         data_dir: keep profiles here so they survive a restart.
         training: seconds per profile training stage.
         queue_delay: seconds an async job waits before it runs.
+        limits: per-key rate limits, answered with 429 (see :class:`~phota_widgets.local.Limits`).
     """
 
     def __init__(
@@ -57,6 +59,7 @@ class ServerProcess:
         data_dir: str | os.PathLike[str] | None = None,
         training: TrainingDurations | None = None,
         queue_delay: float = 0.0,
+        limits: Limits | None = None,
     ) -> None:
         if latency < 0 or processing < 0 or queue_delay < 0:
             raise ValueError("latency, processing and queue_delay must be >= 0")
@@ -68,6 +71,7 @@ class ServerProcess:
             "queue_delay": queue_delay,
             "data_dir": os.fspath(data_dir) if data_dir is not None else None,
             "training": asdict(training) if training else None,
+            "limits": asdict(limits) if limits else None,
         }
         self._process: subprocess.Popen[bytes] | None = None
         self._ready = False

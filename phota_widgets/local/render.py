@@ -19,7 +19,7 @@ from phota_widgets.api.models import (
     ProfileStatus,
     RemixRequest,
 )
-from phota_widgets.local import colour, engine, instructions, retouch, scene
+from phota_widgets.local import colour, engine, instructions, looks, retouch, scene
 from phota_widgets.local.jobs import Rendered, WorkFailed
 from phota_widgets.local.profiles import ProfileRegistry, ready_portraits
 
@@ -109,6 +109,10 @@ def decode(data: bytes, what: str, max_side: int | None = None) -> Image.Image:
     return img
 
 
+EDIT_JITTER = 0.3
+"""How far an edit's call may stray from another's (a generate's strays fully)."""
+
+
 def render(
     request: ImageRequest,
     inputs: Sequence[Image.Image],
@@ -123,8 +127,14 @@ def render(
         size = engine.output_size(request.aspect_ratio.value, request.resolution.value, None)
         portraits = ready_portraits(registry, profiles)
         prompt = request.prompt
+        seed = looks.request_seed(request)
         outputs = (
-            scene.generate(prompt, size, variation=i, portraits=portraits) for i in range(count)
+            looks.apply(
+                scene.generate(prompt, size, variation=i, portraits=portraits, salt=seed),
+                request.base_model.value,
+                looks.call_rng(seed, i),
+            )
+            for i in range(count)
         )
         notes.extend(scene.notes(request.prompt))
     elif isinstance(request, EditRequest):
@@ -199,8 +209,12 @@ def _edit_outputs(
     extras: Sequence[Image.Image],
 ) -> Iterator[Image.Image]:
     """Each edited output, drawn when asked for."""
+    seed = looks.request_seed(request)
     for i in range(request.num_output_images):
         img = instructions.apply(base, parsed, variation=i)
+        img = looks.apply(
+            img, request.base_model.value, looks.call_rng(seed, i), jitter=EDIT_JITTER
+        )
         size = engine.output_size(request.aspect_ratio.value, request.resolution.value, img.size)
         if img.size != size:
             img = engine.fit(img, size)

@@ -67,6 +67,7 @@ def generate(
     *,
     variation: int = 0,
     portraits: Sequence[Image.Image] = (),
+    salt: bytes = b"",
 ) -> Image.Image:
     """Draw the scene a prompt describes, at exactly `size`.
 
@@ -75,12 +76,13 @@ def generate(
         size: Output (width, height).
         variation: Index of the output; each index draws a different layout.
         portraits: Profile pictures to place into the scene, in slot order.
+        salt: Mixed into the layout's seed (a call's own seed: each call lays out anew).
     """
     w, h = size
     if w < 1 or h < 1:
         raise ValueError(f"size must be positive, got {size}")
     reading = read_prompt(prompt)
-    seed = hashlib.sha256(f"{prompt}\x00{variation}".encode()).digest()
+    seed = hashlib.sha256(f"{prompt}\x00{variation}".encode() + salt).digest()
     rng = np.random.default_rng(int.from_bytes(seed[:8], "big"))
     scale = min(1.0, _DRAW_LONG_SIDE / max(w, h))
     work = (max(1, round(w * scale)), max(1, round(h * scale)))

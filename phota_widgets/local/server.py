@@ -18,6 +18,7 @@ import uvicorn
 
 from phota_widgets.local.app import LocalState, create_app
 from phota_widgets.local.faults import API_PREFIX, FaultInjector, Faults
+from phota_widgets.local.limits import LimitCounts, Limiter, Limits
 from phota_widgets.local.profiles import ProfileRegistry, TrainingDurations
 
 LOOPBACK = "127.0.0.1"
@@ -38,6 +39,8 @@ class LocalServer:
         queue_delay: seconds an async job waits before it runs.
         processing: seconds a job takes at least (the model's time), sync and async alike;
             ``latency`` is the network's, paid by every request.
+        limits: per-key rate limits (jobs at once, requests per second), answered with 429 and
+            ``Retry-After`` as an API does; ``limit_counts`` tells what was admitted and refused.
 
     Example::
 
@@ -57,6 +60,7 @@ class LocalServer:
         training: TrainingDurations | None = None,
         queue_delay: float = 0.0,
         processing: float = 0.0,
+        limits: Limits | None = None,
     ) -> None:
         if processing < 0 or queue_delay < 0:
             raise ValueError("processing and queue_delay must be >= 0 seconds")
@@ -78,7 +82,9 @@ class LocalServer:
             sync_time_limit=faults.sync_time_limit,
             queue_delay=queue_delay,
             processing=processing,
+            limiter=Limiter(limits) if limits is not None and limits.active else None,
         )
+        self.limits = limits
         self._requested_port = port
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -89,6 +95,12 @@ class LocalServer:
     def api_key(self) -> str:
         """The key this server accepts."""
         return self._api_key
+
+    @property
+    def limit_counts(self) -> LimitCounts:
+        """Requests and jobs admitted and refused by the rate limits (zeros without limits)."""
+        limiter = self.state.limiter
+        return limiter.counts if limiter is not None else LimitCounts()
 
     @property
     def base_url(self) -> str:

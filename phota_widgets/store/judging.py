@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Engine, case, func, insert, select
+from sqlalchemy import Connection, Engine, and_, case, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from phota_widgets.redact import redact
@@ -15,6 +15,10 @@ from phota_widgets.store.schema import judgements, ratings
 
 WINNERS = ("a", "b", "tie", "both_bad")
 _CHUNK = 500
+
+
+class AlreadyJudgedError(ValueError):
+    """This judge has already judged this pair (in another panel, process or machine)."""
 
 
 class Judging:
@@ -38,10 +42,17 @@ class Judging:
         judge: str,
         shown_left: str | None = None,
         sweep_id: str | None = None,
+        once: bool = False,
     ) -> JudgementRecord:
         """Record (and commit at once) one pairwise judgement.
 
+        Args:
+            once: refuse a pair this judge has already judged (either way round), checked in
+                the same transaction as the insert, so two panels (or processes) of one judge
+                never record the same pair twice.
+
         Raises:
+            AlreadyJudgedError: ``once`` and the judge has judged this pair already.
             ValueError: a bad winner or side, the same output twice, or an empty judge name.
         """
         if winner not in WINNERS:
@@ -63,6 +74,8 @@ class Judging:
             "sweep_id": sweep_id,
         }
         with self._writer.begin() as conn:
+            if once:
+                _refuse_judged_pair(conn, judge, output_a, output_b)
             new_id = conn.execute(
                 insert(judgements).values(**values).returning(judgements.c.judgement_id)
             ).scalar_one()
@@ -157,3 +170,30 @@ class Judging:
                 chunk = ordered[start : start + _CHUNK]
                 rows += [tuple(r) for r in conn.execute(stmt.where(key.in_(chunk)))]
         return rows
+
+
+def _refuse_judged_pair(conn: Connection, judge: str, output_a: str, output_b: str) -> None:
+    """Raise AlreadyJudgedError when ``judge`` has judged the pair (SQLite: the write
+    transaction began IMMEDIATE, so writers take turns; PostgreSQL: an advisory lock on the
+    judge and pair, held until the transaction ends)."""
+    if conn.dialect.name == "postgresql":
+        first, second = sorted((output_a, output_b))
+        key = f"phota-judgement\n{judge}\n{first}\n{second}"
+        conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+    c = judgements.c
+    found = conn.execute(
+        select(c.judgement_id)
+        .where(
+            c.judge == judge,
+            or_(
+                and_(c.output_a == output_a, c.output_b == output_b),
+                and_(c.output_a == output_b, c.output_b == output_a),
+            ),
+        )
+        .limit(1)
+    ).first()
+    if found is not None:
+        raise AlreadyJudgedError(
+            f"{judge!r} has already judged {output_a} against {output_b} (in another panel or "
+            "session): that pair is skipped"
+        )

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import ipywidgets as w
 
-from phota_widgets.api.errors import InvalidRequestError
+from phota_widgets.api.errors import InvalidRequestError, NotSentError
 from phota_widgets.api.models import profile_tokens
 from phota_widgets.api.results import OutputImage, Result
 from phota_widgets.widgets._collect import KEPT_TEXT, Collector, is_transient
@@ -458,6 +458,8 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
                 )
                 if isinstance(exc, InvalidRequestError):
                     outcome = "not sent: fix the input (nothing was spent)"
+                elif isinstance(exc, NotSentError):  # no connection opened: run it again
+                    outcome = f"{exc}; run it again once connected"
                 elif is_transient(exc) and self.collector.interrupted(number):
                     outcome = KEPT_TEXT
                 else:

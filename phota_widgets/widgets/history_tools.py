@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import csv
-import io
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from html import escape
@@ -19,6 +17,7 @@ from typing import TYPE_CHECKING
 import ipywidgets as w
 
 from phota_widgets import display
+from phota_widgets.csv_export import csv_bytes
 from phota_widgets.widgets._common import ErrorBox, styled, ui_await
 from phota_widgets.widgets.download import Downloader
 
@@ -56,13 +55,12 @@ def picks_of(record: RunRecord) -> list[int]:
 
 
 def runs_csv(records: Sequence[RunRecord]) -> bytes:
-    """The runs as CSV (UTF-8), one row each, with the columns of :data:`CSV_COLUMNS`."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
+    """The runs as CSV (UTF-8), one row each, with the columns of :data:`CSV_COLUMNS` (text that
+    a spreadsheet would run as a formula is quoted: see :mod:`phota_widgets.csv_export`)."""
+    rows = []
     for r in records:
         created = datetime.fromtimestamp(r.created_at).isoformat(timespec="seconds")
-        writer.writerow(
+        rows.append(
             [
                 r.run_id,
                 created,
@@ -77,7 +75,7 @@ def runs_csv(records: Sequence[RunRecord]) -> bytes:
                 r.request_id or "",
             ]
         )
-    return buffer.getvalue().encode("utf-8")
+    return csv_bytes(CSV_COLUMNS, rows)
 
 
 class HistoryTools(w.VBox):  # type: ignore[misc]

@@ -5,11 +5,17 @@ random; their settings stay hidden until the judgement is made, then both sides 
 and *Next* moves on. Every judgement goes to the run store at once (who, when, which side each
 output was shown on). Core ipywidgets have no key events, so the keyboard goes through a small
 text box: type ``1`` left, ``2`` right, ``3`` tie, ``4`` both bad, ``0`` skip, ``n`` next.
+
+Two panels open with one judge (two tabs, two kernels, two machines on a team store) never
+record the same pair twice: the store refuses a pair the judge has judged since the panel
+opened, and the panel says so and moves on. A judge who gave no name and has no
+``PHOTA_JUDGE`` is told that the OS login names every user of a shared image alike.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import warnings
 from collections.abc import Mapping
 from html import escape
 from typing import TYPE_CHECKING, Any, Literal
@@ -18,6 +24,7 @@ import ipywidgets as w
 
 from phota_widgets.experiments import review
 from phota_widgets.experiments.review import ReviewPair
+from phota_widgets.store.judging import AlreadyJudgedError
 from phota_widgets.widgets._common import ErrorBox, close_tree, styled, ui_call, ui_method
 
 if TYPE_CHECKING:
@@ -53,8 +60,11 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         pairs: the schedule (pairs this judge has not judged yet, when the panel opened).
         position: index of the pair shown.
         judged, skipped: how many pairs were judged and skipped here.
-        left_button, right_button, tie_button, both_bad_button, skip_button, next_button,
-        shortcuts, progress, images, reveals, change_maps, error: the panel's parts.
+        already_judged: pairs this judge had judged elsewhere meanwhile (refused, moved past).
+        judge_warning: the warning shown when the judge is the OS login (else None).
+        left_button, right_button, tie_button, both_bad_button, skip_button: the verdicts.
+        next_button, shortcuts: the next pair; the keyboard box.
+        progress, notice, judge_note, images, reveals, change_maps, error: what the panel shows.
     """
 
     def __init__(
@@ -62,6 +72,9 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
     ) -> None:
         self.result = result
         self.judge = judge or review.default_judge()
+        self.judge_warning = review.login_judge_warning(judge)
+        if self.judge_warning:
+            warnings.warn(self.judge_warning, UserWarning, stacklevel=2)
         done = {
             frozenset((j.output_a, j.output_b))
             for j in review.judgements(result)
@@ -71,8 +84,18 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         self.position = 0
         self.judged = 0
         self.skipped = 0
+        self.already_judged = 0
         self._answered = False
         self.title = styled(w.HTML(), "review-title")
+        self.judge_note = styled(
+            w.HTML(
+                f'<small style="color:#8a6d00">{escape(self.judge_warning)}</small>'
+                if self.judge_warning
+                else ""
+            ),
+            "review-judge-note",
+        )
+        self.notice = styled(w.HTML(), "review-notice")
         self.progress = styled(w.HTML(), "review-progress")
         self.images = [
             styled(
@@ -150,7 +173,17 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
             ],
             layout=w.Layout(flex_flow="row wrap", justify_content="center"),
         )
-        super().__init__(children=[self.title, self.progress, w.HBox(sides), buttons, self.error])
+        super().__init__(
+            children=[
+                self.title,
+                self.judge_note,
+                self.progress,
+                self.notice,
+                w.HBox(sides),
+                buttons,
+                self.error,
+            ]
+        )
         styled(self, "review-panel")
         self._show()  # before anyone else sees the panel: no second writer yet
 
@@ -200,8 +233,18 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         try:
             review.judge(
                 self.result, pair.a.output_id, pair.b.output_id, winner, self.judge,
-                shown_left=pair.left,
+                shown_left=pair.left, once=True,
             )  # fmt: skip
+        except AlreadyJudgedError:
+            self.already_judged += 1
+            self.position += 1
+            self._show()
+            self.notice.value = (
+                "<small>That pair was already judged by "
+                f"<code>{escape(self.judge)}</code> in another panel: not recorded twice; "
+                "here is the next one.</small>"
+            )
+            return
         except (KeyError, ValueError, OSError) as exc:
             self.error.show_error(exc)
             return
@@ -232,6 +275,7 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         """Show the current pair, settings hidden (or say the review is over)."""
         pair = self.pair
         self.error.clear()
+        self.notice.value = ""
         self.progress.value = self._counter()
         if pair is None:
             self._set_buttons(judging=False, done=True)
@@ -255,7 +299,7 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
     def _title_html(self, pair: ReviewPair, *, hidden: bool) -> str:
         """The question, and whether the settings are still hidden or now shown below."""
         info = self.result.output(pair.shown[0].output_id).cell.info
-        prompt = info.template or info.prompt or ""
+        prompt = info.prompt or info.template or ""
         source = f" · input <code>{escape(info.input)}</code>" if info.input else ""
         state = (
             "settings hidden until you judge"

@@ -64,9 +64,11 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         handle: the running (or last) sweep's :class:`SweepHandle`.
         result: the sweep shown (a :class:`SweepResult`), or None.
         review: the open :class:`ReviewPanel`, or None.
-        run_button, cancel_button, progress, status, error, grid, review_button,
-        leaderboard_button, export_button, export_format, earlier, open_button, rating,
-        details, downloader: parts.
+        run_button, cancel_button, progress, status, error, grid: running and its output.
+        review_button, leaderboard_button, export_button, export_format: the result's actions.
+        earlier, open_button: the earlier sweeps to reopen.
+        rating, details, downloader: stars and notes per output, the leaderboard or export
+            summary, the browser downloads.
     """
 
     def __init__(self, session: Session) -> None:
@@ -468,7 +470,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
             target.mkdir(parents=True, exist_ok=True)
             report = result.export_html(target / "report.html")
             table = target / "outputs.csv"
-            result.to_dataframe().to_csv(table, index=False)
+            result.to_csv(table)
             fmt = self.export_format.value
             prefs = result.export_preferences(target / f"preferences-{fmt}.jsonl", format=fmt)
         except (OSError, ValueError) as exc:

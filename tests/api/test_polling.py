@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 
@@ -12,8 +13,8 @@ from phota_widgets.api.jobs import AsyncJob
 from phota_widgets.api.polling import (
     CLOSE,
     EARLY,
-    MIN_GAP,
     OVERSHOOT,
+    UNKNOWN_MIN_GAP,
     DurationBook,
     poll_times,
     settings_key,
@@ -25,14 +26,25 @@ def test_unknown_duration_polls_quickly_then_within_ten_percent() -> None:
     times = list(itertools.islice(poll_times(None, max_gap=5.0), 200))
     assert times[0] <= 0.05
     for before, after in itertools.pairwise(times):
-        assert after - before <= max(MIN_GAP, before * OVERSHOOT) + 1e-9
+        assert after - before <= max(UNKNOWN_MIN_GAP, before * OVERSHOOT) + 1e-9
         assert after - before <= 5.0 + 1e-9
 
 
-def test_known_duration_sleeps_until_shortly_before_it() -> None:
+def test_known_duration_sleeps_until_it_is_likely_done() -> None:
     times = list(itertools.islice(poll_times(2.0, max_gap=5.0), 6))
-    assert times[0] <= 0.05 and times[1] == pytest.approx(2.0 * EARLY)
-    assert times[2] - times[1] <= times[1] * CLOSE + 1e-9
+    assert times[0] == pytest.approx(2.0 * EARLY)  # no quick check: the job is known to take 2 s
+    assert times[1] - times[0] <= times[0] * CLOSE + 1e-9
+
+
+def test_likely_done_is_the_upper_quartile() -> None:
+    book = DurationBook()
+    key = settings_key("generate", {})
+    assert book.likely_done(key) is None
+    book.record(key, 1.0)
+    assert book.likely_done(key) == 1.0
+    for seconds in (1.1, 1.2, 1.3, 1.4):
+        book.record(key, seconds)
+    assert book.likely_done(key) == pytest.approx(1.3)
 
 
 def test_a_long_expected_wait_still_polls_every_max_gap() -> None:
@@ -76,36 +88,43 @@ def test_second_job_of_a_kind_polls_on_the_learned_schedule(
     ):
         first = client.submit("generate", prompt="a barn").wait()
         key = settings_key("generate", first.request)
-        learned = client.aclient.durations.expected(key)
+        learned = client.aclient.durations.likely_done(key)
         assert learned is not None and learned >= 0.5
         polls.clear()
         second = client.submit("generate", prompt="a boat").wait()
         assert len(second.images) == 1
         assert all(path == f"/jobs/{second.job_id}" for path, _ in polls)
-        # Polls may come late on a busy machine, never early: one quick check, then nothing
-        # until shortly before the learned duration.
-        _quick, *rest = [at for _, at in polls]
-        assert all(at >= learned * EARLY - 0.005 for at in rest), (learned, polls)
+        # Polls may come late on a busy machine, never early: nothing until the learned duration.
+        assert all(at >= learned * EARLY - 0.005 for _, at in polls), (learned, polls)
 
 
-def test_poll_url_is_used_only_under_the_api_root() -> None:
-    client = pw.AsyncPhotaClient(api_key="k", base_url="http://127.0.0.1:9/v1/phota")
-    job = AsyncJob(client, "job_1", poll_url="/v1/phota/jobs/job_1/status")
-    assert job.poll_path == "/jobs/job_1/status"
-    job = AsyncJob(client, "job_1", poll_url="http://127.0.0.1:9/v1/phota/jobs/x")
-    assert job.poll_path == "/jobs/x"
-    job = AsyncJob(client, "job_1", poll_url="https://elsewhere.example/jobs/job_1")
-    assert job.poll_path == "/jobs/job_1"  # the key is never sent to another host
-    job = AsyncJob(client, "job_1")
-    assert job.poll_path == "/jobs/job_1"
-
-
-def test_wait_refuses_a_non_positive_poll_interval() -> None:
+def test_once_learned_a_job_costs_about_one_poll(monkeypatch: pytest.MonkeyPatch) -> None:
+    polls = counting(monkeypatch)
     with (
-        LocalServer(api_key="k") as srv,
+        LocalServer(api_key="k", processing=0.3) as srv,
         pw.PhotaClient(api_key="k", base_url=srv.base_url) as client,
     ):
-        job = client.submit("generate", prompt="a barn")
-        with pytest.raises(ValueError, match="poll_interval"):
-            job.wait(poll_interval=0)
-        assert job.wait().images
+        for i in range(3):
+            client.submit("generate", prompt=f"a barn {i}").wait()
+        polls.clear()
+        jobs = 8
+        for i in range(jobs):
+            client.submit("generate", prompt=f"a boat {i}").wait()
+        assert len(polls) <= 1.5 * jobs + 1, polls
+
+
+def test_a_late_wait_checks_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    polls = counting(monkeypatch)
+
+    async def scenario(srv: LocalServer) -> None:
+        async with pw.AsyncPhotaClient(api_key="k", base_url=srv.base_url) as client:
+            job = await client.submit("generate", prompt="a barn")
+            await job.wait()
+            found = await client.get_job(job.job_id, endpoint="generate")
+            found.request = dict(job.request)
+            polls.clear()
+            assert len((await found.wait()).images) == 1
+
+    with LocalServer(api_key="k", processing=0.3) as srv:
+        asyncio.run(scenario(srv))
+    assert polls[0][1] <= 0.25  # a resumed job may be done already: no learned sleep

@@ -2,7 +2,8 @@
 ``phota-widgets studio`` (Voila), and JupyterLab on a copy of notebooks/.
 
 Everything is on 127.0.0.1; outside requests (CDN fonts) are aborted so pages load offline.
-Screenshots for the README are written to docs/ only when ``PHOTA_WRITE_SCREENSHOTS=1``.
+Screenshots for the README and the docs site are written to docs/ only when
+``PHOTA_WRITE_SCREENSHOTS=1``.
 """
 
 from __future__ import annotations

@@ -98,7 +98,8 @@ def test_the_command_runs_resumes_and_writes_report_and_csv(
         assert [c.info.key for c in result.cells] == [c.key for c in python_plan.cells]
         assert result.counts() == {"succeeded": 8}
     lines = (out / "outputs.csv").read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("output_id,cell,prompt,aspect_ratio,colour,city,repeat,path")
+    assert lines[0].startswith("output_id,cell,prompt,template,aspect_ratio,colour,city,")
+    assert lines[0].endswith(",stars,note,changed_fraction")
     assert len(lines) == 1 + 8
     # run again: resumes, pays nothing
     assert main(["sweep", str(path), "--out", str(out)]) == 0

@@ -82,3 +82,20 @@ def test_bad_format_or_missing_image_is_named_before_writing(tmp_path: Path) -> 
     with pytest.raises(ValueError, match="missing on disk"):
         write_preferences(rows, tmp_path / "x.jsonl")
     assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_identical_images_are_marked_and_never_a_trl_row(tmp_path: Path) -> None:
+    one = tmp_path / "store" / "aa.jpg"
+    one.parent.mkdir()
+    one.write_bytes((DATA / "astronaut.jpg").read_bytes())
+    row = dict(prompt="a cat", output_0="r1:0", output_1="r2:0", path_0=one, path_1=one)
+    same = PreferenceRow(
+        **row, variant_0="m=a", variant_1="m=b", winner="a", source="judgement", identical=True
+    )
+    trl = write_preferences([same], tmp_path / "trl.jsonl", format="trl")
+    assert _load(trl[0]) == []
+    pickapic = _load(write_preferences([same], tmp_path / "pp.jsonl", format="pickapic")[0])
+    assert pickapic[0]["are_different"] is False
+    assert _load(write_preferences([same], tmp_path / "all.jsonl", format="jsonl")[0])[0][
+        "identical"
+    ]

@@ -118,8 +118,10 @@ def test_snippet_reproduces_the_call(hundred: SweepResult, server: LocalServer) 
         api_key=KEY, base_url=server.base_url, output_dir=hundred.session.store.root
     )
     try:
+        assert str(hundred.session.store.root) not in code  # no machine path
+        assert f"s = pw.Session(output_dir={hundred.session.store.root.name!r})" in code
         exec(  # the snippet runs as written (its Session pointed at the test server)
-            code.replace(f"pw.Session(output_dir={str(hundred.session.store.root)!r})", "session"),
+            code.replace(f"pw.Session(output_dir={hundred.session.store.root.name!r})", "session"),
             {"session": session},
             namespace,
         )
@@ -128,3 +130,11 @@ def test_snippet_reproduces_the_call(hundred: SweepResult, server: LocalServer) 
         assert result.request["aspect_ratio"] == row["aspect_ratio"]
     finally:
         session.close()
+
+
+def test_snippet_store_urls_never_carry_a_password() -> None:
+    from phota_widgets.experiments.table import _without_password
+
+    assert _without_password("s3://key:s3cret@bucket/runs") == "s3://key:***@bucket/runs"
+    assert _without_password("https://u:pw@host:8443/x") == "https://u:***@host:8443/x"
+    assert _without_password("s3://bucket/runs") == "s3://bucket/runs"

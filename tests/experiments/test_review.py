@@ -11,7 +11,7 @@ import pytest
 from sweep_helpers import KEY
 
 import phota_widgets as pw
-from phota_widgets.experiments import SweepResult
+from phota_widgets.experiments import SweepResult, review
 from phota_widgets.experiments.ranking import Comparison, fit_scores
 from phota_widgets.local import LocalServer
 
@@ -176,16 +176,40 @@ def test_the_report_holds_the_leaderboard_and_the_counts(
     assert "aspect_ratio=16:9" in html and "not yet told apart" in html
 
 
-def test_var_variants_are_judged_under_their_template(session: pw.Session, tmp_path: Path) -> None:
+def test_pairs_compare_like_with_like(session: pw.Session, tmp_path: Path) -> None:
+    """Pairs and exports stay within one filled prompt: an owl never meets a fox."""
     result = session.sweep(
-        "generate", prompts=["a {animal} at dusk"], vars={"animal": ["cat", "owl"]}, progress=False
+        "generate",
+        prompts=["a {animal} at dusk"],
+        vars={"animal": ["owl", "fox"]},
+        aspect_ratio=["1:1", "16:9"],
+        progress=False,
     )
-    frame = result.to_dataframe().set_index("animal")
-    cat, owl = frame.loc["cat", "output_id"], frame.loc["owl", "output_id"]
-    result.judge(cat, owl, "b")  # same template and input: comparable
-    board = result.leaderboard(by="animal").set_index("animal")
-    assert board.loc["owl", "wins"] == 1 and board.loc["cat", "losses"] == 1
-    path, _ = result.export_preferences(tmp_path / "prefs.jsonl", format="jsonl")
-    [row] = [json.loads(line) for line in path.read_text().splitlines()]
-    assert row["prompt"] == "a {animal} at dusk" and row["winner"] == "b"
-    assert row["variant_1"] == "animal=owl"
+    frame = result.to_dataframe()
+    prompt_of = dict(zip(frame["output_id"], frame["prompt"], strict=True))
+    pairs = review.schedule_pairs(review.review_items(result), seed=3)
+    assert len(pairs) == 2  # one pair of aspect ratios per animal
+    for pair in pairs:
+        assert prompt_of[pair.a.output_id] == prompt_of[pair.b.output_id]
+        assert pair.a.variant != pair.b.variant
+    by = frame.set_index(["animal", "aspect_ratio"])["output_id"]
+    with pytest.raises(ValueError, match="same filled prompt"):
+        result.judge(by[("owl", "1:1")], by[("fox", "16:9")], "a")
+    review.judge(result, by[("owl", "1:1")], by[("owl", "16:9")], "b", shown_left="b")
+    review.judge(result, by[("fox", "1:1")], by[("fox", "16:9")], "a", shown_left="a")
+    board = result.leaderboard(by="aspect_ratio").set_index("aspect_ratio")
+    assert board.loc["16:9", "wins"] == 1 and board.loc["1:1", "wins"] == 1
+    # position bias is the judge's: the same whatever by= (by animal, no pair differs)
+    biases = {str(result.leaderboard(by=b).attrs["position_bias"]) for b in (None, *result.axes)}
+    assert biases == {str(result.leaderboard().attrs["position_bias"])}
+    assert "left side won 2 of 2" in biases.pop()
+    path, *_ = result.export_preferences(tmp_path / "prefs.jsonl", format="jsonl")
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [r["prompt"] for r in rows] == ["a owl at dusk", "a fox at dusk"]
+    trl_path, *_ = result.export_preferences(tmp_path / "trl" / "prefs.jsonl", format="trl")
+    trl = [json.loads(line) for line in trl_path.read_text().splitlines()]
+    assert {r["prompt"] for r in trl} <= {"a owl at dusk", "a fox at dusk"}
+    for row in rows:  # identical bytes are marked, and never a TRL row
+        one, two = (result.output(row[k]).record.sha256 for k in ("output_0", "output_1"))
+        assert row["identical"] == (one == two)
+    assert len(trl) == sum(not r["identical"] for r in rows)

@@ -73,8 +73,8 @@ def test_a_sweep_runs_every_valid_cell_once_and_labels_every_output(
     assert result.counts() == {"succeeded": 18} and result.sweep_id == plan.sweep_id
     frame = result.to_dataframe()
     assert list(frame.columns) == [
-        "output_id", "cell", "prompt", "aspect_ratio", "base_model", "resolution", "animal",
-        "repeat", "path", "run_id", "request_id", "cost", "latency", "picked", "error",
+        "output_id", "cell", "prompt", "template", "aspect_ratio", "base_model", "resolution",
+        "animal", "repeat", "path", "run_id", "request_id", "cost", "latency", "picked", "error",
         "variant", "input", "stars", "note", "changed_fraction",
     ]  # fmt: skip
     assert len(frame) == 18 and frame["output_id"].is_unique

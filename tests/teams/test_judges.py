@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
 from teams_services import SharedStore
 
 import phota_widgets as pw
-from phota_widgets.experiments import SweepResult
+from phota_widgets.experiments import SweepResult, review
 from phota_widgets.local.server import LocalServer
 
 KEY = "judges-key-0123456789"
@@ -51,3 +52,44 @@ def test_judges_are_kept_apart_on_a_shared_store(tmp_path: Path, shared: SharedS
         assert bo.store.judges() == ["ana", "bo"]
         assert [o.run_id for o in bo.store.picks(judge="ana")] == [square.split(":")[0]]
         assert bo.store.picks(judge="bo") == []
+
+
+def test_one_judge_on_two_machines_judges_a_pair_once(tmp_path: Path, shared: SharedStore) -> None:
+    """Two sessions (two connection pools) of one judge race on PostgreSQL: one row."""
+    import threading
+
+    from phota_widgets.store.judging import AlreadyJudgedError
+
+    with (
+        LocalServer(api_key=KEY) as server,
+        session(server, shared, tmp_path / "one") as one,
+        session(server, shared, tmp_path / "two") as two,
+    ):
+        mine = one.sweep("generate", prompts=["a kite"], aspect_ratio=["1:1", "16:9"],
+                         progress=False)  # fmt: skip
+        other = SweepResult.load(two, mine.sweep_id)
+        a, b = (o.output_id for o in mine.outputs())
+        outcomes: list[str] = []
+        start = threading.Barrier(6)
+
+        def judge(result: SweepResult) -> None:
+            start.wait(timeout=60)
+            try:
+                review.judge(result, a, b, "a", "ana", once=True)
+                outcomes.append("recorded")
+            except AlreadyJudgedError:
+                outcomes.append("refused")
+
+        threads = [threading.Thread(target=judge, args=((mine, other)[i % 2],)) for i in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert sorted(outcomes) == ["recorded"] + ["refused"] * 5
+        assert len(two.store.judgements([a, b], judge="ana")) == 1
+        # a snippet of a team sweep opens the team's store, with no password or local path
+        code = mine.snippet(a)
+        assert f"files_url={shared.files_url!r}" in code and "index_url='postgresql" in code
+        assert str(one.store.root) not in code
+        password = make_url(shared.index_url).password
+        assert not password or str(password) not in code

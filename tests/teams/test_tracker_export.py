@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mlflow import MlflowClient
@@ -17,7 +20,10 @@ KEY = "mlflow-key-0123456789"
 
 
 def test_export_matches_the_sweep_and_exporting_again_updates(
-    tmp_path: Path, mlflow_server: Service
+    tmp_path: Path,
+    mlflow_server: Service,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     with (
         LocalServer(api_key=KEY) as server,
@@ -36,8 +42,28 @@ def test_export_matches_the_sweep_and_exporting_again_updates(
         square, wide = ids[("a red kite", "1:1")], ids[("a red kite", "16:9")]
         sweep.judge(square, wide, "a", judge="ana")
         sweep.rate(square, 4, judge="ana")
+        green_square, green_wide = ids[("a green kite", "1:1")], ids[("a green kite", "16:9")]
+        sweep.judge(green_square, green_wide, "both_bad", judge="ana")
 
+        # telemetry off during the call (and only then); MLflow's console lines quiet
+        for name in ("MLFLOW_DISABLE_TELEMETRY", "DO_NOT_TRACK"):
+            monkeypatch.delenv(name, raising=False)
+        seen: list[tuple[str | None, str | None]] = []
+        log_batch = MlflowClient.log_batch
+
+        def watched(self: MlflowClient, *args: Any, **kwargs: Any) -> Any:
+            seen.append(
+                (os.environ.get("MLFLOW_DISABLE_TELEMETRY"), os.environ.get("DO_NOT_TRACK"))
+            )
+            return log_batch(self, *args, **kwargs)
+
+        monkeypatch.setattr(MlflowClient, "log_batch", watched)
+        capfd.readouterr()
         parent_id = sweep.to_mlflow(mlflow_server.url, experiment="kites")
+        assert seen and set(seen) == {("true", "true")}
+        assert "DO_NOT_TRACK" not in os.environ and "MLFLOW_DISABLE_TELEMETRY" not in os.environ
+        printed = capfd.readouterr()
+        assert "View run" not in printed.out + printed.err and mlflow_server.url not in printed.out
         client = MlflowClient(mlflow_server.url)
         experiment = client.get_experiment_by_name("kites")
         assert experiment is not None
@@ -49,6 +75,11 @@ def test_export_matches_the_sweep_and_exporting_again_updates(
         assert parent.data.metrics["cost_usd"] == sweep.cost
         parent_files = {f.path for f in client.list_artifacts(parent_id)}
         assert {"leaderboard.csv", "report.html", "preferences"} <= parent_files
+        # the preference rows travel with the images they name
+        prefs = Path(client.download_artifacts(parent_id, "preferences", str(tmp_path / "p")))
+        rows = [json.loads(line) for line in (prefs / "preferences.jsonl").read_text().splitlines()]
+        named = {r[k] for r in rows for k in ("image_0", "image_1")}
+        assert named and all((prefs / name).is_file() for name in named)
         board = Path(client.download_artifacts(parent_id, "leaderboard.csv", str(tmp_path)))
         assert "aspect_ratio=1:1" in board.read_text()
 
@@ -66,6 +97,8 @@ def test_export_matches_the_sweep_and_exporting_again_updates(
         square_cell = sweep.output(square).cell.info.key
         assert children[square_cell].data.metrics["stars"] == 4
         assert children[square_cell].data.metrics["win_rate"] == 1.0
+        green_cell = sweep.output(green_square).cell.info.key
+        assert children[green_cell].data.metrics["win_rate"] == 0.5  # both bad: half each way
         first_output = sweep.output(square).record
         fetched = Path(
             client.download_artifacts(
@@ -80,5 +113,19 @@ def test_export_matches_the_sweep_and_exporting_again_updates(
         assert sweep.to_mlflow(mlflow_server.url, experiment="kites") == parent_id
         again = client.search_runs([experiment.experiment_id])
         assert len(again) == len(runs)  # updated, not duplicated
-        updated = client.get_run(children[square_cell].info.run_id)
+        now = {r.data.tags["phota.cell_key"]: r for r in again if r.info.run_id != parent_id}
+        updated = now[square_cell]
         assert updated.data.metrics["stars"] == 3
+        assert updated.data.tags["mlflow.parentRunId"] == parent_id
+        # values replaced, not appended: one point per metric, on every run
+        for run in again:
+            for name in run.data.metrics:
+                assert len(client.get_metric_history(run.info.run_id, name)) == 1, name
+        unchanged = sweep.output(wide).cell.info.key
+        assert now[unchanged].info.run_id == children[unchanged].info.run_id  # kept as it was
+        names = {Path(f.path).name for f in client.list_artifacts(updated.info.run_id, "outputs")}
+        assert names == {f"{o.sha256}.{o.output_format}" for o in sweep.output(square).cell.outputs}
+
+        capfd.readouterr()
+        sweep.to_mlflow(mlflow_server.url, experiment="kites", verbose=True)
+        assert "View run" in "".join(capfd.readouterr())  # MLflow's lines, when asked for

@@ -1,0 +1,252 @@
+"""How many jobs a session runs at once: a limit that finds the API's capacity by itself.
+
+Nobody knows an API key's limits in advance, so the limit is learned the way TCP learns a link's:
+
+* **Slow start.** From the starting limit (what was learned for this backend before, else
+  ``DEFAULT_START``), every call that succeeds adds one slot, so the limit doubles each round of
+  calls, until the first 429 or a rise in latency.
+* **Cut.** A 429 on a submit sets the limit to the jobs the server was holding when it refused
+  (its cap, as seen from here), or halves it when none was; a 429 on a poll (too many requests,
+  not jobs) and a rise in latency (calls of the same settings
+  taking ``RISE`` times their usual time: the server queues) cuts it by ``BETA``. One cut per
+  round: answers to calls started before the last cut do not cut again.
+* **Grow again.** After a cut to the server's cap on jobs (a 429 on a submit while the server
+  held about as many of ours as the limit), the limit grows by one slot every ``PROBE_ROUNDS``
+  rounds without trouble, so a raised cap is found again while 429s stay rare; after any other
+  cut (too many requests), by one slot a round, as TCP does.
+* **Retry-After** holds every new call of the session until it has passed, not only the retry
+  of the call that was refused.
+
+``max_concurrency`` is the ceiling; ``adaptive=False`` keeps a fixed limit (a plain semaphore).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+
+import httpx
+
+from phota_widgets.api.retry import parse_retry_after
+
+logger = logging.getLogger("phota_widgets.concurrency")
+
+DEFAULT_START = 4
+"""The starting limit when nothing was learned for this backend."""
+BETA = 0.7
+"""The share of the limit kept when latency rises."""
+RISE = 1.8
+"""A call taking this many times its settings' usual time counts as a rise in latency."""
+PROBE_ROUNDS = 8
+"""After the first cut, rounds (a limit's worth of successes) between two one-slot probes."""
+USUAL_OF = 5
+"""Successes of the same settings remembered for their usual (lowest recent) time."""
+
+
+ADAPTIVE_CEILING = 32
+"""The most calls at once an adaptive limit grows to when no ``max_concurrency`` is given."""
+
+
+@dataclass
+class Ticket:
+    """One call's hold on a slot: when it started, whether the server has accepted it."""
+
+    started: float
+    accepted: bool = False
+
+
+@dataclass
+class AdaptiveLimit:
+    """An asyncio limit on calls at once that adapts to 429s and latency (see module doc).
+
+    Use ``async with limit.slot() as ticket`` around a call, tell it ``accepted(ticket)`` when the
+    server took the call, then ``succeeded(ticket, key, seconds)`` or ``rate_limited(...)``.
+    Made and used on one event loop (the session's).
+    """
+
+    start: int = DEFAULT_START
+    ceiling: int | None = None
+    adaptive: bool = True
+    on_change: Callable[[int, str], None] | None = None
+    clock: Callable[[], float] = time.monotonic
+    limit: float = field(init=False)
+    threshold: float = field(init=False, default=math.inf)
+    paused_until: float = field(init=False, default=0.0)
+    rate_limited_count: int = field(init=False, default=0)
+    _in_flight: int = field(init=False, default=0)
+    _accepted: int = field(init=False, default=0)
+    _last_cut: float = field(init=False, default=-math.inf)
+    _probing: bool = field(init=False, default=False)
+    _usual: dict[str, deque[float]] = field(init=False, default_factory=dict)
+    _changed: asyncio.Event | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.start < 1 or (self.ceiling is not None and self.ceiling < 1):
+            raise ValueError("a concurrency limit must be at least 1")
+        self.limit = float(min(self.start, self.ceiling or self.start))
+
+    @property
+    def current(self) -> int:
+        """Calls allowed at once now."""
+        return max(1, int(self.limit))
+
+    @property
+    def in_flight(self) -> int:
+        """Calls holding a slot now."""
+        return self._in_flight
+
+    def slot(self) -> _Slot:
+        """An async context manager holding one slot (waits for one, and for any Retry-After)."""
+        return _Slot(self)
+
+    async def acquire(self) -> Ticket:
+        """Wait for a free slot and for any session-wide Retry-After, then take the slot."""
+        while True:
+            wait = self.paused_until - self.clock()
+            if wait > 0:
+                await asyncio.sleep(wait)
+                continue
+            if self._in_flight < self.current:
+                self._in_flight += 1
+                return Ticket(started=self.clock())
+            await self._wait_change()
+
+    def release(self, ticket: Ticket) -> None:
+        """Give the slot back."""
+        self._in_flight -= 1
+        if ticket.accepted:
+            self._accepted -= 1
+        self._notify()
+
+    def accepted(self, ticket: Ticket) -> None:
+        """The server took the call (it now counts against the server's cap)."""
+        if not ticket.accepted:
+            ticket.accepted = True
+            self._accepted += 1
+
+    def succeeded(self, ticket: Ticket, key: str, seconds: float) -> None:
+        """A call of settings ``key`` ended well after ``seconds``: grow, or cut on a rise."""
+        if not self.adaptive:
+            return
+        usual = self._usual.setdefault(key, deque(maxlen=USUAL_OF))
+        rose = len(usual) >= 2 and seconds > RISE * min(usual)
+        usual.append(seconds)
+        if ticket.started < self._last_cut:
+            return  # started before the last cut: says nothing about the new limit
+        if rose:
+            self._cut(self.limit * BETA, f"latency rose ({seconds:.2f}s)")
+        elif self.limit < self.threshold:
+            self._set(self.limit + 1, "slow start")
+        else:
+            rounds = PROBE_ROUNDS if self._probing else 1
+            self._set(self.limit + 1 / (self.limit * rounds), "probe")
+
+    def rate_limited(self, ticket: Ticket | None, retry_after: float | None) -> None:
+        """A 429: hold new calls for ``Retry-After``, and cut.
+
+        Refused before the server took the call (a submit): the jobs it was holding are its cap
+        as seen from here, so the limit becomes that (halved when it held none). Refused after
+        (a poll: too many requests, not jobs): the limit shrinks by ``BETA``.
+        """
+        self.rate_limited_count += 1
+        if retry_after:
+            self.paused_until = max(self.paused_until, self.clock() + retry_after)
+        if not self.adaptive or (ticket is not None and ticket.started < self._last_cut):
+            return
+        holding = self._accepted
+        if ticket is not None and ticket.accepted:
+            self._cut(self.limit * BETA, "429 on a poll: too many requests")
+        elif holding >= max(1.0, math.floor(self.limit * BETA)):
+            self._cut(holding, "429 on a submit: the server's cap on jobs", probe=True)
+        else:  # the server held few of ours: a cap on requests, not jobs
+            self._cut(self.limit * BETA, "429 on a submit: too many requests")
+
+    def learned(self) -> int | None:
+        """The limit worth starting from next time (None until the limit was cut once)."""
+        return self.current if math.isfinite(self.threshold) else None
+
+    def _cut(self, value: float, why: str, probe: bool = False) -> None:
+        """Cut to ``value``; after a cut to the server's known cap growth is a slow probe,
+        after any other it is TCP's additive one slot a round."""
+        self._last_cut = self.clock()
+        value = max(1.0, math.floor(value))
+        self.threshold = value
+        self._probing = probe
+        self._set(value, why)
+
+    def _set(self, value: float, why: str) -> None:
+        before = self.current
+        self.limit = max(1.0, min(value, float(self.ceiling) if self.ceiling else value))
+        if self.current != before:
+            logger.info("concurrency %d -> %d (%s)", before, self.current, why)
+            if self.on_change is not None:
+                self.on_change(self.current, why)
+        self._notify()
+
+    async def _wait_change(self) -> None:
+        if self._changed is None:
+            self._changed = asyncio.Event()
+        await self._changed.wait()
+
+    def _notify(self) -> None:
+        if self._changed is not None:
+            self._changed.set()
+            self._changed = None
+
+
+class _Slot:
+    def __init__(self, owner: AdaptiveLimit) -> None:
+        self.owner = owner
+        self.ticket: Ticket | None = None
+        self._token: contextvars.Token[tuple[AdaptiveLimit, Ticket] | None] | None = None
+
+    async def __aenter__(self) -> Ticket:
+        self.ticket = await self.owner.acquire()
+        self._token = _current.set((self.owner, self.ticket))
+        return self.ticket
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self.ticket is not None and self._token is not None
+        _current.reset(self._token)
+        self.owner.release(self.ticket)
+
+
+_current: contextvars.ContextVar[tuple[AdaptiveLimit, Ticket] | None] = contextvars.ContextVar(
+    "phota_concurrency_slot", default=None
+)
+
+
+def current_slot() -> tuple[AdaptiveLimit, Ticket] | None:
+    """The limit and ticket of the slot the running task holds (None outside a slot)."""
+    return _current.get()
+
+
+def watch_answers(limit: AdaptiveLimit) -> Callable[[httpx.Response], Awaitable[None]]:
+    """An httpx response hook telling ``limit`` what the API answered the running slot's call:
+    a 202 (the job was accepted: it counts against the server's cap from this moment) and every
+    429 (retried ones included)."""
+
+    async def on_response(response: httpx.Response) -> None:
+        if response.status_code not in (202, 429):
+            return
+        held = current_slot()
+        ticket = held[1] if held is not None and held[0] is limit else None
+        if response.status_code == 202:
+            if ticket is not None:
+                limit.accepted(ticket)
+            return
+        limit.rate_limited(ticket, parse_retry_after(response.headers.get("Retry-After")))
+
+    return on_response

@@ -1,0 +1,176 @@
+"""The adaptive concurrency limit: slow start, cuts on 429s and latency, Retry-After for all."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+import phota_widgets as pw
+from phota_widgets.concurrency import PROBE_ROUNDS, AdaptiveLimit, Ticket
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _limit(**kwargs: object) -> tuple[AdaptiveLimit, Clock]:
+    clock = Clock()
+    return AdaptiveLimit(clock=clock, **kwargs), clock  # type: ignore[arg-type]
+
+
+def _ticket(clock: Clock, accepted: bool = True) -> Ticket:
+    return Ticket(started=clock(), accepted=accepted)
+
+
+def test_slow_start_doubles_each_round_up_to_the_ceiling() -> None:
+    limit, clock = _limit(start=4, ceiling=20)
+    for expected in (8, 16, 20):
+        for _ in range(limit.current):
+            limit.succeeded(_ticket(clock), "k", 1.0)
+        assert limit.current == expected
+
+
+def test_a_429_on_submit_cuts_to_the_jobs_the_server_held_once_per_round() -> None:
+    limit, clock = _limit(start=4)
+    held = [Ticket(started=clock()) for _ in range(3)]
+    for ticket in held:
+        limit._in_flight += 1
+        limit.accepted(ticket)
+    refused = _ticket(clock, accepted=False)
+    clock.now += 0.1
+    limit.rate_limited(refused, 1.0)
+    assert limit.current == 3
+    assert limit.paused_until == pytest.approx(clock.now + 1.0)
+    limit.rate_limited(_ticket(Clock(), accepted=False), None)  # started before the cut
+    assert limit.current == 3
+    # after the cut growth is a slow probe: one slot per PROBE_ROUNDS rounds
+    clock.now += 0.1
+    successes = 0
+    while limit.current == 3:
+        limit.succeeded(_ticket(clock), "k", 1.0)
+        successes += 1
+    assert limit.current == 4
+    assert 2 * PROBE_ROUNDS <= successes <= 4 * PROBE_ROUNDS  # about PROBE_ROUNDS rounds of 3
+
+
+def test_a_429_on_a_poll_and_a_latency_rise_cut_by_a_share() -> None:
+    limit, clock = _limit(start=10)
+    limit.rate_limited(_ticket(clock, accepted=True), None)
+    assert limit.current == 7
+    clock.now += 1
+    for _ in range(3):
+        limit.succeeded(_ticket(clock), "k", 1.0)
+    clock.now += 1
+    limit.succeeded(_ticket(clock), "k", 2.5)  # 2.5x the usual second: the server queues
+    assert limit.current < 7
+
+
+def test_fixed_limit_never_moves() -> None:
+    limit, clock = _limit(start=3, adaptive=False)
+    for _ in range(10):
+        limit.succeeded(_ticket(clock), "k", 1.0)
+    limit.rate_limited(_ticket(clock, accepted=False), 0.5)
+    assert limit.current == 3
+    assert limit.paused_until > clock.now  # Retry-After is honoured whatever the mode
+
+
+def test_retry_after_holds_every_new_call() -> None:
+    async def scenario() -> float:
+        limit = AdaptiveLimit(start=4)
+        loop = asyncio.get_running_loop()
+        limit.rate_limited(None, 0.3)
+        began = loop.time()
+        async with limit.slot():
+            return loop.time() - began
+
+    assert asyncio.run(scenario()) >= 0.25
+
+
+def test_waiters_get_slots_as_they_free_and_as_the_limit_grows() -> None:
+    async def scenario() -> int:
+        limit = AdaptiveLimit(start=1, ceiling=4)
+        most = 0
+
+        async def call() -> None:
+            nonlocal most
+            async with limit.slot() as ticket:
+                most = max(most, limit.in_flight)
+                await asyncio.sleep(0.01)
+                limit.accepted(ticket)
+                limit.succeeded(ticket, "k", 0.01)
+
+        await asyncio.gather(*(call() for _ in range(20)))
+        assert limit.in_flight == 0
+        return most
+
+    most = asyncio.run(scenario())
+    assert 2 <= most <= 4
+
+
+def test_a_session_finds_the_servers_job_cap(tmp_path: Path) -> None:
+    limits = pw.Limits(max_jobs=3, retry_after=0.2)
+    with (
+        pw.LocalServer(api_key="k", limits=limits, processing=0.3) as srv,
+        pw.Session(api_key="k", base_url=srv.base_url, output_dir=tmp_path) as s,
+    ):
+        assert s.concurrency == 4
+        res = s.sweep("generate", prompts=[f"boat {i}" for i in range(24)])
+        df = res.to_dataframe()
+        assert len(df) == 24 and df["path"].notna().all()
+        counts = srv.limit_counts
+        assert counts.most_jobs_at_once <= 3
+        assert counts.jobs == 24  # every cell paid once: refused submits were never jobs
+        assert s.concurrency == 3
+        assert counts.jobs_refused <= 6
+
+
+def test_a_fixed_session_keeps_its_limit(tmp_path: Path) -> None:
+    with (
+        pw.LocalServer(api_key="k") as srv,
+        pw.Session(
+            api_key="k",
+            base_url=srv.base_url,
+            output_dir=tmp_path,
+            max_concurrency=2,
+            adaptive=False,
+        ) as s,
+    ):
+        s.sweep("generate", prompts=[f"boat {i}" for i in range(6)])
+        assert s.concurrency == 2 and s.max_concurrency == 2
+
+
+def test_each_run_counts_its_requests_and_a_learned_kind_needs_few(tmp_path: Path) -> None:
+    with (
+        pw.LocalServer(api_key="k", processing=0.3) as srv,
+        pw.Session(api_key="k", base_url=srv.base_url, output_dir=tmp_path) as s,
+    ):
+        first = s.generate("a barn")
+        assert first.requests is not None and first.requests >= 3  # submit, poll(s), download
+        for i in range(3):
+            s.generate(f"a barn {i}")
+        counts = [s.generate(f"a boat {i}").requests for i in range(6)]
+        assert all(c is not None for c in counts)
+        # submit + at most 1.5 polls on average + 1 download, once the duration is learned
+        assert sum(c for c in counts if c is not None) / len(counts) <= 1 + 1.5 + 1, counts
+
+
+def test_a_submit_429_with_few_jobs_held_is_a_request_limit_and_grows_back_a_slot_a_round() -> None:
+    limit, clock = _limit(start=10)
+    held = Ticket(started=clock())
+    limit._in_flight += 1
+    limit.accepted(held)  # the server held one of ours: its 429 is not about jobs
+    clock.now += 0.1
+    limit.rate_limited(_ticket(clock, accepted=False), 0.1)
+    assert limit.current == 7
+    clock.now += 0.1
+    successes = 0
+    while limit.current == 7:
+        limit.succeeded(_ticket(clock), "k", 1.0)
+        successes += 1
+    assert successes <= 8  # about one round of 7, not PROBE_ROUNDS rounds

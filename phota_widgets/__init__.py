@@ -64,7 +64,9 @@ if TYPE_CHECKING:
     from phota_widgets.display import HTMLView, before_after, compare, contact_sheet, show
     from phota_widgets.experiments import SweepPlan, SweepResult, sweep_from_file
     from phota_widgets.experiments.compare_sweeps import compare_sweeps
+    from phota_widgets.experiments.spend import ConfirmationRequiredError
     from phota_widgets.history import History
+    from phota_widgets.key_check import KeyRefusedError, NoNetworkError
     from phota_widgets.local import Faults, Limits, LocalServer, ServerProcess
     from phota_widgets.samples import sample, sample_path, sample_url
     from phota_widgets.session import Session
@@ -125,6 +127,9 @@ _LAZY = {
     "SweepResult": "phota_widgets.experiments",
     "sweep_from_file": "phota_widgets.experiments",
     "compare_sweeps": "phota_widgets.experiments.compare_sweeps",
+    "ConfirmationRequiredError": "phota_widgets.experiments.spend",
+    "KeyRefusedError": "phota_widgets.key_check",
+    "NoNetworkError": "phota_widgets.key_check",
     "before_after": "phota_widgets.display",
     "compare": "phota_widgets.display",
     "contact_sheet": "phota_widgets.display",
@@ -160,6 +165,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BudgetExceededError",
+    "ConfirmationRequiredError",
     "ConnectionError",
     "ContentModerationError",
     "EditPanel",
@@ -172,9 +178,11 @@ __all__ = [
     "InvalidRequestError",
     "Job",
     "JobFailedError",
+    "KeyRefusedError",
     "Limits",
     "LocalServer",
     "LoginBox",
+    "NoNetworkError",
     "NotFoundError",
     "NotSentError",
     "OutputImage",

@@ -44,6 +44,11 @@ class ProfileCache:
 
     async def _list(self) -> list[ProfileSummary]:
         profiles = await self._lister()
+        await self._announce(profiles)
+        return profiles
+
+    async def _announce(self, profiles: list[ProfileSummary]) -> None:
+        """Keep ``profiles`` and call every listener with them (on the loop)."""
         with self._lock:
             self._profiles = profiles
             listeners = list(self._listeners)
@@ -51,7 +56,16 @@ class ProfileCache:
             callback = ref()
             if callback is not None:
                 callback(list(profiles))
-        return profiles
+
+    def put(self, profiles: list[ProfileSummary]) -> None:
+        """Keep a list listed elsewhere (by a key check) and tell the listeners (on the loop)."""
+        with self._lock:
+            self._profiles = list(profiles)
+        self._loop.submit(self._put(list(profiles)))
+
+    async def _put(self, profiles: list[ProfileSummary]) -> None:
+        self._task = None
+        await self._announce(profiles)
 
     def subscribe(self, callback: Listener) -> None:
         """Call ``callback`` with every fresh list; held weakly (a closed widget can go)."""

@@ -29,7 +29,7 @@ from phota_widgets.api.jobs import AsyncJob
 from phota_widgets.api.loop import BackgroundLoop
 from phota_widgets.api.models import ProfileSummary
 from phota_widgets.api.polling import settings_key
-from phota_widgets.api.prices import DEFAULT_PRICE_TABLE, PriceTable
+from phota_widgets.api.prices import DEFAULT_CONFIRM_ABOVE, DEFAULT_PRICE_TABLE, PriceTable
 from phota_widgets.api.results import OutputImage, Result
 from phota_widgets.api.sync import PhotaClient
 from phota_widgets.api.transport import resolve_api_key
@@ -43,6 +43,7 @@ from phota_widgets.concurrency import (
     watch_answers,
 )
 from phota_widgets.history import History
+from phota_widgets.offline_inputs import refuse_internet_links
 from phota_widgets.owners import OwnerLock
 from phota_widgets.profile_cache import ProfileCache
 from phota_widgets.store import RunRecord, RunStatus, RunStore, StoreLocation
@@ -221,16 +222,27 @@ class Session:
     def _connect(
         self, key: str | None, base_url: str | None, *, inline_training_images: bool
     ) -> None:
-        self.aclient = AsyncPhotaClient(
+        self._adopt(self._new_client(key, base_url, inline_training_images=inline_training_images))
+
+    def _new_client(
+        self, key: str | None, base_url: str | None, *, inline_training_images: bool
+    ) -> AsyncPhotaClient:
+        """A client for this session: its requests counted, its 429s followed."""
+        client = AsyncPhotaClient(
             key, base_url, prices=self.prices, inline_training_images=inline_training_images
         )
-        http = self.aclient.transport.http
+        http = client.transport.http
         hooks = http.event_hooks
         http.event_hooks = {
             "request": [*hooks["request"], count_request],
             "response": [*hooks["response"], self._watch_429],
         }
-        self.client = PhotaClient(async_client=self.aclient, loop=self.loop)
+        return client
+
+    def _adopt(self, client: AsyncPhotaClient) -> None:
+        """Use ``client`` from now on (the cached profile list goes with the old one)."""
+        self.aclient = client
+        self.client = PhotaClient(async_client=client, loop=self.loop)
         self._profile_cache.clear()
 
     @property
@@ -255,17 +267,43 @@ class Session:
         server_id = getattr(self.local_server, "server_id", None) or self.aclient.base_url
         return f"{LOCAL_BACKEND}:{server_id}"
 
-    def use_key(self, api_key: str, base_url: str | None = None) -> None:
-        """Switch to the real API with this key (stops the embedded server)."""
+    def use_key(self, api_key: str, base_url: str | None = None, *, check: bool = True) -> None:
+        """Switch to the real API with this key (stops the embedded server).
+
+        Args:
+            api_key: the Phota key.
+            base_url: the API root (default: Phota's).
+            check: first make one cheap authenticated call (list the profiles); on failure
+                nothing is switched.
+
+        Raises:
+            ValueError: the key is empty.
+            KeyRefusedError: the API refused the key (an ``AuthenticationError``).
+            NoNetworkError: the API could not be reached (a ``ConnectionError``).
+        """
+        from phota_widgets.key_check import check_key
+
         if not api_key.strip():
             raise ValueError("the API key is empty")
+        candidate = self._new_client(api_key.strip(), base_url, inline_training_images=False)
+        profiles: list[ProfileSummary] | None = None
+        if check:
+            try:
+                profiles = self.loop.run(check_key(candidate))
+            except BaseException:
+                with contextlib.suppress(RuntimeError):
+                    self.loop.run(candidate.aclose())
+                raise
         old = self.aclient
-        self._connect(api_key.strip(), base_url, inline_training_images=False)
+        self._adopt(candidate)
         with contextlib.suppress(RuntimeError):
             self.loop.run(old.aclose())
         self._release_server()
         self._owner.set_backend(self.backend_id)
-        self.forget_profiles()
+        if profiles is None:
+            self.forget_profiles()
+        else:
+            self._profile_cache.put(profiles)
 
     def use_local(self) -> None:
         """Switch back to an embedded local stand-in server (offline; no key is kept).
@@ -536,7 +574,13 @@ class Session:
         await watch_answers(self._concurrency)(response)  # 202s and 429s of the slot's call
 
     def _wire_images(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Encode image parameters once, keeping each input in the store by content hash."""
+        """Encode image parameters once, keeping each input in the store by content hash.
+
+        Raises:
+            InvalidRequestError: offline, an image is a link off this machine (nothing sent).
+        """
+        if self.is_local:
+            refuse_internet_links(params, IMAGE_FIELDS)
         out = encode_images(params)
         for name in IMAGE_FIELDS:
             value = out.get(name)
@@ -584,6 +628,8 @@ class Session:
         repeats: int = ...,
         dry_run: Literal[True],
         max_cost: float | None = ...,
+        confirm_above: float | None = ...,
+        confirm: bool = ...,
         retry_failed: bool = ...,
         progress: bool = ...,
         name: str | None = ...,
@@ -602,6 +648,8 @@ class Session:
         repeats: int = ...,
         dry_run: Literal[False] = ...,
         max_cost: float | None = ...,
+        confirm_above: float | None = ...,
+        confirm: bool = ...,
         retry_failed: bool = ...,
         progress: bool = ...,
         name: str | None = ...,
@@ -619,6 +667,8 @@ class Session:
         repeats: int = 1,
         dry_run: bool = False,
         max_cost: float | None = None,
+        confirm_above: float | None = DEFAULT_CONFIRM_ABOVE,
+        confirm: bool = False,
         retry_failed: bool = False,
         progress: bool = True,
         name: str | None = None,
@@ -635,6 +685,10 @@ class Session:
             repeats: calls per combination.
             dry_run: only plan: return the :class:`SweepPlan` (cells, cost, time, skips).
             max_cost: refuse (``BudgetExceededError``) if the cells to send may cost more.
+            confirm_above: with the real API, cells to send that may cost more than this (US
+                dollars; None: never) are confirmed first: asked at a terminal, else refused
+                (``ConfirmationRequiredError``, nothing sent) unless ``confirm=True``.
+            confirm: send without asking, whatever ``confirm_above`` says.
             retry_failed: send cells that failed before again (done cells never are).
             progress: show a progress bar.
             name: a name for the sweep.
@@ -655,6 +709,7 @@ class Session:
         if dry_run:
             plan.check_budget(max_cost)
             return plan
+        self._confirm_spend(plan, max_cost, confirm_above, confirm)
         return run_plan(self, plan, max_cost=max_cost, progress=progress, checks=scorers)
 
     def submit_sweep(
@@ -666,6 +721,8 @@ class Session:
         vars: Mapping[str, Any] | None = None,
         repeats: int = 1,
         max_cost: float | None = None,
+        confirm_above: float | None = DEFAULT_CONFIRM_ABOVE,
+        confirm: bool = False,
         retry_failed: bool = False,
         progress: bool = True,
         name: str | None = None,
@@ -683,9 +740,19 @@ class Session:
 
         scorers = resolve_checks(checks)
         plan = self._plan_sweep(endpoint, prompts, images, vars, repeats, retry_failed, name, grid)
+        self._confirm_spend(plan, max_cost, confirm_above, confirm)
         return submit_plan(
             self, plan, max_cost=max_cost, progress=progress, on_cell=on_cell, checks=scorers
         )
+
+    def _confirm_spend(
+        self, plan: SweepPlan, max_cost: float | None, confirm_above: float | None, confirm: bool
+    ) -> None:
+        """Refuse over budget, then ask (or refuse) above ``confirm_above`` on the real API."""
+        from phota_widgets.experiments.spend import confirm_spend
+
+        plan.check_budget(max_cost)
+        confirm_spend(plan, real=not self.is_local, confirm_above=confirm_above, confirm=confirm)
 
     def _plan_sweep(
         self,

@@ -30,6 +30,9 @@ SESSION_ROOT_MODULES = {
     "history",
     "submits",
     "concurrency",
+    "key_check",
+    "offline_inputs",
+    "snippets",
 }
 # Small shared helpers at the root: anyone may import them; they import nothing of the package.
 UTILITY_MODULES = {"csv_export", "files", "redact", "samples"}

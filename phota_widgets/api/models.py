@@ -344,8 +344,10 @@ class ProfileAddRequest(BaseModel):
         low, high = TRAINING_IMAGE_COUNTS[self.training_tier]
         count = len(self.image_urls)
         if not low <= count <= high:
+            given = "none were" if count == 0 else f"{count} {'was' if count == 1 else 'were'}"
             raise _unsupported(
-                f"training_tier {self.training_tier.value} takes {low}..{high} images, got {count}"
+                f"A {self.training_tier.value} profile is trained from {low} to {high} photos "
+                f"of one person; {given} given."
             )
         inline_ok = bool((info.context or {}).get("allow_inline_training_images"))
         for url in self.image_urls:

@@ -106,6 +106,8 @@ def _value(value: Any) -> str:
 
 
 DEFAULT_PRICE_TABLE = PriceTable()
+DEFAULT_CONFIRM_ABOVE = 5.0
+"""US dollars above which a sweep on the real API is confirmed before sending."""
 
 
 def estimate(

@@ -14,6 +14,7 @@ from sqlalchemy import (
     and_,
     func,
     literal_column,
+    or_,
     select,
 )
 
@@ -32,6 +33,8 @@ OUTPUT_COLUMNS = [
     outputs.c[n] for n in ("run_id", "idx", "sha256", "output_format", "width", "height", "picked")
 ]
 _CHUNK = 500
+LOCAL_BACKEND = "local"
+"""The backend name of the embedded server's runs (``local`` or ``local:<server id>``)."""
 
 
 def epoch(when: float | datetime | None) -> float | None:
@@ -50,11 +53,19 @@ def run_filters(
     since: float | datetime | None = None,
     until: float | datetime | None = None,
     run_ids: Sequence[str] | None = None,
+    backend: str | None = None,
 ) -> list[ColumnElement[bool]]:
-    """The WHERE conditions of the run filters (prompt: case-insensitive substring)."""
+    """The WHERE conditions of the run filters (prompt: case-insensitive substring;
+    backend ``local``: every embedded server's runs, else the exact API root)."""
     conditions: list[ColumnElement[bool]] = []
     if endpoint is not None:
         conditions.append(runs.c.endpoint == endpoint)
+    if backend == LOCAL_BACKEND:
+        conditions.append(
+            or_(runs.c.backend == LOCAL_BACKEND, runs.c.backend.startswith(f"{LOCAL_BACKEND}:"))
+        )
+    elif backend is not None:
+        conditions.append(runs.c.backend == backend)
     if prompt is not None:
         if dialect == "sqlite":
             conditions.append(func.pw_icontains(runs.c.prompt, prompt) == 1)

@@ -388,11 +388,13 @@ class RunStore:
         limit: int | None = None,
         offset: int = 0,
         run_ids: Sequence[str] | None = None,
+        backend: str | None = None,
     ) -> list[RunRecord]:
         """Runs matching every given filter, newest first.
 
         Args:
             endpoint: exact endpoint name.
+            backend: the API root runs went to (``local``: any embedded server).
             prompt: case-insensitive substring of the prompt.
             status: exact status.
             since: keep runs created at or after this time (epoch seconds or datetime).
@@ -403,7 +405,7 @@ class RunStore:
         """
         conditions = run_filters(
             self.dialect, endpoint=endpoint, prompt=prompt, status=status,
-            since=since, until=until, run_ids=run_ids,
+            since=since, until=until, run_ids=run_ids, backend=backend,
         )  # fmt: skip
         stmt = newest_first(with_conditions(select(*RUN_COLUMNS), conditions), self.dialect)
         return self._load(page(stmt, limit, offset))
@@ -416,11 +418,13 @@ class RunStore:
         status: RunStatus | None = None,
         since: float | datetime | None = None,
         until: float | datetime | None = None,
+        backend: str | None = None,
     ) -> int:
         """How many runs match the filters (counted in SQL, nothing loaded)."""
         conditions = run_filters(
-            self.dialect, endpoint=endpoint, prompt=prompt, status=status, since=since, until=until
-        )
+            self.dialect, endpoint=endpoint, prompt=prompt, status=status, since=since,
+            until=until, backend=backend,
+        )  # fmt: skip
         stmt = with_conditions(select(func.count()).select_from(runs), conditions)
         with self.engine.connect() as conn:
             return int(conn.execute(stmt).scalar_one())

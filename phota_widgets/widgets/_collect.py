@@ -185,7 +185,7 @@ class Collector:
         if self._keep(record):
             return (
                 "cancelled, but the job was already submitted: it finishes on the server, and "
-                "Collect (or session.resume()) gets it without paying twice"
+                "Collect gets it without paying twice"
             )
         return "cancelled"
 

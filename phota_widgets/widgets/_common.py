@@ -21,6 +21,7 @@ from typing import Any, ParamSpec, TypeVar
 import ipywidgets as w
 
 from phota_widgets.api.errors import APIError, InvalidRequestError, PhotaError
+from phota_widgets.widgets.wording import for_people
 
 W = TypeVar("W", bound=w.DOMWidget)
 P = ParamSpec("P")
@@ -169,7 +170,7 @@ def describe_error(exc: BaseException) -> str:
         extra = f"<br/><small>request id: <code>{escape(exc.request_id)}</code></small>"
     return (
         '<div style="color:#b00020;border-left:3px solid #b00020;padding:4px 8px">'
-        f"<b>{escape(title)}</b>: {escape(_message(exc))}{extra}</div>"
+        f"<b>{escape(title)}</b>: {escape(for_people(_message(exc)))}{extra}</div>"
     )
 
 

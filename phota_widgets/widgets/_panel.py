@@ -450,6 +450,7 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
         try:
             if task.cancelled():
                 outcome = self.collector.cancelled(number)
+                self.grid.mark_earlier("the run just started was cancelled; these are from before")
             elif (exc := task.exception()) is not None:
                 self.error.show_error(exc)
                 self.grid.mark_earlier(

@@ -20,6 +20,7 @@ from phota_widgets import display
 from phota_widgets.api.results import OutputImage, Result
 from phota_widgets.api.thumbnails import data_uri, thumbnail_jpeg
 from phota_widgets.widgets._common import close_tree, styled, ui_method
+from phota_widgets.widgets.copy_code import CopyCode
 from phota_widgets.widgets.download import Downloader, output_name, zip_outputs
 from phota_widgets.widgets.grid_tile import (
     Tile,
@@ -99,6 +100,7 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
         )
         self.download_button.icon = "download"
         self.downloader = Downloader()
+        self.copy_code = CopyCode()  # the snippet that makes the result shown again
         self.compare_button = _button("Compare two", "compare the two selected images", "compare")
         self.before_after_button = _button(
             "Before/after", "the input beside the selected output", "before-after"
@@ -142,6 +144,7 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
                 self.preview,  # above the thumbnails: a compare or before/after opens in view
                 self.cells,
                 actions,
+                self.copy_code,
                 self.hint,
                 self.message,
                 self.downloader,
@@ -185,6 +188,8 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
         )
         self.preview.outputs = ()
         self._actions.layout.display = None
+        if self.session is not None:  # the code needs the store the inputs are in
+            self.copy_code.show(self.session, result)
         self._refresh().result()  # inline on the UI thread: a failure raises
 
     @ui_method
@@ -200,6 +205,7 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
         self.message.value = ""
         self.preview.outputs = ()
         self._actions.layout.display = "none"
+        self.copy_code.clear()
 
     @ui_method
     def mark_earlier(self, why: str) -> None:

@@ -33,7 +33,9 @@ from phota_widgets.widgets._common import (
     ui_call,
 )
 from phota_widgets.widgets.grid_tile import PICKED_BORDER
+from phota_widgets.widgets.history_backend import BackendFilter
 from phota_widgets.widgets.history_tools import HistoryTools, picks_of, run_settings
+from phota_widgets.widgets.wording import for_people
 
 if TYPE_CHECKING:
     from phota_widgets.session import Session
@@ -155,6 +157,7 @@ class HistoryPanel(w.VBox):  # type: ignore[misc]
             ),
             "history-endpoint",
         )  # fmt: skip
+        self.backend_filter = BackendFilter(session, on_switch=self.refresh)
         self.prompt_filter = styled(
             w.Text(placeholder="text in the prompt", description="prompt", continuous_update=False),
             "history-prompt",
@@ -171,14 +174,15 @@ class HistoryPanel(w.VBox):  # type: ignore[misc]
         self.table = styled(w.VBox(), "history-table")
         self._empty = w.HTML("<i>No runs match.</i>")
         self.output = styled(w.Output(), "history-output")
-        for widget in (self.endpoint_filter, self.prompt_filter, self.since):
+        for widget in (self.endpoint_filter, self.backend_filter, self.prompt_filter, self.since):
             widget.observe(self._on_filter, names="value")
         self.refresh_button.on_click(lambda _b: self.refresh())
         self.prev_button.on_click(lambda _b: self._list(step=-1))
         self.next_button.on_click(lambda _b: self._list(step=+1))
         filters = w.HBox(
-            [self.endpoint_filter, self.prompt_filter, self.since, self.refresh_button]
-        )
+            [self.endpoint_filter, self.backend_filter, self.prompt_filter, self.since,
+             self.refresh_button], layout=w.Layout(flex_flow="row wrap"),
+        )  # fmt: skip
         pager = w.HBox([self.prev_button, self.next_button, self.count])
         self.tools = HistoryTools(
             session,
@@ -257,6 +261,7 @@ class HistoryPanel(w.VBox):  # type: ignore[misc]
         picked: date | None = self.since.value
         return {
             "endpoint": None if endpoint == "all" else endpoint,
+            "backend": self.backend_filter.query(),
             "prompt": prompt or None,
             "since": datetime.combine(picked, time.min) if picked is not None else None,
         }
@@ -430,7 +435,9 @@ def _describe(record: RunRecord) -> str:
     extra = f" · {settings}" if settings else ""
     extra += f" · picked {', '.join(f'#{i}' for i in picks)}" if picks else ""
     error = (
-        f"<br/><small>{escape(display.excerpt(record.error, 120))}</small>" if record.error else ""
+        f"<br/><small>{escape(display.excerpt(for_people(record.error), 120))}</small>"
+        if record.error
+        else ""
     )
     return (
         f"<b>{escape(record.endpoint)}</b> "

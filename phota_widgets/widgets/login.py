@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from html import escape
 from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
+from phota_widgets.key_check import KeyRefusedError, NoNetworkError
 from phota_widgets.widgets._common import ErrorBox, styled
 
 if TYPE_CHECKING:
@@ -29,7 +31,9 @@ class LoginBox(w.VBox):  # type: ignore[misc]
 
     The key is read once and the password box is cleared at once, so it never stays in the
     widget's synced state (or in a notebook saved with widget state). Nothing shows the key.
-    "Use offline server" switches back to an embedded stand-in server.
+    Enter in the box or the button checks the key with one cheap call first: a wrong key is
+    refused here at once, an unreachable API is called "no network", and in both cases the
+    session stays as it was. "Use offline server" switches back to an embedded stand-in server.
 
     Args:
         session: the session to switch.
@@ -71,6 +75,9 @@ class LoginBox(w.VBox):  # type: ignore[misc]
         self.message = styled(w.HTML(value=self._where()), "login-message")
         self.error = ErrorBox()
         self.submit_button.on_click(self._on_submit)
+        with warnings.catch_warnings():  # Enter in the box (ipywidgets 8 sends a "submit" event)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self.key.on_submit(lambda _box: self.submit())
         self.offline_button.on_click(lambda _: self.use_offline())
         super().__init__(
             children=[
@@ -95,6 +102,9 @@ class LoginBox(w.VBox):  # type: ignore[misc]
             return False
         try:
             self._session.use_key(key, self._base_url)
+        except (KeyRefusedError, NoNetworkError) as exc:  # said in words, in the header
+            self.error.value = _refusal_html(exc)
+            return False
         except Exception as exc:  # shown, never raised into the front end; key scrubbed
             self.error.show_error(_scrubbed(exc, key))
             return False
@@ -137,6 +147,16 @@ class LoginBox(w.VBox):  # type: ignore[misc]
                 "Enter a Phota API key to use the real API."
             )
         return f"This session uses <code>{escape(self._session.backend)}</code>."
+
+
+def _refusal_html(exc: KeyRefusedError | NoNetworkError) -> str:
+    """The key check's answer, titled for a person ("Key refused" or "No network")."""
+    title = "Key refused" if isinstance(exc, KeyRefusedError) else "No network"
+    text = str(exc.args[0] if exc.args else exc).removeprefix("no network: ")
+    return (
+        '<div class="phota-login-check" style="color:#b00020;border-left:3px solid #b00020;'
+        f'padding:4px 8px"><b>{title}</b>: {escape(text)}</div>'
+    )
 
 
 def _scrubbed(exc: Exception, key: str) -> Exception:

@@ -366,7 +366,7 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         bias = review.position_bias_of(self.result)
         return (
             f"<b>Review done</b>: {self.judged} judged, {self.skipped} skipped here. "
-            f"<small>{escape(str(bias))}</small> See <code>sweep.leaderboard()</code>."
+            f"<small>{escape(str(bias))}</small> The Leaderboard button shows the ranking."
         )
 
     @ui_method

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from phota_widgets.experiments.axes import placeholders
 from phota_widgets.experiments.preferences import PREFERENCE_FORMATS
+from phota_widgets.experiments.spend import needs_confirmation, spend_question
 from phota_widgets.store.errors import StoreError
 from phota_widgets.widgets._common import (
     ErrorBox,
@@ -31,7 +31,17 @@ from phota_widgets.widgets._common import (
 from phota_widgets.widgets.download import Downloader, zip_folder
 from phota_widgets.widgets.rating import RatingBox
 from phota_widgets.widgets.review import ReviewPanel
+from phota_widgets.widgets.sweep_confirm import SpendConfirm
 from phota_widgets.widgets.sweep_form import SweepForm, parse_vars
+from phota_widgets.widgets.sweep_parts import (
+    Totals,
+    action_button,
+    auto_width,
+    earlier_note,
+    note,
+    sweep_label,
+    unfilled_placeholder,
+)
 
 if TYPE_CHECKING:
     from phota_widgets.experiments.result import SweepResult
@@ -69,6 +79,8 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         self.result: SweepResult | None = None
         self.review: ReviewPanel | None = None
         self._last_grid = 0.0
+        self._planned = ""  # the sweep id the form describes ("" when it describes none)
+        self.totals = Totals()
         self._shown: concurrent.futures.Future[SweepResult | None] | None = None
         self.form = SweepForm(on_change=self.update_plan)
         self.plan_view = styled(w.HTML(), "sweep-plan")
@@ -78,6 +90,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         self.cancel_button = styled(
             w.Button(description="Cancel", icon="stop", disabled=True), "sweep-cancel"
         )
+        self.spend = SpendConfirm()
         self.progress = styled(
             w.IntProgress(value=0, min=0, max=1, layout=w.Layout(width="18em")), "sweep-progress"
         )
@@ -88,20 +101,23 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
             w.Checkbox(value=False, description="Failed only", indent=False), "sweep-failed-only"
         )
         self.failed_only.observe(lambda _: self._show_grid(), names="value")
-        self.review_button = _action("Review", "blind pairwise review", "sweep-review")
-        self.leaderboard_button = _action("Leaderboard", "ranking with intervals", "sweep-board")
+        self.shown_note = styled(w.HTML(), "sweep-shown-note")
+        self.review_button = action_button("Review", "blind pairwise review", "sweep-review")
+        self.leaderboard_button = action_button(
+            "Leaderboard", "ranking with intervals", "sweep-board"
+        )
         self.export_format = styled(
             w.Dropdown(options=PREFERENCE_FORMATS, value="trl", description="Preferences"),
             "sweep-export-format",
         )
-        self.export_button = _action(
+        self.export_button = action_button(
             "Export", "report (HTML), table (CSV) and preference data", "sweep-export"
         )
         self.earlier = styled(w.Dropdown(options=[], description="Earlier"), "sweep-earlier")
-        self.open_button = _action("Open", "show an earlier sweep", "sweep-open")
+        self.open_button = action_button("Open", "show an earlier sweep", "sweep-open")
         self.open_button.disabled = False
         self.reload_button = styled(
-            w.Button(description="↻", tooltip="list the sweeps again", layout=_auto()),
+            w.Button(description="↻", tooltip="list the sweeps again", layout=auto_width()),
             "sweep-reload",
         )
         self.rating = RatingBox(on_rated=self._rated)
@@ -121,9 +137,11 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
                 self.form,
                 self.plan_view,
                 w.HBox([self.run_button, self.cancel_button, self.progress]),
+                self.spend,
                 self.status,
                 self.error,
                 self.failed_only,
+                self.shown_note,
                 self.grid,
                 w.HBox(
                     [
@@ -164,12 +182,14 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
     def _show_remote_progress(self, result: SweepResult) -> None:
         """Progress of a sweep shown from the store (one another process may be running)."""
         counts = result.counts()
-        total = len(result.cells)
         ended = sum(n for status, n in counts.items() if status in ("succeeded", "failed"))
-        self.progress.max = max(1, total)
-        self.progress.value = ended
+        shown = self.totals.update(result.sweep_id, ended, len(result.cells), result.cost)
+        self.progress.max = max(1, shown.total)
+        self.progress.value = shown.ended
         text = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-        self.status.show(f"Sweep {result.sweep_id}: {ended} of {total} cells ended ({text})")
+        self.status.show(
+            f"Sweep {result.sweep_id}: {shown.ended} of {shown.total} cells ended ({text})"
+        )
 
     # -- planning --------------------------------------------------------------------------------
 
@@ -179,33 +199,54 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         self._plan()
 
     def _plan(self) -> Any:
+        self.spend.dismiss()  # a question asked about another plan no longer holds
+        if budget_error := self.form.budget_error:
+            self.plan_view.value = note(budget_error, error=True)
+            self.run_button.disabled = True
+            self._follow_form("")
+            return None
         try:
             kwargs = self.form.sweep_kwargs()
             if "prompts" not in kwargs and kwargs["endpoint"] in ("generate", "edit"):
-                self.plan_view.value = _note("Write a prompt (one per line) to plan a sweep.")
+                self.plan_view.value = note("Write a prompt (one per line) to plan a sweep.")
                 self.run_button.disabled = True
+                self._follow_form("")
                 return None
-            unfilled = _unfilled_placeholder(kwargs)
+            unfilled = unfilled_placeholder(kwargs)
             if unfilled:
-                self.plan_view.value = _note(unfilled, error=True)
+                self.plan_view.value = note(unfilled, error=True)
                 self.run_button.disabled = True
+                self._follow_form("")
                 return None
             plan = self.session.sweep(**kwargs, dry_run=True)
         except ValueError as exc:  # SweepSpecError and InvalidRequestError are ValueErrors
-            self.plan_view.value = _note(f"Cannot plan this yet: {exc}", error=True)
+            self.plan_view.value = note(f"Cannot plan this yet: {exc}", error=True)
             self.run_button.disabled = True
+            self._follow_form("")
             return None
         budget = self.form.max_cost
         to_pay = plan.cost_to_run  # cells already done are not paid again
         over = budget is not None and to_pay > budget + 1e-9
         warning = (
-            _note(f"Over budget: the estimate ${to_pay:.2f} is above ${budget:.2f}.", True)
+            note(f"Over budget: the estimate ${to_pay:.2f} is above ${budget:.2f}.", True)
             if over
             else ""
         )
         self.plan_view.value = plan._repr_html_() + warning
         self.run_button.disabled = over or (self.handle is not None and not self.handle.done())
+        self._follow_form(plan.sweep_id)
         return plan
+
+    def _follow_form(self, planned: str) -> None:
+        """Label the grid and status when they show another sweep than the form describes."""
+        self._planned = planned
+        running = self.handle is not None and not self.handle.done()
+        shown = self.result.sweep_id if self.result is not None else None
+        note_html = earlier_note(shown, planned, running)
+        if note_html and not self.shown_note.value:
+            what = f"sweep {planned}, not run yet" if planned else "no sweep yet"
+            self.status.stop(f"The form describes {what}; below is an earlier result.")
+        self.shown_note.value = note_html
 
     # -- running ---------------------------------------------------------------------------------
 
@@ -217,16 +258,20 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         """
         return ui_call(self._start)
 
-    def _start(self) -> None:
+    def _start(self, confirmed: bool = False) -> None:
         if self.handle is not None and not self.handle.done():
             self.error.show_error(RuntimeError("a sweep is running: cancel it or wait"))
             return
         self.error.clear()
         try:
             parse_vars(self.form.vars.value)
+            kwargs = self.form.sweep_kwargs()
+            if not confirmed and self._ask_first(kwargs):
+                return
             handle = self.session.submit_sweep(
-                **self.form.sweep_kwargs(),
+                **kwargs,
                 max_cost=self.form.max_cost,
+                confirm=True,  # asked above when it costs more than the form allows
                 progress=False,
                 on_cell=self._on_cell,
             )
@@ -235,15 +280,30 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
             return
         self.handle = handle
         self._shown = concurrent.futures.Future()
+        if self.result is not None and self.result.sweep_id != handle.sweep_id:
+            self.grid.value = ""  # another sweep's grid: cleared, the new one fills in
         self.result = None
-        self.progress.max = max(1, handle.progress.total)
-        self.progress.value = 0
+        self.shown_note.value = ""
+        p = handle.progress
+        shown = self.totals.update(handle.sweep_id, p.skipped_done, p.skipped_done + p.total, 0.0)
+        self.progress.max = max(1, shown.total)
+        self.progress.value = shown.ended
         self.progress.bar_style = ""
         self.status.start(f"Sweep {handle.sweep_id}: {handle.progress.total} calls to make")
         self.run_button.disabled = True
         self.cancel_button.disabled = False
         self._set_actions(enabled=False)
         handle.add_done_callback(lambda _: self._when_finished(handle))
+
+    def _ask_first(self, kwargs: dict[str, Any]) -> bool:
+        """Show the spending question when the plan needs one; returns whether it did."""
+        plan = self.session.sweep(**kwargs, max_cost=self.form.max_cost, dry_run=True)
+        real, above = not self.session.is_local, self.form.confirm_threshold
+        if not needs_confirmation(plan, real=real, confirm_above=above):
+            return False
+        self.spend.ask(spend_question(plan), plan.cost_to_run, lambda: self._start(True))
+        self.status.show("Waiting for your answer: nothing is sent until you click Spend.")
+        return True
 
     def _when_finished(self, handle: SweepHandle) -> None:
         """The sweep ended (called on whichever thread ended it)."""
@@ -255,10 +315,13 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
 
     def _cell_done(self, outcome: CellOutcome) -> None:
         p = outcome.progress
-        self.progress.max = max(1, p.total)
-        self.progress.value = p.done + p.failed
+        sweep_id = self.handle.sweep_id if self.handle is not None else ""
+        ended, total = p.skipped_done + p.done + p.failed, p.skipped_done + p.total
+        shown = self.totals.update(sweep_id, ended, total, p.cost)
+        self.progress.max = max(1, shown.total)
+        self.progress.value = shown.ended
         self.status.show(
-            f"{p.done} done · {p.failed} failed · {p.remaining} to go · ${p.cost:.2f} so far"
+            f"{p.done} done · {p.failed} failed · {p.remaining} to go · ${shown.cost:.2f} so far"
         )
         if time.monotonic() - self._last_grid >= GRID_REFRESH_SECONDS and self.handle:
             self._show_sweep(self.handle.sweep_id)
@@ -318,6 +381,8 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         self._last_grid = time.monotonic()
         self.rating.set_result(self.result)
         self._set_actions(enabled=True)
+        running = self.handle is not None and not self.handle.done()
+        self.shown_note.value = earlier_note(self.result.sweep_id, self._planned, running)
 
     def _show_grid(self) -> None:
         """The grid of the sweep shown (only its failed outputs with "Failed only" ticked)."""
@@ -343,7 +408,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
 
     def _list_sweeps(self) -> None:
         infos = self.session.sweeps()
-        options = [(_sweep_label(i), i.sweep_id) for i in infos]
+        options = [(sweep_label(i), i.sweep_id) for i in infos]
         current = self.earlier.value
         self.earlier.options = options
         ids = [i.sweep_id for i in infos]
@@ -448,38 +513,3 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         self._unwatch()
         self.cancel()
         close_tree(self, super().close)
-
-
-def _unfilled_placeholder(kwargs: dict[str, Any]) -> str | None:
-    """Why a prompt with a ``{name}`` but no vars line is not planned (it would be sent as
-    written, braces and all, and paid for), or None."""
-    if kwargs.get("vars"):
-        return None  # the sweep itself names a placeholder the vars do not define
-    for number, prompt in enumerate(kwargs.get("prompts") or [], start=1):
-        names = [n for n in placeholders(prompt) if n.isidentifier()]
-        if names:
-            return (
-                f"Prompt {number} uses {{{names[0]}}}: add a vars line such as "
-                f"'{names[0]}: value, value' to fill it."
-            )
-    return None
-
-
-def _sweep_label(info: Any) -> str:
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.created_at))
-    name = info.name or info.sweep_id
-    return f"{name} · {info.endpoint} · {info.cells} cells · {when}"
-
-
-def _note(text: str, error: bool = False) -> str:
-    colour = "#b00020" if error else "#555"
-    return f'<div style="color:{colour}">{escape(text)}</div>'
-
-
-def _auto() -> w.Layout:
-    return w.Layout(width="auto")
-
-
-def _action(description: str, tooltip: str, name: str) -> w.Button:
-    button = w.Button(description=description, tooltip=tooltip, disabled=True, layout=_auto())
-    return styled(button, name)

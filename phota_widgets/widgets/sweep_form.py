@@ -9,6 +9,7 @@ fixed setting, several make an axis of the sweep.
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 from typing import Any
 
 import ipywidgets as w
@@ -24,12 +25,15 @@ from phota_widgets.api.models import (
     ImageModel,
     Quality,
 )
+from phota_widgets.api.prices import DEFAULT_CONFIRM_ABOVE
 from phota_widgets.widgets._common import styled, ui_call
 from phota_widgets.widgets.picker import ImagePicker
 
 ENDPOINT_CHOICES = ("generate", "edit", "enhance", "remix")
 MAX_INPUTS = 8
 """Input images the form holds (each is one value of the input axis)."""
+MAX_REPEATS = 50
+"""Repeats the form takes (a larger number typed is capped, and the form says so)."""
 _DEFAULTS: dict[str, Any] = {
     "aspect_ratio": AspectRatio.AUTO.value,
     "base_model": ImageModel.NB2.value,
@@ -96,15 +100,27 @@ class SweepForm(w.VBox):  # type: ignore[misc]
             styled(box, f"sweep-{name.replace('_', '-')}")
             box.value = (_DEFAULTS[name],)
         self.repeats = styled(
-            w.BoundedIntText(value=1, min=1, max=50, description="Repeats"), "sweep-repeats"
+            w.IntText(value=1, description="Repeats", layout=w.Layout(width="11em")),
+            "sweep-repeats",
         )
         self.budget = styled(
-            w.BoundedFloatText(
-                value=0.0, min=0.0, max=100_000.0, step=0.5, description="Budget $",
-                tooltip="0 = no budget; a sweep whose estimate is higher is refused",
+            w.Text(
+                value="", placeholder="no limit", description="Budget $",
+                tooltip="refuse a sweep whose estimate is higher (empty: no limit)",
+                layout=w.Layout(width="13em"),
             ),
             "sweep-budget",
         )  # fmt: skip
+        self.confirm_above = styled(
+            w.FloatText(
+                value=DEFAULT_CONFIRM_ABOVE, step=1.0, description="Ask above $",
+                tooltip="with a Phota key, a sweep that may cost more asks before sending",
+                style={"description_width": "initial"}, layout=w.Layout(width="12em"),
+            ),
+            "sweep-confirm-above",
+        )  # fmt: skip
+        self.limits = styled(w.HTML(), "sweep-limits")
+        self._capped: dict[str, str] = {}
         self.hint = styled(
             w.HTML(
                 '<small style="color:#555">Ctrl-click (⌘-click on a Mac) to choose several '
@@ -122,14 +138,18 @@ class SweepForm(w.VBox):  # type: ignore[misc]
                 self.references,
                 self.hint,
                 settings,
-                w.HBox([self.repeats, self.budget]),
+                w.HBox(
+                    [self.repeats, self.budget, self.confirm_above],
+                    layout=w.Layout(flex_flow="row wrap"),
+                ),
+                self.limits,
                 self.checks,
             ]
         )
         styled(self, "sweep-form")
         self._follow()
         controls = (self.endpoint, self.prompts, self.vars, self.repeats, self.budget, self.checks)
-        for control in controls:
+        for control in (*controls, self.confirm_above):
             control.observe(lambda _: self._changed(), names="value")
         for box in self.selects.values():
             box.observe(lambda _: self._changed(), names="value")
@@ -144,7 +164,11 @@ class SweepForm(w.VBox):  # type: ignore[misc]
             self._on_change()
 
     def _follow(self) -> None:
-        """Offer only valid values: settings of this endpoint, resolutions of chosen models."""
+        """Offer only valid values: settings of this endpoint, resolutions of chosen models;
+        cap what is out of range and say so; label the budget."""
+        self._cap("repeats", self.repeats, 1, MAX_REPEATS, "Repeats")
+        self._cap("confirm_above", self.confirm_above, 0.0, None, "Ask above $")
+        self.limits.value = self._limits_html()
         fields = REQUEST_MODELS[self.endpoint.value].model_fields
         models = [ImageModel(v) for v in self.selects["base_model"].value]
         resolutions = sorted({r.value for m in models for r in MODEL_RESOLUTIONS[m]}) or ["1K"]
@@ -196,11 +220,85 @@ class SweepForm(w.VBox):  # type: ignore[misc]
             kwargs["checks"] = checks
         return kwargs
 
+    def _cap(
+        self, name: str, control: w.Widget, low: float, high: float | None, label: str
+    ) -> None:
+        """Bring a control's value into range and remember the note (on the UI thread)."""
+        value = control.value
+        if value < low:
+            control.value = low
+            self._capped[name] = f"{label} {_num(value)} is below {_num(low)}: set to {_num(low)}."
+        elif high is not None and value > high:
+            control.value = high
+            self._capped[name] = (
+                f"{label} {_num(value)} is over {_num(high)}: capped at {_num(high)}."
+            )
+        elif value not in (low, high):
+            self._capped.pop(name, None)  # a value typed in range: the old note goes
+
+    def _limits_html(self) -> str:
+        """What the budget and the spending guard mean now, and every value capped."""
+        budget_error = self.budget_error
+        if budget_error:
+            budget = f'<span style="color:#b00020">{escape(budget_error)}</span>'
+        elif self.max_cost is None:
+            budget = "Budget: <b>no limit</b>"
+        else:
+            budget = f"Budget: a sweep estimated over <b>${self.max_cost:.2f}</b> is refused"
+        ask = self.confirm_above.value
+        guard = f"with a Phota key, a sweep over ${ask:.2f} asks before sending"
+        notes = "".join(
+            f'<br/><span style="color:#8a5a00">{escape(n)}</span>' for n in self._capped.values()
+        )
+        return f'<small style="color:#555">{budget} · {guard}.{notes}</small>'
+
+    @property
+    def budget_error(self) -> str | None:
+        """Why the budget box cannot be read (None when it can)."""
+        try:
+            _budget(self.budget.value)
+        except ValueError as exc:
+            return str(exc)
+        return None
+
     @property
     def max_cost(self) -> float | None:
-        """The budget (None when 0)."""
-        value = float(self.budget.value or 0.0)
-        return value if value > 0 else None
+        """The budget in US dollars (None when empty or unreadable: see :attr:`budget_error`)."""
+        try:
+            return _budget(self.budget.value)
+        except ValueError:
+            return None
+
+    @property
+    def confirm_threshold(self) -> float:
+        """US dollars above which a sweep on the real API asks before sending."""
+        return max(0.0, float(self.confirm_above.value))
+
+
+def _budget(text: str) -> float | None:
+    """The budget box's text as dollars: empty is no limit.
+
+    Raises:
+        ValueError: not an amount, or negative (said for a person).
+    """
+    cleaned = text.strip().lstrip("$").replace(",", "").strip()
+    if not cleaned:
+        return None
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise ValueError(
+            f"Budget {text.strip()!r} is not an amount: write dollars such as 5 or 12.50, "
+            "or leave it empty for no limit."
+        ) from None
+    if value < 0 or value != value:
+        raise ValueError(f"Budget {text.strip()!r} is below zero: write 0 or more.")
+    return value
+
+
+def _num(value: float) -> str:
+    """A number as typed: no ``.0`` on whole numbers."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def parse_checks(text: str) -> list[Any]:

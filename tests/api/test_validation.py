@@ -114,10 +114,21 @@ def test_async_and_callback_rules(offline: tuple[pw.PhotaClient, NoNetwork]) -> 
 def test_profile_add_rules(offline: tuple[pw.PhotaClient, NoNetwork]) -> None:
     c, guard = offline
     urls = [f"https://img.test/{i}.jpg" for i in range(60)]
-    refused(c.profiles.add, urls[:9], match="standard takes 10..50 images, got 9")
-    refused(c.profiles.add, urls[:51], match="standard takes 10..50")
-    refused(c.profiles.add, urls[:4], training_tier="fast", match="fast takes 5..10")
-    refused(c.profiles.add, urls[:11], training_tier="fast", match="fast takes 5..10")
+    refused(
+        c.profiles.add,
+        urls[:9],
+        match="standard profile is trained from 10 to 50 photos of one person; 9 were given",
+    )
+    refused(c.profiles.add, urls[:51], match="standard profile is trained from 10 to 50 photos")
+    refused(
+        c.profiles.add, urls[:4], training_tier="fast", match="fast profile is trained from 5 to 10"
+    )
+    refused(
+        c.profiles.add,
+        urls[:11],
+        training_tier="fast",
+        match="fast profile is trained from 5 to 10",
+    )
     refused(c.profiles.add, urls[:10], tag="", match="tag")
     refused(c.profiles.add, urls[:10], tag="x" * 129, match="tag")
     refused(c.profiles.add, urls[:10], training_tier="slow", match="training_tier")

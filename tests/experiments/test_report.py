@@ -60,6 +60,7 @@ def hundred(server: LocalServer, tmp_path_factory: pytest.TempPathFactory) -> It
             aspect_ratio=["1:1", "16:9", "9:16", "4:3", "3:4"],
             num_output_images=4,
             progress=False,
+            confirm=True,  # $9 on the real-API code path: said yes in advance
         )
         yield result
 

@@ -219,7 +219,10 @@ def test_wrong_image_count_refused_before_sending(
     assert panel.poll_interval == 15.0
     assert "Phota trains profiles from public image URLs" in html_text(panel)
     assert panel.upload not in _descendants(panel)  # local files only on the local server
-    assert "5..10 images, got 3" in panel.error.value
+    assert "A fast profile is trained from 5 to 10 photos of one person; 3 were given." in (
+        panel.error.value
+    )
+    assert "training_tier" not in panel.error.value.lower()  # a sentence, not a field name
     assert "no profile created" in panel.status.value and not panel.create_button.disabled
     panel.close()
 
@@ -307,7 +310,7 @@ def test_one_thread_writes_the_panel(local_session: Any, writers: Callable[..., 
     panel.tier.value = "fast"
     panel.urls.value = str(PHOTOS[0])
     assert panel.create().result(timeout=10) is None  # refused: one image
-    assert "got 1" in panel.error.value
+    assert "1 was given" in panel.error.value
     upload(panel, (PHOTOS + PHOTOS)[:5])
     profile_id = panel.create().result(timeout=20)
     assert profile_id in panel.rows and panel.upload.files == ()

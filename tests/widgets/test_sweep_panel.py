@@ -46,7 +46,7 @@ def test_plan_follows_the_form_and_only_valid_values_are_offered(
     settle()
     assert "vars line 1" in panel.plan_view.value and panel.run_button.disabled
     form.vars.value = "animal: cat, owl"
-    form.budget.value = 0.0001
+    form.budget.value = "0.0001"
     settle()
     assert "Over budget" in panel.plan_view.value and panel.run_button.disabled
 
@@ -157,7 +157,7 @@ def test_a_refused_sweep_says_why_and_sends_nothing(
     panel = SweepPanel(session)
     panel.form.prompts.value = "a red house"
     panel.form.selects["aspect_ratio"].value = ("1:1", "16:9")
-    panel.form.budget.value = 0.0001
+    panel.form.budget.value = "0.0001"
     settle()
     panel.run()  # what a click does, even though the button is off
     settle()

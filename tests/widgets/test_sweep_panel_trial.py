@@ -17,7 +17,7 @@ def test_a_finished_sweep_is_not_refused_for_a_budget_it_no_longer_needs(
     panel.run_button.click()
     assert panel.wait(timeout=60) is not None, panel.error.value
     settle()
-    panel.form.budget.value = 0.01  # below the sweep's total, above what is left to pay ($0)
+    panel.form.budget.value = "0.01"  # below the sweep's total, above what is left to pay ($0)
     settle()
     assert "to send now" in panel.plan_view.value
     assert "Over budget" not in panel.plan_view.value

@@ -13,9 +13,9 @@ from datetime import datetime
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from phota_widgets.api.provenance import OFFLINE_SERVER, ImageSettings
+from phota_widgets.api.provenance import ImageSettings
 from phota_widgets.api.thumbnails import data_uri
-from phota_widgets.display import HTMLView
+from phota_widgets.display import HTMLView, offline_banner
 
 if TYPE_CHECKING:
     from phota_widgets.store import OutputRecord, RunRecord, RunStore
@@ -24,16 +24,6 @@ REPORT_THUMB_PX = 256
 """Side of each image in the report (thumbnails, never the full images)."""
 
 PICKED_BORDER = "3px solid #2e7d32"
-
-
-def offline_banner(what: str) -> str:
-    """The line that says on a report's face that the offline server made it."""
-    return (
-        '<div class="phota-offline-banner" style="padding:8px 12px;margin:0 0 12px;'
-        'background:#fff4e5;border:1px solid #f0a030;border-radius:4px">'
-        f"<b>Made by the {escape(OFFLINE_SERVER)}.</b> {escape(what)} come from phota-widgets' "
-        "local image processing, not from Phota's model; nothing was charged.</div>"
-    )
 
 
 def history_report(store: RunStore, records: Sequence[RunRecord], title: str = "") -> HTMLView:

@@ -25,9 +25,11 @@ def sweep_command(
     """Run an experiment file; returns the process's exit status.
 
     The run store lives in ``OUT/runs``, so running the same command again resumes: finished
-    cells are not paid for again. The report (``OUT/report.html``) and table (``OUT/outputs.csv``)
-    are written at the end, also after failures.
+    cells are not paid for again. The report (``OUT/report.html``), table (``OUT/outputs.csv``,
+    image paths relative to OUT) and images (``OUT/images``, settings embedded) are written at the
+    end, also after failures.
     """
+    from phota_widgets.experiments.export import export_sweep_folder
     from phota_widgets.experiments.sweep import run_plan
     from phota_widgets.session import Session
 
@@ -58,8 +60,7 @@ def sweep_command(
         except KeyboardInterrupt:
             print("interrupted: run the same command again to resume", file=sys.stderr)
             return EXIT_INTERRUPTED
-        report = result.export_html(folder / "report.html")
-        table = result.to_csv(folder / "outputs.csv")
+        report, table = export_sweep_folder(result, folder, preference_format=None)
         print(repr(result))
         print(f"report: {report}")
         print(f"table:  {table}")

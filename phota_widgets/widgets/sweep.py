@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 
 from phota_widgets.experiments.axes import placeholders
+from phota_widgets.experiments.export import export_sweep_folder, offline_export_note
 from phota_widgets.experiments.preferences import PREFERENCE_FORMATS
 from phota_widgets.widgets._common import (
     ErrorBox,
@@ -400,16 +401,10 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
             return []
         target = Path(folder) if folder else self.session.output_dir / "exports" / result.sweep_id
         try:
-            target.mkdir(parents=True, exist_ok=True)
-            report = result.export_html(target / "report.html")
-            table = target / "outputs.csv"
-            result.to_dataframe().to_csv(table, index=False)
-            fmt = self.export_format.value
-            prefs = result.export_preferences(target / f"preferences-{fmt}.jsonl", format=fmt)
+            files = export_sweep_folder(result, target, self.export_format.value)
         except (OSError, ValueError) as exc:
             self.error.show_error(exc)
             return []
-        files = [report, table, *prefs]
         # the folder also goes to the browser: on Voila or Binder the kernel's disk is not yours
         name = f"{result.sweep_id}-export.zip"
         self.downloader.download(name, zip_folder(target))
@@ -417,7 +412,8 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         self.details.value = (
             f"<b>Exported</b> to the kernel's disk<ul>{items}</ul>"
             f"and sent to your browser as a download: <code>{escape(name)}</code> "
-            "(the same files, with the preference images)."
+            "(the same files, with the images, each carrying its prompt and settings)."
+            f"{_note(offline_export_note(result)) if offline_export_note(result) else ''}"
         )
         return files
 

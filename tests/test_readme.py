@@ -23,11 +23,12 @@ def test_the_quickstart_commands_are_the_ones_ci_runs() -> None:
     lines = [line.split("#")[0].strip() for line in commands.group(1).splitlines()]
     assert lines == [
         "python3 -m pip install . && phota-widgets studio",
-        'python3 -m pip install -e ".[dev]" && python3 -m pytest',
+        'python3 -m pip install -e ".[dev]" -c constraints.txt && python3 -m pytest',
     ]
     ci = (ROOT / ".ci" / "run").read_text()
-    assert 'python3 -m pip install -q -e ".[dev]"' in ci
+    assert 'python3 -m pip install -q -e ".[dev]" -c constraints.txt' in ci
     assert re.search(r"^python3 -m pytest$", ci, flags=re.MULTILINE)
+    assert re.search(r"^python3 -m pytest -m slow\b", ci, flags=re.MULTILINE)  # still run
 
 
 def test_the_binder_links_come_from_the_repository_address_in_one_place() -> None:

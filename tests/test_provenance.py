@@ -137,3 +137,13 @@ def test_a_reopened_run_of_the_offline_server_says_so(
 def test_not_an_image_or_no_settings_reads_as_none(data_dir: Path) -> None:
     assert read_settings(b"not an image") is None
     assert read_settings(data_dir / "coffee.jpg") is None
+
+
+def test_a_prompt_too_long_for_a_jpeg_segment_keeps_the_exact_record() -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 24), "teal").save(buffer, "JPEG")
+    prompt = "a very long prompt " * 2000  # ~38k characters: 76 kB as UTF-16, too big for EXIF
+    tagged = embed_settings(buffer.getvalue(), ImageSettings("generate", {"prompt": prompt}))
+    found = read_settings(tagged)
+    assert found is not None and found.prompt == prompt
+    assert _pixels(tagged) == _pixels(buffer.getvalue())

@@ -117,7 +117,7 @@ class ImageSettings:
 
     def infotext(self) -> str:
         """The A1111-style text: the prompt, then ``Name: value, ...`` on the last line."""
-        pairs = [("Endpoint", self.endpoint)]
+        pairs: list[tuple[str, Any]] = [("Endpoint", self.endpoint)]
         pairs += [(_title(k), v) for k, v in self.params.items() if k != "prompt"]
         if self.inputs:
             pairs.append(("Input images", self.inputs))
@@ -217,17 +217,21 @@ def _jpeg_with_exif(data: bytes, settings: ImageSettings) -> bytes:
     codec = "utf-16-le" if exif.tobytes()[6:8] == b"II" else "utf-16-be"
     comment = _UNICODE_PREFIX + settings.infotext().encode(codec)
     exif.get_ifd(_EXIF_IFD)[_USER_COMMENT] = comment
-    payload = exif.tobytes()
-    if not payload.startswith(_EXIF_HEADER):
-        payload = _EXIF_HEADER + payload
+    payload = _exif_payload(exif)
     if len(payload) > _MAX_SEGMENT:  # a very long prompt: keep the exact record only
         del exif.get_ifd(_EXIF_IFD)[_USER_COMMENT]
-        payload = exif.tobytes()
+        payload = _exif_payload(exif)
         if len(payload) > _MAX_SEGMENT:
             return data
     segment = b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
     head, tail = _split_after_app0(data)
     return head + segment + tail
+
+
+def _exif_payload(exif: Image.Exif) -> bytes:
+    """The APP1 segment's content: ``Exif\\0\\0`` and the TIFF-structured tags."""
+    payload = bytes(exif.tobytes())
+    return payload if payload.startswith(_EXIF_HEADER) else _EXIF_HEADER + payload
 
 
 def _split_after_app0(data: bytes) -> tuple[bytes, bytes]:

@@ -43,7 +43,7 @@ def test_a_saved_output_reads_back_its_prompt_and_settings(
         prompt, aspect_ratio="16:9", num_output_images=2, output_format=output_format
     )
     paths = result.save(tmp_path / "saved")
-    settings = read_settings(paths[1])
+    settings = pw.read_settings(paths[1])  # the public name
     assert settings is not None
     assert settings.endpoint == "generate" and settings.prompt == prompt
     assert settings.params["aspect_ratio"] == "16:9"

@@ -34,8 +34,7 @@ def _wanted(requirement: Requirement, extras: set[str]) -> bool:
         return True
     environment = dict(default_environment())
     return any(
-        requirement.marker.evaluate({**environment, "extra": extra})
-        for extra in (extras or {""})
+        requirement.marker.evaluate({**environment, "extra": extra}) for extra in (extras or {""})
     )
 
 

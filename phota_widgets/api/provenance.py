@@ -52,6 +52,11 @@ def server_label(backend: str | None) -> str | None:
     return None
 
 
+def server_name(backend: str) -> str:
+    """What to call a run's server in a table: the offline label, else the API root it used."""
+    return server_label(backend) or backend
+
+
 def embeddable(params: Mapping[str, Any]) -> dict[str, Any]:
     """The settings worth carrying: no images, no transport fields, nothing named like a key."""
     from phota_widgets.api.client import IMAGE_FIELDS

@@ -16,7 +16,7 @@ from phota_widgets.api.provenance import (
     OFFLINE_SERVER,
     ImageSettings,
     embed_settings,
-    server_label,
+    server_name,
 )
 from phota_widgets.experiments.report import offline_notice
 from phota_widgets.files import atomic_write
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from phota_widgets.experiments.result import SweepResult
 
 IMAGES = "images"
-PHOTA_SERVER = "Phota"
 
 
 def export_images(result: SweepResult, folder: Path) -> dict[str, str]:
@@ -61,7 +60,7 @@ def export_table(result: SweepResult, folder: Path, images: dict[str, str]) -> P
         images.get(oid) if isinstance(oid, str) else None for oid in frame["output_id"]
     ]
     servers = {
-        cell.run.run_id: server_label(cell.run.backend) or PHOTA_SERVER
+        cell.run.run_id: server_name(cell.run.backend)
         for cell in result.cells
         if cell.run is not None
     }

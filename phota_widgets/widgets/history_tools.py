@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import ipywidgets as w
 
 from phota_widgets import display
+from phota_widgets.api.provenance import server_name
 from phota_widgets.history_report import history_report
 from phota_widgets.widgets._common import ErrorBox, styled, ui_await
 from phota_widgets.widgets.download import Downloader
@@ -43,6 +44,7 @@ CSV_COLUMNS = (
     "cost",
     "elapsed_s",
     "request_id",
+    "server",
 )
 
 
@@ -76,6 +78,7 @@ def runs_csv(records: Sequence[RunRecord]) -> bytes:
                 "" if r.cost is None else f"{r.cost:.4f}",
                 "" if r.elapsed is None else f"{r.elapsed:.2f}",
                 r.request_id or "",
+                server_name(r.backend),
             ]
         )
     return buffer.getvalue().encode("utf-8")

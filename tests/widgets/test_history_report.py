@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -74,3 +76,19 @@ def test_a_report_of_the_offline_server_says_so_on_its_face(
     assert "phota-offline-banner" in page and f"Made by the {OFFLINE_SERVER}" in page
     (section,) = _sections(page)
     assert OFFLINE_SERVER in section
+
+
+def test_the_runs_csv_of_the_offline_server_says_so_on_each_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PHOTA_API_KEY", raising=False)
+    with pw.Session(output_dir=tmp_path) as s:
+        s.generate("a green field")
+        history = HistoryPanel(s)
+        history.refresh().result(timeout=20)
+        sent = Sent()
+        monkeypatch.setattr(history.tools.downloader, "send", sent)
+        history.tools.export_csv().result(timeout=20)
+        history.close()
+    rows = list(csv.DictReader(io.StringIO(sent.files[-1][1].decode("utf-8"))))
+    assert rows and all(row["server"] == OFFLINE_SERVER for row in rows)

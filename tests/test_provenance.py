@@ -147,3 +147,17 @@ def test_a_prompt_too_long_for_a_jpeg_segment_keeps_the_exact_record() -> None:
     found = read_settings(tagged)
     assert found is not None and found.prompt == prompt
     assert _pixels(tagged) == _pixels(buffer.getvalue())
+
+
+def test_a_jpeg_with_exif_before_jfif_gets_one_exif_segment() -> None:
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = 1  # orientation: kept
+    Image.new("RGB", (16, 16), "olive").save(buffer, "JPEG", exif=exif)
+    original = buffer.getvalue()
+    tagged = embed_settings(original, ImageSettings("generate", {"prompt": "olive"}))
+    assert tagged.count(b"Exif\x00\x00") == 1
+    with Image.open(io.BytesIO(tagged)) as img:
+        assert img.getexif()[0x0112] == 1
+    found = read_settings(tagged)
+    assert found is not None and found.prompt == "olive"

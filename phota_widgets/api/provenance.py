@@ -219,7 +219,7 @@ def _jpeg_with_exif(data: bytes, settings: ImageSettings) -> bytes:
     exif[_IMAGE_DESCRIPTION] = settings.to_json()
     exif[_SOFTWARE] = GENERATOR
     exif.get_ifd(_EXIF_IFD)[_USER_COMMENT] = _UNICODE_PREFIX  # learn the byte order first
-    codec = "utf-16-le" if exif.tobytes()[6:8] == b"II" else "utf-16-be"
+    codec = "utf-16-le" if _exif_payload(exif)[6:8] == b"II" else "utf-16-be"
     comment = _UNICODE_PREFIX + settings.infotext().encode(codec)
     exif.get_ifd(_EXIF_IFD)[_USER_COMMENT] = comment
     payload = _exif_payload(exif)
@@ -250,7 +250,7 @@ def _split_after_app0(data: bytes) -> tuple[bytes, bytes]:
             break
         (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
         segment = data[pos : pos + 2 + length]
-        if marker == 0xE0 and not kept:
+        if marker == 0xE0 and pos == 2:  # JFIF's APP0 stays first
             head_end = pos + 2 + length
         elif not (marker == 0xE1 and segment[4:10] == _EXIF_HEADER):
             kept.append(segment)
@@ -272,7 +272,7 @@ def read_settings(source: bytes | str | os.PathLike[str]) -> ImageSettings | Non
         with Image.open(BytesIO(data)) as img:
             texts = dict(getattr(img, "text", {}) or {})
             exif = img.getexif()
-            little = exif.tobytes()[6:8] == b"II" if exif else False
+            little = _exif_payload(exif)[6:8] == b"II" if exif else False
     except (UnidentifiedImageError, OSError, ValueError):
         return None
     description = exif.get(_IMAGE_DESCRIPTION)

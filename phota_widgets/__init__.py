@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from phota_widgets.api.client import AsyncPhotaClient
     from phota_widgets.api.jobs import AsyncJob
     from phota_widgets.api.prices import PriceTable, estimate
+    from phota_widgets.api.provenance import ImageSettings, read_settings
     from phota_widgets.api.results import OutputImage, Result
     from phota_widgets.api.sync import Job, PhotaClient
     from phota_widgets.api.webhooks import (
@@ -99,6 +100,8 @@ _LAZY = {
     "AsyncJob": "phota_widgets.api.jobs",
     "PriceTable": "phota_widgets.api.prices",
     "estimate": "phota_widgets.api.prices",
+    "ImageSettings": "phota_widgets.api.provenance",
+    "read_settings": "phota_widgets.api.provenance",
     "OutputImage": "phota_widgets.api.results",
     "Result": "phota_widgets.api.results",
     "Job": "phota_widgets.api.sync",
@@ -175,6 +178,7 @@ __all__ = [
     "HTMLView",
     "History",
     "HistoryPanel",
+    "ImageSettings",
     "InvalidRequestError",
     "Job",
     "JobFailedError",
@@ -224,6 +228,7 @@ __all__ = [
     "contact_sheet",
     "estimate",
     "login",
+    "read_settings",
     "sample",
     "sample_path",
     "sample_url",

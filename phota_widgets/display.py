@@ -15,6 +15,7 @@ from typing import TypeAlias, cast
 
 from PIL import Image
 
+from phota_widgets.api.provenance import OFFLINE_SERVER
 from phota_widgets.api.results import OutputImage, Result
 from phota_widgets.api.thumbnails import (
     THUMBNAIL_MAX_PX,
@@ -168,6 +169,16 @@ def contact_sheet(results: Sequence[Result], columns: int = 4, title: str = "") 
     if not cells:
         cells = ['<div class="phota-empty" style="color:#777">No results.</div>']
     return HTMLView(f'<div class="phota-contact-sheet">{_grid(cells, columns, title)}</div>', title)
+
+
+def offline_banner(what: str) -> str:
+    """The line that says on a report's face that the offline server made it."""
+    return (
+        '<div class="phota-offline-banner" style="padding:8px 12px;margin:0 0 12px;'
+        'background:#fff4e5;border:1px solid #f0a030;border-radius:4px">'
+        f"<b>Made by the {escape(OFFLINE_SERVER)}.</b> {escape(what)} come from phota-widgets' "
+        "local image processing, not from Phota's model; nothing was charged.</div>"
+    )
 
 
 def result_caption(result: Result) -> str:

@@ -530,6 +530,7 @@ class Session:
             known_subjects=result.known_subjects,
         )
         result.run_id = run_id
+        result.backend = self.backend_id
         return result
 
     def submit_run(
@@ -966,6 +967,7 @@ class Session:
             cost_estimate=record.cost,
             job_id=record.job_id,
             run_id=record.run_id,
+            backend=record.backend,
         )
 
     def input_image(self, reference: str) -> bytes | None:

@@ -25,3 +25,18 @@ def server() -> Iterator[LocalServer]:
     """One embedded server for the whole run, accepting the planted key."""
     with LocalServer(api_key=PLANTED_KEY, training=TrainingDurations(0.1, 0.1, 0.2)) as srv:
         yield srv
+
+
+SHARED_WORKER = {"binder": "binder", "browser": "browser", "teams": "teams"}
+"""Test folders whose tests share a heavy fixture (a Binder venv; Chromium and the Studio;
+PostgreSQL, S3 and MLflow): each folder runs on one xdist worker, so it is built once."""
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put each test of a :data:`SHARED_WORKER` folder in its folder's xdist group."""
+    for item in items:
+        parts = Path(str(item.path)).relative_to(Path(__file__).parent).parts
+        group = SHARED_WORKER.get(parts[0]) if len(parts) > 1 else None
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
 import pytest
+from process_trees import stop_tree
 
 from phota_widgets.cli import main
 
@@ -32,8 +34,7 @@ def test_serve_prints_how_to_connect_and_answers(tmp_path: Path) -> None:
         assert answer.status_code == 200 and base_url.startswith("http://127.0.0.1:")
         assert "k1" not in proc.stdout.readline()  # taken from the environment, not printed
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_tree(proc, signal.SIGTERM)
 
 
 def test_demo_runs_offline_and_writes_a_report(

@@ -83,7 +83,7 @@ def layer_of(module: str) -> str:
         return "utilities"
     if first in ENTRY_MODULES:
         return "entry"
-    if first == "display":
+    if first in ("display", "history_report"):
         return "display"
     raise AssertionError(
         f"{module} is in no layer: put it in a layer's folder or classify it in this test"

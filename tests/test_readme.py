@@ -28,7 +28,7 @@ MAX_SCREENSHOT_BYTES = 300_000
 MAX_README_LINES = 150
 QUICKSTART = [
     "python3 -m pip install . && phota-widgets studio",
-    'python3 -m pip install -e ".[dev]" && python3 -m pytest',
+    'python3 -m pip install -e ".[dev]" -c constraints.txt && python3 -m pytest',
 ]
 # Pages whose Python blocks run top to bottom offline (the others only compile: they name files
 # of yours, a webhook request, a team's database).
@@ -73,11 +73,12 @@ def test_the_quickstart_commands_are_the_ones_ci_runs() -> None:
         lines = [line.split("#")[0].strip() for line in commands.group(1).splitlines()]
         assert lines == QUICKSTART, name
     ci = (ROOT / ".ci" / "run").read_text()
-    assert 'python3 -m pip install -q -e ".[dev]"' in ci
+    assert 'python3 -m pip install -q -e ".[dev]" -c constraints.txt' in ci
     assert re.search(r"^python3 -m pytest$", ci, flags=re.MULTILINE)
     assert re.search(
         r"^(NO_MKDOCS_2_WARNING=1 )?python3 -m mkdocs build --strict", ci, re.MULTILINE
     )
+    assert re.search(r"^python3 -m pytest -m slow\b", ci, flags=re.MULTILINE)  # still run
 
 
 def test_the_binder_links_come_from_the_repository_address_in_one_place() -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from PIL import Image
 
 from phota_widgets.api.images import decode_base64_image, sniff_format
+from phota_widgets.api.provenance import ImageSettings, embed_settings
 from phota_widgets.api.thumbnails import figure_html, grid_html
 
 
@@ -39,6 +40,29 @@ class OutputImage:
         self.url = url
         self._b64 = b64
         self._data = data
+        self._result: Result | None = None
+
+    @property
+    def settings(self) -> ImageSettings | None:
+        """The prompt and settings that made it (None outside a Result)."""
+        result = self._result
+        if result is None:
+            return None
+        return ImageSettings.of_call(
+            result.endpoint,
+            result.request,
+            run_id=result.run_id,
+            index=self.index,
+            backend=result.backend,
+        )
+
+    def tagged_data(self) -> bytes:
+        """The bytes with the prompt and settings embedded (what saves and downloads write).
+
+        :attr:`data` stays exactly as received (the run store keeps and hashes those bytes).
+        """
+        settings = self.settings
+        return self.data if settings is None else embed_settings(self.data, settings)
 
     @property
     def data(self) -> bytes:
@@ -72,11 +96,12 @@ class OutputImage:
         return int(width), int(height)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the image to ``path`` (a folder gets ``output_<index>.<format>``)."""
+        """Write the image, its prompt and settings embedded, to ``path`` (a folder gets
+        ``output_<index>.<format>``)."""
         target = Path(path)
         if target.is_dir():
             target = target / f"output_{self.index}.{self.format}"
-        target.write_bytes(self.data)
+        target.write_bytes(self.tagged_data())
         return target
 
     def _repr_html_(self) -> str:
@@ -104,6 +129,7 @@ class Result:
         run_id: the run store's id for it, when a Session ran it.
         requests: HTTP requests the call made (submit, polls, downloads, retries), when a
             Session ran it.
+        backend: the run store's backend id (``local:...`` for the embedded offline server).
     """
 
     endpoint: str
@@ -117,6 +143,11 @@ class Result:
     notes: list[str] = field(default_factory=list)
     run_id: str | None = None
     requests: int | None = None
+    backend: str | None = None
+
+    def __post_init__(self) -> None:
+        for image in self.images:
+            image._result = self
 
     def __len__(self) -> int:
         return len(self.images)

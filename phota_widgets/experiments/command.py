@@ -40,11 +40,12 @@ def sweep_command(
     """Run an experiment file; returns the process's exit status.
 
     The run store lives in ``OUT/runs``, so running the same command again resumes: finished
-    cells are not paid for again. The report (``OUT/report.html``) and table (``OUT/outputs.csv``)
-    are written at the end, also after failures. With ``checks:`` in the file, a summary is
-    printed and ``junit`` writes one test case per output and check. Exit status: 0 all done,
-    1 failed cells, 2 a bad file, 3 over budget, 4 paid cells left to collect, 5 a store failure,
-    100 a check failed (or the pass rate is under ``min_pass_rate``), 130 Ctrl-C.
+    cells are not paid for again. The report (``OUT/report.html``), table (``OUT/outputs.csv``,
+    image paths relative to OUT) and images (``OUT/images``, settings embedded) are written at the
+    end, also after failures. With ``checks:`` in the file, a summary is printed and ``junit``
+    writes one test case per output and check. Exit status: 0 all done, 1 failed cells, 2 a bad
+    file, 3 over budget, 4 paid cells left to collect, 5 a store failure, 100 a check failed (or
+    the pass rate is under ``min_pass_rate``), 130 Ctrl-C.
     """
     from phota_widgets.experiments.scoring.gate import check_min_pass_rate
 
@@ -102,6 +103,7 @@ def _run(
     junit: str | None,
     min_pass_rate: float | None,
 ) -> int:
+    from phota_widgets.experiments.export import export_sweep_folder
     from phota_widgets.experiments.scoring.gate import gate
     from phota_widgets.experiments.sweep import run_plan
     from phota_widgets.session import Session
@@ -131,8 +133,7 @@ def _run(
         except KeyboardInterrupt:
             print("interrupted: run the same command again to resume", file=sys.stderr)
             return EXIT_INTERRUPTED
-        report = result.export_html(folder / "report.html")
-        table = result.to_csv(folder / "outputs.csv")
+        report, table = export_sweep_folder(result, folder, preference_format=None)
         print(repr(result))
         print(f"report: {report}")
         print(f"table:  {table}")

@@ -18,7 +18,9 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from phota_widgets.api.provenance import server_label
 from phota_widgets.api.thumbnails import data_uri
+from phota_widgets.display import offline_banner
 from phota_widgets.experiments.review_report import leaderboard_html, output_extras
 from phota_widgets.experiments.scoring.report_parts import badge_html, rates_html
 from phota_widgets.files import atomic_write
@@ -213,9 +215,19 @@ def report_html(result: SweepResult, max_px: int = REPORT_PX) -> str:
         '<body style="font-family:system-ui,sans-serif;margin:16px">\n'
         f'<h1 style="font-size:20px">{escape(title)}</h1>\n'
         f'<p style="color:#555;font-size:12px">phota-widgets sweep report, made {made}</p>\n'
+        f"{offline_notice(result)}\n"
         f"{_summary_table(result)}\n{_skipped_html(result)}\n{grid_html(result, max_px)}\n"
         f"{rates_html(result)}\n{_leaderboards(result)}\n</body></html>\n"
     )
+
+
+def offline_notice(result: SweepResult) -> str:
+    """The banner naming the offline server, when it answered any of the sweep's calls."""
+    runs = [cell.run for cell in result.cells if cell.run is not None]
+    offline = [run for run in runs if server_label(run.backend)]
+    if not offline:
+        return ""
+    return offline_banner(f"{len(offline)} of the {len(runs)} calls and their images")
 
 
 def write_report(result: SweepResult, path: Path, max_px: int = REPORT_PX) -> Path:

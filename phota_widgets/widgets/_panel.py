@@ -35,6 +35,7 @@ from phota_widgets.widgets._common import (
 from phota_widgets.widgets.controls import ImageOptions, OutputOptions, PromptBox
 from phota_widgets.widgets.grid import OutputGrid
 from phota_widgets.widgets.picker import ImagePicker, ImageValue
+from phota_widgets.widgets.restore import SettingsFromInputs
 
 if TYPE_CHECKING:
     from phota_widgets.session import Session
@@ -71,6 +72,7 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
         self._run_count = 0
         self._progress = ""
         self.inputs: dict[str, ImagePicker] = {p.param: p for p in self._make_inputs()}
+        self.restorer = SettingsFromInputs(self.inputs, self.set_params)
         self.prompt_box = PromptBox(session, placeholder=self.prompt_placeholder)
         self.prompt = self.prompt_box.text
         self.profile_picker = self.prompt_box.picker
@@ -161,7 +163,13 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
         return []
 
     def _picker(self, param: str, title: str, max_items: int = 1) -> ImagePicker:
-        return ImagePicker(param, title, max_items=max_items, on_change=self.update_cost)
+        return ImagePicker(param, title, max_items=max_items, on_change=self._inputs_changed)
+
+    def _inputs_changed(self) -> None:
+        """A chosen image that carries its settings fills the controls; the cost follows."""
+        if hasattr(self, "restorer"):  # pickers render once while the panel is being built
+            self.restorer.check()
+        self.update_cost()
 
     # -- parameters ------------------------------------------------------------------------------
 
@@ -197,6 +205,7 @@ class CapabilityPanel(w.VBox):  # type: ignore[misc]
             picker.clear()
             for value in values:
                 picker.set(self._resolve_input(value), append=True)
+            self.restorer.mark_seen()  # the panel chose these: they never overwrite the params
         for row in self._rows:
             row.set_params(params)
 

@@ -83,11 +83,11 @@ def output_name(stem: str, image: OutputImage) -> str:
 
 
 def zip_outputs(stem: str, images: Sequence[OutputImage]) -> bytes:
-    """Outputs in one zip (stored, not re-compressed: the images are compressed already)."""
+    """Outputs in one zip, prompt and settings embedded in each (stored, not re-compressed)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
         for image in images:
-            archive.writestr(output_name(stem, image), image.data)
+            archive.writestr(output_name(stem, image), image.tagged_data())
     return buffer.getvalue()
 
 

@@ -364,7 +364,7 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
         images = [result.images[pos]] if pos is not None else self.selected or list(result.images)
         stem = f"{result.endpoint}_{(result.run_id or 'run')[:12]}"
         if len(images) == 1:
-            name, data = output_name(stem, images[0]), images[0].data
+            name, data = output_name(stem, images[0]), images[0].tagged_data()
         else:
             name, data = f"{stem}.zip", zip_outputs(stem, images)
         self.downloader.download(name, data)

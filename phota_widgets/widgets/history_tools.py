@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING
 import ipywidgets as w
 
 from phota_widgets import display
+from phota_widgets.api.provenance import server_name
 from phota_widgets.csv_export import csv_bytes
+from phota_widgets.history_report import history_report
 from phota_widgets.widgets._common import ErrorBox, styled, ui_await
 from phota_widgets.widgets.download import Downloader
 
@@ -41,6 +43,7 @@ CSV_COLUMNS = (
     "cost",
     "elapsed_s",
     "request_id",
+    "server",
 )
 
 
@@ -73,6 +76,7 @@ def runs_csv(records: Sequence[RunRecord]) -> bytes:
                 "" if r.cost is None else f"{r.cost:.4f}",
                 "" if r.elapsed is None else f"{r.elapsed:.2f}",
                 r.request_id or "",
+                server_name(r.backend),
             ]
         )
     return csv_bytes(CSV_COLUMNS, rows)
@@ -171,22 +175,19 @@ class HistoryTools(w.VBox):  # type: ignore[misc]
         return name
 
     def export_report(self) -> concurrent.futures.Future[str | None]:
-        """Download the runs shown (with outputs) as an HTML report; the future of its name."""
+        """Download the runs shown as an HTML report (every image, the picks marked, settings,
+        failures with their error); the future of its name."""
         return self._session.loop.submit(self._aexport_report(self._visible()))
 
     async def _aexport_report(self, records: list[RunRecord]) -> str | None:
         await ui_await(self.error.clear)
         name = f"phota-report-{_stamp()}.html"
         try:
-            shown = [r for r in records if r.outputs]
-            results = [await asyncio.to_thread(self._session.result, r.run_id) for r in shown]
-            view = await asyncio.to_thread(
-                display.contact_sheet, results, 4, f"phota-widgets: {len(results)} runs"
-            )
+            view = await asyncio.to_thread(history_report, self._session.store, records)
         except Exception as exc:  # a run or image gone from the store
             await ui_await(self.error.show_error, exc)
             return None
-        await ui_await(self._hand_over, name, view.page().encode("utf-8"), f"{len(results)} run(s)")
+        await ui_await(self._hand_over, name, view.page().encode("utf-8"), f"{len(records)} run(s)")
         return name
 
     def _hand_over(self, name: str, data: bytes, what: str) -> None:

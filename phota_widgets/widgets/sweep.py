@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
+from phota_widgets.experiments.export import export_sweep_folder, offline_export_note
 from phota_widgets.experiments.preferences import PREFERENCE_FORMATS
 from phota_widgets.experiments.spend import needs_confirmation, spend_question
 from phota_widgets.store.errors import StoreError
@@ -487,16 +488,10 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
             self.error.show_error(ValueError(f"refusing to export outside {exports}"))
             return []
         try:
-            target.mkdir(parents=True, exist_ok=True)
-            report = result.export_html(target / "report.html")
-            table = target / "outputs.csv"
-            result.to_csv(table)
-            fmt = self.export_format.value
-            prefs = result.export_preferences(target / f"preferences-{fmt}.jsonl", format=fmt)
+            files = export_sweep_folder(result, target, self.export_format.value)
         except (OSError, ValueError) as exc:
             self.error.show_error(exc)
             return []
-        files = [report, table, *prefs]
         # the folder also goes to the browser: on Voila or Binder the kernel's disk is not yours
         name = f"{result.sweep_id}-export.zip"
         self.downloader.download(name, zip_folder(target))
@@ -504,7 +499,8 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         self.details.value = (
             f"<b>Exported</b> to the kernel's disk<ul>{items}</ul>"
             f"and sent to your browser as a download: <code>{escape(name)}</code> "
-            "(the same files, with the preference images)."
+            "(the same files, with the images, each carrying its prompt and settings)."
+            f"{note(offline_export_note(result)) if offline_export_note(result) else ''}"
         )
         return files
 

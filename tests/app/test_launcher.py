@@ -11,15 +11,26 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import psutil
 import pytest
+from process_trees import sigint_as_default, stop_tree
 
 from phota_widgets.app.launcher import StudioServer, open_browser, run_studio
 
 START_DEADLINE = 120.0
+_STARTED: list[subprocess.Popen[str]] = []
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_running() -> Iterator[None]:
+    """Whatever a test's own stop left running (a failed assertion, an ignored signal) ends."""
+    yield
+    while _STARTED:
+        stop_tree(_STARTED.pop(), None)
 
 
 def _env() -> dict[str, str]:
@@ -34,7 +45,9 @@ def _start(folder: Path, *extra: str) -> tuple[subprocess.Popen[str], queue.Queu
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=sigint_as_default,  # Ctrl-C means Ctrl-C, also under a background shell
     )  # fmt: skip
+    _STARTED.append(proc)
     lines: queue.Queue[str] = queue.Queue()
 
     def pump() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -18,8 +19,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from process_trees import stop_tree
 
-pytestmark = [pytest.mark.binder, pytest.mark.timeout(1500)]
+pytestmark = [pytest.mark.binder, pytest.mark.slow, pytest.mark.timeout(1500)]
 
 ROOT = Path(__file__).parent.parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -167,5 +169,5 @@ def test_binder_opens_the_studio_as_an_app_and_in_jupyterlab(
         lab = httpx.get(f"{base}/lab/tree/notebooks/00_studio.ipynb?token={token}", timeout=60)
         assert lab.status_code == 200
     finally:
-        server.terminate()
+        stop_tree(server, signal.SIGTERM)
         server.wait(timeout=60)

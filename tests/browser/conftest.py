@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 import pytest
+from process_trees import sigint_as_default, stop_tree
 
 import phota_widgets as pw
 from phota_widgets.local import TrainingDurations
@@ -106,6 +107,7 @@ def _studio(folder: Path, env: dict[str, str]) -> Iterator[StudioApp]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=sigint_as_default,
     )
     lines: queue.Queue[str] = queue.Queue()
 
@@ -130,8 +132,7 @@ def _studio(folder: Path, env: dict[str, str]) -> Iterator[StudioApp]:
                 break
         yield StudioApp(line.split(": ", 1)[1].strip(), folder)
     finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=90)
+        stop_tree(proc, signal.SIGINT, polite_seconds=90)
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -199,8 +200,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[Lab]
             time.sleep(0.3)
         yield Lab(base, token)
     finally:
-        proc.terminate()
-        proc.wait(timeout=60)
+        stop_tree(proc, signal.SIGTERM)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import shutil
 import textwrap
 from pathlib import Path
@@ -101,6 +102,8 @@ def test_the_command_runs_resumes_and_writes_report_and_csv(
     assert lines[0].startswith("output_id,cell,prompt,template,aspect_ratio,colour,city,")
     assert lines[0].endswith(",stars,note,changed_fraction")
     assert len(lines) == 1 + 8
+    paths = [row["path"] for row in csv.DictReader(lines)]  # the images beside the table
+    assert all(p.startswith("images/") and (out / p).is_file() for p in paths), paths
     # run again: resumes, pays nothing
     assert main(["sweep", str(path), "--out", str(out)]) == 0
     assert submits(server) - before == 8

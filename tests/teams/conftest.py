@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -36,7 +37,13 @@ _early: dict[str, Service] = {}
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Start MLflow's server (slow to start) now, in the background, if a test will need it."""
+    """Start MLflow's server (slow to start) now, in the background, if a test will need it.
+
+    Not under xdist: every worker collects every test, and only the one given the teams group
+    needs the server (its fixture starts it there).
+    """
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
     if any("mlflow_server" in getattr(item, "fixturenames", ()) for item in items):
         _early["mlflow"] = start_mlflow(wait=False)
 

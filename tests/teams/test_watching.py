@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from process_trees import stop_tree
 from teams_services import SharedStore
 
 import phota_widgets as pw
@@ -61,6 +63,7 @@ def test_history_and_experiments_follow_a_remote_sweep(
         ) as notebook:  # fmt: skip
             history = HistoryPanel(notebook)
             experiments = SweepPanel(notebook)
+            headless: subprocess.Popen[str] | None = None
             try:
                 headless = subprocess.Popen(
                     command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -84,5 +87,7 @@ def test_history_and_experiments_follow_a_remote_sweep(
                 assert headless.returncode == 0, err[-2000:]
                 assert "report:" in out
             finally:
+                if headless is not None:
+                    stop_tree(headless, signal.SIGTERM)
                 history.close()
                 experiments.close()

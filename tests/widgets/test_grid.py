@@ -114,7 +114,8 @@ def test_save_writes_the_selection_or_everything(
     grid.save_button.click()
     settle()
     saved = sorted((tmp_path / "out").iterdir())
-    assert len(saved) == 1 and saved[0].read_bytes() == photos_result.images[1].data
+    assert len(saved) == 1 and saved[0].read_bytes() == photos_result.images[1].tagged_data()
+    assert pw.read_settings(saved[0]) is not None  # the file carries its prompt and settings
 
     grid.toggles[1].value = False
     grid.folder.value = str(tmp_path / "all")

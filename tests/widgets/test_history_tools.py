@@ -87,6 +87,7 @@ def test_exports_download_the_visible_runs(
     assert [r["run_id"] for r in rows] == [second.run_id, first.run_id]  # as shown: newest first
     assert rows[1]["aspect_ratio"] == "16:9" and rows[1]["picked"] == "2"
     assert rows[0]["prompt"] == "a blue boat" and rows[0]["outputs"] == "2"
+    assert rows[0]["server"] == session.backend_id  # a key-backed session: the API root it used
 
     history.endpoint_filter.value = "edit"  # nothing visible: an empty table, still a file
     history.refresh().result(timeout=20)

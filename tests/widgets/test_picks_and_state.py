@@ -83,18 +83,18 @@ def test_download_sends_the_file_to_the_browser_and_keeps_no_bytes(
         assert sorted(archive.namelist()) == sorted(
             f"generate_{result.run_id[:12]}_{img.index}.{img.format}" for img in result.images
         )
-        assert archive.read(archive.namelist()[0]) in [img.data for img in result.images]
+        assert archive.read(archive.namelist()[0]) in [img.tagged_data() for img in result.images]
     grid.toggles[1].value = True
     settle()
     assert grid.download_button.description == "Download 1 picked"
     grid.download_button.click()  # one picked: the image itself
     settle()
     content, data = sent.messages[-1]
-    assert content["mime"] == "image/jpeg" and data == result.images[1].data
+    assert content["mime"] == "image/jpeg" and data == result.images[1].tagged_data()
     assert "phota-download-one" in grid.cells.children[0].children[2].children[2]._dom_classes
     grid.cells.children[0].children[2].children[2].click()  # a tile's own download
     settle()
-    assert sent.messages[-1][1] == result.images[0].data
+    assert sent.messages[-1][1] == result.images[0].tagged_data()
     assert grid.downloader.count == 3
     for widget in _widgets():  # no image bytes in any widget state (thumbnails are JPEGs)
         state, _, buffers = _remove_buffers(widget.get_state())

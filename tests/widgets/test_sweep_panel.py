@@ -109,6 +109,8 @@ def test_run_review_leaderboard_export_and_reopen(
     assert all(p.is_file() for p in files)
     table = pd.read_csv(next(p for p in files if p.name == "outputs.csv"))
     assert {"stars", "note", "changed_fraction", "variant"} <= set(table.columns)
+    assert all(p.startswith("images/") for p in table["path"].dropna())  # inside the export
+    assert all((files[0].parent / p).is_file() for p in table["path"].dropna())
     assert "phota-leaderboard" in next(p for p in files if p.suffix == ".html").read_text()
 
     again = SweepPanel(session)  # reopening an earlier sweep from the tab

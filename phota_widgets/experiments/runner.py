@@ -159,6 +159,7 @@ class SweepRunner:
             self.sweep_id,
             [(k, s.run_id) for k, s in states.items() if s.run_id is not None],
         )
+        await asyncio.to_thread(self._settle_answered, states)
         cells = plan.to_run() + await asyncio.to_thread(self._collectable, plan, states)
         with self._lock:
             self._progress = SweepProgress(total=len(cells), skipped_done=len(plan.done))
@@ -167,6 +168,7 @@ class SweepRunner:
             bar.reset(total=len(cells))
         try:
             await self._run_cells(cells, bar)
+            await asyncio.to_thread(self._settle_answered)
             result = await asyncio.to_thread(SweepResult.load, self.session, self.sweep_id)
             if self._scoring is not None:
                 await asyncio.to_thread(self._scoring.finish, result)
@@ -194,6 +196,20 @@ class SweepRunner:
                 await self.session.aresume()
             except PhotaError as exc:  # the cells stay "submitted": a later run collects them
                 logger.warning("sweep %s: collecting earlier jobs failed: %s", self.sweep_id, exc)
+
+    def _settle_answered(self, states: dict[str, records.CellState] | None = None) -> None:
+        """Close the expired claims of cells answered meanwhile: a holder killed before it
+        linked its claim to the run it sent leaves the claim held, though that run was collected
+        (by a resume) and answers the cell."""
+        if states is None:
+            keys = [c.key for c in self.plan.cells]
+            states = records.cell_states(self.session.store, self.sweep_id, keys)
+        answered = [
+            (claim_key(key), state.run_id)
+            for key, state in states.items()
+            if state.status == "succeeded" and state.run_id is not None
+        ]
+        self.session.store.leases.settle_answered(answered)
 
     def _collectable(self, plan: SweepPlan, states: dict[str, records.CellState]) -> list[Cell]:
         """Waiting cells whose claim carries their submitted run: run through the claim, whose

@@ -10,6 +10,7 @@ IMMEDIATE``). Lease times are the writers' clocks: keep machines in NTP sync, an
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -143,6 +144,25 @@ class Leases:
                 .values(state="done")
             )
             return int(settled.rowcount)
+
+    def settle_answered(self, answered: Sequence[tuple[str, str]]) -> int:
+        """Mark done the expired held claims of keys already answered by a run (key, run id):
+        a holder that died before linking its claim to the run it sent leaves it held, though
+        the run was collected by someone else. A live (unexpired) claim is never touched."""
+        if not answered:
+            return 0
+        now = time.time()
+        settled = 0
+        with self._writer.begin() as conn:
+            for key, run_id in answered:
+                done = conn.execute(
+                    update(claims)
+                    .where(claims.c.claim_key == key, claims.c.state == "held")
+                    .where(claims.c.expires_at < now)
+                    .values(state="done", run_id=run_id)
+                )
+                settled += int(done.rowcount)
+        return settled
 
     def release(self, key: str, holder: str) -> bool:
         """Give up ``holder``'s unfinished claim at once, so another process may take it."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import threading
 import warnings
 from collections.abc import Callable
 from html import escape
@@ -10,7 +12,7 @@ from typing import TYPE_CHECKING
 import ipywidgets as w
 
 from phota_widgets.key_check import KeyRefusedError, NoNetworkError
-from phota_widgets.widgets._common import ErrorBox, styled
+from phota_widgets.widgets._common import ErrorBox, styled, ui_call
 
 if TYPE_CHECKING:
     from phota_widgets.session import Session
@@ -31,9 +33,10 @@ class LoginBox(w.VBox):  # type: ignore[misc]
 
     The key is read once and the password box is cleared at once, so it never stays in the
     widget's synced state (or in a notebook saved with widget state). Nothing shows the key.
-    Enter in the box or the button checks the key with one cheap call first: a wrong key is
-    refused here at once, an unreachable API is called "no network", and in both cases the
-    session stays as it was. "Use offline server" switches back to an embedded stand-in server.
+    Enter in the box or the button checks the key with one cheap call first, off the kernel's
+    thread (the box says it is checking): a wrong key is refused here, an unreachable API is
+    called "no network", and in both cases the session stays as it was. "Use offline server"
+    switches back to an embedded stand-in server.
 
     Args:
         session: the session to switch.
@@ -51,6 +54,8 @@ class LoginBox(w.VBox):  # type: ignore[misc]
         self._session = session
         self._base_url = base_url
         self._on_switch = on_switch
+        self.checking: concurrent.futures.Future[bool] | None = None
+        """The last key check (see :meth:`submit`)."""
         self.key = styled(
             w.Password(
                 value="",
@@ -92,30 +97,53 @@ class LoginBox(w.VBox):  # type: ignore[misc]
         styled(self, "login")
         self._show_buttons()
 
-    def submit(self) -> bool:
-        """What the button does: use the typed key; returns whether the session switched."""
+    def submit(self) -> concurrent.futures.Future[bool]:
+        """What the button does: check and use the typed key, off the kernel's thread.
+
+        Returns at once (the key check is a network call: up to 10 s when the API cannot be
+        reached); the future, also kept as :attr:`checking`, says whether the session switched.
+        """
+        done: concurrent.futures.Future[bool] = concurrent.futures.Future()
+        self.checking = done
         key = self.key.value
         self.key.value = ""  # first, so the key leaves the widget state whatever happens next
         self.error.clear()
         if not key.strip():
             self.error.show_error(ValueError("enter an API key first (the box was empty)"))
-            return False
-        try:
-            self._session.use_key(key, self._base_url)
-        except (KeyRefusedError, NoNetworkError) as exc:  # said in words, in the header
-            self.error.value = _refusal_html(exc)
-            return False
-        except Exception as exc:  # shown, never raised into the front end; key scrubbed
-            self.error.show_error(_scrubbed(exc, key))
-            return False
-        finally:
-            del key
-        self.message.value = (
-            f"Using the Phota API at <code>{escape(self._session.backend)}</code>. "
-            "The key is kept in this kernel's memory only."
-        )
-        self._switched()
-        return True
+            done.set_result(False)
+            return done
+        self.message.value = "Checking the key with one call to the API…"
+        self.submit_button.disabled = True
+
+        def check(typed: str) -> None:
+            outcome: BaseException | None = None
+            try:
+                self._session.use_key(typed, self._base_url)
+            except BaseException as exc:  # told in the header, on the UI thread
+                outcome = exc if isinstance(exc, KEY_REFUSALS) else _scrubbed(exc, typed)
+            ui_call(self._checked, outcome, done)
+
+        threading.Thread(target=check, args=(key,), name="phota-key-check", daemon=True).start()
+        return done
+
+    def _checked(
+        self, outcome: BaseException | None, done: concurrent.futures.Future[bool]
+    ) -> None:
+        """The key check ended: say how, and follow the switch (on the UI thread)."""
+        self.submit_button.disabled = False
+        if outcome is None:
+            self.message.value = (
+                f"Using the Phota API at <code>{escape(self._session.backend)}</code>. "
+                "The key is kept in this kernel's memory only."
+            )
+            self._switched()
+        else:
+            self.message.value = self._where()
+            if isinstance(outcome, KEY_REFUSALS):  # said in words, in the header
+                self.error.value = _refusal_html(outcome)
+            elif isinstance(outcome, Exception):  # shown, never raised into the front end
+                self.error.show_error(outcome)
+        done.set_result(outcome is None)
 
     def use_offline(self) -> bool:
         """What "Use offline server" does: switch to an embedded stand-in; returns success."""
@@ -159,7 +187,10 @@ def _refusal_html(exc: KeyRefusedError | NoNetworkError) -> str:
     )
 
 
-def _scrubbed(exc: Exception, key: str) -> Exception:
+KEY_REFUSALS = (KeyRefusedError, NoNetworkError)
+
+
+def _scrubbed(exc: BaseException, key: str) -> BaseException:
     """The exception itself, or a plain one when its text would reveal the key."""
     text = str(exc)
     stripped = key.strip()

@@ -30,6 +30,7 @@ def test_a_48_cell_report_fits_1400_px(
             base_model=["nb2", "flux-2"],
             output_format=["jpg", "png"],
             num_output_images=2,
+            confirm=True,  # a key that is not the offline server's: 48 cells ask first
             progress=False,
         )
         assert (len(result.cells), result.images, len(result.variants)) == (48, 96, 8)

@@ -64,3 +64,30 @@ def test_killed_sweep_resumes_without_paying_twice(tmp_path: Path) -> None:
             for run_id, status in before.items():
                 if status == "succeeded":  # finished before the kill: kept, linked, not re-run
                     assert run_id in set(frame["run_id"])
+
+
+def test_a_dead_holders_unlinked_claim_is_closed_once_its_cell_is_answered(
+    session: pw.Session,
+) -> None:
+    """A holder killed between recording its run and linking the claim to it leaves the claim
+    held with no run; once the cell is answered (its run collected by a resume), the next sweep
+    closes that claim with the run that answered, instead of leaving it held for ever."""
+    from phota_widgets.experiments.runner import claim_key
+
+    first = session.sweep("generate", prompts=["a paper boat at dawn"], progress=False)
+    (cell,) = first.cells
+    assert cell.run is not None
+    key = claim_key(cell.info.key)
+    leases = session.store.leases
+    leases.forget_done(key)
+    assert leases.claim(key, "machine-a:1:dead", ttl=0.01)  # held, never linked, soon expired
+
+    def expired() -> bool:
+        claim = leases.get(key)
+        return claim is not None and claim.expired()
+
+    wait_for(expired, "the dead holder's claim to run out")
+    again = session.sweep("generate", prompts=["a paper boat at dawn"], progress=False)
+    assert again.counts() == {"succeeded": 1}
+    claim = leases.get(key)
+    assert claim is not None and claim.state == "done" and claim.run_id == cell.run.run_id

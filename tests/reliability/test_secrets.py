@@ -83,6 +83,7 @@ def test_a_planted_key_is_in_no_artefact(tmp_path: Path, monkeypatch: pytest.Mon
                 box = LoginBox(s, base_url=server.base_url)  # loopback only
                 box.key.value = key
                 box.submit_button.click()  # the key is read, then cleared from the state
+                assert box.checking is not None and box.checking.result(timeout=30) is True
                 texts.append(repr(studio))
                 state = ipywidgets.Widget.get_manager_state(drop_defaults=False)
                 (artefacts / "widget-state.json").write_text(json.dumps(state, default=str))

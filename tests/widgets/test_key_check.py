@@ -86,6 +86,9 @@ def test_a_right_key_switches_and_every_list_follows(
 
     _type_key(studio, KEY)
     _press_enter(studio)
+    assert studio.login_box.key.value == ""  # cleared at once; the check runs off the kernel
+    checking = studio.login_box.checking
+    assert checking is not None and checking.result(timeout=30) is True
 
     assert not session.is_local and session.backend == server.base_url
     assert studio.login_box.key.value == "" and studio.login_box.error.value == ""
@@ -115,6 +118,7 @@ def test_a_wrong_key_is_refused_in_the_header_at_once(
     _type_key(studio, WRONG)
     box.submit_button.click()
     assert box.key.value == ""
+    assert box.checking is not None and box.checking.result(timeout=30) is False
     assert "Key refused" in box.error.value and "refused this API key" in box.error.value
     assert "HTTP 401" in box.error.value
     assert WRONG not in box.error.value
@@ -135,6 +139,7 @@ def test_a_closed_port_is_said_to_be_no_network(
     box = studio.login_box
     _type_key(studio, KEY)
     _press_enter(studio)
+    assert box.checking is not None and box.checking.result(timeout=30) is False
     assert "No network" in box.error.value and "could not be reached" in box.error.value
     assert "refused" not in box.error.value  # a network failure is not called a bad key
     assert KEY not in box.error.value

@@ -40,7 +40,8 @@ def test_key_is_used_and_cleared(session: Any, server: pw.LocalServer) -> None:
     box.key.set_state({"value": KEY})  # what typing in the browser does (the server's key)
     assert any(KEY in state for state in all_states())  # the check below can see it
     box.submit_button.click()
-    assert box.key.value == ""
+    assert box.key.value == ""  # cleared at once, before the check
+    assert box.checking is not None and box.checking.result(timeout=30) is True
     assert session.backend == url and not session.is_local
     assert f"Using the Phota API at <code>{url}</code>" in box.message.value
     assert box.error.value == ""
@@ -69,7 +70,7 @@ def test_an_error_never_shows_the_key(session: Any, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(session, "use_key", refuse)
     box = LoginBox(session)
     box.key.value = NEW_KEY
-    assert box.submit() is False
+    assert box.submit().result(timeout=30) is False
     assert box.error.value and NEW_KEY not in box.error.value
     assert "ValueError" in box.error.value
     assert box.key.value == "" and session.backend == "local"
@@ -79,4 +80,27 @@ def test_an_error_never_shows_the_key(session: Any, monkeypatch: pytest.MonkeyPa
 def test_pw_login_returns_a_login_box(session: Any) -> None:
     box = pw.login(session)
     assert isinstance(box, LoginBox)
+    box.close()
+
+
+def test_the_key_check_never_blocks_the_kernel(
+    session: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    release = threading.Event()
+
+    def slow_check(key: str, base_url: str | None = None) -> None:
+        release.wait(30)  # an API that takes its time to answer (or never)
+        raise pw.NoNetworkError("no network: the API could not be reached")
+
+    monkeypatch.setattr(session, "use_key", slow_check)
+    box = LoginBox(session)
+    box.key.value = NEW_KEY
+    box.submit_button.click()  # returns while the check is still waiting
+    assert box.checking is not None and not box.checking.done()
+    assert box.submit_button.disabled and "Checking the key" in box.message.value
+    release.set()
+    assert box.checking.result(timeout=30) is False
+    assert "No network" in box.error.value and not box.submit_button.disabled
     box.close()

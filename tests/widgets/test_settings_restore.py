@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from upload_helpers import browser_chooses, browser_sends
 
 from phota_widgets.api.provenance import read_settings
 from phota_widgets.widgets.edit import EditPanel
@@ -48,9 +49,8 @@ def test_a_downloaded_output_uploaded_to_edit_fills_prompt_and_settings(
 
     edit = EditPanel(session)
     assert edit.prompt.value == "" and edit.aspect_ratio.value != "16:9"
-    upload = {"name": name, "type": "image/png", "size": len(data),
-              "content": memoryview(data), "last_modified": 0}  # fmt: skip
-    edit.images.upload.set_state({"value": [upload]})  # what a browser upload does
+    browser_chooses(edit.images.upload, 1)  # a small PNG is sent untouched: its text chunks too
+    browser_sends(edit.images.upload, name, data)
     settle()
     assert edit.prompt.value == "a red kite over chalk hills, late light"
     assert edit.aspect_ratio.value == "16:9" and edit.num_outputs.value == 2

@@ -258,7 +258,9 @@ def test_the_header_login_box_switches_to_a_key_and_back_offline(
             assert box.offline_button.layout.display == "none"  # already offline
             box.key.set_state({"value": KEY})  # typing in the browser
             box.submit_button.click()
-            assert box.key.value == "" and not session.is_local
+            assert box.key.value == ""  # cleared at once, before the check
+            assert box.checking is not None and box.checking.result(timeout=30) is True
+            assert not session.is_local
             assert eventually(lambda: "Phota API" in studio.header.value)
             assert server.base_url in studio.header.value and "offline" not in studio.header.value
             assert box.offline_button.layout.display is None

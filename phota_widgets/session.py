@@ -40,6 +40,7 @@ from phota_widgets.concurrency import (
     AdaptiveLimit,
     Ticket,
     current_slot,
+    pace_requests,
     watch_answers,
 )
 from phota_widgets.history import History
@@ -234,7 +235,7 @@ class Session:
         http = client.transport.http
         hooks = http.event_hooks
         http.event_hooks = {
-            "request": [*hooks["request"], count_request],
+            "request": [*hooks["request"], count_request, self._pace],
             "response": [*hooks["response"], self._watch_429],
         }
         return client
@@ -570,6 +571,9 @@ class Session:
     def concurrency(self) -> int:
         """Requests the session lets run at once now (adaptive: it follows the API's limits)."""
         return self._concurrency.current
+
+    async def _pace(self, request: httpx.Request) -> None:
+        await pace_requests(self._concurrency)(request)  # once a request-rate 429 was met
 
     async def _watch_429(self, response: httpx.Response) -> None:
         await watch_answers(self._concurrency)(response)  # 202s and 429s of the slot's call

@@ -30,6 +30,7 @@ SESSION_ROOT_MODULES = {
     "history",
     "submits",
     "concurrency",
+    "pacing",
     "key_check",
     "offline_inputs",
     "snippets",

@@ -22,7 +22,6 @@ from phota_widgets import display
 from phota_widgets.api.errors import PhotaError
 from phota_widgets.api.models import ENDPOINTS
 from phota_widgets.api.results import Result
-from phota_widgets.widgets._collect import acollect, not_collected
 from phota_widgets.widgets._common import (
     ErrorBox,
     StatusLine,
@@ -32,6 +31,7 @@ from phota_widgets.widgets._common import (
     ui_await,
     ui_call,
 )
+from phota_widgets.widgets._panel.collect import acollect, not_collected
 from phota_widgets.widgets.grid_tile import PICKED_BORDER
 from phota_widgets.widgets.history_backend import BackendFilter
 from phota_widgets.widgets.history_tools import HistoryTools, picks_of, run_settings

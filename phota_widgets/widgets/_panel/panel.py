@@ -23,7 +23,6 @@ import ipywidgets as w
 from phota_widgets.api.errors import InvalidRequestError, NotSentError
 from phota_widgets.api.models import profile_tokens
 from phota_widgets.api.results import OutputImage, Result
-from phota_widgets.widgets._collect import KEPT_TEXT, Collector, is_transient
 from phota_widgets.widgets._common import (
     ErrorBox,
     StatusLine,
@@ -32,6 +31,7 @@ from phota_widgets.widgets._common import (
     ui_call,
     ui_method,
 )
+from phota_widgets.widgets._panel.collect import KEPT_TEXT, Collector, is_transient
 from phota_widgets.widgets.controls import ImageOptions, OutputOptions, PromptBox
 from phota_widgets.widgets.grid import OutputGrid
 from phota_widgets.widgets.picker import ImagePicker, ImageValue

@@ -240,7 +240,7 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
         single = len(self._target_images()) == 1
         self._show_picks()
         why = self._actions.update(
-            shown=self.result is not None,
+            self.result,
             picked=count,
             single=single,
             has_before=self.before is not None,

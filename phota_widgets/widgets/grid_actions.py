@@ -7,11 +7,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
 from phota_widgets.widgets._common import styled
 from phota_widgets.widgets.grid_tile import button as _button
+
+if TYPE_CHECKING:
+    from phota_widgets.api.results import Result
 
 
 class GridActions(w.HBox):  # type: ignore[misc]
@@ -75,12 +79,18 @@ class GridActions(w.HBox):  # type: ignore[misc]
         )
 
     def update(
-        self, *, shown: bool, picked: int, single: bool, has_before: bool, can_send: bool
+        self,
+        result: Result | None,
+        *,
+        picked: int,
+        single: bool,
+        has_before: bool,
+        can_send: bool,
     ) -> str:
         """Enable what the grid's selection allows.
 
         Args:
-            shown: a result is shown.
+            result: the result shown, or None.
             picked: how many outputs are picked.
             single: exactly one output is the target (picked, or the only one).
             has_before: the panel has an input image to show beside an output.
@@ -89,10 +99,10 @@ class GridActions(w.HBox):  # type: ignore[misc]
         Returns:
             Why Compare two is disabled ("" when it is enabled).
         """
-        self.save_button.disabled = not shown
-        self.download_button.disabled = not shown
+        self.save_button.disabled = result is None
+        self.download_button.disabled = result is None
         self.download_button.description = (
-            f"Download {picked} picked" if picked else "Download all" if shown else "Download"
+            f"Download {picked} picked" if picked else "Download all" if result else "Download"
         )
         self.compare_button.disabled = picked != 2
         why = "" if picked == 2 else f"pick exactly two to compare; {picked} picked"

@@ -1,8 +1,9 @@
 """A capability panel's controls as a request: read them, fill them, price them.
 
-``PanelInputs`` is mixed into :class:`~phota_widgets.widgets._panel.panel.CapabilityPanel`; it
-turns the pickers, the prompt and the option rows into request parameters and back (a run to do
-again, or one re-opened from History), and keeps the cost line in step with them.
+``PanelInputs`` is the first layer of a capability panel (``PanelInputs`` <- ``PanelRunning`` <-
+:class:`~phota_widgets.widgets._panel.panel.CapabilityPanel`, which builds the widgets); it turns
+the pickers, the prompt and the option rows into request parameters and back (a run to do again, or
+one re-opened from History), and keeps the cost line in step with them.
 """
 
 from __future__ import annotations

@@ -1,14 +1,15 @@
 """A capability panel's run: Run and Cancel, the elapsed-time ticks, and the outcome shown.
 
-``PanelRunning`` is mixed into :class:`~phota_widgets.widgets._panel.panel.CapabilityPanel`. A
-Run click hands the request to ``session.submit_run`` (the session's background loop) and
-returns at once. Every write to the panel's widgets after it is built runs on the one UI thread
-(``_common.ui_executor()``): the start of a run, the elapsed-time ticks, and at the end the
-thumbnails, result, status and error. The kernel never blocks; no widget has two writers.
+``PanelRunning`` is the layer of :class:`~phota_widgets.widgets._panel.panel.CapabilityPanel` above
+``PanelInputs`` (whose request it sends). A Run click hands the request to ``session.submit_run``
+(the session's background loop) and returns at once. Every write to the panel's widgets after it is
+built runs on the one UI thread (``_common.ui_executor()``): the start of a run, the elapsed-time
+ticks, and at the end the thumbnails, result, status and error. The kernel never blocks; no widget
+has two writers.
 
-A run the server took but the panel could not finish (a dropped connection, or a cancel once the
-job was accepted) is kept in the run store; the panel says so and offers Collect, which fetches
-it (``session.aresume()``) without paying twice.
+A run the server took but the panel could not finish (a dropped connection, or a cancel once the job
+was accepted) is kept in the run store; the panel says so and offers Collect, which fetches it
+(``session.aresume()``) without paying twice.
 """
 
 from __future__ import annotations

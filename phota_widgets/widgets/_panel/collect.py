@@ -24,7 +24,7 @@ from phota_widgets.widgets._common import styled, ui_await, ui_call
 if TYPE_CHECKING:
     from phota_widgets.session import Session
     from phota_widgets.store import RunRecord, RunStore
-    from phota_widgets.widgets._panel import CapabilityPanel
+    from phota_widgets.widgets._panel.panel import CapabilityPanel
 
 SETTLE_POLL = 0.1
 """Seconds between looks at a cancelled run while its submit may still land."""

@@ -219,8 +219,12 @@ def test_the_session_layer_moves_without_changing_its_rules() -> None:
             "def f():\n    from phota_widgets.widgets import grid\n",
             "inside",
         ),
-        ("phota_widgets.session", "from phota_widgets.experiments import sweep\n", "module level"),
-        ("phota_widgets.experiments.result", "from ..widgets.review import R\n", "widgets"),
+        (
+            "phota_widgets.session",
+            "from phota_widgets.experiments.sweeps import entry\n",
+            "module level",
+        ),
+        ("phota_widgets.experiments.sweeps.result", "from ...widgets.review import R\n", "widgets"),
         ("phota_widgets.display", "from phota_widgets import Studio\n", "widgets"),
     ],
 )
@@ -232,9 +236,15 @@ def test_a_planted_violation_is_caught(module: str, source: str, expected: str) 
 @pytest.mark.parametrize(
     ("module", "source"),
     [
-        ("phota_widgets.session", "def f():\n    from phota_widgets.experiments import sweep\n"),
+        (
+            "phota_widgets.session",
+            "def f():\n    from phota_widgets.experiments.sweeps import entry\n",
+        ),
         ("phota_widgets.session", "if TYPE_CHECKING:\n    from phota_widgets.local import L\n"),
-        ("phota_widgets.experiments.result", "def review():\n    from ..widgets import review\n"),
+        (
+            "phota_widgets.experiments.sweeps.result",
+            "def review():\n    from ...widgets import review\n",
+        ),
         ("phota_widgets.widgets.grid", "from phota_widgets import display\n"),
         ("phota_widgets.store.files", "from phota_widgets.files import atomic_write\n"),
     ],

@@ -16,19 +16,23 @@ automatic evaluation: ``scoring`` (checks, metrics, model-graded rubrics, CI gat
 
 from __future__ import annotations
 
-from phota_widgets.experiments.axes import SweepSpecError
-from phota_widgets.experiments.files import ExperimentFileError, load_experiment, sweep_from_file
-from phota_widgets.experiments.plan import Cell, CellInfo, SkippedCell, SweepPlan, make_plan
-from phota_widgets.experiments.result import (
+from phota_widgets.experiments.scoring import CheckSpecError, Failure, Score, ScoredOutput
+from phota_widgets.experiments.sweeps.axes import SweepSpecError
+from phota_widgets.experiments.sweeps.entry import SweepInfo
+from phota_widgets.experiments.sweeps.files import (
+    ExperimentFileError,
+    load_experiment,
+    sweep_from_file,
+)
+from phota_widgets.experiments.sweeps.plan import Cell, CellInfo, SkippedCell, SweepPlan, make_plan
+from phota_widgets.experiments.sweeps.result import (
     SweepCell,
     SweepOutput,
     SweepResult,
     output_id,
     split_output_id,
 )
-from phota_widgets.experiments.runner import CellOutcome, SweepHandle, SweepProgress
-from phota_widgets.experiments.scoring import CheckSpecError, Failure, Score, ScoredOutput
-from phota_widgets.experiments.sweep import SweepInfo
+from phota_widgets.experiments.sweeps.runner import CellOutcome, SweepHandle, SweepProgress
 
 __all__ = [
     "Cell",

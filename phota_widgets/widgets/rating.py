@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
-from phota_widgets.experiments import review
+from phota_widgets.experiments.review import judgements as review
 from phota_widgets.widgets._common import ErrorBox, styled, ui_call
 
 if TYPE_CHECKING:
     import concurrent.futures
 
-    from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 PREVIEW_PX = 256
 

@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import ipywidgets as w
 
-from phota_widgets.experiments import review
-from phota_widgets.experiments.design import pairs_for
-from phota_widgets.experiments.review import ReviewPair
+from phota_widgets.experiments.review import judgements as review
+from phota_widgets.experiments.review.design import pairs_for
+from phota_widgets.experiments.review.judgements import ReviewPair
 from phota_widgets.store.judging import AlreadyJudgedError
 from phota_widgets.widgets._common import ErrorBox, close_tree, styled, ui_call, ui_method
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.result import SweepOutput, SweepResult
+    from phota_widgets.experiments.sweeps.result import SweepOutput, SweepResult
 
 REVIEW_PX = 768
 """Longest side of the two images judged (large enough to judge, still a JPEG preview)."""

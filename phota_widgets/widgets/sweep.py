@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from phota_widgets.experiments.export import export_sweep_folder, offline_export_note
-from phota_widgets.experiments.preferences import PREFERENCE_FORMATS
-from phota_widgets.experiments.spend import needs_confirmation, spend_question
+from phota_widgets.experiments.exports.folder import export_sweep_folder, offline_export_note
+from phota_widgets.experiments.exports.preferences import PREFERENCE_FORMATS
+from phota_widgets.experiments.sweeps.spend import needs_confirmation, spend_question
 from phota_widgets.store.errors import StoreError
 from phota_widgets.widgets._common import (
     ErrorBox,
@@ -45,8 +45,8 @@ from phota_widgets.widgets.sweep_parts import (
 )
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.result import SweepResult
-    from phota_widgets.experiments.runner import CellOutcome, SweepHandle
+    from phota_widgets.experiments.sweeps.result import SweepResult
+    from phota_widgets.experiments.sweeps.runner import CellOutcome, SweepHandle
     from phota_widgets.session import Session
 
 GRID_REFRESH_SECONDS = 0.5
@@ -371,7 +371,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
     # -- showing a sweep -------------------------------------------------------------------------
 
     def _show_sweep(self, sweep_id: str) -> None:
-        from phota_widgets.experiments.result import SweepResult
+        from phota_widgets.experiments.sweeps.result import SweepResult
 
         try:
             self.result = SweepResult.load(self.session, sweep_id)
@@ -463,7 +463,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
     def _leaderboard(self) -> None:
         if self.result is None:
             return
-        from phota_widgets.experiments.review_report import leaderboard_html
+        from phota_widgets.experiments.review.report import leaderboard_html
 
         self.details.value = leaderboard_html(self.result)
 

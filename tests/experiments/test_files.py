@@ -13,7 +13,7 @@ from sweep_helpers import KEY, submits
 import phota_widgets as pw
 from phota_widgets.cli import main
 from phota_widgets.experiments import SweepResult, load_experiment
-from phota_widgets.experiments.files import ExperimentFileError
+from phota_widgets.experiments.sweeps.files import ExperimentFileError
 from phota_widgets.local import LocalServer
 
 EXAMPLES = Path(__file__).parents[2] / "examples"

@@ -11,8 +11,9 @@ import pytest
 from sweep_helpers import KEY
 
 import phota_widgets as pw
-from phota_widgets.experiments import SweepResult, review
-from phota_widgets.experiments.ranking import Comparison, fit_scores
+from phota_widgets.experiments import SweepResult
+from phota_widgets.experiments.review import judgements as review
+from phota_widgets.experiments.review.ranking import Comparison, fit_scores
 from phota_widgets.local import LocalServer
 
 RATIOS = ["1:1", "16:9", "4:3"]

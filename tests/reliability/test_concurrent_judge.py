@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 import phota_widgets as pw
-from phota_widgets.experiments import SweepResult, review
+from phota_widgets.experiments import SweepResult
+from phota_widgets.experiments.review import judgements as review
 from phota_widgets.local import LocalServer
 from phota_widgets.store.judging import AlreadyJudgedError
 from phota_widgets.widgets.review import ReviewPanel

@@ -9,7 +9,8 @@ from sqlalchemy.engine import make_url
 from teams_services import SharedStore
 
 import phota_widgets as pw
-from phota_widgets.experiments import SweepResult, review
+from phota_widgets.experiments import SweepResult
+from phota_widgets.experiments.review import judgements as review
 from phota_widgets.local.server import LocalServer
 
 KEY = "judges-key-0123456789"

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from phota_widgets.api.errors import PhotaError
 from phota_widgets.claimed import busy_runs
-from phota_widgets.experiments import records
-from phota_widgets.experiments.plan import Cell, SweepPlan
+from phota_widgets.experiments.sweeps import records
+from phota_widgets.experiments.sweeps.plan import Cell, SweepPlan
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.result import SweepResult
     from phota_widgets.experiments.scoring import Scorer
+    from phota_widgets.experiments.sweeps.result import SweepResult
     from phota_widgets.session import Session
 
 
@@ -142,7 +142,7 @@ class SweepRunner:
 
     async def run(self) -> SweepResult:
         """Record the sweep, collect earlier submissions, send what is left; return the result."""
-        from phota_widgets.experiments.result import SweepResult
+        from phota_widgets.experiments.sweeps.result import SweepResult
 
         store = self.session.store
         await asyncio.to_thread(records.save_sweep, store, self.plan)

@@ -11,15 +11,15 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from phota_widgets.experiments.preferences import (
+from phota_widgets.experiments.exports.preferences import (
     PreferenceFormat,
     PreferenceRow,
     write_preferences,
 )
-from phota_widgets.experiments.review import _side, _winner, judgements
+from phota_widgets.experiments.review.judgements import _side, _winner, judgements
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.result import SweepOutput, SweepResult
+    from phota_widgets.experiments.sweeps.result import SweepOutput, SweepResult
 
 __all__ = ["export_preferences", "preference_rows"]
 
@@ -83,5 +83,8 @@ def _answers(output: SweepOutput) -> tuple[str | None, str | None]:
 def export_preferences(
     result: SweepResult, path: str | Path, format: PreferenceFormat = "trl"
 ) -> list[Path]:
-    """Write the sweep's preference data (see :mod:`phota_widgets.experiments.preferences`)."""
+    """Write the sweep's preference data.
+
+    See :mod:`phota_widgets.experiments.exports.preferences` for the formats.
+    """
     return write_preferences(preference_rows(result), path, format)

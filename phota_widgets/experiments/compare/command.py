@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.experiments.sweeps.result import SweepResult
     from phota_widgets.session import Session
 
 EXIT_WORSE = 100
@@ -52,7 +52,7 @@ def find_sweep(session: Session, given: str) -> SweepResult:
     Raises:
         SweepNotFound: nothing matches.
     """
-    from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
     listed = session.sweeps()
     for info in listed:
@@ -73,8 +73,8 @@ def sweep_of_file(session: Session, path: Path) -> SweepResult:
     Raises:
         SweepNotFound: the file's sweep is not in this store yet.
     """
-    from phota_widgets.experiments.files import load_experiment, plan_experiment
-    from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.experiments.sweeps.files import load_experiment, plan_experiment
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
     plan = plan_experiment(session, load_experiment(path))
     try:
@@ -111,7 +111,7 @@ def compare_command(
 ) -> int:
     """Print the comparison of two sweeps; returns the process's exit status."""
     from phota_widgets.api.errors import PhotaError
-    from phota_widgets.experiments.compare_sweeps import compare_sweeps
+    from phota_widgets.experiments.compare.comparison import compare_sweeps
 
     if fail_if_worse is not None and not 0 <= fail_if_worse < 1:
         print(

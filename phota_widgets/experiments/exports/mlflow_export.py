@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from mlflow import MlflowClient
     from mlflow.entities import Run
 
-    from phota_widgets.experiments.result import SweepCell, SweepResult
+    from phota_widgets.experiments.sweeps.result import SweepCell, SweepResult
 
 DEFAULT_EXPERIMENT = "phota-widgets"
 SWEEP_TAG = "phota.sweep_id"
@@ -292,7 +292,7 @@ def _log(
 def _cell_scores(result: SweepResult) -> tuple[dict[str, float], dict[str, float]]:
     """Mean stars and pairwise win rate of each cell's outputs (a tie and a "both bad" count
     half a win each way, as on the leaderboard)."""
-    from phota_widgets.experiments import review
+    from phota_widgets.experiments.review import judgements as review
 
     cell_of = {o.output_id: o.cell.info.key for o in result.outputs()}
     stars: dict[str, list[int]] = defaultdict(list)

@@ -8,14 +8,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from phota_widgets.experiments import records
-from phota_widgets.experiments.limits import DEFAULT_MAX_CELLS
-from phota_widgets.experiments.plan import SweepPlan, make_plan
-from phota_widgets.experiments.runner import CellOutcome, SweepHandle, SweepRunner, annotate
 from phota_widgets.experiments.scoring.specs import CheckSpec, resolve_checks
+from phota_widgets.experiments.sweeps import records
+from phota_widgets.experiments.sweeps.limits import DEFAULT_MAX_CELLS
+from phota_widgets.experiments.sweeps.plan import SweepPlan, make_plan
+from phota_widgets.experiments.sweeps.runner import CellOutcome, SweepHandle, SweepRunner, annotate
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.experiments.sweeps.result import SweepResult
     from phota_widgets.session import Session
 
 
@@ -110,7 +110,7 @@ def run_plan(
     """
     scorers = resolve_checks(checks)
     plan.check_budget(max_cost)
-    from phota_widgets.experiments.result import uncollected_message
+    from phota_widgets.experiments.sweeps.result import uncollected_message
 
     runner = SweepRunner(session, plan, progress_bar=progress, checks=scorers)
     try:

@@ -19,7 +19,7 @@ from typing import Any
 from phota_widgets.api.errors import BudgetExceededError
 from phota_widgets.api.images import WireImage
 from phota_widgets.api.prices import DEFAULT_PRICE_TABLE, PriceTable
-from phota_widgets.experiments.axes import (
+from phota_widgets.experiments.sweeps.axes import (
     INPUT_FIELD,
     Input,
     SweepSpecError,
@@ -32,7 +32,7 @@ from phota_widgets.experiments.axes import (
     placeholders,
     value_label,
 )
-from phota_widgets.experiments.limits import DEFAULT_MAX_CELLS, check_cell_count, count_cells
+from phota_widgets.experiments.sweeps.limits import DEFAULT_MAX_CELLS, check_cell_count, count_cells
 
 _NOT_PRICED = frozenset({"prompt", "images", "image", "input_image", "reference_image"})
 DEFAULT_SECONDS_PER_CALL = 20.0

@@ -12,18 +12,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from phota_widgets.experiments import records
-from phota_widgets.experiments.plan import CellInfo
+from phota_widgets.experiments.sweeps import records
+from phota_widgets.experiments.sweeps.plan import CellInfo
 from phota_widgets.store import JudgementRecord, OutputRecord, RatingRecord, RunRecord
 
 if TYPE_CHECKING:
     import pandas
 
     from phota_widgets.display import HTMLView
-    from phota_widgets.experiments.agreement import Agreement
-    from phota_widgets.experiments.compare_sweeps import SweepComparison
-    from phota_widgets.experiments.model_judge import AutoJudgeReport
-    from phota_widgets.experiments.preferences import PreferenceFormat
+    from phota_widgets.experiments.compare.comparison import SweepComparison
+    from phota_widgets.experiments.exports.preferences import PreferenceFormat
+    from phota_widgets.experiments.review.agreement import Agreement
+    from phota_widgets.experiments.review.model_judge import AutoJudgeReport
     from phota_widgets.experiments.scoring import CheckSpec, Failure, Scorer
     from phota_widgets.session import Session
     from phota_widgets.widgets.review import ReviewPanel
@@ -261,14 +261,14 @@ class SweepResult:
         latency, picked, error, variant, input; then stars (mean over judges), note (the
         latest) and changed_fraction (edit/enhance/remix outputs).
         """
-        from phota_widgets.experiments.review import add_review_columns
-        from phota_widgets.experiments.table import sweep_dataframe
+        from phota_widgets.experiments.review.judgements import add_review_columns
+        from phota_widgets.experiments.sweeps.table import sweep_dataframe
 
         return add_review_columns(self, sweep_dataframe(self))
 
     def show(self, max_px: int = 192) -> HTMLView:
         """The labelled grid: a row per prompt (or input), a column per variant (thumbnails)."""
-        from phota_widgets.experiments.report import grid_view
+        from phota_widgets.experiments.sweeps.report import grid_view
 
         return grid_view(self, max_px=max_px)
 
@@ -276,7 +276,7 @@ class SweepResult:
         """Write one self-contained HTML report (thumbnails inlined, no network) and return it:
         the grid fits the page width (click an image to enlarge it to ``max_px``, default
         512), then the leaderboards (overall and by each swept setting)."""
-        from phota_widgets.experiments.report import REPORT_PX, write_report
+        from phota_widgets.experiments.sweeps.report import REPORT_PX, write_report
 
         if max_px is None:
             max_px = REPORT_PX
@@ -286,13 +286,13 @@ class SweepResult:
     def to_csv(self, path: str | os.PathLike[str]) -> Path:
         """Write the sweep's table (``to_dataframe()``'s rows and columns) as CSV; text cells
         beginning with ``=``, ``+``, ``-`` or ``@`` get a ``'`` in front (no formula runs)."""
-        from phota_widgets.experiments.table import write_csv
+        from phota_widgets.experiments.sweeps.table import write_csv
 
         return write_csv(self, Path(path))
 
     def snippet(self, value: str) -> str:
         """Python code that reproduces an output's call with its exact parameters."""
-        from phota_widgets.experiments.table import snippet
+        from phota_widgets.experiments.sweeps.table import snippet
 
         return snippet(self, self.output(value))
 
@@ -315,7 +315,7 @@ class SweepResult:
         self, output_a: str, output_b: str, winner: str, judge: str | None = None
     ) -> JudgementRecord:
         """Record that ``winner`` (``"a"``, ``"b"``, ``"tie"``, ``"both_bad"``) is better."""
-        from phota_widgets.experiments import review
+        from phota_widgets.experiments.review import judgements as review
 
         return review.judge(self, output_a, output_b, winner, judge)
 
@@ -323,7 +323,7 @@ class SweepResult:
         self, output_id: str, stars: int, note: str | None = None, judge: str | None = None
     ) -> RatingRecord:
         """Give an output 1-5 stars (and a note); kept in the run store."""
-        from phota_widgets.experiments import review
+        from phota_widgets.experiments.review import judgements as review
 
         return review.rate(self, output_id, stars, note, judge)
 
@@ -334,8 +334,8 @@ class SweepResult:
 
         ``judge``: rank by one person's judgements and ratings (default: everyone's).
         """
-        from phota_widgets.experiments import review
-        from phota_widgets.experiments.needed import with_needed
+        from phota_widgets.experiments.review import judgements as review
+        from phota_widgets.experiments.review.needed import with_needed
 
         return with_needed(self, review.leaderboard(self, by, seed=seed, judge=judge), by, judge)
 
@@ -343,7 +343,7 @@ class SweepResult:
         self, path: str | os.PathLike[str], format: PreferenceFormat = "trl"
     ) -> list[Path]:
         """Write judgements and picks as preference data (``trl``, ``pickapic``, ``jsonl``)."""
-        from phota_widgets.experiments.preference_data import export_preferences
+        from phota_widgets.experiments.exports.preference_data import export_preferences
 
         return export_preferences(self, Path(path), format)
 
@@ -363,7 +363,7 @@ class SweepResult:
         and its console lines quiet unless ``verbose``. Needs
         ``pip install 'phota-widgets[mlflow]'``. Returns the parent run's id.
         """
-        from phota_widgets.experiments.mlflow_export import export_sweep
+        from phota_widgets.experiments.exports.mlflow_export import export_sweep
 
         return export_sweep(self, tracking_uri, experiment, verbose=verbose)
 
@@ -372,7 +372,7 @@ class SweepResult:
     ) -> Agreement | pandas.DataFrame:
         """Two judges' agreement (share, Cohen's kappa, disagreements), or with no names a
         table of every two judges with pairs in common."""
-        from phota_widgets.experiments.agreement import agreement_of
+        from phota_widgets.experiments.review.agreement import agreement_of
 
         return agreement_of(self, judge_a, judge_b)
 
@@ -380,13 +380,13 @@ class SweepResult:
         self, judges: Sequence[str], *, overlap: float = 0.2, compare: str | None = None
     ) -> pandas.DataFrame:
         """Split the unjudged pairs among annotators, ``overlap`` of them judged by two."""
-        from phota_widgets.experiments.design import assign
+        from phota_widgets.experiments.review.design import assign
 
         return assign(self, judges, overlap=overlap, compare=compare)
 
     def compare(self, other: SweepResult) -> SweepComparison:
         """This sweep (A) against ``other`` (B), cell by cell: see ``pw.compare_sweeps``."""
-        from phota_widgets.experiments.compare_sweeps import compare_sweeps
+        from phota_widgets.experiments.compare.comparison import compare_sweeps
 
         return compare_sweeps(self, other)
 
@@ -402,7 +402,7 @@ class SweepResult:
     ) -> AutoJudgeReport:
         """Judge the scheduled pairs with an OpenAI-compatible vision model (judge
         ``model:<name>``), each pair asked twice with the sides swapped; resumable."""
-        from phota_widgets.experiments.model_judge import run_auto_judge
+        from phota_widgets.experiments.review.model_judge import run_auto_judge
 
         return run_auto_judge(self, model, base_url, api_key_env, criteria, limit, prices)
 

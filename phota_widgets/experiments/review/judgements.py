@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from phota_widgets.experiments.change_maps import (
+from phota_widgets.experiments.review.change_maps import (
     CHANGE_ENDPOINTS,
     change_picture,
     change_sources,
@@ -29,7 +29,7 @@ from phota_widgets.experiments.change_maps import (
     find_output,
     input_path,
 )
-from phota_widgets.experiments.ranking import (
+from phota_widgets.experiments.review.ranking import (
     DRAWS,
     LEADERBOARD_COLUMNS,
     WINNERS,
@@ -46,7 +46,7 @@ from phota_widgets.store.config import default_judge as store_default_judge
 if TYPE_CHECKING:
     import pandas
 
-    from phota_widgets.experiments.result import SweepOutput, SweepResult
+    from phota_widgets.experiments.sweeps.result import SweepOutput, SweepResult
 
 __all__ = [
     "CHANGE_ENDPOINTS",

@@ -11,12 +11,12 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from phota_widgets.api.thumbnails import data_uri
-from phota_widgets.experiments import review
-from phota_widgets.experiments.agreement import agreement_html
-from phota_widgets.experiments.needed import needed_line
+from phota_widgets.experiments.review import judgements as review
+from phota_widgets.experiments.review.agreement import agreement_html
+from phota_widgets.experiments.review.needed import needed_line
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 _CELL = "border:1px solid #ddd;padding:3px 8px;text-align:right"
 _HEAD = "border:1px solid #ddd;padding:3px 8px;background:#f6f6f6"

@@ -19,8 +19,8 @@ from phota_widgets.store.model_judging import pair_key
 if TYPE_CHECKING:
     import pandas
 
-    from phota_widgets.experiments.result import SweepResult
-    from phota_widgets.experiments.review import ReviewPair
+    from phota_widgets.experiments.review.judgements import ReviewPair
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 __all__ = ["assign", "compared_axes", "pairs_along", "pairs_for"]
 
@@ -103,7 +103,7 @@ def assign(
     """
     import pandas as pd
 
-    from phota_widgets.experiments import review
+    from phota_widgets.experiments.review import judgements as review
 
     names = [j.strip() for j in judges]
     if not names or any(not n for n in names) or len(set(names)) != len(names):

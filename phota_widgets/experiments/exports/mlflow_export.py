@@ -292,15 +292,15 @@ def _log(
 def _cell_scores(result: SweepResult) -> tuple[dict[str, float], dict[str, float]]:
     """Mean stars and pairwise win rate of each cell's outputs (a tie and a "both bad" count
     half a win each way, as on the leaderboard)."""
-    from phota_widgets.experiments.review import judgements as review
+    from phota_widgets.experiments.review.judgements import judgements, ratings
 
     cell_of = {o.output_id: o.cell.info.key for o in result.outputs()}
     stars: dict[str, list[int]] = defaultdict(list)
-    for rating in review.ratings(result):
+    for rating in ratings(result):
         stars[cell_of[rating.output_id]].append(rating.stars)
     wins: dict[str, float] = defaultdict(float)
     seen: dict[str, int] = defaultdict(int)
-    for j in review.judgements(result):
+    for j in judgements(result):
         for side, output in (("a", j.output_a), ("b", j.output_b)):
             key = cell_of[output]
             seen[key] += 1

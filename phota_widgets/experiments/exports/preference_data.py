@@ -16,7 +16,7 @@ from phota_widgets.experiments.exports.preferences import (
     PreferenceRow,
     write_preferences,
 )
-from phota_widgets.experiments.review.judgements import _side, _winner, judgements
+from phota_widgets.experiments.review.judgements import judgements, parse_side, parse_winner
 
 if TYPE_CHECKING:
     from phota_widgets.experiments.sweeps.result import SweepOutput, SweepResult
@@ -45,11 +45,11 @@ def preference_rows(result: SweepResult) -> list[PreferenceRow]:
                 path_1=second.path,
                 variant_0=first.cell.info.variant,
                 variant_1=second.cell.info.variant,
-                winner=_winner(j.winner),
+                winner=parse_winner(j.winner),
                 source="judgement",
                 judge=j.judge,
                 created_at=j.created_at,
-                shown_left=_side(j.shown_left),
+                shown_left=parse_side(j.shown_left),
                 identical=first.record.sha256 == second.record.sha256,
             )
         )

@@ -181,7 +181,7 @@ def with_needed(
     result: SweepResult, board: pandas.DataFrame, by: str | None, judge: str | None
 ) -> pandas.DataFrame:
     """The leaderboard with ``attrs["needed"]`` set (a :class:`Needed`)."""
-    from phota_widgets.experiments.review.judgements import comparisons
+    from phota_widgets.experiments.review.leaderboard import comparisons
 
     board.attrs["needed"] = judgements_needed(board, comparisons(result, by, judge))
     return board

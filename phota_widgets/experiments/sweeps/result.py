@@ -296,7 +296,7 @@ class SweepResult:
 
         return snippet(self, self.output(value))
 
-    # -- review (experiments/review.py) ---------------------------------------------------------
+    # -- review (experiments/review/) ---------------------------------------------------------
 
     def review(
         self,
@@ -315,17 +315,17 @@ class SweepResult:
         self, output_a: str, output_b: str, winner: str, judge: str | None = None
     ) -> JudgementRecord:
         """Record that ``winner`` (``"a"``, ``"b"``, ``"tie"``, ``"both_bad"``) is better."""
-        from phota_widgets.experiments.review import judgements as review
+        from phota_widgets.experiments.review import judgements
 
-        return review.judge(self, output_a, output_b, winner, judge)
+        return judgements.judge(self, output_a, output_b, winner, judge)
 
     def rate(
         self, output_id: str, stars: int, note: str | None = None, judge: str | None = None
     ) -> RatingRecord:
         """Give an output 1-5 stars (and a note); kept in the run store."""
-        from phota_widgets.experiments.review import judgements as review
+        from phota_widgets.experiments.review import judgements
 
-        return review.rate(self, output_id, stars, note, judge)
+        return judgements.rate(self, output_id, stars, note, judge)
 
     def leaderboard(
         self, by: str | None = None, *, seed: int = 0, judge: str | None = None
@@ -334,10 +334,11 @@ class SweepResult:
 
         ``judge``: rank by one person's judgements and ratings (default: everyone's).
         """
-        from phota_widgets.experiments.review import judgements as review
+        from phota_widgets.experiments.review import leaderboard
         from phota_widgets.experiments.review.needed import with_needed
 
-        return with_needed(self, review.leaderboard(self, by, seed=seed, judge=judge), by, judge)
+        board = leaderboard.leaderboard(self, by, seed=seed, judge=judge)
+        return with_needed(self, board, by, judge)
 
     def export_preferences(
         self, path: str | os.PathLike[str], format: PreferenceFormat = "trl"

@@ -18,20 +18,23 @@ from __future__ import annotations
 
 from phota_widgets.experiments.scoring import CheckSpecError, Failure, Score, ScoredOutput
 from phota_widgets.experiments.sweeps.axes import SweepSpecError
+from phota_widgets.experiments.sweeps.cells import (
+    Cell,
+    CellInfo,
+    SkippedCell,
+    SweepCell,
+    SweepOutput,
+    output_id,
+    split_output_id,
+)
 from phota_widgets.experiments.sweeps.entry import SweepInfo
 from phota_widgets.experiments.sweeps.files import (
     ExperimentFileError,
     load_experiment,
     sweep_from_file,
 )
-from phota_widgets.experiments.sweeps.plan import Cell, CellInfo, SkippedCell, SweepPlan, make_plan
-from phota_widgets.experiments.sweeps.result import (
-    SweepCell,
-    SweepOutput,
-    SweepResult,
-    output_id,
-    split_output_id,
-)
+from phota_widgets.experiments.sweeps.plan import SweepPlan, make_plan
+from phota_widgets.experiments.sweeps.result import SweepResult
 from phota_widgets.experiments.sweeps.runner import CellOutcome, SweepHandle, SweepProgress
 
 __all__ = [

@@ -36,7 +36,8 @@ from phota_widgets.store.judging import AlreadyJudgedError
 from phota_widgets.widgets._common import ErrorBox, close_tree, styled, ui_call, ui_method
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.sweeps.result import SweepOutput, SweepResult
+    from phota_widgets.experiments.sweeps.cells import SweepOutput
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 REVIEW_PX = 768
 """Longest side of the two images judged (large enough to judge, still a JPEG preview)."""

@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     from mlflow import MlflowClient
     from mlflow.entities import Run
 
-    from phota_widgets.experiments.sweeps.result import SweepCell, SweepResult
+    from phota_widgets.experiments.sweeps.cells import SweepCell
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 DEFAULT_EXPERIMENT = "phota-widgets"
 SWEEP_TAG = "phota.sweep_id"

@@ -19,7 +19,8 @@ from phota_widgets.experiments.exports.preferences import (
 from phota_widgets.experiments.review.judgements import judgements, parse_side, parse_winner
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.sweeps.result import SweepOutput, SweepResult
+    from phota_widgets.experiments.sweeps.cells import SweepOutput
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 __all__ = ["export_preferences", "preference_rows"]
 

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Literal
 from phota_widgets.experiments.review.ranking import Winner
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.sweeps.result import SweepOutput, SweepResult
+    from phota_widgets.experiments.sweeps.cells import SweepOutput
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 __all__ = ["ReviewItem", "ReviewPair", "group_of", "review_items", "schedule_pairs"]
 

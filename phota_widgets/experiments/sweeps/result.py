@@ -1,20 +1,25 @@
 """``SweepResult``: a sweep reopened from the run store, as a grid, a table, a report or code.
 
-Every output has a stable id, ``f"{run_id}:{index}"``. A cell's *variant* is the combination
-of its swept settings and vars (everything that varies except prompt, input and repeat).
+Its cells and outputs are :mod:`~phota_widgets.experiments.sweeps.cells`. A cell's *variant* is
+the combination of its swept settings and vars (everything that varies except prompt, input and
+repeat).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from phota_widgets.experiments.sweeps import records
-from phota_widgets.experiments.sweeps.plan import CellInfo
-from phota_widgets.store import JudgementRecord, OutputRecord, RatingRecord, RunRecord
+from phota_widgets.experiments.sweeps.cells import (
+    SweepCell,
+    SweepOutput,
+    output_id,
+    split_output_id,
+)
+from phota_widgets.store import JudgementRecord, RatingRecord, RunRecord
 
 if TYPE_CHECKING:
     import pandas
@@ -27,64 +32,6 @@ if TYPE_CHECKING:
     from phota_widgets.experiments.scoring import CheckSpec, Failure, Scorer
     from phota_widgets.session import Session
     from phota_widgets.widgets.review import ReviewPanel
-
-
-def output_id(run_id: str, index: int) -> str:
-    """The stable id of an output: ``<run_id>:<index>``."""
-    return f"{run_id}:{index}"
-
-
-def split_output_id(value: str) -> tuple[str, int]:
-    """The run id and index of an output id.
-
-    Raises:
-        KeyError: the text is not an output id.
-    """
-    run_id, _, index = value.rpartition(":")
-    if not run_id or not index.isdigit():
-        raise KeyError(f"not an output id (expected '<run_id>:<index>'): {value!r}")
-    return run_id, int(index)
-
-
-@dataclass(frozen=True)
-class SweepCell:
-    """A cell of a finished (or interrupted) sweep: its labels, its run and outputs.
-
-    Attributes:
-        info: the cell's labels (prompt, settings, vars, input, repeat, key).
-        run: the run that answered it, if one was recorded.
-        error: why it failed (the run's error, or one raised before any run).
-    """
-
-    info: CellInfo
-    run: RunRecord | None
-    error: str | None
-
-    @property
-    def status(self) -> str:
-        """``succeeded``, ``failed``, ``submitted``, ``cancelled``, ``running`` or ``pending``."""
-        if self.run is not None:
-            return self.run.status
-        return "failed" if self.error else "pending"
-
-    @property
-    def outputs(self) -> tuple[OutputRecord, ...]:
-        """The cell's stored output images."""
-        return self.run.outputs if self.run is not None else ()
-
-
-@dataclass(frozen=True)
-class SweepOutput:
-    """One output image of a sweep, with its cell."""
-
-    output_id: str
-    cell: SweepCell
-    record: OutputRecord
-
-    @property
-    def path(self) -> Path:
-        """The full image on disk."""
-        return self.record.path
 
 
 class SweepResult:

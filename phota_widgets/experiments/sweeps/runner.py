@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from phota_widgets.api.errors import PhotaError
 from phota_widgets.claimed import busy_runs
 from phota_widgets.experiments.sweeps import records
-from phota_widgets.experiments.sweeps.plan import Cell, SweepPlan
+from phota_widgets.experiments.sweeps.cells import Cell
+from phota_widgets.experiments.sweeps.plan import SweepPlan
 
 if TYPE_CHECKING:
     from phota_widgets.experiments.scoring import Scorer

@@ -8,8 +8,9 @@ The package is built in layers; each imports only the layers below it:
 ```text
 cli, demo, app/   entry points: `phota-widgets studio | sweep | serve | demo`
   widgets/        panels (Generate .. Experiments), the Studio
-  experiments/    sweeps, review, ranking, exports    imports widgets only inside a method
-  display         static HTML views of results          that returns a panel (res.review())
+  experiments/    sweeps/ review/ scoring/ exports/ compare/; reach the Session through
+                  session_protocol; import widgets only in a method returning a panel
+  display         static HTML views of results
   session         Session: backend, runs, recovery, claims, profile cache, history, store
                   writer, watcher (session.py and its root helper modules; later session/)
                   imports local/ and experiments/ only inside functions; never widgets/

@@ -190,6 +190,40 @@ def test_no_layer_imports_one_above_it() -> None:
     assert violations(found) == []
 
 
+# Where experiments may import the session layer: the protocol of what they need of a Session,
+# and the two commands that open one (`phota-widgets sweep`, `phota-widgets compare`).
+SESSION_BOUNDARY = {
+    "phota_widgets.experiments.session_protocol",
+    "phota_widgets.experiments.sweeps.command",
+    "phota_widgets.experiments.compare.command",
+}
+
+
+def session_crossings(found: list[Import]) -> list[str]:
+    """Imports of the session layer by experiments outside ``SESSION_BOUNDARY``."""
+    return [
+        f"{imp.importer}:{imp.line} imports {imp.target}"
+        for imp in found
+        if layer_of(imp.importer) == "experiments"
+        and layer_of(imp.target) == "session"
+        and imp.importer not in SESSION_BOUNDARY
+    ]
+
+
+def test_experiments_reach_the_session_through_one_protocol() -> None:
+    found = _package_imports()
+    assert any(imp.importer == "phota_widgets.experiments.session_protocol" for imp in found)
+    assert session_crossings(found) == []
+
+
+def test_a_session_import_elsewhere_in_experiments_is_caught() -> None:
+    planted = "if TYPE_CHECKING:\n    from phota_widgets.session import Session\n"
+    found = imports_in(planted, "phota_widgets.experiments.sweeps.result")
+    assert len(session_crossings(found)) == 1
+    allowed = imports_in(planted, "phota_widgets.experiments.session_protocol")
+    assert session_crossings(allowed) == []
+
+
 def test_the_facade_loads_only_the_errors_eagerly() -> None:
     source = (PACKAGE / "__init__.py").read_text()
     eager = {imp.target for imp in imports_in(source, "phota_widgets", True) if not imp.lazy}

@@ -3,15 +3,12 @@
 Layer: above ``session`` and ``store``, below ``widgets``; nothing here imports the widgets
 (``SweepResult.review()`` alone builds a ``ReviewPanel``, importing it when called).
 
-Modules: ``axes`` (checking each axis), ``plan`` (cells with stable keys, ``SweepPlan``),
-``runner`` (running on the session's loop, progress, resume, ``SweepHandle``), ``records``
-(sweep rows in the run store), ``result`` (``SweepResult``), ``table`` (DataFrame, snippets),
-``report`` (HTML grid and report), ``files`` (YAML experiments), ``sweep`` (what Session calls);
-review: ``review`` (pairs, judgements, ratings, leaderboard, review columns), ``ranking``
-(Bradley-Terry), ``posterior`` (its credible intervals), ``preferences`` (TRL / Pick-a-Pic /
-JSON lines), ``preference_data`` (a sweep's rows), ``change_maps`` (what changed),
-``changes`` (change maps), ``review_report`` (the leaderboard section of the report);
-automatic evaluation: ``scoring`` (checks, metrics, model-graded rubrics, CI gate).
+Rooms: ``sweeps/`` (plan, run, result, table, report, experiment files, the sweep command),
+``review/`` (pairs, judgements, ratings, leaderboard, ranking, agreement, model judge, change
+maps), ``scoring/`` (checks, metrics, model-graded rubrics, CI gate), ``exports/`` (preference
+data, MLflow, export folder) and ``compare/`` (sweep against sweep). Everything here reaches the
+Session through ``session_protocol`` (what a sweep needs of it), the one file that draws the
+boundary.
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from phota_widgets.experiments.session_protocol import SweepSession
     from phota_widgets.experiments.sweeps.result import SweepResult
-    from phota_widgets.session import Session
 
 EXIT_WORSE = 100
 EXIT_NOT_FOUND = 2
@@ -46,15 +46,16 @@ class SweepNotFound(LookupError):
     """No stored sweep matches what was given."""
 
 
-def find_sweep(session: Session, given: str) -> SweepResult:
+def find_sweep(session: SweepSession, given: str) -> SweepResult:
     """A stored sweep by id, or the newest with this name.
 
     Raises:
         SweepNotFound: nothing matches.
     """
+    from phota_widgets.experiments.sweeps.entry import list_sweeps
     from phota_widgets.experiments.sweeps.result import SweepResult
 
-    listed = session.sweeps()
+    listed = list_sweeps(session)
     for info in listed:
         if info.sweep_id == given:
             return SweepResult.load(session, info.sweep_id)
@@ -67,7 +68,7 @@ def find_sweep(session: Session, given: str) -> SweepResult:
     )
 
 
-def sweep_of_file(session: Session, path: Path) -> SweepResult:
+def sweep_of_file(session: SweepSession, path: Path) -> SweepResult:
     """The stored sweep an experiment file describes (planned here, nothing sent).
 
     Raises:

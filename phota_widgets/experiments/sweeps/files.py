@@ -43,9 +43,9 @@ from phota_widgets.experiments.sweeps.yaml_source import SourceError, parse, rea
 
 if TYPE_CHECKING:
     from phota_widgets.experiments.scoring import Scorer
+    from phota_widgets.experiments.session_protocol import SweepSession
     from phota_widgets.experiments.sweeps.plan import SweepPlan
     from phota_widgets.experiments.sweeps.result import SweepResult
-    from phota_widgets.session import Session
 
 
 class ExperimentFileError(InvalidRequestError):
@@ -200,7 +200,7 @@ def load_experiment(path: str | os.PathLike[str]) -> Experiment:
 
 
 def sweep_from_file(
-    session: Session,
+    session: SweepSession,
     path: str | os.PathLike[str],
     *,
     dry_run: bool = False,
@@ -234,7 +234,7 @@ def sweep_from_file(
 
 
 def plan_experiment(
-    session: Session, experiment: Experiment, *, retry_failed: bool = False
+    session: SweepSession, experiment: Experiment, *, retry_failed: bool = False
 ) -> SweepPlan:
     """The plan of an experiment on a session; sweep errors point at the file's lines."""
     from phota_widgets.experiments.sweeps.entry import plan_sweep

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from phota_widgets.experiments.review.agreement import Agreement
     from phota_widgets.experiments.review.model_judge import AutoJudgeReport
     from phota_widgets.experiments.scoring import CheckSpec, Failure, Scorer
-    from phota_widgets.session import Session
+    from phota_widgets.experiments.session_protocol import SweepSession
     from phota_widgets.widgets.review import ReviewPanel
 
 
@@ -42,7 +42,7 @@ class SweepResult:
 
     def __init__(
         self,
-        session: Session,
+        session: SweepSession,
         header: records.SweepRow,
         cells: list[SweepCell],
     ) -> None:
@@ -61,7 +61,7 @@ class SweepResult:
         """The checks this result was last scored with (its columns); empty: all stored."""
 
     @classmethod
-    def load(cls, session: Session, sweep_id: str) -> SweepResult:
+    def load(cls, session: SweepSession, sweep_id: str) -> SweepResult:
         """Reopen a stored sweep (its runs and images as they are in the store now).
 
         Raises:

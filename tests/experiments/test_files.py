@@ -100,7 +100,7 @@ def test_the_command_runs_resumes_and_writes_report_and_csv(
         assert result.counts() == {"succeeded": 8}
     lines = (out / "outputs.csv").read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("output_id,cell,prompt,template,aspect_ratio,colour,city,")
-    assert lines[0].endswith(",stars,note,changed_fraction")
+    assert lines[0].endswith(",stars,note,changed_fraction,server")  # + which server made it
     assert len(lines) == 1 + 8
     paths = [row["path"] for row in csv.DictReader(lines)]  # the images beside the table
     assert all(p.startswith("images/") and (out / p).is_file() for p in paths), paths

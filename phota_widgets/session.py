@@ -62,10 +62,10 @@ from phota_widgets.submits import (
 from phota_widgets.watch import StoreWatcher
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.plan import SweepPlan
-    from phota_widgets.experiments.result import SweepResult
-    from phota_widgets.experiments.runner import CellOutcome, SweepHandle
-    from phota_widgets.experiments.sweep import SweepInfo
+    from phota_widgets.experiments.sweeps.entry import SweepInfo
+    from phota_widgets.experiments.sweeps.plan import SweepPlan
+    from phota_widgets.experiments.sweeps.result import SweepResult
+    from phota_widgets.experiments.sweeps.runner import CellOutcome, SweepHandle
     from phota_widgets.local.process import ServerProcess
     from phota_widgets.local.server import LocalServer
 
@@ -707,7 +707,7 @@ class Session:
             The :class:`SweepResult` (the plan with ``dry_run=True``).
         """
         from phota_widgets.experiments.scoring import resolve_checks
-        from phota_widgets.experiments.sweep import run_plan
+        from phota_widgets.experiments.sweeps.entry import run_plan
 
         scorers = resolve_checks(checks)  # a bad check is refused before anything is planned
         plan = self._plan_sweep(endpoint, prompts, images, vars, repeats, retry_failed, name, grid)
@@ -741,7 +741,7 @@ class Session:
         session's loop) as each cell ends. Arguments as :meth:`sweep`.
         """
         from phota_widgets.experiments.scoring import resolve_checks
-        from phota_widgets.experiments.sweep import submit_plan
+        from phota_widgets.experiments.sweeps.entry import submit_plan
 
         scorers = resolve_checks(checks)
         plan = self._plan_sweep(endpoint, prompts, images, vars, repeats, retry_failed, name, grid)
@@ -754,7 +754,7 @@ class Session:
         self, plan: SweepPlan, max_cost: float | None, confirm_above: float | None, confirm: bool
     ) -> None:
         """Refuse over budget, then ask (or refuse) above ``confirm_above`` on the real API."""
-        from phota_widgets.experiments.spend import confirm_spend
+        from phota_widgets.experiments.sweeps.spend import confirm_spend
 
         plan.check_budget(max_cost)
         confirm_spend(plan, real=not self.is_local, confirm_above=confirm_above, confirm=confirm)
@@ -770,7 +770,7 @@ class Session:
         name: str | None,
         grid: dict[str, Any],
     ) -> SweepPlan:
-        from phota_widgets.experiments.sweep import plan_sweep
+        from phota_widgets.experiments.sweeps.entry import plan_sweep
 
         reference = grid.pop("reference_image", None)
         limit = {"max_cells": grid.pop("max_cells")} if "max_cells" in grid else {}
@@ -790,7 +790,7 @@ class Session:
 
     def sweeps(self) -> list[SweepInfo]:
         """Every sweep in this run store, newest first (reopen one with ``SweepResult.load``)."""
-        from phota_widgets.experiments.sweep import list_sweeps
+        from phota_widgets.experiments.sweeps.entry import list_sweeps
 
         return list_sweeps(self)
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from phota_widgets.experiments.spend import needs_confirmation, spend_question
+from phota_widgets.experiments.sweeps.spend import needs_confirmation, spend_question
 from phota_widgets.store.errors import StoreError
 from phota_widgets.widgets._common import (
     ErrorBox,
@@ -35,8 +35,8 @@ from phota_widgets.widgets.sweep_parts import EarlierSweeps, Totals, earlier_not
 from phota_widgets.widgets.sweep_plan_view import plan_form
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.result import SweepResult
-    from phota_widgets.experiments.runner import CellOutcome, SweepHandle
+    from phota_widgets.experiments.sweeps.result import SweepResult
+    from phota_widgets.experiments.sweeps.runner import CellOutcome, SweepHandle
     from phota_widgets.session import Session
 
 GRID_REFRESH_SECONDS = 0.5
@@ -309,7 +309,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
     # -- showing a sweep -------------------------------------------------------------------------
 
     def _show_sweep(self, sweep_id: str) -> None:
-        from phota_widgets.experiments.result import SweepResult
+        from phota_widgets.experiments.sweeps.result import SweepResult
 
         try:
             self.result = SweepResult.load(self.session, sweep_id)

@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
-from phota_widgets.experiments.export import export_sweep_folder, offline_export_note
-from phota_widgets.experiments.preferences import PREFERENCE_FORMATS
+from phota_widgets.experiments.exports.folder import export_sweep_folder, offline_export_note
+from phota_widgets.experiments.exports.preferences import PREFERENCE_FORMATS
 from phota_widgets.widgets._common import ErrorBox, styled, ui_call
 from phota_widgets.widgets.download import Downloader, zip_folder
 from phota_widgets.widgets.review import ReviewPanel
 from phota_widgets.widgets.sweep_parts import action_button, note
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.experiments.sweeps.result import SweepResult
     from phota_widgets.session import Session
 
 
@@ -101,7 +101,7 @@ class SweepActions:
         result = self._shown()
         if result is None:
             return
-        from phota_widgets.experiments.review_report import leaderboard_html
+        from phota_widgets.experiments.review.report import leaderboard_html
 
         self.details.value = leaderboard_html(result)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from phota_widgets.experiments.axes import placeholders
+from phota_widgets.experiments.sweeps.axes import placeholders
 from phota_widgets.widgets._common import styled
 
 

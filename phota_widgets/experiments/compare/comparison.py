@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import pandas
 
     from phota_widgets.display import HTMLView
-    from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 __all__ = ["KEY_COLUMNS", "SweepComparison", "compare_frames", "compare_sweeps"]
 
@@ -232,7 +232,7 @@ class SweepComparison:
     def show(self, max_px: int = 128, limit: int | None = 50) -> HTMLView:
         """A's and B's outputs of each joined cell side by side, with the deltas."""
         from phota_widgets.display import HTMLView
-        from phota_widgets.experiments.compare_view import comparison_html
+        from phota_widgets.experiments.compare.view import comparison_html
 
         title = f"{self.a.sweep_id} vs {self.b.sweep_id}"
         return HTMLView(comparison_html(self, max_px, limit), title)

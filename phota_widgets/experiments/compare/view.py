@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 from phota_widgets.api.thumbnails import data_uri
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.compare_sweeps import SweepComparison
-    from phota_widgets.experiments.result import SweepOutput, SweepResult
+    from phota_widgets.experiments.compare.comparison import SweepComparison
+    from phota_widgets.experiments.sweeps.cells import SweepOutput
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 _CELL = "border:1px solid #ddd;padding:6px;vertical-align:top"
 _GOOD, _BAD = "#1b7f3a", "#b00020"

@@ -18,8 +18,8 @@
 
 Paths (images, the CSV) are relative to the file. A bad file is an :class:`ExperimentFileError`
 naming the file, the line and the field. Files are read within bounds (size, nesting, YAML
-alias expansion: see :mod:`~phota_widgets.experiments.yaml_source`). Values like ``16:9`` read
-as text (YAML 1.1 would read them as base-60 numbers).
+alias expansion: see :mod:`~phota_widgets.experiments.sweeps.yaml_source`). Values like
+``16:9`` read as text (YAML 1.1 would read them as base-60 numbers).
 """
 
 from __future__ import annotations
@@ -37,15 +37,15 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, Valid
 
 from phota_widgets.api.errors import InvalidRequestError
 from phota_widgets.api.images import is_url
-from phota_widgets.experiments.axes import SweepSpecError, placeholders
-from phota_widgets.experiments.limits import DEFAULT_MAX_CELLS
-from phota_widgets.experiments.yaml_source import SourceError, parse, read_text
+from phota_widgets.experiments.sweeps.axes import SweepSpecError, placeholders
+from phota_widgets.experiments.sweeps.limits import DEFAULT_MAX_CELLS
+from phota_widgets.experiments.sweeps.yaml_source import SourceError, parse, read_text
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.plan import SweepPlan
-    from phota_widgets.experiments.result import SweepResult
     from phota_widgets.experiments.scoring import Scorer
-    from phota_widgets.session import Session
+    from phota_widgets.experiments.session_protocol import SweepSession
+    from phota_widgets.experiments.sweeps.plan import SweepPlan
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 
 class ExperimentFileError(InvalidRequestError):
@@ -200,7 +200,7 @@ def load_experiment(path: str | os.PathLike[str]) -> Experiment:
 
 
 def sweep_from_file(
-    session: Session,
+    session: SweepSession,
     path: str | os.PathLike[str],
     *,
     dry_run: bool = False,
@@ -222,7 +222,7 @@ def sweep_from_file(
         ExperimentFileError: the file is wrong (line and field named).
         BudgetExceededError: the cells to send may cost more than the budget.
     """
-    from phota_widgets.experiments.sweep import run_plan
+    from phota_widgets.experiments.sweeps.entry import run_plan
 
     experiment = load_experiment(path)
     plan = plan_experiment(session, experiment, retry_failed=retry_failed)
@@ -234,17 +234,17 @@ def sweep_from_file(
 
 
 def plan_experiment(
-    session: Session, experiment: Experiment, *, retry_failed: bool = False
+    session: SweepSession, experiment: Experiment, *, retry_failed: bool = False
 ) -> SweepPlan:
     """The plan of an experiment on a session; sweep errors point at the file's lines."""
-    from phota_widgets.experiments.sweep import plan_sweep
+    from phota_widgets.experiments.sweeps.entry import plan_sweep
 
     return _planned(experiment, lambda **kwargs: plan_sweep(session, **kwargs), retry_failed)
 
 
 def plan_experiment_alone(experiment: Experiment) -> SweepPlan:
     """The plan of an experiment with no session or store (a first dry run): all cells to send."""
-    from phota_widgets.experiments.plan import make_plan
+    from phota_widgets.experiments.sweeps.plan import make_plan
 
     def plan(**kwargs: Any) -> SweepPlan:
         kwargs.pop("retry_failed")

@@ -21,9 +21,9 @@ from phota_widgets.api.thumbnails import data_uri
 from phota_widgets.store.model_judging import ModelJudgementRecord, pair_key
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.model_client import ModelClient
-    from phota_widgets.experiments.result import SweepResult
-    from phota_widgets.experiments.review import ReviewPair
+    from phota_widgets.experiments.review.model_client import ModelClient
+    from phota_widgets.experiments.review.pairs import ReviewPair
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 __all__ = ["AutoJudgeReport", "auto_judge", "judge_name", "run_auto_judge"]
 
@@ -127,7 +127,7 @@ def auto_judge(
 
     Args:
         result: the sweep.
-        client: the model (see :class:`~phota_widgets.experiments.model_client.ModelClient`).
+        client: the model (see :class:`~phota_widgets.experiments.review.model_client.ModelClient`).
         criteria: what to judge by, said to the model (default: prompt adherence and quality).
         limit: at most this many pairs now (None: all not yet answered).
         seed: the order of the pairs.
@@ -135,7 +135,7 @@ def auto_judge(
     Raises:
         ValueError: a negative limit.
     """
-    from phota_widgets.experiments import review
+    from phota_widgets.experiments.review.pairs import review_items, schedule_pairs
 
     if limit is not None and limit < 0:
         raise ValueError(f"limit must be 0 or more pairs, got {limit}")
@@ -143,7 +143,7 @@ def auto_judge(
     store = result.session.store
     ids = [o.output_id for o in result.outputs()]
     answered = {pair_key(j.output_a, j.output_b) for j in store.judgements(ids, judge=judge)}
-    pairs = review.schedule_pairs(review.review_items(result), seed=seed)
+    pairs = schedule_pairs(review_items(result), seed=seed)
     report = AutoJudgeReport(judge)
     said = ", ".join(criteria) if criteria else "how well each follows the prompt, and quality"
     todo: list[ReviewPair] = []
@@ -198,7 +198,7 @@ def run_auto_judge(
     prices: tuple[float, float] | None,
 ) -> AutoJudgeReport:
     """``res.auto_judge(...)``: make the model's client, judge, close it."""
-    from phota_widgets.experiments.model_client import ModelClient
+    from phota_widgets.experiments.review.model_client import ModelClient
 
     if limit is not None and limit < 0:
         raise ValueError(f"limit must be 0 or more pairs, got {limit}")

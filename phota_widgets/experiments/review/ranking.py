@@ -17,9 +17,9 @@ through others); the interval always uses at least ``INTERVAL_MIN_PRIOR``.
 centred on 0 over the items: a variant ``d`` higher than another is expected to win
 ``1 / (1 + exp(-d))`` of their judgements (1.0 higher: 73 %). ``ci_low``/``ci_high`` is the
 95 % credible interval of the score, from the posterior itself (see
-:mod:`phota_widgets.experiments.posterior`), so it stays wide while judgements are few, even when
-they are unanimous (3 of 3 does not tell two variants apart; about 6 of 6 does). Two variants
-whose intervals overlap are not yet told apart: judge more pairs.
+:mod:`phota_widgets.experiments.review.posterior`), so it stays wide while judgements are few,
+even when they are unanimous (3 of 3 does not tell two variants apart; about 6 of 6 does). Two
+variants whose intervals overlap are not yet told apart: judge more pairs.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import choix
 import numpy as np
 import numpy.typing as npt
 
-from phota_widgets.experiments.posterior import posterior_interval
+from phota_widgets.experiments.review.posterior import posterior_interval
 
 if TYPE_CHECKING:
     import pandas

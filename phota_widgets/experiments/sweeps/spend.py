@@ -15,7 +15,7 @@ from phota_widgets.api.errors import PhotaError
 from phota_widgets.api.prices import DEFAULT_CONFIRM_ABOVE
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.plan import SweepPlan
+    from phota_widgets.experiments.sweeps.plan import SweepPlan
 
 __all__ = [
     "DEFAULT_CONFIRM_ABOVE",

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from phota_widgets.api.errors import BudgetExceededError, PhotaError
-from phota_widgets.experiments.files import (
+from phota_widgets.experiments.sweeps.files import (
     Experiment,
     load_experiment,
     plan_experiment,
@@ -103,9 +103,9 @@ def _run(
     junit: str | None,
     min_pass_rate: float | None,
 ) -> int:
-    from phota_widgets.experiments.export import export_sweep_folder
+    from phota_widgets.experiments.exports.folder import export_sweep_folder
     from phota_widgets.experiments.scoring.gate import gate
-    from phota_widgets.experiments.sweep import run_plan
+    from phota_widgets.experiments.sweeps.entry import run_plan
     from phota_widgets.session import Session
 
     with Session(output_dir=folder / "runs") as session:

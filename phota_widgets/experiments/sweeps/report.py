@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING
 from phota_widgets.api.provenance import server_label
 from phota_widgets.api.thumbnails import data_uri
 from phota_widgets.display import offline_banner
-from phota_widgets.experiments.review_report import leaderboard_html, output_extras
+from phota_widgets.experiments.review.report import leaderboard_html, output_extras
 from phota_widgets.experiments.scoring.report_parts import badge_html, rates_html
 from phota_widgets.files import atomic_write
 
 if TYPE_CHECKING:
     from phota_widgets.display import HTMLView
-    from phota_widgets.experiments.result import SweepCell, SweepResult
+    from phota_widgets.experiments.sweeps.cells import SweepCell
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 PROMPT_CHARS = 160
 REPORT_PX = 512
@@ -105,7 +106,7 @@ def _row_label(template: str | None, source: str | None) -> str:
 def _square(result: SweepResult, cells: list[SweepCell], max_px: int, per_row: int) -> str:
     """Every output of the cells of one grid square, side by side, and the state of cells
     without outputs."""
-    from phota_widgets.experiments.result import output_id
+    from phota_widgets.experiments.sweeps.cells import output_id
 
     width = f"calc({100 / per_row:.4f}% - 4px)"
     parts = []

@@ -19,12 +19,12 @@ from phota_widgets.api.provenance import (
     server_name,
 )
 from phota_widgets.csv_export import frame_csv_bytes
-from phota_widgets.experiments.report import offline_notice
+from phota_widgets.experiments.sweeps.report import offline_notice
 from phota_widgets.files import atomic_write
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.preferences import PreferenceFormat
-    from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.experiments.exports.preferences import PreferenceFormat
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 IMAGES = "images"
 

@@ -11,12 +11,13 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from phota_widgets.api.thumbnails import data_uri
-from phota_widgets.experiments import review
-from phota_widgets.experiments.agreement import agreement_html
-from phota_widgets.experiments.needed import needed_line
+from phota_widgets.experiments.review.agreement import agreement_html
+from phota_widgets.experiments.review.change_maps import change_picture, changed_fraction_of
+from phota_widgets.experiments.review.leaderboard import judgement_counts
+from phota_widgets.experiments.review.needed import needed_line
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 _CELL = "border:1px solid #ddd;padding:3px 8px;text-align:right"
 _HEAD = "border:1px solid #ddd;padding:3px 8px;background:#f6f6f6"
@@ -30,9 +31,9 @@ def output_extras(result: SweepResult, output_id: str, max_px: int) -> str:
     """What the grid shows under an output besides its thumbnail: its change map (edit,
     enhance and remix outputs) and its stars and note (when rated)."""
     parts = []
-    change = review.change_picture(result, output_id)
+    change = change_picture(result, output_id)
     if change is not None:
-        fraction = review.changed_fraction_of(result, output_id)
+        fraction = changed_fraction_of(result, output_id)
         picture = data_uri(change)
         parts.append(
             f'<div class="phota-change-map"><img src="{picture}" alt="change map" '
@@ -61,7 +62,7 @@ def leaderboard_html(result: SweepResult, by: str | None = None) -> str:
     """The leaderboard as a table (class ``phota-leaderboard``), with counts and position bias."""
     board = result.leaderboard(by=by)
     title = "Leaderboard" if by is None else f"Leaderboard by {by}"
-    counts = review.judgement_counts(result)
+    counts = judgement_counts(result)
     bias = board.attrs.get("position_bias")
     first = board.columns[0]
     head = "".join(f'<th style="{_HEAD}">{escape(str(c))}</th>' for c in board.columns)

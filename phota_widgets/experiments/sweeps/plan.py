@@ -19,7 +19,7 @@ from typing import Any
 from phota_widgets.api.errors import BudgetExceededError
 from phota_widgets.api.images import WireImage
 from phota_widgets.api.prices import DEFAULT_PRICE_TABLE, PriceTable
-from phota_widgets.experiments.axes import (
+from phota_widgets.experiments.sweeps.axes import (
     INPUT_FIELD,
     Input,
     SweepSpecError,
@@ -32,94 +32,12 @@ from phota_widgets.experiments.axes import (
     placeholders,
     value_label,
 )
-from phota_widgets.experiments.limits import DEFAULT_MAX_CELLS, check_cell_count, count_cells
+from phota_widgets.experiments.sweeps.cells import Cell, CellInfo, SkippedCell, count_of
+from phota_widgets.experiments.sweeps.limits import DEFAULT_MAX_CELLS, check_cell_count, count_cells
 
 _NOT_PRICED = frozenset({"prompt", "images", "image", "input_image", "reference_image"})
 DEFAULT_SECONDS_PER_CALL = 20.0
 """Time of one call when the run store has no finished run of the endpoint to go by."""
-
-
-@dataclass(frozen=True)
-class CellInfo:
-    """What a cell is, in words: everything a table, a grid or a report needs (no image bytes).
-
-    Attributes:
-        key: the stable key (hash of the endpoint, parameters, input hashes and repeat).
-        position: order in the plan.
-        template: the prompt as written (``{name}`` placeholders unfilled).
-        prompt: the prompt sent.
-        vars: the var values filled into the prompt.
-        settings: the swept settings' values as labels (only settings that vary).
-        input: the input's label (image hashes) or None.
-        repeat: the repeat number (0-based).
-    """
-
-    key: str
-    position: int
-    template: str | None
-    prompt: str | None
-    vars: Mapping[str, str]
-    settings: Mapping[str, str]
-    input: str | None
-    repeat: int
-
-    @property
-    def variant(self) -> str:
-        """A short stable label of what varies besides prompt, input and repeat."""
-        parts = [f"{k}={v}" for k, v in self.settings.items()]
-        parts += [f"{k}={v}" for k, v in self.vars.items()]
-        return " · ".join(parts) or "(one setting)"
-
-    def to_json(self) -> dict[str, Any]:
-        """The cell as JSON-able data (kept in the run store)."""
-        return {
-            "template": self.template,
-            "prompt": self.prompt,
-            "vars": dict(self.vars),
-            "settings": dict(self.settings),
-            "input": self.input,
-            "repeat": self.repeat,
-        }
-
-    @classmethod
-    def from_json(cls, key: str, position: int, data: Mapping[str, Any]) -> CellInfo:
-        """The inverse of :meth:`to_json`."""
-        return cls(
-            key=key,
-            position=position,
-            template=data.get("template"),
-            prompt=data.get("prompt"),
-            vars=dict(data.get("vars") or {}),
-            settings=dict(data.get("settings") or {}),
-            input=data.get("input"),
-            repeat=int(data.get("repeat", 0)),
-        )
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One planned call: its labels and the parameters to send (input images encoded once)."""
-
-    info: CellInfo
-    params: Mapping[str, Any]
-
-    @property
-    def key(self) -> str:
-        """The cell's stable key."""
-        return self.info.key
-
-
-@dataclass(frozen=True)
-class SkippedCell:
-    """A combination that is never sent, and why."""
-
-    settings: Mapping[str, str]
-    reason: str
-    cells: int
-
-    def __str__(self) -> str:
-        what = " · ".join(f"{k}={v}" for k, v in self.settings.items()) or "the fixed settings"
-        return f"{what}: {self.reason} ({_count(self.cells, 'cell')})"
 
 
 @dataclass
@@ -206,7 +124,7 @@ class SweepPlan:
         cost = self.cost_to_run
         if cost > max_cost + 1e-9:
             raise BudgetExceededError(
-                f"this sweep may cost up to ${cost:.2f} ({_count(len(self.to_run()), 'call')}), "
+                f"this sweep may cost up to ${cost:.2f} ({count_of(len(self.to_run()), 'call')}), "
                 "more than "
                 f"max_cost=${max_cost:.2f}; nothing was sent",
                 estimate=cost,
@@ -442,11 +360,6 @@ def _canonical(value: Any) -> Any:
 def _or_none(items: list[Input]) -> list[Input | None]:
     """The items, or one None when there are none (an axis that is absent)."""
     return list(items) if items else [None]
-
-
-def _count(n: int, noun: str) -> str:
-    """``1 call``, ``2 calls``."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _duration(seconds: float) -> str:

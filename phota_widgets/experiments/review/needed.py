@@ -20,12 +20,12 @@ import choix
 import numpy as np
 import numpy.typing as npt
 
-from phota_widgets.experiments.ranking import Comparison
+from phota_widgets.experiments.review.ranking import Comparison
 
 if TYPE_CHECKING:
     import pandas
 
-    from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 __all__ = ["Needed", "judgements_needed", "needed_line", "with_needed"]
 
@@ -181,7 +181,7 @@ def with_needed(
     result: SweepResult, board: pandas.DataFrame, by: str | None, judge: str | None
 ) -> pandas.DataFrame:
     """The leaderboard with ``attrs["needed"]`` set (a :class:`Needed`)."""
-    from phota_widgets.experiments.review import comparisons
+    from phota_widgets.experiments.review.leaderboard import comparisons
 
     board.attrs["needed"] = judgements_needed(board, comparisons(result, by, judge))
     return board

@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from phota_widgets.experiments.ranking import Winner
+from phota_widgets.experiments.review.ranking import Winner
 from phota_widgets.files import atomic_write
 
 __all__ = ["PREFERENCE_FORMATS", "PreferenceFormat", "PreferenceRow", "write_preferences"]

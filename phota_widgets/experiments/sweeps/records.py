@@ -15,7 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from phota_widgets.experiments.plan import CellInfo, SweepPlan
+from phota_widgets.experiments.sweeps.cells import CellInfo
+from phota_widgets.experiments.sweeps.plan import SweepPlan
 from phota_widgets.redact import redact
 from phota_widgets.store import RunStore
 from phota_widgets.store.errors import StoreRowError

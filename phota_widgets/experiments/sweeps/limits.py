@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from phota_widgets.experiments.axes import SweepSpecError, placeholders
+from phota_widgets.experiments.sweeps.axes import SweepSpecError, placeholders
 
 DEFAULT_MAX_CELLS = 200_000
 """Most cells a sweep may have unless ``max_cells=`` allows more (each cell is a paid call)."""

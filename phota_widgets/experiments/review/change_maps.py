@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from phota_widgets.api.thumbnails import thumbnail_jpeg
-from phota_widgets.experiments.changes import change_map_jpeg, changed_fraction
+from phota_widgets.experiments.review.changes import change_map_jpeg, changed_fraction
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.result import SweepOutput, SweepResult
+    from phota_widgets.experiments.sweeps.cells import SweepOutput
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 __all__ = [
     "CHANGE_ENDPOINTS",

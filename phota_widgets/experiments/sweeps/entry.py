@@ -8,15 +8,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from phota_widgets.experiments import records
-from phota_widgets.experiments.limits import DEFAULT_MAX_CELLS
-from phota_widgets.experiments.plan import SweepPlan, make_plan
-from phota_widgets.experiments.runner import CellOutcome, SweepHandle, SweepRunner, annotate
 from phota_widgets.experiments.scoring.specs import CheckSpec, resolve_checks
+from phota_widgets.experiments.sweeps import records
+from phota_widgets.experiments.sweeps.limits import DEFAULT_MAX_CELLS
+from phota_widgets.experiments.sweeps.plan import SweepPlan, make_plan
+from phota_widgets.experiments.sweeps.runner import CellOutcome, SweepHandle, SweepRunner, annotate
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.result import SweepResult
-    from phota_widgets.session import Session
+    from phota_widgets.experiments.session_protocol import SweepSession
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class SweepInfo:
 
 
 def plan_sweep(
-    session: Session,
+    session: SweepSession,
     endpoint: str,
     *,
     prompts: Any = None,
@@ -72,7 +72,7 @@ def plan_sweep(
 
 
 def submit_plan(
-    session: Session,
+    session: SweepSession,
     plan: SweepPlan,
     *,
     max_cost: float | None = None,
@@ -95,7 +95,7 @@ def submit_plan(
 
 
 def run_plan(
-    session: Session,
+    session: SweepSession,
     plan: SweepPlan,
     *,
     max_cost: float | None = None,
@@ -110,7 +110,7 @@ def run_plan(
     """
     scorers = resolve_checks(checks)
     plan.check_budget(max_cost)
-    from phota_widgets.experiments.result import uncollected_message
+    from phota_widgets.experiments.sweeps.result import uncollected_message
 
     runner = SweepRunner(session, plan, progress_bar=progress, checks=scorers)
     try:
@@ -123,7 +123,7 @@ def run_plan(
     return result
 
 
-def list_sweeps(session: Session) -> list[SweepInfo]:
+def list_sweeps(session: SweepSession) -> list[SweepInfo]:
     """Every sweep in the session's run store, newest first."""
     return [
         SweepInfo(row.sweep_id, row.name, row.endpoint, row.created_at, n, ok, bad)

@@ -12,7 +12,8 @@ from phota_widgets.csv_export import write_frame_csv
 if TYPE_CHECKING:
     import pandas
 
-    from phota_widgets.experiments.result import SweepOutput, SweepResult
+    from phota_widgets.experiments.sweeps.cells import SweepOutput
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 LEADING = ("output_id", "cell", "prompt", "template")
 TRAILING = (
@@ -53,7 +54,7 @@ def write_csv(result: SweepResult, path: Path) -> Path:
 
 def sweep_rows(result: SweepResult) -> list[dict[str, Any]]:
     """One row per output image, and one per cell without outputs (output_id None, its error)."""
-    from phota_widgets.experiments.result import output_id
+    from phota_widgets.experiments.sweeps.cells import output_id
 
     axes = list(result.axes)
     fixed = _fixed_names(result)

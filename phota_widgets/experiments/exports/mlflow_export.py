@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     from mlflow import MlflowClient
     from mlflow.entities import Run
 
-    from phota_widgets.experiments.result import SweepCell, SweepResult
+    from phota_widgets.experiments.sweeps.cells import SweepCell
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 DEFAULT_EXPERIMENT = "phota-widgets"
 SWEEP_TAG = "phota.sweep_id"
@@ -292,15 +293,15 @@ def _log(
 def _cell_scores(result: SweepResult) -> tuple[dict[str, float], dict[str, float]]:
     """Mean stars and pairwise win rate of each cell's outputs (a tie and a "both bad" count
     half a win each way, as on the leaderboard)."""
-    from phota_widgets.experiments import review
+    from phota_widgets.experiments.review.judgements import judgements, ratings
 
     cell_of = {o.output_id: o.cell.info.key for o in result.outputs()}
     stars: dict[str, list[int]] = defaultdict(list)
-    for rating in review.ratings(result):
+    for rating in ratings(result):
         stars[cell_of[rating.output_id]].append(rating.stars)
     wins: dict[str, float] = defaultdict(float)
     seen: dict[str, int] = defaultdict(int)
-    for j in review.judgements(result):
+    for j in judgements(result):
         for side, output in (("a", j.output_a), ("b", j.output_b)):
             key = cell_of[output]
             seen[key] += 1

@@ -11,15 +11,16 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from phota_widgets.experiments.preferences import (
+from phota_widgets.experiments.exports.preferences import (
     PreferenceFormat,
     PreferenceRow,
     write_preferences,
 )
-from phota_widgets.experiments.review import _side, _winner, judgements
+from phota_widgets.experiments.review.judgements import judgements, parse_side, parse_winner
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.result import SweepOutput, SweepResult
+    from phota_widgets.experiments.sweeps.cells import SweepOutput
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 __all__ = ["export_preferences", "preference_rows"]
 
@@ -45,11 +46,11 @@ def preference_rows(result: SweepResult) -> list[PreferenceRow]:
                 path_1=second.path,
                 variant_0=first.cell.info.variant,
                 variant_1=second.cell.info.variant,
-                winner=_winner(j.winner),
+                winner=parse_winner(j.winner),
                 source="judgement",
                 judge=j.judge,
                 created_at=j.created_at,
-                shown_left=_side(j.shown_left),
+                shown_left=parse_side(j.shown_left),
                 identical=first.record.sha256 == second.record.sha256,
             )
         )
@@ -83,5 +84,8 @@ def _answers(output: SweepOutput) -> tuple[str | None, str | None]:
 def export_preferences(
     result: SweepResult, path: str | Path, format: PreferenceFormat = "trl"
 ) -> list[Path]:
-    """Write the sweep's preference data (see :mod:`phota_widgets.experiments.preferences`)."""
+    """Write the sweep's preference data.
+
+    See :mod:`phota_widgets.experiments.exports.preferences` for the formats.
+    """
     return write_preferences(preference_rows(result), path, format)

@@ -1,90 +1,37 @@
 """``SweepResult``: a sweep reopened from the run store, as a grid, a table, a report or code.
 
-Every output has a stable id, ``f"{run_id}:{index}"``. A cell's *variant* is the combination
-of its swept settings and vars (everything that varies except prompt, input and repeat).
+Its cells and outputs are :mod:`~phota_widgets.experiments.sweeps.cells`. A cell's *variant* is
+the combination of its swept settings and vars (everything that varies except prompt, input and
+repeat).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from phota_widgets.experiments import records
-from phota_widgets.experiments.plan import CellInfo
-from phota_widgets.store import JudgementRecord, OutputRecord, RatingRecord, RunRecord
+from phota_widgets.experiments.sweeps import records
+from phota_widgets.experiments.sweeps.cells import (
+    SweepCell,
+    SweepOutput,
+    output_id,
+    split_output_id,
+)
+from phota_widgets.store import JudgementRecord, RatingRecord, RunRecord
 
 if TYPE_CHECKING:
     import pandas
 
     from phota_widgets.display import HTMLView
-    from phota_widgets.experiments.agreement import Agreement
-    from phota_widgets.experiments.compare_sweeps import SweepComparison
-    from phota_widgets.experiments.model_judge import AutoJudgeReport
-    from phota_widgets.experiments.preferences import PreferenceFormat
+    from phota_widgets.experiments.compare.comparison import SweepComparison
+    from phota_widgets.experiments.exports.preferences import PreferenceFormat
+    from phota_widgets.experiments.review.agreement import Agreement
+    from phota_widgets.experiments.review.model_judge import AutoJudgeReport
     from phota_widgets.experiments.scoring import CheckSpec, Failure, Scorer
-    from phota_widgets.session import Session
+    from phota_widgets.experiments.session_protocol import SweepSession
     from phota_widgets.widgets.review import ReviewPanel
-
-
-def output_id(run_id: str, index: int) -> str:
-    """The stable id of an output: ``<run_id>:<index>``."""
-    return f"{run_id}:{index}"
-
-
-def split_output_id(value: str) -> tuple[str, int]:
-    """The run id and index of an output id.
-
-    Raises:
-        KeyError: the text is not an output id.
-    """
-    run_id, _, index = value.rpartition(":")
-    if not run_id or not index.isdigit():
-        raise KeyError(f"not an output id (expected '<run_id>:<index>'): {value!r}")
-    return run_id, int(index)
-
-
-@dataclass(frozen=True)
-class SweepCell:
-    """A cell of a finished (or interrupted) sweep: its labels, its run and outputs.
-
-    Attributes:
-        info: the cell's labels (prompt, settings, vars, input, repeat, key).
-        run: the run that answered it, if one was recorded.
-        error: why it failed (the run's error, or one raised before any run).
-    """
-
-    info: CellInfo
-    run: RunRecord | None
-    error: str | None
-
-    @property
-    def status(self) -> str:
-        """``succeeded``, ``failed``, ``submitted``, ``cancelled``, ``running`` or ``pending``."""
-        if self.run is not None:
-            return self.run.status
-        return "failed" if self.error else "pending"
-
-    @property
-    def outputs(self) -> tuple[OutputRecord, ...]:
-        """The cell's stored output images."""
-        return self.run.outputs if self.run is not None else ()
-
-
-@dataclass(frozen=True)
-class SweepOutput:
-    """One output image of a sweep, with its cell."""
-
-    output_id: str
-    cell: SweepCell
-    record: OutputRecord
-
-    @property
-    def path(self) -> Path:
-        """The full image on disk."""
-        return self.record.path
 
 
 class SweepResult:
@@ -95,7 +42,7 @@ class SweepResult:
 
     def __init__(
         self,
-        session: Session,
+        session: SweepSession,
         header: records.SweepRow,
         cells: list[SweepCell],
     ) -> None:
@@ -114,7 +61,7 @@ class SweepResult:
         """The checks this result was last scored with (its columns); empty: all stored."""
 
     @classmethod
-    def load(cls, session: Session, sweep_id: str) -> SweepResult:
+    def load(cls, session: SweepSession, sweep_id: str) -> SweepResult:
         """Reopen a stored sweep (its runs and images as they are in the store now).
 
         Raises:
@@ -261,14 +208,14 @@ class SweepResult:
         latency, picked, error, variant, input; then stars (mean over judges), note (the
         latest) and changed_fraction (edit/enhance/remix outputs).
         """
-        from phota_widgets.experiments.review import add_review_columns
-        from phota_widgets.experiments.table import sweep_dataframe
+        from phota_widgets.experiments.review.judgements import add_review_columns
+        from phota_widgets.experiments.sweeps.table import sweep_dataframe
 
         return add_review_columns(self, sweep_dataframe(self))
 
     def show(self, max_px: int = 192) -> HTMLView:
         """The labelled grid: a row per prompt (or input), a column per variant (thumbnails)."""
-        from phota_widgets.experiments.report import grid_view
+        from phota_widgets.experiments.sweeps.report import grid_view
 
         return grid_view(self, max_px=max_px)
 
@@ -276,7 +223,7 @@ class SweepResult:
         """Write one self-contained HTML report (thumbnails inlined, no network) and return it:
         the grid fits the page width (click an image to enlarge it to ``max_px``, default
         512), then the leaderboards (overall and by each swept setting)."""
-        from phota_widgets.experiments.report import REPORT_PX, write_report
+        from phota_widgets.experiments.sweeps.report import REPORT_PX, write_report
 
         if max_px is None:
             max_px = REPORT_PX
@@ -286,17 +233,17 @@ class SweepResult:
     def to_csv(self, path: str | os.PathLike[str]) -> Path:
         """Write the sweep's table (``to_dataframe()``'s rows and columns) as CSV; text cells
         beginning with ``=``, ``+``, ``-`` or ``@`` get a ``'`` in front (no formula runs)."""
-        from phota_widgets.experiments.table import write_csv
+        from phota_widgets.experiments.sweeps.table import write_csv
 
         return write_csv(self, Path(path))
 
     def snippet(self, value: str) -> str:
         """Python code that reproduces an output's call with its exact parameters."""
-        from phota_widgets.experiments.table import snippet
+        from phota_widgets.experiments.sweeps.table import snippet
 
         return snippet(self, self.output(value))
 
-    # -- review (experiments/review.py) ---------------------------------------------------------
+    # -- review (experiments/review/) ---------------------------------------------------------
 
     def review(
         self,
@@ -315,17 +262,17 @@ class SweepResult:
         self, output_a: str, output_b: str, winner: str, judge: str | None = None
     ) -> JudgementRecord:
         """Record that ``winner`` (``"a"``, ``"b"``, ``"tie"``, ``"both_bad"``) is better."""
-        from phota_widgets.experiments import review
+        from phota_widgets.experiments.review import judgements
 
-        return review.judge(self, output_a, output_b, winner, judge)
+        return judgements.judge(self, output_a, output_b, winner, judge)
 
     def rate(
         self, output_id: str, stars: int, note: str | None = None, judge: str | None = None
     ) -> RatingRecord:
         """Give an output 1-5 stars (and a note); kept in the run store."""
-        from phota_widgets.experiments import review
+        from phota_widgets.experiments.review import judgements
 
-        return review.rate(self, output_id, stars, note, judge)
+        return judgements.rate(self, output_id, stars, note, judge)
 
     def leaderboard(
         self, by: str | None = None, *, seed: int = 0, judge: str | None = None
@@ -334,16 +281,17 @@ class SweepResult:
 
         ``judge``: rank by one person's judgements and ratings (default: everyone's).
         """
-        from phota_widgets.experiments import review
-        from phota_widgets.experiments.needed import with_needed
+        from phota_widgets.experiments.review import leaderboard
+        from phota_widgets.experiments.review.needed import with_needed
 
-        return with_needed(self, review.leaderboard(self, by, seed=seed, judge=judge), by, judge)
+        board = leaderboard.leaderboard(self, by, seed=seed, judge=judge)
+        return with_needed(self, board, by, judge)
 
     def export_preferences(
         self, path: str | os.PathLike[str], format: PreferenceFormat = "trl"
     ) -> list[Path]:
         """Write judgements and picks as preference data (``trl``, ``pickapic``, ``jsonl``)."""
-        from phota_widgets.experiments.preference_data import export_preferences
+        from phota_widgets.experiments.exports.preference_data import export_preferences
 
         return export_preferences(self, Path(path), format)
 
@@ -363,7 +311,7 @@ class SweepResult:
         and its console lines quiet unless ``verbose``. Needs
         ``pip install 'phota-widgets[mlflow]'``. Returns the parent run's id.
         """
-        from phota_widgets.experiments.mlflow_export import export_sweep
+        from phota_widgets.experiments.exports.mlflow_export import export_sweep
 
         return export_sweep(self, tracking_uri, experiment, verbose=verbose)
 
@@ -372,7 +320,7 @@ class SweepResult:
     ) -> Agreement | pandas.DataFrame:
         """Two judges' agreement (share, Cohen's kappa, disagreements), or with no names a
         table of every two judges with pairs in common."""
-        from phota_widgets.experiments.agreement import agreement_of
+        from phota_widgets.experiments.review.agreement import agreement_of
 
         return agreement_of(self, judge_a, judge_b)
 
@@ -380,13 +328,13 @@ class SweepResult:
         self, judges: Sequence[str], *, overlap: float = 0.2, compare: str | None = None
     ) -> pandas.DataFrame:
         """Split the unjudged pairs among annotators, ``overlap`` of them judged by two."""
-        from phota_widgets.experiments.design import assign
+        from phota_widgets.experiments.review.design import assign
 
         return assign(self, judges, overlap=overlap, compare=compare)
 
     def compare(self, other: SweepResult) -> SweepComparison:
         """This sweep (A) against ``other`` (B), cell by cell: see ``pw.compare_sweeps``."""
-        from phota_widgets.experiments.compare_sweeps import compare_sweeps
+        from phota_widgets.experiments.compare.comparison import compare_sweeps
 
         return compare_sweeps(self, other)
 
@@ -402,7 +350,7 @@ class SweepResult:
     ) -> AutoJudgeReport:
         """Judge the scheduled pairs with an OpenAI-compatible vision model (judge
         ``model:<name>``), each pair asked twice with the sides swapped; resumable."""
-        from phota_widgets.experiments.model_judge import run_auto_judge
+        from phota_widgets.experiments.review.model_judge import run_auto_judge
 
         return run_auto_judge(self, model, base_url, api_key_env, criteria, limit, prices)
 

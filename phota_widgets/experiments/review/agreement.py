@@ -28,7 +28,7 @@ from phota_widgets.store import JudgementRecord
 if TYPE_CHECKING:
     import pandas
 
-    from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 __all__ = [
     "AGREEMENT_COLUMNS",

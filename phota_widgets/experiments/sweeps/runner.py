@@ -19,14 +19,15 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from phota_widgets.api.errors import PhotaError
-from phota_widgets.claimed import busy_runs
-from phota_widgets.experiments import records
-from phota_widgets.experiments.plan import Cell, SweepPlan
+from phota_widgets.experiments.session_protocol import busy_runs
+from phota_widgets.experiments.sweeps import records
+from phota_widgets.experiments.sweeps.cells import Cell
+from phota_widgets.experiments.sweeps.plan import SweepPlan
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.result import SweepResult
     from phota_widgets.experiments.scoring import Scorer
-    from phota_widgets.session import Session
+    from phota_widgets.experiments.session_protocol import SweepSession
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 
 def claim_key(cell_key: str) -> str:
@@ -77,7 +78,7 @@ class CellOutcome:
     progress: SweepProgress
 
 
-def annotate(session: Session, plan: SweepPlan, *, retry_failed: bool = False) -> SweepPlan:
+def annotate(session: SweepSession, plan: SweepPlan, *, retry_failed: bool = False) -> SweepPlan:
     """The plan with what the store knows: cells done, failed before, or waiting to be collected."""
     states = records.cell_states(session.store, plan.sweep_id, [c.key for c in plan.cells])
     done = frozenset(k for k, s in states.items() if s.status == "succeeded")
@@ -103,7 +104,7 @@ class SweepRunner:
 
     def __init__(
         self,
-        session: Session,
+        session: SweepSession,
         plan: SweepPlan,
         *,
         progress_bar: bool = True,
@@ -142,7 +143,7 @@ class SweepRunner:
 
     async def run(self) -> SweepResult:
         """Record the sweep, collect earlier submissions, send what is left; return the result."""
-        from phota_widgets.experiments.result import SweepResult
+        from phota_widgets.experiments.sweeps.result import SweepResult
 
         store = self.session.store
         await asyncio.to_thread(records.save_sweep, store, self.plan)

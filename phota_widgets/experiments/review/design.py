@@ -19,8 +19,8 @@ from phota_widgets.store.model_judging import pair_key
 if TYPE_CHECKING:
     import pandas
 
-    from phota_widgets.experiments.result import SweepResult
-    from phota_widgets.experiments.review import ReviewPair
+    from phota_widgets.experiments.review.pairs import ReviewPair
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 __all__ = ["assign", "compared_axes", "pairs_along", "pairs_for"]
 
@@ -103,7 +103,7 @@ def assign(
     """
     import pandas as pd
 
-    from phota_widgets.experiments import review
+    from phota_widgets.experiments.review.pairs import review_items, schedule_pairs
 
     names = [j.strip() for j in judges]
     if not names or any(not n for n in names) or len(set(names)) != len(names):
@@ -115,7 +115,7 @@ def assign(
     axes = compared_axes(result, compare)
     ids = [o.output_id for o in result.outputs()]
     done = {frozenset((j.output_a, j.output_b)) for j in result.session.store.judgements(ids)}
-    pairs = review.schedule_pairs(review.review_items(result), seed=seed, done=done)
+    pairs = schedule_pairs(review_items(result), seed=seed, done=done)
     if axes is not None:
         pairs = pairs_along(result, pairs, axes)
     keys = [pair_key(p.a.output_id, p.b.output_id) for p in pairs]

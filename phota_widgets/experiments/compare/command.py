@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.result import SweepResult
-    from phota_widgets.session import Session
+    from phota_widgets.experiments.session_protocol import SweepSession
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 EXIT_WORSE = 100
 EXIT_NOT_FOUND = 2
@@ -46,15 +46,16 @@ class SweepNotFound(LookupError):
     """No stored sweep matches what was given."""
 
 
-def find_sweep(session: Session, given: str) -> SweepResult:
+def find_sweep(session: SweepSession, given: str) -> SweepResult:
     """A stored sweep by id, or the newest with this name.
 
     Raises:
         SweepNotFound: nothing matches.
     """
-    from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.experiments.sweeps.entry import list_sweeps
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
-    listed = session.sweeps()
+    listed = list_sweeps(session)
     for info in listed:
         if info.sweep_id == given:
             return SweepResult.load(session, info.sweep_id)
@@ -67,14 +68,14 @@ def find_sweep(session: Session, given: str) -> SweepResult:
     )
 
 
-def sweep_of_file(session: Session, path: Path) -> SweepResult:
+def sweep_of_file(session: SweepSession, path: Path) -> SweepResult:
     """The stored sweep an experiment file describes (planned here, nothing sent).
 
     Raises:
         SweepNotFound: the file's sweep is not in this store yet.
     """
-    from phota_widgets.experiments.files import load_experiment, plan_experiment
-    from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.experiments.sweeps.files import load_experiment, plan_experiment
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
     plan = plan_experiment(session, load_experiment(path))
     try:
@@ -111,7 +112,7 @@ def compare_command(
 ) -> int:
     """Print the comparison of two sweeps; returns the process's exit status."""
     from phota_widgets.api.errors import PhotaError
-    from phota_widgets.experiments.compare_sweeps import compare_sweeps
+    from phota_widgets.experiments.compare.comparison import compare_sweeps
 
     if fail_if_worse is not None and not 0 <= fail_if_worse < 1:
         print(

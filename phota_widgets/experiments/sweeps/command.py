@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from phota_widgets.api.errors import BudgetExceededError, PhotaError
@@ -13,6 +14,7 @@ from phota_widgets.experiments.sweeps.files import (
     plan_experiment,
     plan_experiment_alone,
 )
+from phota_widgets.experiments.sweeps.plan import SweepPlan
 from phota_widgets.store.config import INDEX_ENV
 from phota_widgets.store.errors import StoreError
 
@@ -78,8 +80,19 @@ def sweep_command(
 
 def _dry_run_without_store(experiment: Experiment, budget: float | None) -> int:
     """A dry run before the first run: planned from the file alone, no store made, no server."""
+    plan = _planned_or_refused(lambda: plan_experiment_alone(experiment), budget)
+    if isinstance(plan, int):
+        return plan
+    print("dry run: nothing was sent (no run store yet: every cell is still to send)")
+    return 0
+
+
+def _planned_or_refused(planner: Callable[[], SweepPlan], budget: float | None) -> SweepPlan | int:
+    """The plan, printed; or the exit status when the file is bad or the plan over budget."""
     try:
-        plan = plan_experiment_alone(experiment)
+        plan = planner()
+    except StoreError:
+        raise
     except PhotaError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_FILE
@@ -89,8 +102,7 @@ def _dry_run_without_store(experiment: Experiment, budget: float | None) -> int:
     except BudgetExceededError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_OVER_BUDGET
-    print("dry run: nothing was sent (no run store yet: every cell is still to send)")
-    return 0
+    return plan
 
 
 def _run(
@@ -109,19 +121,11 @@ def _run(
     from phota_widgets.session import Session
 
     with Session(output_dir=folder / "runs") as session:
-        try:
-            plan = plan_experiment(session, experiment, retry_failed=retry_failed)
-        except StoreError:
-            raise
-        except PhotaError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_BAD_FILE
-        print(repr(plan))
-        try:
-            plan.check_budget(budget)
-        except BudgetExceededError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_OVER_BUDGET
+        plan = _planned_or_refused(
+            lambda: plan_experiment(session, experiment, retry_failed=retry_failed), budget
+        )
+        if isinstance(plan, int):
+            return plan
         if dry_run:
             print("dry run: nothing was sent")
             return 0

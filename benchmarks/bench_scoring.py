@@ -77,7 +77,7 @@ checks = {checks!r}
 """
 SUBMIT = (
     "h = s.submit_sweep('generate', {prompts!r}, num_output_images={per_cell}, progress=False"
-    ", checks={checks})"
+    ", checks={checks}, confirm=True)"
 )
 
 

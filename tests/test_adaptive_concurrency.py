@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import phota_widgets as pw
-from phota_widgets.concurrency import PROBE_ROUNDS, AdaptiveLimit, Ticket
+from phota_widgets.session.concurrency import PROBE_ROUNDS, AdaptiveLimit, Ticket
 
 
 class Clock:

@@ -19,9 +19,9 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from phota_widgets.api.errors import PhotaError
-from phota_widgets.claimed import busy_runs
 from phota_widgets.experiments import records
 from phota_widgets.experiments.plan import Cell, SweepPlan
+from phota_widgets.session.claimed import busy_runs
 
 if TYPE_CHECKING:
     from phota_widgets.experiments.result import SweepResult

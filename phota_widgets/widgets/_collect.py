@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
-from phota_widgets import session as session_module
 from phota_widgets.api.results import Result
+from phota_widgets.session import facade as session_module
 from phota_widgets.widgets._common import styled, ui_await, ui_call
 
 if TYPE_CHECKING:

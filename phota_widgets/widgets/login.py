@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
-from phota_widgets.key_check import KeyRefusedError, NoNetworkError
+from phota_widgets.session.key_check import KeyRefusedError, NoNetworkError
 from phota_widgets.widgets._common import ErrorBox, styled
 
 if TYPE_CHECKING:

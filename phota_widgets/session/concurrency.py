@@ -36,7 +36,7 @@ import httpx
 
 from phota_widgets.api.retry import parse_retry_after
 
-logger = logging.getLogger("phota_widgets.concurrency")
+logger = logging.getLogger("phota_widgets.concurrency")  # a documented name: kept
 
 DEFAULT_START = 4
 """The starting limit when nothing was learned for this backend."""

@@ -33,8 +33,8 @@ from phota_widgets.api.prices import DEFAULT_CONFIRM_ABOVE, DEFAULT_PRICE_TABLE,
 from phota_widgets.api.results import OutputImage, Result
 from phota_widgets.api.sync import PhotaClient
 from phota_widgets.api.transport import resolve_api_key
-from phota_widgets.claimed import arun_once, busy_runs, holder_gone, holder_id
-from phota_widgets.concurrency import (
+from phota_widgets.session.claimed import arun_once, busy_runs, holder_gone, holder_id
+from phota_widgets.session.concurrency import (
     ADAPTIVE_CEILING,
     DEFAULT_START,
     AdaptiveLimit,
@@ -42,13 +42,12 @@ from phota_widgets.concurrency import (
     current_slot,
     watch_answers,
 )
-from phota_widgets.history import History
-from phota_widgets.offline_inputs import refuse_internet_links
-from phota_widgets.owners import OwnerLock
-from phota_widgets.profile_cache import ProfileCache
-from phota_widgets.store import RunRecord, RunStatus, RunStore, StoreLocation
-from phota_widgets.store_writer import StoreWriter
-from phota_widgets.submits import (
+from phota_widgets.session.history import History
+from phota_widgets.session.offline_inputs import refuse_internet_links
+from phota_widgets.session.owners import OwnerLock
+from phota_widgets.session.profile_cache import ProfileCache
+from phota_widgets.session.store_writer import StoreWriter
+from phota_widgets.session.submits import (
     TRANSIENT_ERRORS,
     InFlight,
     Landed,
@@ -58,7 +57,8 @@ from phota_widgets.submits import (
     outlast_cancels,
     record_landing,
 )
-from phota_widgets.watch import StoreWatcher
+from phota_widgets.session.watch import StoreWatcher
+from phota_widgets.store import RunRecord, RunStatus, RunStore, StoreLocation
 
 if TYPE_CHECKING:
     from phota_widgets.experiments.plan import SweepPlan
@@ -108,7 +108,7 @@ class Session:
         storage_options: fsspec options for ``files_url`` (endpoint, credentials, …).
         max_concurrency: the most requests in flight at once (the ceiling of the adaptive
             limit; default 32 when adaptive, 4 when not).
-        adaptive: find the API's capacity by itself (see :mod:`phota_widgets.concurrency`):
+        adaptive: find the API's capacity by itself (see :mod:`phota_widgets.session.concurrency`):
             start at 4, grow while calls succeed, cut on a 429 or a rise in latency. False
             keeps ``max_concurrency`` as a fixed limit.
         defaults: parameters applied to every run unless given (e.g. ``output_format``).
@@ -281,7 +281,7 @@ class Session:
             KeyRefusedError: the API refused the key (an ``AuthenticationError``).
             NoNetworkError: the API could not be reached (a ``ConnectionError``).
         """
-        from phota_widgets.key_check import check_key
+        from phota_widgets.session.key_check import check_key
 
         if not api_key.strip():
             raise ValueError("the API key is empty")
@@ -602,7 +602,7 @@ class Session:
 
         The first process to claim ``key`` runs it; the others wait and return its result
         (read back from the store). A crashed holder's claim expires and is taken over, its
-        submitted job collected without paying twice. See :mod:`phota_widgets.claimed`.
+        submitted job collected without paying twice. See :mod:`phota_widgets.session.claimed`.
         """
         return await arun_once(self, key, endpoint, on_recorded=on_recorded, **params)
 

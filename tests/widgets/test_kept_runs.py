@@ -17,7 +17,7 @@ import pytest
 
 import phota_widgets as pw
 from phota_widgets.api.retry import RetryPolicy
-from phota_widgets.session import facade as session_module
+from phota_widgets.session import lifecycle as session_module
 from phota_widgets.widgets.generate import GeneratePanel
 
 KEY = "sk-planted-SECRET-1234567890"

@@ -223,6 +223,22 @@ class _Slot:
         self.owner.release(self.ticket)
 
 
+def session_limit(max_concurrency: int | None, adaptive: bool) -> AdaptiveLimit:
+    """A session's limit: ``max_concurrency`` its ceiling (default 32 adaptive, 4 fixed).
+
+    Raises:
+        ValueError: ``max_concurrency`` is below 1.
+    """
+    if max_concurrency is not None and max_concurrency < 1:
+        raise ValueError("max_concurrency must be at least 1")
+    if max_concurrency is None:
+        max_concurrency = ADAPTIVE_CEILING if adaptive else DEFAULT_START
+    limit = AdaptiveLimit(start=DEFAULT_START, ceiling=max_concurrency, adaptive=adaptive)
+    if not adaptive:
+        limit.limit = float(max_concurrency)
+    return limit
+
+
 _current: contextvars.ContextVar[tuple[AdaptiveLimit, Ticket] | None] = contextvars.ContextVar(
     "phota_concurrency_slot", default=None
 )

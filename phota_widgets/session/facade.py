@@ -32,7 +32,7 @@ from phota_widgets.api.sync import PhotaClient
 from phota_widgets.api.transport import resolve_api_key
 from phota_widgets.session.backend import LOCAL_BACKEND, Backend
 from phota_widgets.session.claimed import arun_once, holder_id
-from phota_widgets.session.concurrency import ADAPTIVE_CEILING, DEFAULT_START, AdaptiveLimit
+from phota_widgets.session.concurrency import DEFAULT_START, session_limit
 from phota_widgets.session.history import History, input_bytes, recorded_params, recorded_result
 from phota_widgets.session.lifecycle import SUBMIT_GRACE, RunLifecycle
 from phota_widgets.session.owners import OwnerLock
@@ -105,15 +105,12 @@ class Session(SweepMethods):
         storage_options: Mapping[str, Any] | None = None,
         announce: bool = True,
     ) -> None:
-        if max_concurrency is not None and max_concurrency < 1:
-            raise ValueError("max_concurrency must be at least 1")
-        if max_concurrency is None:
-            max_concurrency = ADAPTIVE_CEILING if adaptive else DEFAULT_START
+        self._concurrency = session_limit(max_concurrency, adaptive)
         self.output_dir = Path(output_dir)
         self.defaults: dict[str, Any] = dict(defaults or {})
         self.prices = prices
         self.use_jobs = use_jobs
-        self.max_concurrency = max_concurrency
+        self.max_concurrency = self._concurrency.ceiling or DEFAULT_START  # the ceiling is set
         where = StoreLocation.resolve(index_url, files_url, storage_options)
         self.store = RunStore(
             self.output_dir,
@@ -128,11 +125,6 @@ class Session(SweepMethods):
         """Notices changes other processes make to the run store (see :meth:`watch`)."""
         self.holder = holder_id()
         """This session's name on claims of shared work (host:pid:random)."""
-        self._concurrency = AdaptiveLimit(
-            start=DEFAULT_START, ceiling=max_concurrency, adaptive=adaptive
-        )
-        if not adaptive:
-            self._concurrency.limit = float(max_concurrency)
         self._profile_cache = ProfileCache(lambda: self.aclient.profiles.list(), self.loop)
         self.resuming: concurrent.futures.Future[list[Result]] | None = None
         self._backend = Backend(self, announce=announce)

@@ -15,7 +15,9 @@ from phota_widgets.api.client import AsyncPhotaClient
 from phota_widgets.api.counting import count_request
 from phota_widgets.api.models import ProfileSummary
 from phota_widgets.api.sync import PhotaClient
-from phota_widgets.session.concurrency import watch_answers
+from phota_widgets.session.concurrency import AdaptiveLimit, watch_answers
+from phota_widgets.session.owners import OwnerLock
+from phota_widgets.session.profile_cache import ProfileCache
 
 if TYPE_CHECKING:
     from phota_widgets.local.process import ServerProcess
@@ -30,11 +32,17 @@ class Backend:
 
     Args:
         session: the session whose ``aclient``/``client`` this sets.
+        limit: the session's limit on calls at once (told of every 202 and 429).
+        profiles: the session's profile cache (it goes with the old client).
         announce: print the notice when the embedded server is started.
     """
 
-    def __init__(self, session: Session, *, announce: bool) -> None:
+    def __init__(
+        self, session: Session, limit: AdaptiveLimit, profiles: ProfileCache, *, announce: bool
+    ) -> None:
         self._session = session
+        self._limit = limit
+        self._profiles = profiles
         self._announce = announce
         self.server: LocalServer | ServerProcess | None = None
         """The embedded server in use (None with the real API)."""
@@ -99,7 +107,7 @@ class Backend:
         hooks = http.event_hooks
         http.event_hooks = {
             "request": [*hooks["request"], count_request],
-            "response": [*hooks["response"], watch_answers(session._concurrency)],
+            "response": [*hooks["response"], watch_answers(self._limit)],
         }
         return client
 
@@ -108,7 +116,7 @@ class Backend:
         session = self._session
         session.aclient = client
         session.client = PhotaClient(async_client=client, loop=session.loop)
-        session._profile_cache.clear()
+        self._profiles.clear()
 
     @property
     def backend_id(self) -> str:
@@ -118,8 +126,8 @@ class Backend:
         server_id = getattr(self.server, "server_id", None) or self._session.aclient.base_url
         return f"{LOCAL_BACKEND}:{server_id}"
 
-    def use_key(self, api_key: str, base_url: str | None, *, check: bool) -> None:
-        """Switch to the real API with this key (see ``Session.use_key``)."""
+    def use_key(self, api_key: str, base_url: str | None, *, check: bool, owner: OwnerLock) -> None:
+        """Switch to the real API with this key (see ``Session.use_key``); ``owner`` notes it."""
         from phota_widgets.session.key_check import check_key
 
         session = self._session
@@ -139,14 +147,14 @@ class Backend:
         with contextlib.suppress(RuntimeError):
             session.loop.run(old.aclose())
         self.release_server()
-        session._owner.set_backend(self.backend_id)
+        owner.set_backend(self.backend_id)
         if profiles is None:
-            session.forget_profiles()
+            self._profiles.forget()
         else:
-            session._profile_cache.put(profiles)
+            self._profiles.put(profiles)
 
-    def use_local(self) -> None:
-        """Switch back to an embedded local stand-in server (see ``Session.use_local``)."""
+    def use_local(self, *, owner: OwnerLock) -> None:
+        """Switch back to an embedded server (see ``Session.use_local``); ``owner`` notes it."""
         session = self._session
         if self.server is not None:
             return
@@ -154,10 +162,10 @@ class Backend:
         self._owns_server = True
         server = self._start_local(None)
         self._connect(server.api_key, server.base_url, inline_training_images=True)
-        session._owner.set_backend(self.backend_id)
+        owner.set_backend(self.backend_id)
         with contextlib.suppress(RuntimeError):
             session.loop.run(old.aclose())
-        session.forget_profiles()
+        self._profiles.forget()
 
     def release_server(self) -> None:
         """Stop the embedded server if this session started it; forget it either way."""

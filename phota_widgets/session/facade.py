@@ -127,7 +127,7 @@ class Session(SweepMethods):
         """This session's name on claims of shared work (host:pid:random)."""
         self._profile_cache = ProfileCache(lambda: self.aclient.profiles.list(), self.loop)
         self.resuming: concurrent.futures.Future[list[Result]] | None = None
-        self._backend = Backend(self, announce=announce)
+        self._backend = Backend(self, self._concurrency, self._profile_cache, announce=announce)
         self._backend.connect(resolve_api_key(api_key), base_url, local_server)
         self._owner = OwnerLock(self.store.root, self.backend_id, read_only=self.store.read_only)
         self._runs = RunLifecycle(self, self._concurrency, self._owner)
@@ -182,14 +182,14 @@ class Session(SweepMethods):
             KeyRefusedError: the API refused the key (an ``AuthenticationError``).
             NoNetworkError: the API could not be reached (a ``ConnectionError``).
         """
-        self._backend.use_key(api_key, base_url, check=check)
+        self._backend.use_key(api_key, base_url, check=check, owner=self._owner)
 
     def use_local(self) -> None:
         """Switch back to an embedded local stand-in server (offline; no key is kept).
 
         Does nothing when the session already uses one.
         """
-        self._backend.use_local()
+        self._backend.use_local(owner=self._owner)
 
     # -- running (see lifecycle.py, claimed.py) --------------------------------------------------
 

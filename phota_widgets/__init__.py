@@ -11,8 +11,8 @@ cli, demo, app/   entry points: `phota-widgets studio | sweep | serve | demo`
   experiments/    sweeps/ review/ scoring/ exports/ compare/; reach the Session through
                   session_protocol; import widgets only in a method returning a panel
   display         static HTML views of results
-  session         Session: backend, runs, recovery, claims, profile cache, history, store
-                  writer, watcher (session.py and its root helper modules; later session/)
+  session/        Session: a facade over its parts: backend, run lifecycle, recovery, claims,
+                  concurrency, pacing, profile cache, history, store writer, watcher
                   imports local/ and experiments/ only inside functions; never widgets/
   store/          RunStore: index (SQLite, PostgreSQL) + files (fsspec); imports api/ only
   local/          the embedded Phota-compatible server; imports api/ only
@@ -67,11 +67,11 @@ if TYPE_CHECKING:
     from phota_widgets.experiments import SweepPlan, SweepResult, sweep_from_file
     from phota_widgets.experiments.compare.comparison import compare_sweeps
     from phota_widgets.experiments.sweeps.spend import ConfirmationRequiredError
-    from phota_widgets.history import History
-    from phota_widgets.key_check import KeyRefusedError, NoNetworkError
     from phota_widgets.local import Faults, Limits, LocalServer, ServerProcess
     from phota_widgets.samples import sample, sample_path, sample_url
     from phota_widgets.session import Session
+    from phota_widgets.session.history import History
+    from phota_widgets.session.key_check import KeyRefusedError, NoNetworkError
     from phota_widgets.store import RunStore
     from phota_widgets.store.errors import (
         StoreBusyError,
@@ -116,7 +116,7 @@ _LAZY = {
     "LocalServer": "phota_widgets.local",
     "ServerProcess": "phota_widgets.local",
     "Session": "phota_widgets.session",
-    "History": "phota_widgets.history",
+    "History": "phota_widgets.session.history",
     "RunStore": "phota_widgets.store",
     "StoreBusyError": "phota_widgets.store.errors",
     "StoreCorruptError": "phota_widgets.store.errors",
@@ -132,8 +132,8 @@ _LAZY = {
     "sweep_from_file": "phota_widgets.experiments",
     "compare_sweeps": "phota_widgets.experiments.compare.comparison",
     "ConfirmationRequiredError": "phota_widgets.experiments.sweeps.spend",
-    "KeyRefusedError": "phota_widgets.key_check",
-    "NoNetworkError": "phota_widgets.key_check",
+    "KeyRefusedError": "phota_widgets.session.key_check",
+    "NoNetworkError": "phota_widgets.session.key_check",
     "before_after": "phota_widgets.display",
     "compare": "phota_widgets.display",
     "contact_sheet": "phota_widgets.display",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import phota_widgets as pw
-from phota_widgets.concurrency import PROBE_ROUNDS, AdaptiveLimit, Ticket
+from phota_widgets.session.concurrency import PROBE_ROUNDS, AdaptiveLimit, Ticket
 
 
 class Clock:
@@ -177,7 +177,7 @@ def test_a_submit_429_with_few_jobs_held_is_a_request_limit_and_grows_back_a_slo
 
 
 def test_a_request_rate_429_paces_keyed_requests_below_the_rate_the_api_took() -> None:
-    from phota_widgets.pacing import KEEP, PROBE_SECONDS, RequestPacer
+    from phota_widgets.session.pacing import KEEP, PROBE_SECONDS, RequestPacer
 
     clock = Clock()
     pacer = RequestPacer(clock=clock)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from phota_widgets.history import History
+from phota_widgets.session.history import History
 from phota_widgets.store import RunStore
 
 

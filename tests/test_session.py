@@ -242,7 +242,7 @@ def test_a_poll_hiccup_keeps_the_paid_job_collectable(
     async def broken_refresh(self: AsyncJob) -> None:
         raise pw.ConnectionError("connection dropped while polling")
 
-    monkeypatch.setattr("phota_widgets.session.COLLECT_DELAYS", (0.0,))
+    monkeypatch.setattr("phota_widgets.session.lifecycle.COLLECT_DELAYS", (0.0,))
     with monkeypatch.context() as patched:
         patched.setattr(AsyncJob, "refresh", broken_refresh)
         with pytest.raises(pw.ConnectionError):
@@ -309,7 +309,7 @@ def test_notes_survive_the_job_path(session: pw.Session, data_dir: Path) -> None
 def test_a_dropped_connection_is_collected_again_without_paying_twice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("phota_widgets.session.COLLECT_DELAYS", (0.05, 0.05, 0.05, 0.05))
+    monkeypatch.setattr("phota_widgets.session.lifecycle.COLLECT_DELAYS", (0.05, 0.05, 0.05, 0.05))
     faults = pw.Faults(drop_rate=0.5, seed=4)
     with (
         LocalServer(api_key="k", faults=faults) as flaky,
@@ -374,7 +374,7 @@ def test_each_output_is_stored_as_soon_as_it_arrives(
     session: pw.Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Image 0 is on disk even though image 1's download never succeeds."""
-    monkeypatch.setattr("phota_widgets.session.COLLECT_DELAYS", (0.0,))
+    monkeypatch.setattr("phota_widgets.session.lifecycle.COLLECT_DELAYS", (0.0,))
     transport = session.aclient.transport
     real_download = transport.download
 

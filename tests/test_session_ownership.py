@@ -9,7 +9,8 @@ import pytest
 
 import phota_widgets as pw
 from phota_widgets.local import Faults, LocalServer
-from phota_widgets.session import LOST_SYNC, NEVER_SENT, SENT_SYNC, SERVER_GONE
+from phota_widgets.session.lifecycle import SENT_SYNC
+from phota_widgets.session.recovery import LOST_SYNC, NEVER_SENT, SERVER_GONE
 
 KEY = "k-ownership"
 DEAD_OWNER = "some-host:999999:deadbeef0000"
@@ -82,7 +83,7 @@ def test_each_embedded_server_has_its_own_identity_and_dead_servers_runs_end(
 def test_an_error_after_transient_faults_says_resume_will_collect_the_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("phota_widgets.session.COLLECT_DELAYS", (0.01, 0.01))
+    monkeypatch.setattr("phota_widgets.session.lifecycle.COLLECT_DELAYS", (0.01, 0.01))
     with (
         LocalServer(api_key=KEY, faults=Faults(rate_503=1.0, retry_after=0.0)) as down,
         pw.Session(api_key=KEY, base_url=down.base_url, output_dir=tmp_path) as s,

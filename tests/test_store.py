@@ -218,7 +218,7 @@ def test_thumbnail_jpeg_sized_and_cached(store: RunStore, monkeypatch: pytest.Mo
         calls.append(max_px)
         return thumbnail_jpeg(image, max_px=max_px, quality=quality)
 
-    monkeypatch.setattr("phota_widgets.store.runstore.thumbnail_jpeg", counting)
+    monkeypatch.setattr("phota_widgets.store.outputs.thumbnail_jpeg", counting)
     first = store.thumbnail(out, max_px=32)
     cached = store.root / "thumbs" / f"{out.sha256}_32.jpg"
     mtime = cached.stat().st_mtime_ns

@@ -13,7 +13,7 @@ import pytest
 
 import phota_widgets as pw
 from phota_widgets.local import LocalServer
-from phota_widgets.store_writer import StoreWriter
+from phota_widgets.session.store_writer import StoreWriter
 from tests.conftest import PLANTED_KEY
 
 WRITES = ("start_run", "record_submission", "record_job", "add_output", "finish_run")

@@ -15,7 +15,7 @@ import concurrent.futures
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from phota_widgets.claimed import holder_gone
+from phota_widgets.session.claimed import holder_gone
 
 if TYPE_CHECKING:
     from phota_widgets.api.loop import BackgroundLoop

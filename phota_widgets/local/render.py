@@ -19,7 +19,7 @@ from phota_widgets.api.models import (
     ProfileStatus,
     RemixRequest,
 )
-from phota_widgets.local import colour, engine, instructions, looks, retouch, scene
+from phota_widgets.local import colour, engine, instructions, looks, operations, retouch, scene
 from phota_widgets.local.jobs import Rendered, WorkFailed
 from phota_widgets.local.profiles import ProfileRegistry, ready_portraits
 
@@ -211,7 +211,7 @@ def _edit_outputs(
     """Each edited output, drawn when asked for."""
     seed = looks.request_seed(request)
     for i in range(request.num_output_images):
-        img = instructions.apply(base, parsed, variation=i)
+        img = operations.apply(base, parsed, variation=i)
         img = looks.apply(
             img, request.base_model.value, looks.call_rng(seed, i), jitter=EDIT_JITTER
         )

@@ -16,10 +16,11 @@ from urllib.parse import urlsplit
 
 import uvicorn
 
-from phota_widgets.local.app import LocalState, create_app
+from phota_widgets.local.app import create_app
 from phota_widgets.local.faults import API_PREFIX, FaultInjector, Faults
 from phota_widgets.local.limits import LimitCounts, Limiter, Limits
 from phota_widgets.local.profiles import ProfileRegistry, TrainingDurations
+from phota_widgets.local.state import LocalState
 
 LOOPBACK = "127.0.0.1"
 START_TIMEOUT = 15.0

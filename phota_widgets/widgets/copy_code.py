@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 import traitlets
 
-from phota_widgets.snippets import api_root, curl_snippet, python_snippet
+from phota_widgets.session.snippets import api_root, curl_snippet, python_snippet
 
 if TYPE_CHECKING:
     from phota_widgets.api.results import Result

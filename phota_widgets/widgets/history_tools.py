@@ -19,9 +19,9 @@ import ipywidgets as w
 from phota_widgets import display
 from phota_widgets.api.provenance import server_name
 from phota_widgets.csv_export import csv_bytes
-from phota_widgets.history_report import history_report
 from phota_widgets.widgets._common import ErrorBox, styled, ui_await
 from phota_widgets.widgets.download import Downloader
+from phota_widgets.widgets.history_report import history_report
 
 if TYPE_CHECKING:
     from phota_widgets.api.results import OutputImage

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
-from phota_widgets.key_check import KeyRefusedError, NoNetworkError
+from phota_widgets.session.key_check import KeyRefusedError, NoNetworkError
 from phota_widgets.widgets._common import ErrorBox, styled, ui_call
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""Tests for phota_widgets.local.instructions: prompt parsing and applying operations."""
+"""Tests for phota_widgets.local.instructions (prompt parsing) and .operations (applying them)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from phota_widgets.local.instructions import Instructions, Operation, apply, parse
+from phota_widgets.local.instructions import Instructions, Operation, parse
+from phota_widgets.local.operations import apply
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -234,7 +235,8 @@ def test_unknown_operation_name_is_an_error(photo: Image.Image) -> None:
 def test_tone_operations_folded_into_one_lut_match_applying_them_in_turn() -> None:
     from PIL import Image as PILImage
 
-    from phota_widgets.local.instructions import _HANDLERS, apply, parse
+    from phota_widgets.local.instructions import parse
+    from phota_widgets.local.operations import _HANDLERS, apply
 
     photo = PILImage.open(Path(__file__).parent.parent / "data" / "coffee.jpg").convert("RGB")
     parsed = parse("make it warmer, brighter and add more contrast")

@@ -37,7 +37,7 @@ def _params(i: int, photo: bytes, rng: random.Random) -> tuple[str, dict[str, ob
 def test_300_runs_through_faults_end_well_once_each(
     tmp_path: Path, small_photo: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("phota_widgets.session.COLLECT_DELAYS", (0.2, 0.5))
+    monkeypatch.setattr("phota_widgets.session.lifecycle.COLLECT_DELAYS", (0.2, 0.5))
     faults = Faults(
         rate_503=0.20, rate_429=0.05, drop_rate=0.03, latency=0.005, jitter=0.03,
         retry_after=0.05, seed=7,

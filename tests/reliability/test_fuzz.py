@@ -20,7 +20,8 @@ from PIL import Image
 import phota_widgets as pw
 from phota_widgets.api.images import to_wire
 from phota_widgets.api.models import REQUEST_MODELS
-from phota_widgets.local.app import APIFailure, parse_body
+from phota_widgets.local.bodies import parse_body
+from phota_widgets.local.state import APIFailure
 
 FUZZ = settings(
     max_examples=120,

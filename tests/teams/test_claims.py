@@ -75,7 +75,7 @@ def test_a_gone_local_holder_is_taken_over_at_once(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from phota_widgets.claimed import holder_gone, holder_id
+    from phota_widgets.session.claimed import holder_gone, holder_id
 
     child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True,
                            capture_output=True, text=True)  # fmt: skip
@@ -158,7 +158,7 @@ def test_a_taken_over_job_that_cannot_be_collected_now_is_not_paid_again(
 ) -> None:
     """Take-over of an accepted job whose collection drops: kept ``submitted``, never re-sent."""
     from phota_widgets.api.errors import ConnectionError as PhotaConnectionError
-    from phota_widgets.claimed import CollectInterruptedError
+    from phota_widgets.session.claimed import CollectInterruptedError
 
     index_url, files = f"sqlite:///{tmp_path / 'shared.sqlite3'}", tmp_path / "files"
     with (

@@ -13,9 +13,9 @@ import pytest
 
 import phota_widgets as pw
 from phota_widgets.api.provenance import OFFLINE_SERVER
-from phota_widgets.history_report import history_report
 from phota_widgets.widgets.generate import GeneratePanel
 from phota_widgets.widgets.history import HistoryPanel
+from phota_widgets.widgets.history_report import history_report
 
 KEY = "sk-planted-SECRET-1234567890"
 

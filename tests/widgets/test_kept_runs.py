@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 import phota_widgets as pw
-from phota_widgets import session as session_module
 from phota_widgets.api.retry import RetryPolicy
+from phota_widgets.session import lifecycle as session_module
 from phota_widgets.widgets.generate import GeneratePanel
 
 KEY = "sk-planted-SECRET-1234567890"

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 import phota_widgets as pw
-from phota_widgets.key_check import KeyRefusedError, NoNetworkError
 from phota_widgets.local import TrainingDurations
 from phota_widgets.samples import sample
+from phota_widgets.session.key_check import KeyRefusedError, NoNetworkError
 from phota_widgets.widgets.studio import Studio
 
 KEY = "sk-planted-SECRET-1234567890"

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 import phota_widgets as pw
-from phota_widgets.session import INTERRUPTED
+from phota_widgets.session.lifecycle import INTERRUPTED
 from phota_widgets.widgets.edit import EditPanel
 from phota_widgets.widgets.generate import GeneratePanel
 from phota_widgets.widgets.history import HistoryPanel

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
-from phota_widgets import session as session_module
 from phota_widgets.api.results import Result
+from phota_widgets.session import TRANSIENT_ERRORS, lifecycle
 from phota_widgets.widgets._common import styled, ui_await, ui_call
 
 if TYPE_CHECKING:
@@ -49,13 +49,13 @@ def is_settled(record: RunRecord) -> bool:
 
 def is_transient(exc: BaseException) -> bool:
     """Whether a failure may have left work running on the server (dropped, timed out, 5xx)."""
-    return isinstance(exc, session_module.TRANSIENT_ERRORS)
+    return isinstance(exc, TRANSIENT_ERRORS)
 
 
 async def wait_settled(store: RunStore, run_id: str) -> RunRecord:
     """The run once :func:`is_settled` holds (or the submit's grace time and more has passed)."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + session_module.SUBMIT_GRACE + 5.0
+    deadline = loop.time() + lifecycle.SUBMIT_GRACE + 5.0
     record = store.get(run_id)
     while not is_settled(record) and loop.time() < deadline:
         await asyncio.sleep(SETTLE_POLL)

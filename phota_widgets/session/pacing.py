@@ -1,7 +1,7 @@
 """Pacing a session's requests under a request-rate limit it has to find by itself.
 
-A cap on jobs is met by fewer calls at once (:mod:`phota_widgets.concurrency`); a cap on requests
-per second is met by spacing the requests. Until the API first answers 429 for too many
+A cap on jobs is met by fewer calls at once (:mod:`phota_widgets.session.concurrency`); a cap on
+requests per second is met by spacing the requests. Until the API first answers 429 for too many
 requests, nothing is paced. Then the pace becomes ``KEEP`` of the rate the API was taking (the
 keyed requests it answered, not refused, in the last second), and every keyed request waits its
 turn; each

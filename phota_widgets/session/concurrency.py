@@ -35,9 +35,9 @@ from types import TracebackType
 import httpx
 
 from phota_widgets.api.retry import parse_retry_after
-from phota_widgets.pacing import RequestPacer
+from phota_widgets.session.pacing import RequestPacer
 
-logger = logging.getLogger("phota_widgets.concurrency")
+logger = logging.getLogger("phota_widgets.concurrency")  # a documented name: kept
 
 DEFAULT_START = 4
 """The starting limit when nothing was learned for this backend."""
@@ -88,7 +88,8 @@ class AdaptiveLimit:
     _usual: dict[str, deque[float]] = field(init=False, default_factory=dict)
     _changed: asyncio.Event | None = field(init=False, default=None)
     pacer: RequestPacer = field(init=False, default_factory=RequestPacer)
-    """Spaces keyed requests once the API refused too many (see :mod:`phota_widgets.pacing`)."""
+    """Spaces keyed requests once the API refused too many (see
+    :mod:`phota_widgets.session.pacing`)."""
 
     def __post_init__(self) -> None:
         if self.start < 1 or (self.ceiling is not None and self.ceiling < 1):
@@ -226,6 +227,22 @@ class _Slot:
         assert self.ticket is not None and self._token is not None
         _current.reset(self._token)
         self.owner.release(self.ticket)
+
+
+def session_limit(max_concurrency: int | None, adaptive: bool) -> AdaptiveLimit:
+    """A session's limit: ``max_concurrency`` its ceiling (default 32 adaptive, 4 fixed).
+
+    Raises:
+        ValueError: ``max_concurrency`` is below 1.
+    """
+    if max_concurrency is not None and max_concurrency < 1:
+        raise ValueError("max_concurrency must be at least 1")
+    if max_concurrency is None:
+        max_concurrency = ADAPTIVE_CEILING if adaptive else DEFAULT_START
+    limit = AdaptiveLimit(start=DEFAULT_START, ceiling=max_concurrency, adaptive=adaptive)
+    if not adaptive:
+        limit.limit = float(max_concurrency)
+    return limit
 
 
 _current: contextvars.ContextVar[tuple[AdaptiveLimit, Ticket] | None] = contextvars.ContextVar(

@@ -1,15 +1,21 @@
-"""``History``: the runs of a Session's store, to filter, re-open, re-run and tabulate."""
+"""``History``: the runs of a Session's store, to filter, re-open, re-run and tabulate.
+
+Also how one recorded run is re-opened (:func:`recorded_result`) and its parameters read back
+with their input images (:func:`recorded_params`), for ``Session.result`` and re-runs.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from phota_widgets.api.results import Result
+from phota_widgets.api.client import IMAGE_FIELDS
+from phota_widgets.api.errors import PhotaError
+from phota_widgets.api.results import OutputImage, Result
 from phota_widgets.api.thumbnails import data_uri
-from phota_widgets.store import RunRecord, RunStatus
+from phota_widgets.store import RunRecord, RunStatus, RunStore
 
 if TYPE_CHECKING:
     import pandas
@@ -117,3 +123,49 @@ class History:
 
     def __repr__(self) -> str:
         return f"History({len(self)} runs)"
+
+
+def recorded_result(store: RunStore, run_id: str) -> Result:
+    """A recorded run as a Result (images read from disk)."""
+    record = store.get(run_id)
+    images = [OutputImage(o.index, data=o.read_bytes()) for o in record.outputs]
+    return Result(
+        endpoint=record.endpoint,
+        images=images,
+        known_subjects=dict(record.known_subjects),
+        request_id=record.request_id,
+        request=dict(record.params),
+        elapsed=record.elapsed or 0.0,
+        cost_estimate=record.cost,
+        job_id=record.job_id,
+        run_id=record.run_id,
+        backend=record.backend,
+    )
+
+
+def input_bytes(store: RunStore, reference: str) -> bytes | None:
+    """The bytes of a recorded input (``sha256:<hex>``), if the store has them."""
+    path = store.input_path(reference)
+    return path.read_bytes() if path else None
+
+
+def recorded_params(store: RunStore, run_id: str) -> dict[str, Any]:
+    """A recorded run's parameters with its input images read back from the store."""
+    record = store.get(run_id)
+    params = dict(record.params)
+    for name in IMAGE_FIELDS:
+        if name in params:
+            params[name] = _restore(store, params[name])
+    return params
+
+
+def _restore(store: RunStore, value: Any) -> Any:
+    """Turn recorded ``sha256:`` references back into bytes (URLs stay as they are)."""
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return [_restore(store, v) for v in value]
+    if isinstance(value, str) and value.startswith("sha256:"):
+        data = input_bytes(store, value)
+        if data is None:
+            raise PhotaError(f"input {value} is no longer in the run store")
+        return data
+    return value

@@ -1,14 +1,8 @@
 // Review pair (anywidget): the two images judged and the keyboard. Keys pressed anywhere in the
 // review panel go to the kernel as they are; the kernel decides. The next pair's images arrive
 // ahead of time (binary messages), so "n" (after a verdict) and "0" (skip) show the next pair at
-// once; the kernel's answer to every key then confirms what is shown.
-
-const caches = new WeakMap(); // model -> Map(id -> blob URL); shared by the model's views
-
-function cacheOf(model) {
-  if (!caches.has(model)) caches.set(model, new Map());
-  return caches.get(model);
-}
+// once; the kernel's answer to every key then confirms what is shown. Each view holds its own
+// images (a view that renders asks for them: "ready").
 
 function keep(cache, ids) {
   for (const [id, url] of cache) {
@@ -19,9 +13,8 @@ function keep(cache, ids) {
   }
 }
 
-function receive(model, msg, buffers) {
-  if (!msg || msg.type !== "images" || !buffers) return;
-  const cache = cacheOf(model);
+function receive(model, cache, msg, buffers) {
+  if (!msg || msg.type !== "images" || !buffers) return false;
   msg.ids.forEach((id, i) => {
     if (cache.has(id) || !buffers[i]) return;
     const url = URL.createObjectURL(new Blob([buffers[i]], { type: "image/jpeg" }));
@@ -31,19 +24,18 @@ function receive(model, msg, buffers) {
     early.decode().catch(() => {});
   });
   keep(cache, new Set([...model.get("shown"), ...model.get("upcoming"), ...msg.ids]));
+  return true;
 }
 
 const TYPING = new Set(["INPUT", "TEXTAREA", "SELECT"]);
 
 export default {
-  initialize({ model }) {
-    model.on("msg:custom", (msg, buffers) => receive(model, msg, buffers));
-  },
   render({ model, el }) {
     el.classList.add("phota-review-keys");
     el.tabIndex = 0;
     el.dataset.lmSuppressShortcuts = "true"; // JupyterLab: no notebook shortcuts from here
     el.style.cssText = "outline:none;width:100%";
+    const cache = new Map(); // id -> blob URL of the images this view holds
     const row = document.createElement("div");
     row.className = "phota-review-pair";
     row.style.cssText = "display:flex;gap:12px;justify-content:center;align-items:flex-start";
@@ -81,7 +73,6 @@ export default {
       }
     };
     const paint = (ids) => {
-      const cache = cacheOf(model);
       const ready = ids.length === 2 && ids.every((id) => cache.has(id));
       images.forEach((img, side) => {
         if (ready) {
@@ -142,14 +133,15 @@ export default {
       say();
     };
     el.addEventListener("click", () => el.focus({ preventScroll: true }));
-    model.on("msg:custom", (msg) => {
+    model.on("msg:custom", (msg, buffers) => {
       if (msg && msg.type === "settled") truth();
-      else if (msg && msg.type === "images" && !optimistic) paint(model.get("shown"));
+      else if (receive(model, cache, msg, buffers) && !optimistic) paint(model.get("shown"));
     });
     model.on("change:shown", truth);
     model.on("change:done", say);
     model.send({ type: "ready" }); // this view has no images yet: send the pair (again)
     truth();
     attach(600);
+    return () => keep(cache, new Set());
   },
 };

@@ -88,10 +88,13 @@ export default {
       if (ready && pressed !== null) {
         const start = pressed;
         pressed = null;
+        // the frame after the one that painted both images: they are on screen by then
         Promise.all(images.map((img) => img.decode().catch(() => {}))).then(() =>
-          requestAnimationFrame(() => {
-            el.dataset.keyToPairMs = (performance.now() - start).toFixed(1);
-          })
+          requestAnimationFrame(() =>
+            requestAnimationFrame(() => {
+              el.dataset.keyToPairMs = (performance.now() - start).toFixed(1);
+            })
+          )
         );
       }
       return ready;

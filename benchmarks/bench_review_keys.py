@@ -49,10 +49,15 @@ result.review(judge="bench", seed=0)
 
 
 def _notebook(folder: Path, prompts: list[str]) -> None:
-    cell: dict[str, Any] = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-            "source": CELL.format(prompts=prompts)}  # fmt: skip
-    notebook = {"cells": [cell], "metadata": {"kernelspec": {"name": "python3",
-                "display_name": "Python 3", "language": "python"}}, "nbformat": 4,
+    cell: dict[str, Any] = {
+        "cell_type": "code",
+        "metadata": {},
+        "outputs": [],
+        "execution_count": None,
+        "source": CELL.format(prompts=prompts),
+    }
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook = {"cells": [cell], "metadata": {"kernelspec": kernel}, "nbformat": 4,
                 "nbformat_minor": 5}  # fmt: skip
     (folder / "review.ipynb").write_text(json.dumps(notebook))
 

@@ -23,8 +23,8 @@ result.review(judge="lab", seed=0)"""
 
 
 def _put_notebook(lab: Any) -> None:
-    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-            "source": SOURCE}  # fmt: skip
+    cell: dict[str, Any] = {"cell_type": "code", "metadata": {}, "outputs": [],
+                            "execution_count": None, "source": SOURCE}  # fmt: skip
     kernel = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     content = {"cells": [cell], "metadata": {"kernelspec": kernel}, "nbformat": 4,
                "nbformat_minor": 5}  # fmt: skip

@@ -20,10 +20,10 @@ import pandas
 import phota_widgets as pw
 from benchmarks import bench_review_keys
 from benchmarks.harness import Config, Figure, interleaved
-from phota_widgets.experiments.agreement import oriented_answers, table_of
-from phota_widgets.experiments.compare_sweeps import compare_frames
-from phota_widgets.experiments.needed import judgements_needed
-from phota_widgets.experiments.ranking import Comparison, rank
+from phota_widgets.experiments.compare.comparison import compare_frames
+from phota_widgets.experiments.review.agreement import oriented_answers, table_of
+from phota_widgets.experiments.review.needed import judgements_needed
+from phota_widgets.experiments.review.ranking import Comparison, rank
 
 UNREACHABLE = "http://127.0.0.1:9/v1/phota"
 WINNERS = ("a", "b", "tie", "both_bad")

@@ -8,8 +8,9 @@ The package is built in layers; each imports only the layers below it:
 ```text
 cli, demo, app/   entry points: `phota-widgets studio | sweep | serve | demo`
   widgets/        panels (Generate .. Experiments), the Studio
-  experiments/    sweeps, review, ranking, exports    imports widgets only inside a method
-  display         static HTML views of results          that returns a panel (res.review())
+  experiments/    sweeps/ review/ scoring/ exports/ compare/; reach the Session through
+                  session_protocol; import widgets only in a method returning a panel
+  display         static HTML views of results
   session         Session: backend, runs, recovery, claims, profile cache, history, store
                   writer, watcher (session.py and its root helper modules; later session/)
                   imports local/ and experiments/ only inside functions; never widgets/
@@ -64,8 +65,8 @@ if TYPE_CHECKING:
     )
     from phota_widgets.display import HTMLView, before_after, compare, contact_sheet, show
     from phota_widgets.experiments import SweepPlan, SweepResult, sweep_from_file
-    from phota_widgets.experiments.compare_sweeps import compare_sweeps
-    from phota_widgets.experiments.spend import ConfirmationRequiredError
+    from phota_widgets.experiments.compare.comparison import compare_sweeps
+    from phota_widgets.experiments.sweeps.spend import ConfirmationRequiredError
     from phota_widgets.history import History
     from phota_widgets.key_check import KeyRefusedError, NoNetworkError
     from phota_widgets.local import Faults, Limits, LocalServer, ServerProcess
@@ -129,8 +130,8 @@ _LAZY = {
     "SweepPlan": "phota_widgets.experiments",
     "SweepResult": "phota_widgets.experiments",
     "sweep_from_file": "phota_widgets.experiments",
-    "compare_sweeps": "phota_widgets.experiments.compare_sweeps",
-    "ConfirmationRequiredError": "phota_widgets.experiments.spend",
+    "compare_sweeps": "phota_widgets.experiments.compare.comparison",
+    "ConfirmationRequiredError": "phota_widgets.experiments.sweeps.spend",
     "KeyRefusedError": "phota_widgets.key_check",
     "NoNetworkError": "phota_widgets.key_check",
     "before_after": "phota_widgets.display",

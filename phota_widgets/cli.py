@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="exit 100 only when under this share (0-1) of outputs passing all checks",
     )
     add_store_arguments(sweep)
-    from phota_widgets.experiments.compare_command import add_compare_parser
+    from phota_widgets.experiments.compare.command import add_compare_parser
 
     add_compare_parser(commands)
     args = parser.parse_args(argv)
@@ -81,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return _serve(args.host, args.port, args.data_dir)
     if args.command == "sweep":
-        from phota_widgets.experiments.command import sweep_command
+        from phota_widgets.experiments.sweeps.command import sweep_command
 
         return sweep_command(
             args.file,
@@ -94,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             min_pass_rate=args.min_pass_rate,
         )
     if args.command == "compare":
-        from phota_widgets.experiments.compare_command import compare_command
+        from phota_widgets.experiments.compare.command import compare_command
 
         return compare_command(
             args.a, args.b, fail_if_worse=args.fail_if_worse, runs=args.runs, html=args.html

@@ -35,6 +35,7 @@ from types import TracebackType
 import httpx
 
 from phota_widgets.api.retry import parse_retry_after
+from phota_widgets.pacing import RequestPacer
 
 logger = logging.getLogger("phota_widgets.concurrency")
 
@@ -86,6 +87,8 @@ class AdaptiveLimit:
     _probing: bool = field(init=False, default=False)
     _usual: dict[str, deque[float]] = field(init=False, default_factory=dict)
     _changed: asyncio.Event | None = field(init=False, default=None)
+    pacer: RequestPacer = field(init=False, default_factory=RequestPacer)
+    """Spaces keyed requests once the API refused too many (see :mod:`phota_widgets.pacing`)."""
 
     def __post_init__(self) -> None:
         if self.start < 1 or (self.ceiling is not None and self.ceiling < 1):
@@ -162,10 +165,12 @@ class AdaptiveLimit:
             return
         holding = self._accepted
         if ticket is not None and ticket.accepted:
+            self.pacer.refused()
             self._cut(self.limit * BETA, "429 on a poll: too many requests")
         elif holding >= max(1.0, math.floor(self.limit * BETA)):
             self._cut(holding, "429 on a submit: the server's cap on jobs", probe=True)
         else:  # the server held few of ours: a cap on requests, not jobs
+            self.pacer.refused()
             self._cut(self.limit * BETA, "429 on a submit: too many requests")
 
     def learned(self) -> int | None:
@@ -239,6 +244,8 @@ def watch_answers(limit: AdaptiveLimit) -> Callable[[httpx.Response], Awaitable[
     429 (retried ones included)."""
 
     async def on_response(response: httpx.Response) -> None:
+        if response.status_code != 429 and "x-api-key" in response.request.headers:
+            limit.pacer.taken()
         if response.status_code not in (202, 429):
             return
         held = current_slot()
@@ -250,3 +257,13 @@ def watch_answers(limit: AdaptiveLimit) -> Callable[[httpx.Response], Awaitable[
         limit.rate_limited(ticket, parse_retry_after(response.headers.get("Retry-After")))
 
     return on_response
+
+
+def pace_requests(limit: AdaptiveLimit) -> Callable[[httpx.Request], Awaitable[None]]:
+    """An httpx request hook: each keyed request waits its turn under ``limit``'s pacer."""
+
+    async def on_request(request: httpx.Request) -> None:
+        if "x-api-key" in request.headers:
+            await limit.pacer.wait()
+
+    return on_request

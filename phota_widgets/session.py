@@ -40,6 +40,7 @@ from phota_widgets.concurrency import (
     AdaptiveLimit,
     Ticket,
     current_slot,
+    pace_requests,
     watch_answers,
 )
 from phota_widgets.history import History
@@ -61,10 +62,10 @@ from phota_widgets.submits import (
 from phota_widgets.watch import StoreWatcher
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.plan import SweepPlan
-    from phota_widgets.experiments.result import SweepResult
-    from phota_widgets.experiments.runner import CellOutcome, SweepHandle
-    from phota_widgets.experiments.sweep import SweepInfo
+    from phota_widgets.experiments.sweeps.entry import SweepInfo
+    from phota_widgets.experiments.sweeps.plan import SweepPlan
+    from phota_widgets.experiments.sweeps.result import SweepResult
+    from phota_widgets.experiments.sweeps.runner import CellOutcome, SweepHandle
     from phota_widgets.local.process import ServerProcess
     from phota_widgets.local.server import LocalServer
 
@@ -234,7 +235,7 @@ class Session:
         http = client.transport.http
         hooks = http.event_hooks
         http.event_hooks = {
-            "request": [*hooks["request"], count_request],
+            "request": [*hooks["request"], count_request, self._pace],
             "response": [*hooks["response"], self._watch_429],
         }
         return client
@@ -571,6 +572,9 @@ class Session:
         """Requests the session lets run at once now (adaptive: it follows the API's limits)."""
         return self._concurrency.current
 
+    async def _pace(self, request: httpx.Request) -> None:
+        await pace_requests(self._concurrency)(request)  # once a request-rate 429 was met
+
     async def _watch_429(self, response: httpx.Response) -> None:
         await watch_answers(self._concurrency)(response)  # 202s and 429s of the slot's call
 
@@ -703,7 +707,7 @@ class Session:
             The :class:`SweepResult` (the plan with ``dry_run=True``).
         """
         from phota_widgets.experiments.scoring import resolve_checks
-        from phota_widgets.experiments.sweep import run_plan
+        from phota_widgets.experiments.sweeps.entry import run_plan
 
         scorers = resolve_checks(checks)  # a bad check is refused before anything is planned
         plan = self._plan_sweep(endpoint, prompts, images, vars, repeats, retry_failed, name, grid)
@@ -737,7 +741,7 @@ class Session:
         session's loop) as each cell ends. Arguments as :meth:`sweep`.
         """
         from phota_widgets.experiments.scoring import resolve_checks
-        from phota_widgets.experiments.sweep import submit_plan
+        from phota_widgets.experiments.sweeps.entry import submit_plan
 
         scorers = resolve_checks(checks)
         plan = self._plan_sweep(endpoint, prompts, images, vars, repeats, retry_failed, name, grid)
@@ -750,7 +754,7 @@ class Session:
         self, plan: SweepPlan, max_cost: float | None, confirm_above: float | None, confirm: bool
     ) -> None:
         """Refuse over budget, then ask (or refuse) above ``confirm_above`` on the real API."""
-        from phota_widgets.experiments.spend import confirm_spend
+        from phota_widgets.experiments.sweeps.spend import confirm_spend
 
         plan.check_budget(max_cost)
         confirm_spend(plan, real=not self.is_local, confirm_above=confirm_above, confirm=confirm)
@@ -766,7 +770,7 @@ class Session:
         name: str | None,
         grid: dict[str, Any],
     ) -> SweepPlan:
-        from phota_widgets.experiments.sweep import plan_sweep
+        from phota_widgets.experiments.sweeps.entry import plan_sweep
 
         reference = grid.pop("reference_image", None)
         limit = {"max_cells": grid.pop("max_cells")} if "max_cells" in grid else {}
@@ -786,7 +790,7 @@ class Session:
 
     def sweeps(self) -> list[SweepInfo]:
         """Every sweep in this run store, newest first (reopen one with ``SweepResult.load``)."""
-        from phota_widgets.experiments.sweep import list_sweeps
+        from phota_widgets.experiments.sweeps.entry import list_sweeps
 
         return list_sweeps(self)
 

@@ -174,3 +174,42 @@ def test_a_submit_429_with_few_jobs_held_is_a_request_limit_and_grows_back_a_slo
         limit.succeeded(_ticket(clock), "k", 1.0)
         successes += 1
     assert successes <= 8  # about one round of 7, not PROBE_ROUNDS rounds
+
+
+def test_a_request_rate_429_paces_keyed_requests_below_the_rate_the_api_took() -> None:
+    from phota_widgets.pacing import KEEP, PROBE_SECONDS, RequestPacer
+
+    clock = Clock()
+    pacer = RequestPacer(clock=clock)
+
+    async def turns(n: int) -> None:
+        for _ in range(n):
+            await pacer.wait()
+
+    asyncio.run(turns(50))  # not paced before a 429: no waiting at all
+    assert pacer.rate is None
+    for _ in range(20):  # the API took 20 requests in the last second ...
+        pacer.taken()
+    pacer.refused()  # ... and refused the next
+    assert pacer.rate == pytest.approx(KEEP * 20)
+    pacer.refused()  # the same burst: no second cut
+    assert pacer.rate == pytest.approx(KEEP * 20)
+    clock.now += PROBE_SECONDS
+    asyncio.run(turns(1))  # a quiet while: the pace grows again
+    assert pacer.rate > KEEP * 20
+
+
+def test_a_session_under_a_request_rate_limit_meets_few_429s(tmp_path: Path) -> None:
+    limits = pw.Limits(requests_per_second=20)
+    with (
+        pw.LocalServer(api_key="k", limits=limits, processing=0.3) as srv,
+        pw.Session(api_key="k", base_url=srv.base_url, output_dir=tmp_path) as s,
+    ):
+        first = s.sweep("generate", prompts=[f"kite {i}" for i in range(30)], progress=False)
+        assert first.counts() == {"succeeded": 30}
+        met = srv.limit_counts.requests_refused
+        assert met >= 1 and s._concurrency.pacer.rate is not None  # the limit was met, and kept to
+        again = s.sweep("generate", prompts=[f"boat {i}" for i in range(30)], progress=False)
+        assert again.counts() == {"succeeded": 30}
+        counts = srv.limit_counts
+        assert counts.requests_refused - met <= 3, counts  # paced: hardly a 429 more

@@ -30,6 +30,7 @@ SESSION_ROOT_MODULES = {
     "history",
     "submits",
     "concurrency",
+    "pacing",
     "key_check",
     "offline_inputs",
     "snippets",
@@ -190,6 +191,40 @@ def test_no_layer_imports_one_above_it() -> None:
     assert violations(found) == []
 
 
+# Where experiments may import the session layer: the protocol of what they need of a Session,
+# and the two commands that open one (`phota-widgets sweep`, `phota-widgets compare`).
+SESSION_BOUNDARY = {
+    "phota_widgets.experiments.session_protocol",
+    "phota_widgets.experiments.sweeps.command",
+    "phota_widgets.experiments.compare.command",
+}
+
+
+def session_crossings(found: list[Import]) -> list[str]:
+    """Imports of the session layer by experiments outside ``SESSION_BOUNDARY``."""
+    return [
+        f"{imp.importer}:{imp.line} imports {imp.target}"
+        for imp in found
+        if layer_of(imp.importer) == "experiments"
+        and layer_of(imp.target) == "session"
+        and imp.importer not in SESSION_BOUNDARY
+    ]
+
+
+def test_experiments_reach_the_session_through_one_protocol() -> None:
+    found = _package_imports()
+    assert any(imp.importer == "phota_widgets.experiments.session_protocol" for imp in found)
+    assert session_crossings(found) == []
+
+
+def test_a_session_import_elsewhere_in_experiments_is_caught() -> None:
+    planted = "if TYPE_CHECKING:\n    from phota_widgets.session import Session\n"
+    found = imports_in(planted, "phota_widgets.experiments.sweeps.result")
+    assert len(session_crossings(found)) == 1
+    allowed = imports_in(planted, "phota_widgets.experiments.session_protocol")
+    assert session_crossings(allowed) == []
+
+
 def test_the_facade_loads_only_the_errors_eagerly() -> None:
     source = (PACKAGE / "__init__.py").read_text()
     eager = {imp.target for imp in imports_in(source, "phota_widgets", True) if not imp.lazy}
@@ -219,8 +254,12 @@ def test_the_session_layer_moves_without_changing_its_rules() -> None:
             "def f():\n    from phota_widgets.widgets import grid\n",
             "inside",
         ),
-        ("phota_widgets.session", "from phota_widgets.experiments import sweep\n", "module level"),
-        ("phota_widgets.experiments.result", "from ..widgets.review import R\n", "widgets"),
+        (
+            "phota_widgets.session",
+            "from phota_widgets.experiments.sweeps import entry\n",
+            "module level",
+        ),
+        ("phota_widgets.experiments.sweeps.result", "from ...widgets.review import R\n", "widgets"),
         ("phota_widgets.display", "from phota_widgets import Studio\n", "widgets"),
     ],
 )
@@ -232,9 +271,15 @@ def test_a_planted_violation_is_caught(module: str, source: str, expected: str) 
 @pytest.mark.parametrize(
     ("module", "source"),
     [
-        ("phota_widgets.session", "def f():\n    from phota_widgets.experiments import sweep\n"),
+        (
+            "phota_widgets.session",
+            "def f():\n    from phota_widgets.experiments.sweeps import entry\n",
+        ),
         ("phota_widgets.session", "if TYPE_CHECKING:\n    from phota_widgets.local import L\n"),
-        ("phota_widgets.experiments.result", "def review():\n    from ..widgets import review\n"),
+        (
+            "phota_widgets.experiments.sweeps.result",
+            "def review():\n    from ...widgets import review\n",
+        ),
         ("phota_widgets.widgets.grid", "from phota_widgets import display\n"),
         ("phota_widgets.store.files", "from phota_widgets.files import atomic_write\n"),
     ],

@@ -3,32 +3,36 @@
 Layer: above ``session`` and ``store``, below ``widgets``; nothing here imports the widgets
 (``SweepResult.review()`` alone builds a ``ReviewPanel``, importing it when called).
 
-Modules: ``axes`` (checking each axis), ``plan`` (cells with stable keys, ``SweepPlan``),
-``runner`` (running on the session's loop, progress, resume, ``SweepHandle``), ``records``
-(sweep rows in the run store), ``result`` (``SweepResult``), ``table`` (DataFrame, snippets),
-``report`` (HTML grid and report), ``files`` (YAML experiments), ``sweep`` (what Session calls);
-review: ``review`` (pairs, judgements, ratings, leaderboard, review columns), ``ranking``
-(Bradley-Terry), ``posterior`` (its credible intervals), ``preferences`` (TRL / Pick-a-Pic /
-JSON lines), ``preference_data`` (a sweep's rows), ``change_maps`` (what changed),
-``changes`` (change maps), ``review_report`` (the leaderboard section of the report);
-automatic evaluation: ``scoring`` (checks, metrics, model-graded rubrics, CI gate).
+Rooms: ``sweeps/`` (plan, run, result, table, report, experiment files, the sweep command),
+``review/`` (pairs, judgements, ratings, leaderboard, ranking, agreement, model judge, change
+maps), ``scoring/`` (checks, metrics, model-graded rubrics, CI gate), ``exports/`` (preference
+data, MLflow, export folder) and ``compare/`` (sweep against sweep). Everything here reaches the
+Session through ``session_protocol`` (what a sweep needs of it), the one file that draws the
+boundary.
 """
 
 from __future__ import annotations
 
-from phota_widgets.experiments.axes import SweepSpecError
-from phota_widgets.experiments.files import ExperimentFileError, load_experiment, sweep_from_file
-from phota_widgets.experiments.plan import Cell, CellInfo, SkippedCell, SweepPlan, make_plan
-from phota_widgets.experiments.result import (
+from phota_widgets.experiments.scoring import CheckSpecError, Failure, Score, ScoredOutput
+from phota_widgets.experiments.sweeps.axes import SweepSpecError
+from phota_widgets.experiments.sweeps.cells import (
+    Cell,
+    CellInfo,
+    SkippedCell,
     SweepCell,
     SweepOutput,
-    SweepResult,
     output_id,
     split_output_id,
 )
-from phota_widgets.experiments.runner import CellOutcome, SweepHandle, SweepProgress
-from phota_widgets.experiments.scoring import CheckSpecError, Failure, Score, ScoredOutput
-from phota_widgets.experiments.sweep import SweepInfo
+from phota_widgets.experiments.sweeps.entry import SweepInfo
+from phota_widgets.experiments.sweeps.files import (
+    ExperimentFileError,
+    load_experiment,
+    sweep_from_file,
+)
+from phota_widgets.experiments.sweeps.plan import SweepPlan, make_plan
+from phota_widgets.experiments.sweeps.result import SweepResult
+from phota_widgets.experiments.sweeps.runner import CellOutcome, SweepHandle, SweepProgress
 
 __all__ = [
     "Cell",

@@ -22,12 +22,10 @@ from phota_widgets.api.thumbnails import data_uri, thumbnail_jpeg
 from phota_widgets.widgets._common import close_tree, styled, ui_method
 from phota_widgets.widgets.copy_code import CopyCode
 from phota_widgets.widgets.download import Downloader, output_name, zip_outputs
+from phota_widgets.widgets.grid_actions import GridActions
 from phota_widgets.widgets.grid_tile import (
     Tile,
     show_pick,
-)
-from phota_widgets.widgets.grid_tile import (
-    button as _button,
 )
 from phota_widgets.widgets.grid_tile import (
     header as _header,
@@ -79,42 +77,14 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
         self.header = styled(w.HTML(), "grid-header")
         self.earlier = styled(w.HTML(), "grid-earlier")
         self.cells = styled(w.HBox(layout=w.Layout(flex_flow="row wrap")), "grid-cells")
-        self.folder = styled(
-            w.Text(
-                value=str(default_folder),
-                description="Folder",
-                style={"description_width": "initial"},
-            ),
-            "save-folder",
-        )
-        self.save_button = _button(
-            "Save to folder",
-            "write the picked images (all when none is picked) to the folder on the kernel's disk",
-            "save",
-        )
-        self.download_button = _button(
-            "Download",
-            "download the picked images to this computer (several as a zip; all when none is "
-            "picked)",
-            "download",
-        )
-        self.download_button.icon = "download"
+        self._actions = actions = GridActions(default_folder)
+        self.folder, self.save_button = actions.folder, actions.save_button
+        self.download_button, self.compare_button = actions.download_button, actions.compare_button
+        self.before_after_button = actions.before_after_button
+        self.send_target, self.send_button = actions.send_target, actions.send_button
+        self._send_row = actions.send_row
         self.downloader = Downloader()
         self.copy_code = CopyCode()  # the snippet that makes the result shown again
-        self.compare_button = _button("Compare two", "compare the two selected images", "compare")
-        self.before_after_button = _button(
-            "Before/after", "the input beside the selected output", "before-after"
-        )
-        self.send_target = styled(
-            w.Dropdown(
-                options=[],
-                description="Send to",
-                style={"description_width": "initial"},
-                layout=w.Layout(width="auto"),
-            ),
-            "send-to",
-        )
-        self.send_button = _button("Send", "hand the selected image to that panel", "send")
         self.message = styled(w.HTML(), "grid-message")
         self.hint = styled(w.HTML(), "grid-hint")
         self.preview = styled(w.Output(), "preview")
@@ -123,20 +93,6 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
         self.compare_button.on_click(lambda _: self.compare())
         self.before_after_button.on_click(lambda _: self.before_after())
         self.send_button.on_click(lambda _: self.send_to())
-        self._send_row = w.HBox([self.send_target, self.send_button])
-        self._send_row.layout.display = "none"
-        actions = w.HBox(
-            [
-                self.download_button,
-                self.folder,
-                self.save_button,
-                self.compare_button,
-                self.before_after_button,
-                self._send_row,
-            ],
-            layout=w.Layout(flex_flow="row wrap", display="none"),
-        )
-        self._actions = actions
         super().__init__(
             children=[
                 self.earlier,
@@ -283,24 +239,17 @@ class OutputGrid(w.VBox):  # type: ignore[misc]
         count = len(self.selected)
         single = len(self._target_images()) == 1
         self._show_picks()
-        self.save_button.disabled = self.result is None
-        self.download_button.disabled = self.result is None
-        self.download_button.description = (
-            f"Download {count} picked" if count else "Download all" if self.result else "Download"
+        why = self._actions.update(
+            self.result,
+            picked=count,
+            single=single,
+            has_before=self.before is not None,
+            can_send=bool(self.on_send and self.send_target.options and self._target_images()),
         )
-        self.compare_button.disabled = count != 2
-        why = "" if count == 2 else f"pick exactly two to compare; {count} picked"
-        self.compare_button.tooltip = why or "compare the two picked images"
         self.hint.value = (
             f'<small style="color:#777">Compare two: {escape(why)}</small>'
             if why and self.result is not None and len(self.result.images) > 1
             else ""
-        )
-        has_before = self.before is not None
-        self.before_after_button.layout.display = None if has_before else "none"
-        self.before_after_button.disabled = not (has_before and single)
-        self.send_button.disabled = not (
-            self.on_send and self.send_target.options and self._target_images()
         )
 
     def _show_picks(self) -> None:

@@ -13,7 +13,6 @@ import asyncio
 import concurrent.futures
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
@@ -22,7 +21,6 @@ from phota_widgets import display
 from phota_widgets.api.errors import PhotaError
 from phota_widgets.api.models import ENDPOINTS
 from phota_widgets.api.results import Result
-from phota_widgets.widgets._collect import acollect, not_collected
 from phota_widgets.widgets._common import (
     ErrorBox,
     StatusLine,
@@ -32,10 +30,10 @@ from phota_widgets.widgets._common import (
     ui_await,
     ui_call,
 )
-from phota_widgets.widgets.grid_tile import PICKED_BORDER
+from phota_widgets.widgets._panel.collect import acollect, not_collected
 from phota_widgets.widgets.history_backend import BackendFilter
-from phota_widgets.widgets.history_tools import HistoryTools, picks_of, run_settings
-from phota_widgets.widgets.wording import for_people
+from phota_widgets.widgets.history_row import HistoryRow
+from phota_widgets.widgets.history_tools import HistoryTools
 
 if TYPE_CHECKING:
     from phota_widgets.session import Session
@@ -46,80 +44,6 @@ PAGE_SIZE = 50
 
 THUMB_PX = 96
 """Longest side of a row's thumbnails."""
-
-THUMBS_PER_ROW = 4
-"""Outputs shown per run."""
-
-_STATUS_COLOURS = {"succeeded": "#1b5e20", "failed": "#b00020", "cancelled": "#777"}
-
-
-class HistoryRow(w.HBox):  # type: ignore[misc]
-    """One recorded run: thumbnails, what it was, and its open / re-run (/ collect) buttons.
-
-    Attributes:
-        run_id: the run store's id.
-        record: the run as recorded when the row was built.
-    """
-
-    def __init__(self, record: RunRecord) -> None:
-        self.run_id = record.run_id
-        self.record = record
-        self.thumbs = [
-            w.Image(
-                format="jpeg",
-                layout=w.Layout(
-                    max_height="64px",
-                    max_width="64px",
-                    border=PICKED_BORDER if output.picked else "2px solid transparent",
-                ),
-            )
-            for output in record.outputs[:THUMBS_PER_ROW]
-        ]
-        more = len(record.outputs) - THUMBS_PER_ROW
-        extra = [w.HTML(f"<small>+{more}</small>")] if more > 0 else []
-        strip = w.HBox(
-            [*self.thumbs, *extra],
-            layout=w.Layout(width=f"{64 * THUMBS_PER_ROW + 24}px", min_width="120px"),
-        )
-        self.info = styled(
-            w.HTML(_describe(record), layout=w.Layout(flex="1 1 auto")), "history-info"
-        )
-        self.open_button = _row_button("open", "show this run's outputs", "history-open")
-        self.open_button.disabled = not record.outputs
-        self.rerun_button = _row_button(
-            "re-run",
-            "run again with the same parameters (costs the same again)",
-            "history-rerun",
-        )
-        self.check = styled(
-            w.Checkbox(
-                value=False,
-                indent=False,
-                description="",
-                tooltip="tick to put this run's outputs side by side with other runs",
-                layout=w.Layout(width="28px"),
-            ),
-            "history-check",
-        )
-        self.check.disabled = not record.outputs
-        self.collect_button: w.Button | None = None
-        buttons = [self.open_button, self.rerun_button]
-        if record.status == "submitted":  # kept on the server: collect it, don't pay again
-            self.collect_button = _row_button(
-                "collect", "fetch this kept job's images (nothing is paid again)", "history-collect"
-            )
-            buttons.append(self.collect_button)
-        super().__init__(
-            [self.check, strip, self.info, *buttons],
-            layout=w.Layout(align_items="center", border_bottom="1px solid #eee"),
-        )
-        styled(self, "history-row")
-
-    def show_thumbs(self, values: Sequence[bytes | None]) -> None:
-        """Fill the thumbnails (None leaves a cell empty); on the UI thread."""
-        for image, value in zip(self.thumbs, values, strict=False):
-            if value:
-                image.value = value
 
 
 class HistoryPanel(w.VBox):  # type: ignore[misc]
@@ -409,11 +333,6 @@ class HistoryPanel(w.VBox):  # type: ignore[misc]
         close_tree(self._empty)
 
 
-def _row_button(description: str, tooltip: str, name: str) -> w.Button:
-    button = w.Button(description=description, tooltip=tooltip, layout=w.Layout(width="70px"))
-    return styled(button, name)
-
-
 def _shown_when_loaded(
     task: concurrent.futures.Future[None] | None, shown: concurrent.futures.Future[None]
 ) -> None:
@@ -422,26 +341,3 @@ def _shown_when_loaded(
         forward(task, shown)
     elif not shown.done():  # not cancelled by a waiter that gave up
         shown.set_result(None)
-
-
-def _describe(record: RunRecord) -> str:
-    """A row's text: endpoint, status, prompt excerpt, cost and time (all escaped)."""
-    when = datetime.fromtimestamp(record.created_at).strftime("%Y-%m-%d %H:%M:%S")
-    colour = _STATUS_COLOURS.get(record.status, "#8a6d00")
-    cost = f" · ${record.cost:.2f}" if record.cost is not None else ""
-    prompt = display.excerpt(record.prompt, 70) if record.prompt else "<no prompt>"
-    settings = run_settings(record)
-    picks = picks_of(record)
-    extra = f" · {settings}" if settings else ""
-    extra += f" · picked {', '.join(f'#{i}' for i in picks)}" if picks else ""
-    error = (
-        f"<br/><small>{escape(display.excerpt(for_people(record.error), 120))}</small>"
-        if record.error
-        else ""
-    )
-    return (
-        f"<b>{escape(record.endpoint)}</b> "
-        f'<span style="color:{colour}">{escape(record.status)}</span>{escape(cost)} · '
-        f'<small style="color:#666">{when} · {escape(record.run_id)}</small><br/>'
-        f'{escape(prompt)}<small style="color:#555">{escape(extra)}</small>{error}'
-    )

@@ -9,24 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import threading
-from dataclasses import dataclass
 from html import escape
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from phota_widgets.api.errors import InvalidRequestError, NotFoundError, PhotaError
-from phota_widgets.api.images import ImageInput
+from phota_widgets.api.errors import NotFoundError, PhotaError
 from phota_widgets.api.models import (
     TRAINING_IMAGE_COUNTS,
-    ProfileStatus,
     ProfileSummary,
     TrainingTier,
 )
 from phota_widgets.api.profiles import DEFAULT_PROFILE_POLL
-from phota_widgets.api.thumbnails import thumbnail_jpeg
 from phota_widgets.widgets._common import (
     ErrorBox,
     StatusLine,
@@ -42,34 +36,20 @@ from phota_widgets.widgets.profile_demo import (
     train_demo_profile,
 )
 from phota_widgets.widgets.profile_row import ProfileRow
-from phota_widgets.widgets.upload import PhotoUpload, UploadedFile
+from phota_widgets.widgets.profile_training import (
+    TrainingInput,
+    refusal_html,
+    rule_html,
+    training_sources,
+)
+from phota_widgets.widgets.profile_watch import ProfileWatcher
+from phota_widgets.widgets.upload import PhotoUpload
 
 if TYPE_CHECKING:
     from phota_widgets.session import Session
 
 LOCAL_POLL = 2.0
 """Seconds between status polls against the embedded server (it trains in seconds)."""
-
-PICTURE_PX = 96
-"""Longest side of a row's profile picture."""
-
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif"})
-"""Files a training folder contributes."""
-
-
-@dataclass(frozen=True)
-class TrainingInput:
-    """What Create read from the source widgets: sent as given, cleared only if left as sent."""
-
-    urls: str
-    uploads: tuple[UploadedFile, ...]
-    folder: str
-
-
-def tier_rule(tier: str) -> str:
-    """The image-count rule of a training tier, e.g. ``"fast: 5–10 images"``."""
-    low, high = TRAINING_IMAGE_COUNTS[TrainingTier(tier)]
-    return f"{tier}: {low}–{high} images"
 
 
 class ProfilesPanel(w.VBox):  # type: ignore[misc]
@@ -89,9 +69,7 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
         self._local = session.is_local
         self.rows: dict[str, ProfileRow] = {}
         self.last_task: concurrent.futures.Future[Any] | None = None
-        self._closed = False
-        self._lock = threading.Lock()
-        self._follows: dict[str, asyncio.Task[None]] = {}
+        self._watcher = ProfileWatcher(session, lambda: self.poll_interval)
         self._creating: concurrent.futures.Future[str | None] | None = None
         self._refreshing = 0  # own listings under way (on the loop)
         self._relisting: concurrent.futures.Future[None] | None = None  # another's listing
@@ -117,7 +95,7 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
         most = max(high for _low, high in TRAINING_IMAGE_COUNTS.values())
         self.upload = styled(PhotoUpload("Photos", max_files=most), "profile-upload")
         self.upload.on_refused(
-            lambda text: ui_call(setattr, self.error, "value", _refusal_html(text))
+            lambda text: ui_call(setattr, self.error, "value", refusal_html(text))
         )
         self.folder = styled(
             w.Text(description="folder", placeholder="a folder of photos on this machine"),
@@ -129,7 +107,7 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
             ),
             "profile-tier",
         )
-        self.tier_rule = styled(w.HTML(_rule_html(self.tier.value)), "profile-tier-rule")
+        self.tier_rule = styled(w.HTML(rule_html(self.tier.value)), "profile-tier-rule")
         self.tag = styled(
             w.Text(description="tag", placeholder="optional (1–128 characters, permanent)"),
             "profile-tag",
@@ -141,7 +119,7 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
         self.demo_button = demo_button()
         self.demo_button.on_click(lambda _b: self.create_demo())
         self.tier.observe(
-            lambda c: ui_call(setattr, self.tier_rule, "value", _rule_html(c["new"])), "value"
+            lambda c: ui_call(setattr, self.tier_rule, "value", rule_html(c["new"])), "value"
         )
         self.tag_filter.observe(lambda _c: self.refresh(), "value")
         self.refresh_button.on_click(lambda _b: self.refresh())
@@ -227,11 +205,11 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
         text = f"{len(profiles)} profile(s){where}"
         rows = await ui_await(self._sync, profiles, text, relayout)
         for row in rows:
-            self._follow(row)
+            self._watcher.follow(row)
 
     def _profiles_changed(self, profiles: list[ProfileSummary]) -> None:
         """The session listed its profiles again, e.g. after a login (called on its loop)."""
-        if self._closed or self._refreshing:  # our own listing shows itself
+        if self._watcher.closed or self._refreshing:  # our own listing shows itself
             return
         if self.tag_filter.value.strip():  # this panel lists one tag: ask again
             self.refresh()
@@ -256,7 +234,7 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
         self, profiles: list[ProfileSummary], text: str, relayout: bool = False
     ) -> list[ProfileRow]:
         """Make the rows match a listing and say so (on the UI thread); returns the rows."""
-        if self._closed:
+        if self._watcher.closed:
             return []
         if relayout:
             self._relayout()
@@ -271,7 +249,7 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
             rows[summary.profile_id] = row
         for profile_id, row in self.rows.items():
             if profile_id not in rows:
-                self._unfollow(profile_id)
+                self._watcher.unfollow(profile_id)
                 close_tree(row)
         self.rows = rows
         self._show_rows()
@@ -280,50 +258,6 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
 
     def _show_rows(self) -> None:
         self.table.children = list(self.rows.values()) or [self._empty]
-
-    def _follow(self, row: ProfileRow) -> None:
-        """Poll a row's status until it ends, then fetch its picture (one task per profile)."""
-        with self._lock:
-            if self._closed or row.profile_id in self._follows or row.picture.value:
-                return
-            task = asyncio.get_running_loop().create_task(self._poll(row))
-            self._follows[row.profile_id] = task
-        task.add_done_callback(lambda _t: self._forget(row.profile_id, task))
-
-    async def _poll(self, row: ProfileRow) -> None:
-        aclient = self._session.aclient
-        try:
-            while not self._closed:
-                if row.state is None or not row.state.is_terminal:
-                    state = await aclient.profiles.status(row.profile_id)
-                    await ui_await(row.set_status, state.status, state.message)
-                    if state.status is ProfileStatus.READY:  # it just became usable:
-                        self._session.forget_profiles()  # every panel's list follows
-                if row.state is ProfileStatus.READY:
-                    picture = await aclient.profiles.picture(row.profile_id)
-                    thumb = await asyncio.to_thread(thumbnail_jpeg, picture, PICTURE_PX)
-                    await ui_await(setattr, row.picture, "value", thumb)
-                    return
-                if row.state is not None and row.state.is_terminal:
-                    return
-                await asyncio.sleep(self.poll_interval)
-        except NotFoundError:
-            await ui_await(row.set_status, None, "this profile is gone (deleted elsewhere?)")
-        except PhotaError as exc:  # stop watching; Refresh starts again
-            await ui_await(row.set_status, row.state, f"status check failed: {exc}")
-        except OSError as exc:  # an unreadable picture
-            await ui_await(row.set_status, row.state, f"cannot show the picture: {exc}")
-
-    def _forget(self, profile_id: str, task: asyncio.Task[None]) -> None:
-        with self._lock:
-            if self._follows.get(profile_id) is task:
-                del self._follows[profile_id]
-
-    def _unfollow(self, profile_id: str) -> None:
-        with self._lock:
-            task = self._follows.pop(profile_id, None)
-        if task is not None:
-            _cancel(task)
 
     # -- creating and deleting ---------------------------------------------------------------------
 
@@ -370,28 +304,9 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
         self.create_button.disabled = False
         self.status.stop(f"demo profile {profile_id} created: training…")
 
-    def _sources(self, given: TrainingInput) -> list[ImageInput]:
-        """The training images given: URL lines, plus uploads and a folder on the local server."""
-        sources: list[ImageInput] = [
-            line.strip() for line in given.urls.splitlines() if line.strip()
-        ]
-        if not self._session.is_local:
-            return sources  # the client refuses anything but URLs for Phota
-        sources += [file.data for file in given.uploads]
-        folder = given.folder.strip()
-        if folder:
-            path = Path(folder).expanduser()
-            if not path.is_dir():
-                raise InvalidRequestError(f"folder {folder!r} does not exist")
-            found = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-            if not found:
-                raise InvalidRequestError(f"folder {folder!r} holds no JPEG/PNG/WebP/HEIC photos")
-            sources += found
-        return sources
-
     async def _acreate(self, given: TrainingInput, tier: str, tag: str | None) -> str | None:
         try:
-            sources = await asyncio.to_thread(self._sources, given)
+            sources = await asyncio.to_thread(training_sources, given, self._session.is_local)
             text = f"sending {len(sources)} image(s) to train a {tier} profile…"
             await ui_await(self._creating_started, text)
             profile_id = await self._session.aclient.profiles.add(sources, tier, tag)
@@ -442,7 +357,7 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
                 row.dismiss()
             return False
         self._session.forget_profiles()
-        self._unfollow(profile_id)
+        self._watcher.unfollow(profile_id)
         await ui_await(self._drop_row, profile_id)
         return True
 
@@ -459,12 +374,7 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
 
     def close(self) -> None:
         """Stop polling and close the panel's widgets."""
-        with self._lock:
-            self._closed = True
-            tasks = list(self._follows.values())
-            self._follows.clear()
-        for task in tasks:
-            _cancel(task)
+        self._watcher.close()
         close_tree(self, super().close)
         for part in (
             self._empty,
@@ -473,18 +383,3 @@ class ProfilesPanel(w.VBox):  # type: ignore[misc]
             self.demo_button,
         ):  # parts the layout may not show
             close_tree(part)
-
-
-def _rule_html(tier: str) -> str:
-    return f'<span style="color:#555">{escape(tier_rule(tier))}</span>'
-
-
-def _cancel(task: asyncio.Task[None]) -> None:
-    """Cancel a task from any thread (a stopped loop has nothing left to cancel)."""
-    loop = task.get_loop()
-    if not loop.is_closed():
-        loop.call_soon_threadsafe(task.cancel)
-
-
-def _refusal_html(text: str) -> str:
-    return f'<span style="color:#b00020">{escape(text)}</span>'

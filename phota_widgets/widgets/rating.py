@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
-from phota_widgets.experiments import review
+from phota_widgets.experiments.review.change_maps import change_picture, find_output
+from phota_widgets.experiments.review.judgements import default_judge
 from phota_widgets.widgets._common import ErrorBox, styled, ui_call
 
 if TYPE_CHECKING:
     import concurrent.futures
 
-    from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 PREVIEW_PX = 256
 
@@ -100,9 +101,9 @@ class RatingBox(w.VBox):  # type: ignore[misc]
         result, chosen = self.result, self.output.value
         if result is None or not chosen:
             return
-        out = review.find_output(result, chosen)
+        out = find_output(result, chosen)
         self.preview.value = result.session.store.thumbnail(out.record, PREVIEW_PX)
-        change = review.change_picture(result, chosen)
+        change = change_picture(result, chosen)
         if change is not None:
             self.change_map.value = change
             self.change_map.layout.display = None
@@ -138,4 +139,4 @@ class RatingBox(w.VBox):  # type: ignore[misc]
 
 
 def _me() -> str:
-    return review.default_judge()
+    return default_judge()

@@ -23,15 +23,23 @@ from typing import TYPE_CHECKING, Literal
 
 import ipywidgets as w
 
-from phota_widgets.experiments import review
-from phota_widgets.experiments.design import pairs_for
-from phota_widgets.experiments.review import ReviewPair
+from phota_widgets.experiments.review.change_maps import change_picture, changed_fraction_of
+from phota_widgets.experiments.review.design import pairs_for
+from phota_widgets.experiments.review.judgements import (
+    default_judge,
+    judgements,
+    login_judge_warning,
+)
+from phota_widgets.experiments.review.judgements import judge as record_judgement
+from phota_widgets.experiments.review.leaderboard import position_bias_of
+from phota_widgets.experiments.review.pairs import ReviewPair, review_items, schedule_pairs
 from phota_widgets.store.judging import AlreadyJudgedError
 from phota_widgets.widgets._common import ErrorBox, close_tree, styled, ui_call, ui_method
 from phota_widgets.widgets.review_keys import KEYS, PAIR_PX, ReviewKeys
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.result import SweepOutput, SweepResult
+    from phota_widgets.experiments.sweeps.cells import SweepOutput
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 REVIEW_PX = PAIR_PX
 """Longest side of the two images judged (a JPEG thumbnail, large enough to judge)."""
@@ -70,16 +78,14 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         compare: str | Sequence[str] | None = None,
     ) -> None:
         self.result = result
-        self.judge = judge or review.default_judge()
-        self.judge_warning = review.login_judge_warning(judge)
+        self.judge = judge or default_judge()
+        self.judge_warning = login_judge_warning(judge)
         if self.judge_warning:
             warnings.warn(self.judge_warning, UserWarning, stacklevel=2)
         done = {
-            frozenset((j.output_a, j.output_b))
-            for j in review.judgements(result)
-            if j.judge == self.judge
+            frozenset((j.output_a, j.output_b)) for j in judgements(result) if j.judge == self.judge
         }
-        pairs = review.schedule_pairs(review.review_items(result), seed=seed, done=done)
+        pairs = schedule_pairs(review_items(result), seed=seed, done=done)
         self.pairs = pairs_for(result, pairs, judge=self.judge, compare=compare)
         self.position = 0
         self.judged = 0
@@ -205,7 +211,7 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         elif action == "right":
             winner = pair.winner_of("right")
         try:
-            review.judge(
+            record_judgement(
                 self.result, pair.a.output_id, pair.b.output_id, winner, self.judge,
                 shown_left=pair.left, once=True,
             )  # fmt: skip
@@ -293,7 +299,7 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         )
 
     def _show_change(self, side: int, out: SweepOutput) -> None:
-        change = review.change_picture(self.result, out.output_id)
+        change = change_picture(self.result, out.output_id)
         image, note = self.change_maps[side], self.change_notes[side]
         if change is None:
             image.layout.display = "none"
@@ -301,7 +307,7 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
             return
         image.value = change
         image.layout.display = None
-        fraction = review.changed_fraction_of(self.result, out.output_id)
+        fraction = changed_fraction_of(self.result, out.output_id)
         note.value = f"<small>change map · {fraction:.0%} of pixels changed</small>"
 
     def _reveal(self, pair: ReviewPair, winner: str) -> None:
@@ -338,7 +344,7 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
                 "the same prompt and input (or every pair was already judged by "
                 f"<code>{escape(self.judge)}</code>)."
             )
-        bias = review.position_bias_of(self.result)
+        bias = position_bias_of(self.result)
         return (
             f"<b>Review done</b>: {self.judged} judged, {self.skipped} skipped here. "
             f"<small>{escape(str(bias))}</small> The Leaderboard button shows the ranking."

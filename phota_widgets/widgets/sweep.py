@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import concurrent.futures
 import time
-from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from phota_widgets.experiments.export import export_sweep_folder, offline_export_note
-from phota_widgets.experiments.preferences import PREFERENCE_FORMATS
-from phota_widgets.experiments.spend import needs_confirmation, spend_question
+from phota_widgets.experiments.sweeps.spend import needs_confirmation, spend_question
 from phota_widgets.store.errors import StoreError
 from phota_widgets.widgets._common import (
     ErrorBox,
@@ -29,24 +26,17 @@ from phota_widgets.widgets._common import (
     ui_call,
     ui_method,
 )
-from phota_widgets.widgets.download import Downloader, zip_folder
 from phota_widgets.widgets.rating import RatingBox
 from phota_widgets.widgets.review import ReviewPanel
+from phota_widgets.widgets.sweep_actions import SweepActions
 from phota_widgets.widgets.sweep_confirm import SpendConfirm
 from phota_widgets.widgets.sweep_form import SweepForm, parse_vars
-from phota_widgets.widgets.sweep_parts import (
-    Totals,
-    action_button,
-    auto_width,
-    earlier_note,
-    note,
-    sweep_label,
-    unfilled_placeholder,
-)
+from phota_widgets.widgets.sweep_parts import EarlierSweeps, Totals, earlier_note
+from phota_widgets.widgets.sweep_plan_view import plan_form
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.result import SweepResult
-    from phota_widgets.experiments.runner import CellOutcome, SweepHandle
+    from phota_widgets.experiments.sweeps.result import SweepResult
+    from phota_widgets.experiments.sweeps.runner import CellOutcome, SweepHandle
     from phota_widgets.session import Session
 
 GRID_REFRESH_SECONDS = 0.5
@@ -68,8 +58,9 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         review: the open :class:`ReviewPanel`, or None.
         run_button, cancel_button, progress, status, error, grid: running and its output.
         failed_only: show only the outputs that failed a check (scored sweeps).
-        review_button, leaderboard_button, export_button, export_format: the result's actions.
-        earlier, open_button: the earlier sweeps to reopen.
+        actions: Review, Leaderboard and Export (:class:`SweepActions`), whose
+            review_button, leaderboard_button, export_button, export_format are also here.
+        earlier_row: the earlier sweeps to reopen; its earlier, open_button are also here.
         rating, details, downloader: stars and notes per output, the leaderboard or export
             summary, the browser downloads.
     """
@@ -78,7 +69,6 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         self.session = session
         self.handle: SweepHandle | None = None
         self.result: SweepResult | None = None
-        self.review: ReviewPanel | None = None
         self._last_grid = 0.0
         self._planned = ""  # the sweep id the form describes ("" when it describes none)
         self.totals = Totals()
@@ -103,38 +93,23 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         )
         self.failed_only.observe(lambda _: self._show_grid(), names="value")
         self.shown_note = styled(w.HTML(), "sweep-shown-note")
-        self.review_button = action_button("Review", "blind pairwise review", "sweep-review")
-        self.leaderboard_button = action_button(
-            "Leaderboard", "ranking with intervals", "sweep-board"
-        )
-        self.export_format = styled(
-            w.Dropdown(options=PREFERENCE_FORMATS, value="trl", description="Preferences"),
-            "sweep-export-format",
-        )
-        self.export_button = action_button(
-            "Export", "report (HTML), table (CSV) and preference data", "sweep-export"
-        )
-        self.earlier = styled(w.Dropdown(options=[], description="Earlier"), "sweep-earlier")
-        self.open_button = action_button("Open", "show an earlier sweep", "sweep-open")
-        self.open_button.disabled = False
-        self.reload_button = styled(
-            w.Button(description="↻", tooltip="list the sweeps again", layout=auto_width()),
-            "sweep-reload",
-        )
+        self.actions = actions = SweepActions(session, lambda: self.result, self.error)
+        self.review_button = actions.review_button
+        self.leaderboard_button = actions.leaderboard_button
+        self.export_format, self.export_button = actions.export_format, actions.export_button
+        self.earlier_row = EarlierSweeps()
+        self.earlier, self.open_button = self.earlier_row.earlier, self.earlier_row.open_button
+        self.reload_button = self.earlier_row.reload_button
         self.rating = RatingBox(on_rated=self._rated)
-        self.details = styled(w.HTML(), "sweep-details")
-        self.downloader = Downloader()
-        self.review_area = styled(w.VBox(), "sweep-review-area")
+        self.details, self.review_area = actions.details, actions.review_area
+        self.downloader = actions.downloader
         self.run_button.on_click(lambda _: self.run())
         self.cancel_button.on_click(lambda _: self.cancel())
-        self.review_button.on_click(lambda _: self.open_review())
-        self.leaderboard_button.on_click(lambda _: self.show_leaderboard())
-        self.export_button.on_click(lambda _: self.export())
         self.open_button.on_click(lambda _: self.open_sweep())
         self.reload_button.on_click(lambda _: self.list_sweeps())
         super().__init__(
             children=[
-                w.HBox([self.earlier, self.open_button, self.reload_button]),
+                self.earlier_row,
                 self.form,
                 self.plan_view,
                 w.HBox([self.run_button, self.cancel_button, self.progress]),
@@ -144,15 +119,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
                 self.failed_only,
                 self.shown_note,
                 self.grid,
-                w.HBox(
-                    [
-                        self.review_button,
-                        self.leaderboard_button,
-                        self.export_format,
-                        self.export_button,
-                    ],
-                    layout=w.Layout(flex_flow="row wrap"),
-                ),
+                actions.row(),
                 self.details,  # what Leaderboard, Export and Review open: under their buttons
                 self.review_area,
                 self.rating,
@@ -184,13 +151,18 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         """Progress of a sweep shown from the store (one another process may be running)."""
         counts = result.counts()
         ended = sum(n for status, n in counts.items() if status in ("succeeded", "failed"))
-        shown = self.totals.update(result.sweep_id, ended, len(result.cells), result.cost)
-        self.progress.max = max(1, shown.total)
-        self.progress.value = shown.ended
+        shown = self._count(result.sweep_id, ended, len(result.cells), result.cost)
         text = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         self.status.show(
             f"Sweep {result.sweep_id}: {shown.ended} of {shown.total} cells ended ({text})"
         )
+
+    def _count(self, sweep_id: str, ended: int, total: int, cost: float) -> Totals:
+        """Move the progress bar to a reading of a sweep's cells (it never goes backwards)."""
+        shown = self.totals.update(sweep_id, ended, total, cost)
+        self.progress.max = max(1, shown.total)
+        self.progress.value = shown.ended
+        return shown
 
     # -- planning --------------------------------------------------------------------------------
 
@@ -201,42 +173,12 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
 
     def _plan(self) -> Any:
         self.spend.dismiss()  # a question asked about another plan no longer holds
-        if budget_error := self.form.budget_error:
-            self.plan_view.value = note(budget_error, error=True)
-            self.run_button.disabled = True
-            self._follow_form("")
-            return None
-        try:
-            kwargs = self.form.sweep_kwargs()
-            if "prompts" not in kwargs and kwargs["endpoint"] in ("generate", "edit"):
-                self.plan_view.value = note("Write a prompt (one per line) to plan a sweep.")
-                self.run_button.disabled = True
-                self._follow_form("")
-                return None
-            unfilled = unfilled_placeholder(kwargs)
-            if unfilled:
-                self.plan_view.value = note(unfilled, error=True)
-                self.run_button.disabled = True
-                self._follow_form("")
-                return None
-            plan = self.session.sweep(**kwargs, dry_run=True)
-        except ValueError as exc:  # SweepSpecError and InvalidRequestError are ValueErrors
-            self.plan_view.value = note(f"Cannot plan this yet: {exc}", error=True)
-            self.run_button.disabled = True
-            self._follow_form("")
-            return None
-        budget = self.form.max_cost
-        to_pay = plan.cost_to_run  # cells already done are not paid again
-        over = budget is not None and to_pay > budget + 1e-9
-        warning = (
-            note(f"Over budget: the estimate ${to_pay:.2f} is above ${budget:.2f}.", True)
-            if over
-            else ""
-        )
-        self.plan_view.value = plan._repr_html_() + warning
-        self.run_button.disabled = over or (self.handle is not None and not self.handle.done())
-        self._follow_form(plan.sweep_id)
-        return plan
+        planned = plan_form(self.session, self.form)
+        self.plan_view.value = planned.html
+        running = self.handle is not None and not self.handle.done()
+        self.run_button.disabled = not planned.runnable or running
+        self._follow_form(planned.sweep_id)
+        return planned.plan
 
     def _follow_form(self, planned: str) -> None:
         """Label the grid and status when they show another sweep than the form describes."""
@@ -286,14 +228,12 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         self.result = None
         self.shown_note.value = ""
         p = handle.progress
-        shown = self.totals.update(handle.sweep_id, p.skipped_done, p.skipped_done + p.total, 0.0)
-        self.progress.max = max(1, shown.total)
-        self.progress.value = shown.ended
+        self._count(handle.sweep_id, p.skipped_done, p.skipped_done + p.total, 0.0)
         self.progress.bar_style = ""
         self.status.start(f"Sweep {handle.sweep_id}: {handle.progress.total} calls to make")
         self.run_button.disabled = True
         self.cancel_button.disabled = False
-        self._set_actions(enabled=False)
+        self.actions.set_enabled(False)
         handle.add_done_callback(lambda _: self._when_finished(handle))
 
     def _ask_first(self, kwargs: dict[str, Any]) -> bool:
@@ -318,9 +258,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         p = outcome.progress
         sweep_id = self.handle.sweep_id if self.handle is not None else ""
         ended, total = p.skipped_done + p.done + p.failed, p.skipped_done + p.total
-        shown = self.totals.update(sweep_id, ended, total, p.cost)
-        self.progress.max = max(1, shown.total)
-        self.progress.value = shown.ended
+        shown = self._count(sweep_id, ended, total, p.cost)
         self.status.show(
             f"{p.done} done · {p.failed} failed · {p.remaining} to go · ${shown.cost:.2f} so far"
         )
@@ -371,7 +309,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
     # -- showing a sweep -------------------------------------------------------------------------
 
     def _show_sweep(self, sweep_id: str) -> None:
-        from phota_widgets.experiments.result import SweepResult
+        from phota_widgets.experiments.sweeps.result import SweepResult
 
         try:
             self.result = SweepResult.load(self.session, sweep_id)
@@ -381,7 +319,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         self._show_grid()
         self._last_grid = time.monotonic()
         self.rating.set_result(self.result)
-        self._set_actions(enabled=True)
+        self.actions.set_enabled(True)
         running = self.handle is not None and not self.handle.done()
         self.shown_note.value = earlier_note(self.result.sweep_id, self._planned, running)
 
@@ -399,22 +337,12 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         if self.result is not None:
             self._show_sweep(self.result.sweep_id)
 
-    def _set_actions(self, *, enabled: bool) -> None:
-        for button in (self.review_button, self.leaderboard_button, self.export_button):
-            button.disabled = not enabled
-
     def list_sweeps(self) -> concurrent.futures.Future[None]:
         """List the stored sweeps in the Earlier dropdown."""
         return ui_call(self._list_sweeps)
 
     def _list_sweeps(self) -> None:
-        infos = self.session.sweeps()
-        options = [(sweep_label(i), i.sweep_id) for i in infos]
-        current = self.earlier.value
-        self.earlier.options = options
-        ids = [i.sweep_id for i in infos]
-        self.earlier.value = current if current in ids else (ids[0] if ids else None)
-        self.open_button.disabled = not ids
+        self.earlier_row.list(self.session.sweeps())
 
     def open_sweep(self, sweep_id: str | None = None) -> concurrent.futures.Future[None]:
         """Show a stored sweep (the one chosen in Earlier by default)."""
@@ -427,7 +355,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
             return
         self.error.clear()
         self.details.value = ""
-        self._close_review()
+        self.actions.close_review()
         self._show_sweep(chosen)
         if self.result is not None:
             r = self.result
@@ -440,32 +368,16 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
 
     def open_review(self, *, seed: int | None = None) -> concurrent.futures.Future[None]:
         """Open a :class:`ReviewPanel` on the sweep shown (what Review does)."""
-        return ui_call(self._review, seed)
+        return ui_call(self.actions.open_review, seed)
 
-    def _review(self, seed: int | None) -> None:
-        if self.result is None:
-            return
-        self._close_review()
-        self.review = ReviewPanel(self.result, seed=seed)
-        self.review_area.children = [self.review]
-
-    def _close_review(self) -> None:
-        if self.review is not None:
-            old = self.review
-            self.review = None
-            self.review_area.children = []
-            old.close()
+    @property
+    def review(self) -> ReviewPanel | None:
+        """The open :class:`ReviewPanel`, or None."""
+        return self.actions.review
 
     def show_leaderboard(self) -> concurrent.futures.Future[None]:
         """Show the sweep's leaderboard and position bias (what Leaderboard does)."""
-        return ui_call(self._leaderboard)
-
-    def _leaderboard(self) -> None:
-        if self.result is None:
-            return
-        from phota_widgets.experiments.review_report import leaderboard_html
-
-        self.details.value = leaderboard_html(self.result)
+        return ui_call(self.actions.leaderboard)
 
     def export(self, folder: str | Path | None = None) -> concurrent.futures.Future[list[Path]]:
         """Write the report, the table and the preference data (what Export does).
@@ -476,33 +388,7 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         Returns:
             The future of the files written.
         """
-        return ui_call(self._export, folder)
-
-    def _export(self, folder: str | Path | None) -> list[Path]:
-        result = self.result
-        if result is None:
-            return []
-        exports = self.session.output_dir / "exports"
-        target = Path(folder) if folder else exports / result.sweep_id
-        if not folder and not target.resolve().is_relative_to(exports.resolve()):
-            self.error.show_error(ValueError(f"refusing to export outside {exports}"))
-            return []
-        try:
-            files = export_sweep_folder(result, target, self.export_format.value)
-        except (OSError, ValueError) as exc:
-            self.error.show_error(exc)
-            return []
-        # the folder also goes to the browser: on Voila or Binder the kernel's disk is not yours
-        name = f"{result.sweep_id}-export.zip"
-        self.downloader.download(name, zip_folder(target))
-        items = "".join(f"<li><code>{escape(str(p))}</code></li>" for p in files)
-        self.details.value = (
-            f"<b>Exported</b> to the kernel's disk<ul>{items}</ul>"
-            f"and sent to your browser as a download: <code>{escape(name)}</code> "
-            "(the same files, with the images, each carrying its prompt and settings)."
-            f"{note(offline_export_note(result)) if offline_export_note(result) else ''}"
-        )
-        return files
+        return ui_call(self.actions.export, folder)
 
     def close(self) -> None:
         """Cancel a running sweep and close the panel and everything inside it."""

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
 import ipywidgets as w
 
-from phota_widgets.experiments.axes import placeholders
+from phota_widgets.experiments.sweeps.axes import placeholders
 from phota_widgets.widgets._common import styled
 
 
@@ -91,3 +92,30 @@ def action_button(description: str, tooltip: str, name: str) -> w.Button:
     """A button acting on the sweep shown (off until one is shown)."""
     button = w.Button(description=description, tooltip=tooltip, disabled=True, layout=auto_width())
     return styled(button, name)
+
+
+class EarlierSweeps(w.HBox):  # type: ignore[misc]
+    """The Earlier dropdown with Open and ↻: the stored sweeps to reopen.
+
+    Attributes:
+        earlier, open_button, reload_button: the row's parts.
+    """
+
+    def __init__(self) -> None:
+        self.earlier = styled(w.Dropdown(options=[], description="Earlier"), "sweep-earlier")
+        self.open_button = action_button("Open", "show an earlier sweep", "sweep-open")
+        self.open_button.disabled = False
+        self.reload_button = styled(
+            w.Button(description="↻", tooltip="list the sweeps again", layout=auto_width()),
+            "sweep-reload",
+        )
+        super().__init__([self.earlier, self.open_button, self.reload_button])
+
+    def list(self, infos: Sequence[Any]) -> None:
+        """List these stored sweeps (newest first), keeping the one chosen when still there."""
+        options = [(sweep_label(i), i.sweep_id) for i in infos]
+        current = self.earlier.value
+        self.earlier.options = options
+        ids = [i.sweep_id for i in infos]
+        self.earlier.value = current if current in ids else (ids[0] if ids else None)
+        self.open_button.disabled = not ids

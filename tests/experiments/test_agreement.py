@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import phota_widgets as pw
-from phota_widgets.experiments.agreement import (
+from phota_widgets.experiments.review.agreement import (
     agreement_html,
     cohen_kappa,
     oriented_answers,

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from phota_widgets.experiments.changes import (
+from phota_widgets.experiments.review.changes import (
     CHANGE_MAP_PX,
     change_map,
     change_map_jpeg,

@@ -15,7 +15,7 @@ from sweep_helpers import KEY
 import phota_widgets as pw
 from phota_widgets import cli
 from phota_widgets.experiments import SweepResult
-from phota_widgets.experiments.compare_sweeps import compare_frames, drop_interval
+from phota_widgets.experiments.compare.comparison import compare_frames, drop_interval
 from phota_widgets.local import LocalServer
 
 RATIOS = ["1:1", "16:9"]

@@ -12,7 +12,7 @@ from sweep_helpers import KEY
 
 import phota_widgets as pw
 from phota_widgets.api.provenance import OFFLINE_SERVER, read_settings
-from phota_widgets.experiments.export import export_sweep_folder
+from phota_widgets.experiments.exports.folder import export_sweep_folder
 from phota_widgets.widgets.download import zip_folder
 
 

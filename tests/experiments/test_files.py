@@ -13,7 +13,7 @@ from sweep_helpers import KEY, submits
 import phota_widgets as pw
 from phota_widgets.cli import main
 from phota_widgets.experiments import SweepResult, load_experiment
-from phota_widgets.experiments.files import ExperimentFileError
+from phota_widgets.experiments.sweeps.files import ExperimentFileError
 from phota_widgets.local import LocalServer
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -100,7 +100,7 @@ def test_the_command_runs_resumes_and_writes_report_and_csv(
         assert result.counts() == {"succeeded": 8}
     lines = (out / "outputs.csv").read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("output_id,cell,prompt,template,aspect_ratio,colour,city,")
-    assert lines[0].endswith(",stars,note,changed_fraction,server")  # who answered each call
+    assert lines[0].endswith(",stars,note,changed_fraction,server")  # + which server made it
     assert len(lines) == 1 + 8
     paths = [row["path"] for row in csv.DictReader(lines)]  # the images beside the table
     assert all(p.startswith("images/") and (out / p).is_file() for p in paths), paths

@@ -12,7 +12,7 @@ from PIL import Image, ImageStat
 
 import phota_widgets as pw
 from phota_widgets.experiments import SweepResult
-from phota_widgets.experiments.model_client import parse_json_object
+from phota_widgets.experiments.review.model_client import parse_json_object
 
 JUDGE_KEY = "sk-judge-PLANTED-9876543210"
 ENV = "PHOTA_TEST_JUDGE_KEY"

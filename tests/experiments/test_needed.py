@@ -7,8 +7,8 @@ import time
 import numpy as np
 
 import phota_widgets as pw
-from phota_widgets.experiments.needed import judgements_needed
-from phota_widgets.experiments.ranking import Comparison, rank
+from phota_widgets.experiments.review.needed import judgements_needed
+from phota_widgets.experiments.review.ranking import Comparison, rank
 
 ITEMS = ["strong", "middle", "weak"]
 STRENGTH = {"strong": 1.2, "middle": 0.0, "weak": -0.6}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from phota_widgets.experiments.preferences import PreferenceRow, write_preferences
+from phota_widgets.experiments.exports.preferences import PreferenceRow, write_preferences
 
 DATA = Path(__file__).parent.parent / "data"
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from phota_widgets.experiments.ranking import Comparison, fit_scores, position_bias, rank
+from phota_widgets.experiments.review.ranking import Comparison, fit_scores, position_bias, rank
 
 
 def _many(a: str, b: str, winner: str, n: int) -> list[Comparison]:

@@ -9,8 +9,8 @@ from sweep_helpers import submits
 
 import phota_widgets as pw
 from phota_widgets.experiments import load_experiment
-from phota_widgets.experiments.axes import SweepSpecError
-from phota_widgets.experiments.files import ExperimentFileError
+from phota_widgets.experiments.sweeps.axes import SweepSpecError
+from phota_widgets.experiments.sweeps.files import ExperimentFileError
 from phota_widgets.local import LocalServer
 
 VALIDATOR_WORDS = ("Input should be", "Extra inputs", "unable to parse", "settings=fixed")

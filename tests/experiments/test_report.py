@@ -133,7 +133,7 @@ def test_snippet_reproduces_the_call(hundred: SweepResult, server: LocalServer) 
 
 
 def test_snippet_store_urls_never_carry_a_password() -> None:
-    from phota_widgets.experiments.table import _without_password
+    from phota_widgets.experiments.sweeps.table import _without_password
 
     assert _without_password("s3://key:s3cret@bucket/runs") == "s3://key:***@bucket/runs"
     assert _without_password("https://u:pw@host:8443/x") == "https://u:***@host:8443/x"

@@ -72,7 +72,7 @@ def test_a_dead_holders_unlinked_claim_is_closed_once_its_cell_is_answered(
     """A holder killed between recording its run and linking the claim to it leaves the claim
     held with no run; once the cell is answered (its run collected by a resume), the next sweep
     closes that claim with the run that answered, instead of leaving it held for ever."""
-    from phota_widgets.experiments.runner import claim_key
+    from phota_widgets.experiments.sweeps.runner import claim_key
 
     first = session.sweep("generate", prompts=["a paper boat at dawn"], progress=False)
     (cell,) = first.cells

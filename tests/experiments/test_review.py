@@ -11,8 +11,10 @@ import pytest
 from sweep_helpers import KEY
 
 import phota_widgets as pw
-from phota_widgets.experiments import SweepResult, review
-from phota_widgets.experiments.ranking import Comparison, fit_scores
+from phota_widgets.experiments import SweepResult
+from phota_widgets.experiments.review.judgements import judge
+from phota_widgets.experiments.review.pairs import review_items, schedule_pairs
+from phota_widgets.experiments.review.ranking import Comparison, fit_scores
 from phota_widgets.local import LocalServer
 
 RATIOS = ["1:1", "16:9", "4:3"]
@@ -187,7 +189,7 @@ def test_pairs_compare_like_with_like(session: pw.Session, tmp_path: Path) -> No
     )
     frame = result.to_dataframe()
     prompt_of = dict(zip(frame["output_id"], frame["prompt"], strict=True))
-    pairs = review.schedule_pairs(review.review_items(result), seed=3)
+    pairs = schedule_pairs(review_items(result), seed=3)
     assert len(pairs) == 2  # one pair of aspect ratios per animal
     for pair in pairs:
         assert prompt_of[pair.a.output_id] == prompt_of[pair.b.output_id]
@@ -195,8 +197,8 @@ def test_pairs_compare_like_with_like(session: pw.Session, tmp_path: Path) -> No
     by = frame.set_index(["animal", "aspect_ratio"])["output_id"]
     with pytest.raises(ValueError, match="same filled prompt"):
         result.judge(by[("owl", "1:1")], by[("fox", "16:9")], "a")
-    review.judge(result, by[("owl", "1:1")], by[("owl", "16:9")], "b", shown_left="b")
-    review.judge(result, by[("fox", "1:1")], by[("fox", "16:9")], "a", shown_left="a")
+    judge(result, by[("owl", "1:1")], by[("owl", "16:9")], "b", shown_left="b")
+    judge(result, by[("fox", "1:1")], by[("fox", "16:9")], "a", shown_left="a")
     board = result.leaderboard(by="aspect_ratio").set_index("aspect_ratio")
     assert board.loc["16:9", "wins"] == 1 and board.loc["1:1", "wins"] == 1
     # position bias is the judge's: the same whatever by= (by animal, no pair differs)

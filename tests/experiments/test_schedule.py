@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 
-from phota_widgets.experiments.review import ReviewItem, ReviewPair, schedule_pairs
+from phota_widgets.experiments.review.pairs import ReviewItem, ReviewPair, schedule_pairs
 
 
 def _items(groups: int, variants: int, per_variant: int) -> list[ReviewItem]:

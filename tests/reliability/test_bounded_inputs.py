@@ -117,7 +117,7 @@ _SWEEP = """
 import resource, sys, warnings
 resource.setrlimit(resource.RLIMIT_AS, ({cap} * 2**20, {cap} * 2**20))
 import phota_widgets as pw
-from phota_widgets.experiments.axes import SweepSpecError
+from phota_widgets.experiments.sweeps.axes import SweepSpecError
 s = pw.Session(api_key="k" * 24, base_url="http://127.0.0.1:9/v1/phota", output_dir="runs")
 values = [str(i) for i in range(60)]
 attacks = {{
@@ -156,7 +156,7 @@ def test_session_sweep_has_the_same_bounds_within_the_memory_cap(tmp_path: Path)
 
 
 def test_braces_without_vars_warn_in_code_and_doubled_braces_are_text() -> None:
-    from phota_widgets.experiments.plan import make_plan
+    from phota_widgets.experiments.sweeps.plan import make_plan
 
     with pytest.warns(UserWarning, match=r"double the braces \(\{\{animal\}\}\)"):
         plan = make_plan("generate", prompts=["a {animal} at dusk"])

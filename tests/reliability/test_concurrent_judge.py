@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 import phota_widgets as pw
-from phota_widgets.experiments import SweepResult, review
+from phota_widgets.experiments import SweepResult
+from phota_widgets.experiments.review import judgements
 from phota_widgets.local import LocalServer
 from phota_widgets.store.judging import AlreadyJudgedError
 from phota_widgets.widgets.review import ReviewPanel
@@ -53,7 +54,7 @@ def test_two_panels_of_one_judge_never_judge_the_same_pair_twice(result: SweepRe
         first.close()
         second.close()
     # another judge still judges the same pair
-    review.judge(result, shown.a.output_id, shown.b.output_id, "a", "bo", once=True)
+    judgements.judge(result, shown.a.output_id, shown.b.output_id, "a", "bo", once=True)
     assert len(_stored(result)) == 3
 
 
@@ -66,7 +67,7 @@ def test_racing_writers_record_a_pair_once(result: SweepResult) -> None:
     def judge(winner: str) -> None:
         start.wait(timeout=60)
         try:
-            recorded.append(review.judge(result, a, b, winner, "ana", once=True).judgement_id)
+            recorded.append(judgements.judge(result, a, b, winner, "ana", once=True).judgement_id)
         except AlreadyJudgedError as exc:
             refused.append(str(exc))
 
@@ -79,7 +80,7 @@ def test_racing_writers_record_a_pair_once(result: SweepResult) -> None:
     assert "'ana' has already judged" in refused[0]
     assert _stored(result) == [frozenset((a, b))]
     # from code without once=, a deliberate second judgement is still allowed
-    review.judge(result, a, b, "tie", "ana")
+    judgements.judge(result, a, b, "tie", "ana")
     assert len(_stored(result)) == 2
 
 

@@ -14,7 +14,7 @@ import pytest
 
 import phota_widgets as pw
 from phota_widgets.cli import main
-from phota_widgets.experiments.command import EXIT_UNCOLLECTED
+from phota_widgets.experiments.sweeps.command import EXIT_UNCOLLECTED
 from phota_widgets.local import LocalServer
 
 KEY = "sk-planted-SECRET-1234567890"

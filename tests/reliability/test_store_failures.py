@@ -20,7 +20,7 @@ from sqlalchemy import event
 
 import phota_widgets as pw
 from phota_widgets.cli import main
-from phota_widgets.experiments.command import EXIT_STORE
+from phota_widgets.experiments.sweeps.command import EXIT_STORE
 from phota_widgets.store import engine as store_engine
 
 

@@ -9,7 +9,8 @@ from sqlalchemy.engine import make_url
 from teams_services import SharedStore
 
 import phota_widgets as pw
-from phota_widgets.experiments import SweepResult, review
+from phota_widgets.experiments import SweepResult
+from phota_widgets.experiments.review import judgements
 from phota_widgets.local.server import LocalServer
 
 KEY = "judges-key-0123456789"
@@ -75,7 +76,7 @@ def test_one_judge_on_two_machines_judges_a_pair_once(tmp_path: Path, shared: Sh
         def judge(result: SweepResult) -> None:
             start.wait(timeout=60)
             try:
-                review.judge(result, a, b, "a", "ana", once=True)
+                judgements.judge(result, a, b, "a", "ana", once=True)
                 outcomes.append("recorded")
             except AlreadyJudgedError:
                 outcomes.append("refused")

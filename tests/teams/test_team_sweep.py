@@ -132,7 +132,7 @@ def test_a_claim_running_out_after_the_collection_still_gets_its_run_collected(
     """The race: a dead holder's claims are alive while the sweep collects earlier jobs, and run
     out just before it plans what to send. Its submitted jobs must still be collected (not
     left "submitted", not paid again)."""
-    from phota_widgets.experiments.runner import SweepRunner
+    from phota_widgets.experiments.sweeps.runner import SweepRunner
 
     with LocalServer(api_key=KEY, faults=pw.Faults(latency=0.5)) as server:
         doomed = worker(server, shared, tmp_path / "doomed", "machine-a", PHOTA_CLAIM_TTL="600")

@@ -18,7 +18,7 @@ from upload_helpers import browser_sends
 
 import phota_widgets as pw
 from phota_widgets.api.models import TrainingTier
-from phota_widgets.widgets import _panel as panel_module
+from phota_widgets.widgets._panel import running as panel_module
 from phota_widgets.widgets.edit import EditPanel
 from phota_widgets.widgets.enhance import EnhancePanel
 from phota_widgets.widgets.generate import GeneratePanel

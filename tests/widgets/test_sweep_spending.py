@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import phota_widgets as pw
-from phota_widgets.experiments.spend import ConfirmationRequiredError
+from phota_widgets.experiments.sweeps.spend import ConfirmationRequiredError
 from phota_widgets.widgets.sweep import SweepPanel
 from phota_widgets.widgets.sweep_form import MAX_REPEATS
 

@@ -27,8 +27,8 @@ from phota_widgets.redact import redact
 from phota_widgets.store.scores import ScoreKey, ScoreRecord
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.plan import CellInfo
-    from phota_widgets.experiments.result import SweepCell, SweepResult
+    from phota_widgets.experiments.sweeps.cells import CellInfo, SweepCell
+    from phota_widgets.experiments.sweeps.result import SweepResult
     from phota_widgets.store import RunStore
 
 logger = logging.getLogger("phota_widgets")
@@ -242,7 +242,7 @@ class ScoringWorker:
             self._futures.append(future)
 
     def _score_run(self, info: CellInfo, run_id: str) -> ScoreRun:
-        from phota_widgets.experiments.result import SweepCell
+        from phota_widgets.experiments.sweeps.cells import SweepCell
 
         cell = SweepCell(info, self.store.get(run_id), None)
         outputs = scored_outputs(self.store, [cell])

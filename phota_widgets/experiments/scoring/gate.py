@@ -10,7 +10,7 @@ from phota_widgets.experiments.scoring.junit import write_junit
 from phota_widgets.experiments.scoring.summary import failures, pass_rate, summary_text
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 EXIT_CHECKS_FAILED = 100
 SHOWN_FAILURES = 20

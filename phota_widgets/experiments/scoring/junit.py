@@ -10,7 +10,7 @@ from phota_widgets.experiments.scoring.summary import scores_by_output
 from phota_widgets.files import atomic_write
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.experiments.sweeps.result import SweepResult
 
 
 def write_junit(result: SweepResult, path: Path) -> Path:

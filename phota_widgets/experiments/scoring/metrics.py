@@ -7,7 +7,7 @@ exposure, colourfulness and the perceptual hash at half of it (``STATS_PX``, 256
 ======================  ======================================================================
 ``changed_fraction``    share (0-1) of pixels that changed by more than 0.1 (RGB distance,
                         0-1, after a 3 x 3 blur) from the input image
-                        (:mod:`phota_widgets.experiments.changes`); ``max: 0.3`` says a local
+                        (:mod:`phota_widgets.experiments.review.changes`); ``max: 0.3`` says a local
                         edit stays local, ``min`` that an edit did something.
 ``sharpness``           variance of the Laplacian (4-neighbour kernel) of the grey image, in
                         grey levels squared: blur lowers it. ``min``: the least acceptable
@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from phota_widgets.experiments.changes import CHANGE_THRESHOLD, changed_fraction
+from phota_widgets.experiments.review.changes import CHANGE_THRESHOLD, changed_fraction
 from phota_widgets.experiments.scoring.base import BaseScorer, Score, ScoredOutput, open_rgb, within
 
 METRIC_PX = 512

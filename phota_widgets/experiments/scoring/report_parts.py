@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from phota_widgets.experiments.scoring.summary import overall, scores_by_output, variant_rates
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.experiments.sweeps.result import SweepResult
     from phota_widgets.store.scores import ScoreRecord
 
 _CELL = "border:1px solid #ddd;padding:4px 8px;text-align:right"

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from phota_widgets.experiments.scoring import engine
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.result import SweepResult
+    from phota_widgets.experiments.sweeps.result import SweepResult
     from phota_widgets.store.scores import ScoreRecord
 
 Z95 = 1.959963984540054

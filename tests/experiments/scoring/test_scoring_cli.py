@@ -10,7 +10,7 @@ import pytest
 from sweep_helpers import KEY, submits
 
 from phota_widgets.cli import main
-from phota_widgets.experiments.files import ExperimentFileError, load_experiment
+from phota_widgets.experiments.sweeps.files import ExperimentFileError, load_experiment
 from phota_widgets.local import LocalServer
 
 BASE = """name: gate

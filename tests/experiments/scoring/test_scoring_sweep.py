@@ -10,8 +10,8 @@ import pytest
 from sweep_helpers import submits, wait_for
 
 import phota_widgets as pw
-from phota_widgets.experiments.files import load_experiment, sweep_from_file
 from phota_widgets.experiments.scoring import ScoredOutput
+from phota_widgets.experiments.sweeps.files import load_experiment, sweep_from_file
 from phota_widgets.local import LocalServer
 
 BUILTINS = ["aspect_ratio", "resolution", "count", {"max_cost": 0.5}, "sharpness", "exposure",

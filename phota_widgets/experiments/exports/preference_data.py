@@ -1,0 +1,91 @@
+"""A sweep's judgements and picks as preference rows, and their export.
+
+Every row compares two outputs of the same filled prompt and input (the review pairs only
+those). Two outputs whose image bytes are identical carry no preference: such rows are marked
+(``identical``) and the TRL export leaves them out.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from phota_widgets.experiments.exports.preferences import (
+    PreferenceFormat,
+    PreferenceRow,
+    write_preferences,
+)
+from phota_widgets.experiments.review.judgements import judgements, parse_side, parse_winner
+
+if TYPE_CHECKING:
+    from phota_widgets.experiments.sweeps.cells import SweepOutput
+    from phota_widgets.experiments.sweeps.result import SweepResult
+
+__all__ = ["export_preferences", "preference_rows"]
+
+
+def preference_rows(result: SweepResult) -> list[PreferenceRow]:
+    """Every judgement, then every pick against each output of its cell that was not picked.
+
+    Judgements between outputs of different filled prompts or inputs (recorded by versions that
+    paired by template) are left out: they say nothing a trainer can use.
+    """
+    outputs = {o.output_id: o for o in result.outputs()}
+    rows = []
+    for j in judgements(result):
+        first, second = outputs[j.output_a], outputs[j.output_b]
+        if _answers(first) != _answers(second):
+            continue  # judged before pairs kept to one prompt: an owl against a fox
+        rows.append(
+            PreferenceRow(
+                prompt=first.cell.info.prompt or "",
+                output_0=j.output_a,
+                output_1=j.output_b,
+                path_0=first.path,
+                path_1=second.path,
+                variant_0=first.cell.info.variant,
+                variant_1=second.cell.info.variant,
+                winner=parse_winner(j.winner),
+                source="judgement",
+                judge=j.judge,
+                created_at=j.created_at,
+                shown_left=parse_side(j.shown_left),
+                identical=first.record.sha256 == second.record.sha256,
+            )
+        )
+    by_cell: dict[str, list[SweepOutput]] = defaultdict(list)
+    for out in outputs.values():
+        by_cell[out.cell.info.key].append(out)
+    for members in by_cell.values():
+        for chosen in (o for o in members if o.record.picked):
+            for other in (o for o in members if not o.record.picked):
+                rows.append(
+                    PreferenceRow(
+                        prompt=chosen.cell.info.prompt or "",
+                        output_0=chosen.output_id,
+                        output_1=other.output_id,
+                        path_0=chosen.path,
+                        path_1=other.path,
+                        variant_0=chosen.cell.info.variant,
+                        variant_1=other.cell.info.variant,
+                        winner="a",
+                        source="pick",
+                        identical=chosen.record.sha256 == other.record.sha256,
+                    )
+                )
+    return rows
+
+
+def _answers(output: SweepOutput) -> tuple[str | None, str | None]:
+    return (output.cell.info.prompt, output.cell.info.input)
+
+
+def export_preferences(
+    result: SweepResult, path: str | Path, format: PreferenceFormat = "trl"
+) -> list[Path]:
+    """Write the sweep's preference data.
+
+    See :mod:`phota_widgets.experiments.exports.preferences` for the formats.
+    """
+    return write_preferences(preference_rows(result), path, format)

@@ -1,0 +1,72 @@
+"""Pacing a session's requests under a request-rate limit it has to find by itself.
+
+A cap on jobs is met by fewer calls at once (:mod:`phota_widgets.concurrency`); a cap on requests
+per second is met by spacing the requests. Until the API first answers 429 for too many
+requests, nothing is paced. Then the pace becomes ``KEEP`` of the rate the API was taking (the
+keyed requests it answered, not refused, in the last second), and every keyed request waits its
+turn; each
+``PROBE_SECONDS`` without such a 429 the pace grows by ``PROBE_STEP``, so a raised limit is
+found again. Download links carry no key and are never paced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+KEEP = 0.9
+"""The share of the refused rate a session keeps to."""
+PROBE_SECONDS = 5.0
+"""Seconds without a request-rate 429 before the pace grows."""
+PROBE_STEP = 1.1
+"""How much the pace grows at each probe."""
+WINDOW = 1.0
+"""Seconds over which the refused rate is counted."""
+
+
+@dataclass
+class RequestPacer:
+    """Spaces keyed requests once a request-rate limit was met (asyncio, one loop)."""
+
+    clock: Callable[[], float] = time.monotonic
+    rate: float | None = None
+    """Requests per second now allowed (None: not paced)."""
+    _taken: deque[float] = field(default_factory=deque, repr=False)
+    _next: float = field(default=0.0, repr=False)
+    _last_hit: float = field(default=0.0, repr=False)
+
+    def refused(self) -> None:
+        """The API answered 429 for too many requests: pace below the rate just sent."""
+        now = self.clock()
+        if self.rate is not None and now - self._last_hit < WINDOW:
+            return  # the same burst: one cut for it
+        self._forget(now)
+        taken = max(1.0, len(self._taken) / WINDOW)
+        pace = KEEP * taken if self.rate is None else min(self.rate, taken) * KEEP
+        self.rate = max(0.5, pace)
+        self._last_hit = now
+
+    def taken(self) -> None:
+        """The API answered a keyed request (not a 429): it counts toward the rate it takes."""
+        now = self.clock()
+        self._taken.append(now)
+        self._forget(now)
+
+    async def wait(self) -> None:
+        """Wait for this request's turn (at once when not paced)."""
+        now = self.clock()
+        if self.rate is not None:
+            if now - self._last_hit >= PROBE_SECONDS:
+                self.rate *= PROBE_STEP
+                self._last_hit = now
+            turn = max(now, self._next)
+            self._next = turn + 1.0 / self.rate
+            if turn > now:
+                await asyncio.sleep(turn - now)
+
+    def _forget(self, now: float) -> None:
+        while self._taken and self._taken[0] < now - WINDOW:
+            self._taken.popleft()

@@ -5,7 +5,8 @@ Agreement is measured on judgements read from a real run store (filled through t
 in /dev/shm when there is one): building the table of every two judges, and apart from it the
 store's read of those judgements. The comparison joins two
 ``to_dataframe()``-shaped tables of 1,000 cells with check and score columns (building those
-tables from a store is the sweep's own cost, measured by the store suite).
+tables from a store is the sweep's own cost, measured by the store suite). The key press to the
+next pair in a real browser is measured by ``bench_review_keys``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 import pandas
 
 import phota_widgets as pw
+from benchmarks import bench_review_keys
 from benchmarks.harness import Config, Figure, interleaved
 from phota_widgets.experiments.compare.comparison import compare_frames
 from phota_widgets.experiments.review.agreement import oriented_answers, table_of
@@ -89,4 +91,5 @@ def run(config: Config) -> list[Figure]:
                times["compare"], 1.0, "s", "< 1 s", times["compare"] < 1.0),
         Figure("leaderboard attrs['needed'] (simulated from the fit, 3 variants)",
                times["needed"], 1.0, "s", "-", None),
+        *bench_review_keys.run(config),
     ]  # fmt: skip

@@ -3,8 +3,9 @@
 Two outputs of the same prompt and input from different variants are shown large, left/right at
 random; their settings stay hidden until the judgement is made, then both sides are revealed
 and *Next* moves on. Every judgement goes to the run store at once (who, when, which side each
-output was shown on). Core ipywidgets have no key events, so the keyboard goes through a small
-text box: type ``1`` left, ``2`` right, ``3`` tie, ``4`` both bad, ``0`` skip, ``n`` next.
+output was shown on). The pair is a :class:`ReviewKeys` anywidget with real key events anywhere in
+the panel (``1`` left, ``2`` right, ``3`` tie, ``4`` both bad, ``0`` skip, ``n`` next); the next
+pair's thumbnails are sent ahead, so it shows the moment the key is pressed.
 
 Two panels open with one judge (two tabs, two kernels, two machines on a team store) never
 record the same pair twice: the store refuses a pair the judge has judged since the panel
@@ -16,9 +17,9 @@ from __future__ import annotations
 
 import concurrent.futures
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from html import escape
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import ipywidgets as w
 
@@ -34,26 +35,17 @@ from phota_widgets.experiments.review.leaderboard import position_bias_of
 from phota_widgets.experiments.review.pairs import ReviewPair, review_items, schedule_pairs
 from phota_widgets.store.judging import AlreadyJudgedError
 from phota_widgets.widgets._common import ErrorBox, close_tree, styled, ui_call, ui_method
+from phota_widgets.widgets.review_keys import KEYS, PAIR_PX, ReviewKeys
 
 if TYPE_CHECKING:
     from phota_widgets.experiments.sweeps.cells import SweepOutput
     from phota_widgets.experiments.sweeps.result import SweepResult
 
-REVIEW_PX = 768
-"""Longest side of the two images judged (large enough to judge, still a JPEG preview)."""
+REVIEW_PX = PAIR_PX
+"""Longest side of the two images judged (a JPEG thumbnail, large enough to judge)."""
 REVIEW_MAX_HEIGHT = "60vh"
 """Tallest an image may be, so the judging buttons stay in view under a square pair."""
 CHANGE_PX = 256
-KEYS: dict[str, str] = {
-    "1": "left",
-    "2": "right",
-    "3": "tie",
-    "4": "both_bad",
-    "0": "skip",
-    "n": "next",
-}
-"""Keys typed in the shortcut box and what each does."""
-
 Action = Literal["left", "right", "tie", "both_bad", "skip", "next"]
 
 
@@ -72,8 +64,9 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         already_judged: pairs this judge had judged elsewhere meanwhile (refused, moved past).
         judge_warning: the warning shown when the judge is the OS login (else None).
         left_button, right_button, tie_button, both_bad_button, skip_button: the verdicts.
-        next_button, shortcuts: the next pair; the keyboard box.
-        progress, notice, judge_note, images, reveals, change_maps, error: what the panel shows.
+        next_button: the next pair.
+        pair_view: the two images and the keyboard (a :class:`ReviewKeys` anywidget).
+        progress, notice, judge_note, reveals, change_maps, error: what the panel shows.
     """
 
     def __init__(
@@ -110,24 +103,8 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         )
         self.notice = styled(w.HTML(), "review-notice")
         self.progress = styled(w.HTML(), "review-progress")
-        self.images = [
-            styled(
-                w.Image(
-                    format="jpeg",
-                    layout=w.Layout(  # takes the room the change map leaves, no more
-                        max_width=f"{REVIEW_PX}px",
-                        width="auto",
-                        min_width="0",
-                        flex="1 1 auto",
-                        margin="0",
-                        max_height=REVIEW_MAX_HEIGHT,
-                        object_fit="contain",
-                    ),
-                ),
-                "review-image",
-            )
-            for _ in range(2)
-        ]
+        self.pair_view = ReviewKeys(max_height=REVIEW_MAX_HEIGHT)
+        self.pair_view.on_action(self._on_key)
         self.reveals = [styled(w.HTML(), "review-reveal") for _ in range(2)]
         self.change_maps = [
             styled(
@@ -138,16 +115,15 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         ]
         self.change_notes = [styled(w.HTML(), "review-change-note") for _ in range(2)]
         sides = []
-        for name, image, reveal, change, note in zip(
+        for name, reveal, change, note in zip(
             ("left", "right"),
-            self.images,
             self.reveals,
             self.change_maps,
             self.change_notes,
             strict=True,
         ):
             column = w.VBox(
-                [w.HBox([image, w.VBox([change, note])]), reveal],
+                [w.HBox([change, note]), reveal],
                 # two equal columns that shrink: 50% each plus padding overflowed the tab
                 layout=w.Layout(flex="1 1 0%", min_width="0", padding="0 6px"),
             )
@@ -158,14 +134,6 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         self.both_bad_button = _button("Both bad", "4", "review-both-bad", "warning")
         self.skip_button = _button("Skip", "0", "review-skip")
         self.next_button = _button("Next ▶", "n", "review-next", "primary")
-        self.shortcuts = styled(
-            w.Text(
-                placeholder="keys: 1 left · 2 right · 3 tie · 4 both bad · 0 skip · n next",
-                continuous_update=True,
-                layout=w.Layout(width="26em"),
-            ),
-            "review-keys",
-        )
         self.error = ErrorBox()
         self.left_button.on_click(lambda _: self.act("left"))
         self.right_button.on_click(lambda _: self.act("right"))
@@ -173,7 +141,6 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         self.both_bad_button.on_click(lambda _: self.act("both_bad"))
         self.skip_button.on_click(lambda _: self.act("skip"))
         self.next_button.on_click(lambda _: self.act("next"))
-        self.shortcuts.observe(self._on_key, names="value")
         buttons = w.HBox(
             [
                 self.left_button,
@@ -182,7 +149,6 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
                 self.skip_button,
                 self.right_button,
                 self.next_button,
-                self.shortcuts,
             ],
             layout=w.Layout(flex_flow="row wrap", justify_content="center"),
         )
@@ -192,6 +158,7 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
                 self.judge_note,
                 self.progress,
                 self.notice,
+                self.pair_view,
                 w.HBox(sides),
                 buttons,
                 self.error,
@@ -265,14 +232,9 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         self._answered = True
         self._reveal(pair, winner)
 
-    def _on_key(self, change: Mapping[str, Any]) -> None:
-        text = str(change["new"] or "")
-        if not text:
-            return
-        action = KEYS.get(text[-1].lower())
-        ui_call(setattr, self.shortcuts, "value", "")
-        if action is not None:
-            self.act(action)
+    def _on_key(self, action: str) -> None:
+        """A key pressed in the browser: act, then tell the browser what is shown now."""
+        self.act(action).add_done_callback(lambda _: self.pair_view.settled())
 
     # -- what is shown (UI thread) ---------------------------------------------------------------
 
@@ -292,22 +254,34 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         self.progress.value = self._counter()
         if pair is None:
             self._set_buttons(judging=False, done=True)
-            for image, reveal, change, note in zip(
-                self.images, self.reveals, self.change_maps, self.change_notes, strict=True
+            self.pair_view.finish()
+            for reveal, change, note in zip(
+                self.reveals, self.change_maps, self.change_notes, strict=True
             ):
-                image.layout.display = "none"
                 change.layout.display = "none"
                 reveal.value = note.value = ""
             self.title.value = self._finished_html()
             return
         left, right = (self.result.output(item.output_id) for item in pair.shown)
         self.title.value = self._title_html(pair, hidden=True)
+        self.pair_view.show(self._thumbnails(pair), self._thumbnails(self._upcoming()))
         for side, out in enumerate((left, right)):
-            self.images[side].value = self.result.session.store.thumbnail(out.record, REVIEW_PX)
-            self.images[side].layout.display = None
             self.reveals[side].value = ""
             self._show_change(side, out)
         self._set_buttons(judging=True)
+
+    def _upcoming(self) -> ReviewPair | None:
+        """The pair after the one shown (its images go to the browser ahead of time)."""
+        after = self.position + 1
+        return self.pairs[after] if after < len(self.pairs) else None
+
+    def _thumbnails(self, pair: ReviewPair | None) -> dict[str, bytes]:
+        """The pair's images as shown, left first: output id to JPEG thumbnail."""
+        if pair is None:
+            return {}
+        store = self.result.session.store
+        outputs = [self.result.output(item.output_id) for item in pair.shown]
+        return {out.output_id: store.thumbnail(out.record, REVIEW_PX) for out in outputs}
 
     def _title_html(self, pair: ReviewPair, *, hidden: bool) -> str:
         """The question, and whether the settings are still hidden or now shown below."""
@@ -351,6 +325,7 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
                 f"<code>{escape(item.output_id)}</code></small></div>"
             )
         self.title.value = self._title_html(pair, hidden=False)
+        self.pair_view.answered = True
         self.progress.value = self._counter()
         self._set_buttons(judging=False)
 

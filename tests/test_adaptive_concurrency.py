@@ -213,3 +213,35 @@ def test_a_session_under_a_request_rate_limit_meets_few_429s(tmp_path: Path) -> 
         assert again.counts() == {"succeeded": 30}
         counts = srv.limit_counts
         assert counts.requests_refused - met <= 3, counts  # paced: hardly a 429 more
+
+
+def test_what_a_session_learned_is_where_the_next_one_starts(tmp_path: Path) -> None:
+    limits = pw.Limits(max_jobs=3, retry_after=0.2)
+    with pw.LocalServer(api_key="k", limits=limits, processing=0.3) as srv:
+        with pw.Session(api_key="k", base_url=srv.base_url, output_dir=tmp_path) as first:
+            assert "nothing learned for this backend yet" in first.concurrency_note
+            first.sweep("generate", prompts=[f"gull {i}" for i in range(16)], progress=False)
+            assert first.concurrency == 3
+        with pw.Session(api_key="k", base_url=srv.base_url, output_dir=tmp_path) as again:
+            assert again.concurrency == 3  # not the default 4: no 429 storm to learn it again
+            assert "as learned for this backend" in again.concurrency_note
+            refused = srv.limit_counts.jobs_refused
+            again.sweep("generate", prompts=[f"tern {i}" for i in range(9)], progress=False)
+            assert srv.limit_counts.jobs_refused == refused
+        with pw.Session(
+            api_key="k", base_url=srv.base_url, output_dir=tmp_path, adaptive=False
+        ) as fixed:
+            assert fixed.concurrency == 4 and "fixed" in fixed.concurrency_note
+
+
+def test_requests_per_run_are_in_the_store_and_the_tables(tmp_path: Path) -> None:
+    with (
+        pw.LocalServer(api_key="k", processing=0.2) as srv,
+        pw.Session(api_key="k", base_url=srv.base_url, output_dir=tmp_path) as s,
+    ):
+        res = s.sweep("generate", prompts=["a heron", "a crane"], progress=False)
+        table = res.to_dataframe()
+        assert (table["requests"] >= 3).all()  # submit, at least one poll, the download
+        history = s.history.to_dataframe()
+        assert list(history["requests"]) == [s.store.get(r).requests for r in history["run_id"]]
+        assert history["requests"].notna().all()

@@ -244,7 +244,7 @@ def test_to_dataframe(store: RunStore) -> None:
     df = store.to_dataframe()
     expected = [
         "run_id", "created_at", "endpoint", "prompt", "status", "n_outputs", "picks", "cost",
-        "elapsed", "request_id", "job_id", "backend", "error",
+        "elapsed", "requests", "request_id", "job_id", "backend", "error",
     ]  # fmt: skip
     assert list(df.columns[: len(expected)]) == expected
     assert {"param_prompt", "param_aspect_ratio", "param_image"} <= set(df.columns)

@@ -60,6 +60,11 @@ class SweepSession(Protocol):
         ...
 
     @property
+    def concurrency(self) -> int:
+        """Calls allowed at once now (the adaptive limit: the progress bar shows it)."""
+        ...
+
+    @property
     def defaults(self) -> Mapping[str, Any]:
         """Settings every call has unless it sets them."""
         ...

@@ -23,6 +23,7 @@ Nobody knows an API key's limits in advance, so the limit is learned the way TCP
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import math
@@ -31,10 +32,15 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import httpx
 
 from phota_widgets.api.retry import parse_retry_after
+from phota_widgets.store.errors import StoreError
+
+if TYPE_CHECKING:
+    from phota_widgets.store import RunStore
 from phota_widgets.session.pacing import RequestPacer
 
 logger = logging.getLogger("phota_widgets.concurrency")  # a documented name: kept
@@ -174,9 +180,27 @@ class AdaptiveLimit:
             self.pacer.refused()
             self._cut(self.limit * BETA, "429 on a submit: too many requests")
 
-    def learned(self) -> int | None:
-        """The limit worth starting from next time (None until the limit was cut once)."""
-        return self.current if math.isfinite(self.threshold) else None
+    def start_from(self, learned: int | None) -> str:
+        """Start from what was learned for this backend (else the default); says which."""
+        self.threshold, self._probing, self._last_cut = math.inf, False, -math.inf
+        if learned is None or not self.adaptive:
+            self.limit = float(min(self.start, self.ceiling or self.start))
+            if not self.adaptive:
+                self.limit = float(self.ceiling or self.start)
+                return f"a fixed limit of {self.current} calls at once"
+            return f"starting at {self.current} calls at once: nothing learned for this backend yet"
+        self.limit = float(min(learned, self.ceiling or learned))
+        self.threshold = self.limit  # near the cap already: grow slowly, not by doubling
+        self._probing = True
+        return f"starting at {self.current} calls at once, as learned for this backend"
+
+    def worth_keeping(self) -> int | None:
+        """The limit to start from next time: known after a cut, or grown past the start."""
+        if not self.adaptive:
+            return None
+        if math.isfinite(self.threshold) or self.current > self.start:
+            return self.current
+        return None
 
     def _cut(self, value: float, why: str, probe: bool = False) -> None:
         """Cut to ``value``; after a cut to the server's known cap growth is a slow probe,
@@ -227,6 +251,22 @@ class _Slot:
         assert self.ticket is not None and self._token is not None
         _current.reset(self._token)
         self.owner.release(self.ticket)
+
+
+def start_learned(limit: AdaptiveLimit, store: RunStore, backend: str) -> str:
+    """Start ``limit`` from what ``store`` learned of ``backend`` (else the default); logged."""
+    known = store.backend_limits.get(backend)
+    why = limit.start_from(known[0] if known else None)
+    logger.info("%s: %s", backend, why)
+    return why
+
+
+def keep_learned(store: RunStore, backend: str, learned: int | None) -> None:
+    """Keep what was learned of ``backend``'s capacity, for the next session on ``store``."""
+    if learned is None or store.read_only:
+        return
+    with contextlib.suppress(StoreError):  # a store that cannot take it now: learned anew
+        store.backend_limits.put(backend, learned)
 
 
 def session_limit(max_concurrency: int | None, adaptive: bool) -> AdaptiveLimit:

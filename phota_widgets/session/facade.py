@@ -32,7 +32,12 @@ from phota_widgets.api.sync import PhotaClient
 from phota_widgets.api.transport import resolve_api_key
 from phota_widgets.session.backend import LOCAL_BACKEND, Backend
 from phota_widgets.session.claimed import arun_once, holder_id
-from phota_widgets.session.concurrency import DEFAULT_START, session_limit
+from phota_widgets.session.concurrency import (
+    DEFAULT_START,
+    keep_learned,
+    session_limit,
+    start_learned,
+)
 from phota_widgets.session.history import History, input_bytes, recorded_params, recorded_result
 from phota_widgets.session.lifecycle import SUBMIT_GRACE, RunLifecycle
 from phota_widgets.session.owners import OwnerLock
@@ -130,6 +135,7 @@ class Session(SweepMethods):
         self._backend = Backend(self, self._concurrency, self._profile_cache, announce=announce)
         self._backend.connect(resolve_api_key(api_key), base_url, local_server)
         self._owner = OwnerLock(self.store.root, self.backend_id, read_only=self.store.read_only)
+        self._start_concurrency()
         self._runs = RunLifecycle(self, self._concurrency, self._owner)
         self._recovery = Recovery(self, self._runs, self._owner)
         if not self.store.read_only:  # a read-only store is browsed, never settled or resumed
@@ -182,14 +188,20 @@ class Session(SweepMethods):
             KeyRefusedError: the API refused the key (an ``AuthenticationError``).
             NoNetworkError: the API could not be reached (a ``ConnectionError``).
         """
+        learned, was = self._concurrency.worth_keeping(), self.backend
         self._backend.use_key(api_key, base_url, check=check, owner=self._owner)
+        keep_learned(self.store, was, learned)
+        self._start_concurrency()
 
     def use_local(self) -> None:
         """Switch back to an embedded local stand-in server (offline; no key is kept).
 
         Does nothing when the session already uses one.
         """
+        learned, was = self._concurrency.worth_keeping(), self.backend
         self._backend.use_local(owner=self._owner)
+        keep_learned(self.store, was, learned)
+        self._start_concurrency()
 
     # -- running (see lifecycle.py, claimed.py) --------------------------------------------------
 
@@ -352,6 +364,7 @@ class Session(SweepMethods):
         self.watcher.stop()
         with contextlib.suppress(RuntimeError):
             self.loop.run(self._runs.in_flight.settle(SUBMIT_GRACE))  # an accepted job is kept
+        keep_learned(self.store, self.backend, self._concurrency.worth_keeping())
         with contextlib.suppress(RuntimeError):
             self.loop.run(self.aclient.aclose())
         self.loop.stop()
@@ -359,6 +372,10 @@ class Session(SweepMethods):
         self._backend.release_server()
         self._owner.release()
         self.store.close()
+
+    def _start_concurrency(self) -> None:
+        self.concurrency_note = start_learned(self._concurrency, self.store, self.backend)
+        """Where the adaptive limit started, and why (also logged)."""
 
     def __enter__(self) -> Session:
         return self

@@ -269,6 +269,7 @@ class RunLifecycle:
             elapsed=elapsed,
             cost=result.cost_estimate,
             known_subjects=result.known_subjects,
+            requests=result.requests,
         )
         result.run_id = run_id
         result.backend = self._session.backend_id

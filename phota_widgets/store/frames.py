@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 COLUMNS = [
     "run_id", "created_at", "endpoint", "prompt", "status", "n_outputs", "picks",
-    "cost", "elapsed", "request_id", "job_id", "backend", "error",
+    "cost", "elapsed", "requests", "request_id", "job_id", "backend", "error",
 ]  # fmt: skip
 
 
@@ -42,7 +42,8 @@ def query_frame(
     stmt = select(
         runs.c.run_id, runs.c.created_at, runs.c.endpoint, runs.c.prompt, runs.c.status,
         runs.c.n_outputs, runs.c.n_picked.label("picks"), runs.c.cost, runs.c.elapsed,
-        runs.c.request_id, runs.c.job_id, runs.c.backend, runs.c.error, runs.c.params,
+        runs.c.requests, runs.c.request_id, runs.c.job_id, runs.c.backend, runs.c.error,
+        runs.c.params,
     )  # fmt: skip
     stmt = newest_first(with_conditions(stmt, conditions), dialect)
     rows, names = _fetch_raw(conn, stmt)
@@ -81,7 +82,8 @@ def _record_row(run: RunRecord) -> tuple[Any, ...]:
     picked = sum(o.picked for o in run.outputs)
     return (
         run.run_id, run.created_at, run.endpoint, run.prompt, run.status, len(run.outputs),
-        picked, run.cost, run.elapsed, run.request_id, run.job_id, run.backend, run.error,
+        picked, run.cost, run.elapsed, run.requests, run.request_id, run.job_id, run.backend,
+        run.error,
     )  # fmt: skip
 
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 RUN_FIELDS = (
     "run_id", "endpoint", "params", "status", "created_at", "backend", "request_id", "job_id",
-    "client_request_id", "elapsed", "cost", "error", "known_subjects", "note",
+    "client_request_id", "elapsed", "cost", "error", "known_subjects", "note", "requests",
 )  # fmt: skip
 RUN_COLUMNS = [runs.c[name] for name in RUN_FIELDS]
 OUTPUT_COLUMNS = [

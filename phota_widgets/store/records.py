@@ -109,6 +109,8 @@ class RunRecord:
     known_subjects: dict[str, int]
     note: str | None
     outputs: tuple[OutputRecord, ...]
+    requests: int | None = None
+    """HTTP requests the call made (submit, polls, downloads, retries), when recorded."""
 
     @property
     def prompt(self) -> str | None:

@@ -143,11 +143,13 @@ class Runs(StoreBase):
         cost: float | None = None,
         error: str | None = None,
         known_subjects: Mapping[str, int] | None = None,
+        requests: int | None = None,
     ) -> None:
         """Set a run's final status; fields left as None keep their value (except error)."""
         check_status(status)
         values: dict[str, Any] = {"status": status, "error": redact(error)}
-        for name, value in (("request_id", request_id), ("elapsed", elapsed), ("cost", cost)):
+        given = (("request_id", request_id), ("elapsed", elapsed), ("cost", cost))
+        for name, value in (*given, ("requests", requests)):
             if value is not None:
                 values[name] = value
         if known_subjects is not None:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from phota_widgets.store.assignments import Assignments
+from phota_widgets.store.backend_limits import BackendLimits
 from phota_widgets.store.engine import WRITE, display_url, open_engine, read_only_folder, sqlite_url
 from phota_widgets.store.failures import ride_out
 from phota_widgets.store.files import FileStore
@@ -95,6 +96,7 @@ class RunStore(Runs, Outputs, Picks, Statements):
         self.set_rating = self.judging.set_rating
         self.ratings = self.judging.ratings
         self.scores = Scores(self._writer, self.engine)
+        self.backend_limits = BackendLimits(self._writer, self.engine)
         self._closed = False
 
     @property

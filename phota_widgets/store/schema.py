@@ -27,11 +27,11 @@ from sqlalchemy import (
 
 from phota_widgets.store.errors import StoreVersionError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """v1: runs, outputs. v2: output and pick counts on runs, run owners, sweeps and their cells,
 judgements and ratings, claims (leases on shared work), per-judge picks. v3: scores; model
 judgements' details (answers both ways round, position consistency, tokens, cost); review
-assignments."""
+assignments. v4: HTTP requests per run; the concurrency learned per backend."""
 
 metadata = MetaData()
 
@@ -55,6 +55,7 @@ runs = Table(
     Column("note", Text),
     Column("n_outputs", Integer, nullable=False, server_default="0"),
     Column("n_picked", Integer, nullable=False, server_default="0"),
+    Column("requests", Integer),
 )
 Index("runs_created", runs.c.created_at)
 
@@ -200,6 +201,14 @@ scores = Table(
 )
 Index("scores_output", scores.c.output_id)
 
+backend_limits = Table(
+    "backend_limits",
+    metadata,
+    Column("backend", Text, primary_key=True),
+    Column("concurrency", Integer, nullable=False),
+    Column("learned_at", Float, nullable=False),
+)
+
 version_table = Table("phota_schema", MetaData(), Column("version", Integer, nullable=False))
 
 LEGACY_JUDGE = "(earlier)"
@@ -225,7 +234,14 @@ def _v2_picks_per_judge(conn: Connection) -> None:
     )
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_picks_per_judge}
+def _v4_requests_per_run(conn: Connection) -> None:
+    conn.execute(text("ALTER TABLE runs ADD COLUMN requests INTEGER"))
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    2: _v2_picks_per_judge,
+    4: _v4_requests_per_run,
+}
 """Steps that change data or existing tables, by the version they lead to (tables that are
 simply new are created by ``metadata.create_all``)."""
 

@@ -74,8 +74,8 @@ def test_a_sweep_runs_every_valid_cell_once_and_labels_every_output(
     frame = result.to_dataframe()
     assert list(frame.columns) == [
         "output_id", "cell", "prompt", "template", "aspect_ratio", "base_model", "resolution",
-        "animal", "repeat", "path", "run_id", "request_id", "cost", "latency", "picked", "error",
-        "variant", "input", "stars", "note", "changed_fraction",
+        "animal", "repeat", "path", "run_id", "request_id", "cost", "latency", "requests",
+        "picked", "error", "variant", "input", "stars", "note", "changed_fraction",
     ]  # fmt: skip
     assert len(frame) == 18 and frame["output_id"].is_unique
     for row in frame.itertuples():

@@ -304,7 +304,10 @@ class SweepRunner:
         if bar is not None:
             bar.update(1)
             bar.set_postfix(
-                done=progress.done, failed=progress.failed, cost=f"${progress.cost:.2f}"
+                done=progress.done,
+                failed=progress.failed,
+                cost=f"${progress.cost:.2f}",
+                at_once=self.session.concurrency,  # the adaptive limit now
             )
         if self.on_cell is not None:
             self.on_cell(CellOutcome(cell.key, recorded[-1] if recorded else None, error, progress))

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 LEADING = ("output_id", "cell", "prompt", "template")
 TRAILING = (
-    "repeat", "path", "run_id", "request_id", "cost", "latency", "picked", "error", "variant",
-    "input",
+    "repeat", "path", "run_id", "request_id", "cost", "latency", "requests", "picked", "error",
+    "variant", "input",
 )  # fmt: skip
 
 
@@ -71,6 +71,7 @@ def sweep_rows(result: SweepResult) -> list[dict[str, Any]]:
             "run_id": run.run_id if run else None,
             "request_id": run.request_id if run else None,
             "latency": run.elapsed if run else None,
+            "requests": run.requests if run else None,
             "error": cell.error,
             "variant": info.variant,
             "input": info.input,

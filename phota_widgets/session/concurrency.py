@@ -168,15 +168,17 @@ class AdaptiveLimit:
         self.rate_limited_count += 1
         if retry_after:
             self.paused_until = max(self.paused_until, self.clock() + retry_after)
+        on_poll = ticket is None or ticket.accepted  # not a submit: too many requests, surely
+        if on_poll or self.pacer.rate is not None:
+            self.pacer.refused()  # a request rate met: paced (whatever the round)
         if not self.adaptive or (ticket is not None and ticket.started < self._last_cut):
             return
         holding = self._accepted
-        if ticket is not None and ticket.accepted:
-            self.pacer.refused()
+        if on_poll:
             self._cut(self.limit * BETA, "429 on a poll: too many requests")
-        elif holding >= max(1.0, math.floor(self.limit * BETA)):
+        elif self.pacer.rate is None and holding >= max(1.0, math.floor(self.limit * BETA)):
             self._cut(holding, "429 on a submit: the server's cap on jobs", probe=True)
-        else:  # the server held few of ours: a cap on requests, not jobs
+        else:  # the server held few of ours, or a request rate was met: not a cap on jobs
             self.pacer.refused()
             self._cut(self.limit * BETA, "429 on a submit: too many requests")
 

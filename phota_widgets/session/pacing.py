@@ -19,12 +19,17 @@ from dataclasses import dataclass, field
 
 KEEP = 0.9
 """The share of the refused rate a session keeps to."""
-PROBE_SECONDS = 5.0
+PROBE_SECONDS = 2.0
 """Seconds without a request-rate 429 before the pace grows."""
 PROBE_STEP = 1.1
 """How much the pace grows at each probe."""
 WINDOW = 1.0
 """Seconds over which the refused rate is counted."""
+MIN_SHARE = 0.2
+"""The share of the last second's answers that must be 429s before they say "a rate limit":
+a few stray 429s (an API's passing hiccups) never slow a session down."""
+MIN_REFUSED = 3
+"""And at least this many 429s in the last second (a share of very few answers says little)."""
 
 
 @dataclass
@@ -35,15 +40,20 @@ class RequestPacer:
     rate: float | None = None
     """Requests per second now allowed (None: not paced)."""
     _taken: deque[float] = field(default_factory=deque, repr=False)
+    _refused: deque[float] = field(default_factory=deque, repr=False)
     _next: float = field(default=0.0, repr=False)
     _last_hit: float = field(default=0.0, repr=False)
 
     def refused(self) -> None:
         """The API answered 429 for too many requests: pace below the rate just sent."""
         now = self.clock()
+        self._refused.append(now)
+        self._forget(now)
+        refused = len(self._refused)
+        if refused < MIN_REFUSED or refused < MIN_SHARE * (refused + len(self._taken)):
+            return  # stray 429s, not a limit being met
         if self.rate is not None and now - self._last_hit < WINDOW:
             return  # the same burst: one cut for it
-        self._forget(now)
         taken = max(1.0, len(self._taken) / WINDOW)
         pace = KEEP * taken if self.rate is None else min(self.rate, taken) * KEEP
         self.rate = max(0.5, pace)
@@ -68,5 +78,6 @@ class RequestPacer:
                 await asyncio.sleep(turn - now)
 
     def _forget(self, now: float) -> None:
-        while self._taken and self._taken[0] < now - WINDOW:
-            self._taken.popleft()
+        for seen in (self._taken, self._refused):
+            while seen and seen[0] < now - WINDOW:
+                seen.popleft()

@@ -12,6 +12,7 @@ import hashlib
 import inspect
 import io
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -135,8 +136,9 @@ class Scorer(Protocol):
         ...
 
 
-class BaseScorer:
-    """Shared parts of the built-in scorers: name, version, parameters, an empty context."""
+class BaseScorer(ABC):
+    """Shared parts of the built-in scorers: name, version, parameters, an empty context; each
+    built-in gives its own :meth:`score`."""
 
     kind: str = ""
     revision: int = 1
@@ -152,8 +154,9 @@ class BaseScorer:
         """Built-ins that read only the image have no context."""
         return {}
 
-    def score(self, output: ScoredOutput) -> Score:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def score(self, output: ScoredOutput) -> Score:
+        """Score one output."""
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())

@@ -15,7 +15,7 @@ import concurrent.futures
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from phota_widgets.session.claimed import holder_gone
+from phota_widgets.session import claimed
 
 if TYPE_CHECKING:
     from phota_widgets.api.loop import BackgroundLoop
@@ -107,5 +107,4 @@ class SweepSession(Protocol):
 
 def busy_runs(session: SweepSession) -> set[str]:
     """Runs another live process holds a claim on: their cells wait for that process."""
-    held = session.store.leases.busy_runs(session.holder)
-    return {run_id for run_id, holder in held.items() if not holder_gone(holder)}
+    return claimed.busy_runs(session)

@@ -18,7 +18,7 @@ import socket
 import uuid
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from phota_widgets.api.errors import PhotaError
 from phota_widgets.store.leases import DEFAULT_TTL, Claim
@@ -26,6 +26,7 @@ from phota_widgets.store.leases import DEFAULT_TTL, Claim
 if TYPE_CHECKING:
     from phota_widgets.api.results import Result
     from phota_widgets.session import Session
+    from phota_widgets.store import RunStore
 
 logger = logging.getLogger("phota_widgets")
 
@@ -77,7 +78,17 @@ def holder_gone(holder: str) -> bool:
     return False
 
 
-def busy_runs(session: Session) -> set[str]:
+class ClaimHolder(Protocol):
+    """What :func:`busy_runs` reads: a run store and this process's name on claims."""
+
+    @property
+    def store(self) -> RunStore: ...
+
+    @property
+    def holder(self) -> str: ...
+
+
+def busy_runs(session: ClaimHolder) -> set[str]:
     """Runs that another live process holds a claim on (leave them to it)."""
     held = session.store.leases.busy_runs(session.holder)
     return {run_id for run_id, holder in held.items() if not holder_gone(holder)}

@@ -1,5 +1,6 @@
 """Real-browser fixtures: the system Chromium driven by Playwright, the Studio served by
-``phota-widgets studio`` (Voila), and JupyterLab on a copy of notebooks/.
+``phota-widgets studio`` (Voila), JupyterLab on a copy of notebooks/ and Notebook 7 on an empty
+folder (both from :mod:`jupyter_servers`).
 
 Everything is on 127.0.0.1; outside requests (CDN fonts) are aborted so pages load offline.
 Screenshots for the README and the docs site are written to docs/ only when
@@ -13,7 +14,6 @@ import os
 import queue
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+from jupyter_servers import JupyterServer, clean_env, serve_jupyter
 from process_trees import sigint_as_default, stop_tree
 
 import phota_widgets as pw
@@ -46,12 +46,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -135,15 +129,10 @@ def _studio(folder: Path, env: dict[str, str]) -> Iterator[StudioApp]:
         stop_tree(proc, signal.SIGINT, polite_seconds=90)
 
 
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PHOTA_")}
-    return env | extra
-
-
 @pytest.fixture(scope="module")
 def studio_app(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[StudioApp]:
     """``phota-widgets studio`` with no key: the embedded server answers."""
-    yield from _studio(tmp_path_factory.mktemp("studio"), _env())
+    yield from _studio(tmp_path_factory.mktemp("studio"), clean_env())
 
 
 @pytest.fixture(scope="module")
@@ -152,55 +141,29 @@ def slow_studio(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Itera
     with pw.LocalServer(
         api_key=KEY, faults=pw.Faults(latency=3.0), training=TrainingDurations(0.1, 0.1, 0.1)
     ) as server:
-        env = _env(PHOTA_API_KEY=KEY, PHOTA_BASE_URL=server.base_url)
+        env = clean_env(PHOTA_API_KEY=KEY, PHOTA_BASE_URL=server.base_url)
         yield from _studio(tmp_path_factory.mktemp("slow-studio"), env)
 
 
-@dataclass
-class Lab:
-    """JupyterLab on a copy of notebooks/: its base URL and token."""
-
-    base: str
-    token: str
-
-
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[Lab]:
+def lab(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[JupyterServer]:
     """JupyterLab with throwaway settings, serving a copy of notebooks/ (no key: offline)."""
     pytest.importorskip("jupyterlab")
     base_dir = tmp_path_factory.mktemp("lab")
     root = base_dir / "notebooks"
     shutil.copytree(NOTEBOOKS, root)
-    port, token = _free_port(), "phota-lab-test"
-    env = _env(
-        JUPYTER_CONFIG_DIR=str(base_dir / "config"),
-        JUPYTERLAB_SETTINGS_DIR=str(base_dir / "settings"),
-        JUPYTERLAB_WORKSPACES_DIR=str(base_dir / "workspaces"),
-        JUPYTER_TOKEN=token,
-    )
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
-               f"--port={port}", "--port-retries=0", f"--ServerApp.root_dir={root}",
-               "--LabApp.expose_app_in_browser=True"]  # fmt: skip
-    if os.geteuid() == 0:
-        command.append("--allow-root")
-    proc = subprocess.Popen(
-        command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_DEADLINE
-        while True:
-            try:
-                if httpx.get(f"{base}/api/status?token={token}", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, "JupyterLab ended"
-            assert time.monotonic() < deadline, "JupyterLab did not answer"
-            time.sleep(0.3)
-        yield Lab(base, token)
-    finally:
-        stop_tree(proc, signal.SIGTERM)
+    yield from serve_jupyter("jupyterlab", root, base_dir, ("--LabApp.expose_app_in_browser=True",))
+
+
+@pytest.fixture(scope="module")
+def notebook7(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[JupyterServer]:
+    """Notebook 7 with throwaway settings, serving an empty folder (no key: offline)."""
+    notebook = pytest.importorskip("notebook")
+    assert notebook.__version__.startswith("7."), f"Notebook {notebook.__version__}, not 7"
+    base_dir = tmp_path_factory.mktemp("notebook7")
+    root = base_dir / "notebooks"
+    root.mkdir()
+    yield from serve_jupyter("notebook", root, base_dir)
 
 
 @pytest.fixture

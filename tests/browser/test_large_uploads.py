@@ -15,22 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import pytest
+from jupyter_pages import run_all_cells, shut_kernels_down
 from PIL import Image
 
 pytestmark = pytest.mark.browser
 
 LOAD = 120_000  # ms: a page starts a kernel, which starts the Studio
 RUN = 180_000  # ms: a 4096 px enhance or a 10-photo profile on a busy machine
-PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
-ALL_RAN = """
-panel => {
-  const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-  return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-}
-"""
 
 
 @dataclass(frozen=True)
@@ -148,9 +141,7 @@ def test_phone_photos_arrive_in_the_voila_studio(
 @pytest.fixture
 def lab_studio(lab: Any) -> Iterator[Any]:
     yield lab
-    sessions = httpx.get(f"{lab.base}/api/sessions?token={lab.token}", timeout=30).json()
-    for session in sessions:
-        httpx.delete(f"{lab.base}/api/sessions/{session['id']}?token={lab.token}", timeout=30)
+    shut_kernels_down(lab)
 
 
 def test_phone_photos_arrive_in_jupyterlab(
@@ -160,10 +151,7 @@ def test_phone_photos_arrive_in_jupyterlab(
     page = new_page()
     page.goto(f"{lab.base}/lab/tree/00_studio.ipynb?reset&token={lab.token}", timeout=LOAD)
     page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=LOAD)
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
-    panel = page.locator(PANEL)
-    page.wait_for_function(ALL_RAN, arg=panel.element_handle(), timeout=LOAD)
+    panel = run_all_cells(page, LOAD)
     panel.locator(".phota-studio .phota-generate-panel").wait_for(timeout=LOAD)
     _upload_big_photo_and_enhance(page, panel, photos)
     _upload_ten_photos_and_train(page, panel, photos)

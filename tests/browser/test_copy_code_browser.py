@@ -6,11 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from studio_steps import generate_and_copy_code
 
 pytestmark = pytest.mark.browser
 
 LOAD = 120_000  # ms: a page starts a kernel, which starts the Studio
-RUN = 90_000  # ms: a run on a busy machine
 
 
 def test_copy_code_beside_a_result_gives_python_and_curl(
@@ -18,28 +18,4 @@ def test_copy_code_beside_a_result_gives_python_and_curl(
 ) -> None:
     page = new_page()
     page.goto(studio_app.url, timeout=LOAD)
-    generate = page.locator(".phota-studio .phota-generate-panel")
-    generate.locator(".phota-prompt textarea").wait_for(timeout=LOAD)
-    assert not generate.locator(".phota-copy-code-python").is_visible()  # no result yet
-    generate.locator(".phota-prompt textarea").fill("a yellow kite over a green hill")
-    generate.locator("button.phota-run").click()
-    generate.locator("img.phota-thumb").first.wait_for(timeout=RUN)
-
-    generate.locator("button.phota-copy-code-python").click()
-    code = generate.locator("pre.phota-copy-code-text")
-    code.wait_for(timeout=RUN)
-    text = code.inner_text()
-    assert "pw.Session(" in text and "a yellow kite over a green hill" in text
-    assert "PHOTA_API_KEY" in text
-    note = generate.locator(".phota-copy-code-note").inner_text()
-    assert note in ("copied", "select the code below and copy it")
-
-    generate.locator("button.phota-copy-code-curl").click()
-    page.wait_for_function(
-        "() => document.querySelector('.phota-generate-panel pre.phota-copy-code-text')"
-        ".textContent.includes('curl -sS')",
-        timeout=RUN,
-    )
-    curl = code.inner_text()
-    assert "X-API-Key: $PHOTA_API_KEY" in curl and "/generate" in curl
-    assert "local_" not in curl  # the stand-in's own key is never shown
+    generate_and_copy_code(page, "a yellow kite over a green hill")

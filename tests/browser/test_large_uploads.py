@@ -8,7 +8,6 @@ Marked ``browser``; skipped (with the reason) when Chromium or Playwright is mis
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,12 +17,11 @@ from typing import Any
 import numpy as np
 import pytest
 from jupyter_pages import run_all_cells, shut_kernels_down
-from PIL import Image
+from studio_steps import RUN, noisy_photo, stored_input_sizes, upload_and_enhance, wait_text
 
 pytestmark = pytest.mark.browser
 
 LOAD = 120_000  # ms: a page starts a kernel, which starts the Studio
-RUN = 180_000  # ms: a 4096 px enhance or a 10-photo profile on a busy machine
 
 
 @dataclass(frozen=True)
@@ -33,25 +31,11 @@ class Photos:
     corrupt: Path  # 9 MB that only look like a JPEG
 
 
-def _noisy_photo(path: Path, width: int, height: int, noise: float, seed: int) -> Path:
-    """A JPEG as large as a phone's: a colour gradient under grain (noise keeps it big)."""
-    rng = np.random.default_rng(seed)
-    x = np.linspace(0, 255, width, dtype=np.float32)[None, :]
-    y = np.linspace(0, 255, height, dtype=np.float32)[:, None]
-    base = np.stack([np.broadcast_to((x + y) / 2, (height, width)),
-                     np.broadcast_to(x, (height, width)),
-                     np.broadcast_to(255 - y, (height, width))], axis=-1)  # fmt: skip
-    grain = rng.normal(0, noise, (height, width, 1)).astype(np.float32)
-    pixels = np.clip(base + grain, 0, 255).astype(np.uint8)
-    Image.fromarray(pixels).save(path, "JPEG", quality=85)
-    return path
-
-
 @pytest.fixture(scope="module")
 def photos(tmp_path_factory: pytest.TempPathFactory) -> Photos:
     folder = tmp_path_factory.mktemp("phone-photos")
-    big = _noisy_photo(folder / "IMG_4800.jpg", 8000, 6000, 9.0, seed=1)
-    phone = [_noisy_photo(folder / f"IMG_{i:04d}.jpg", 4000, 3000, 22.0, seed=10 + i)
+    big = noisy_photo(folder / "IMG_4800.jpg", 8000, 6000, 9.0, seed=1)
+    phone = [noisy_photo(folder / f"IMG_{i:04d}.jpg", 4000, 3000, 22.0, seed=10 + i)
              for i in range(10)]  # fmt: skip
     assert 10e6 < big.stat().st_size < 16e6, big.stat().st_size
     assert all(4e6 < p.stat().st_size < 7e6 for p in phone), [p.stat().st_size for p in phone]
@@ -67,29 +51,17 @@ def _refusals_are_said(scope: Any, photos: Photos) -> None:
     upload = enhance.locator(".phota-upload input[type=file]")
     upload.set_input_files(str(photos.corrupt))
     message = enhance.locator(".phota-picker-message")
-    _wait_text(message, re.compile(r"IMG_BROKEN\.jpg: the browser cannot read this image"))
+    wait_text(message, re.compile(r"IMG_BROKEN\.jpg: the browser cannot read this image"))
     scope.get_by_role("tab", name="Edit").click()
     edit = scope.locator(".phota-edit-panel")
     eleven = [*photos.phone, photos.corrupt]  # Edit takes ten photos
     edit.locator(".phota-upload input[type=file]").set_input_files([str(p) for p in eleven])
-    _wait_text(
+    wait_text(
         edit.locator(".phota-picker-message"),
         re.compile(r"IMG_BROKEN\.jpg: only 10 image\(s\) can be taken here"),
     )
     edit.locator(".phota-input-thumbs img").nth(9).wait_for(timeout=RUN)  # the ten arrived
     assert "IMG_BROKEN.jpg: only 10" in edit.locator(".phota-picker-message").inner_text()
-
-
-def _upload_big_photo_and_enhance(page: Any, scope: Any, photos: Photos) -> None:
-    scope.get_by_role("tab", name="Enhance").click()
-    enhance = scope.locator(".phota-enhance-panel")
-    enhance.locator(".phota-upload input[type=file]").set_input_files(str(photos.big))
-    enhance.locator(".phota-input-thumbs img").first.wait_for(timeout=RUN)
-    assert "sent 1 image" in enhance.locator(".phota-upload-note").inner_text()
-    assert enhance.locator(".phota-picker-message").inner_text().strip() == ""
-    enhance.locator("button.phota-run").click()
-    enhance.locator("img.phota-thumb").first.wait_for(timeout=RUN)
-    enhance.locator(".phota-status").filter(has_text="done").wait_for(timeout=RUN)
 
 
 def _upload_ten_photos_and_train(page: Any, scope: Any, photos: Photos) -> None:
@@ -100,28 +72,9 @@ def _upload_ten_photos_and_train(page: Any, scope: Any, photos: Photos) -> None:
     button = profiles.locator(".phota-profile-upload button")
     button.filter(has_text="Photos (10)").wait_for(timeout=RUN)
     profiles.locator("button.phota-profile-create").click()
-    _wait_text(profiles, re.compile(r"1 profile\(s\)"))  # trained from the ten photos
+    wait_text(profiles, re.compile(r"1 profile\(s\)"))  # trained from the ten photos
     assert profiles.locator(".phota-error").inner_text().strip() == ""
     button.filter(has_text=re.compile(r"^Photos$")).wait_for(timeout=30_000)  # sent: cleared
-
-
-def _wait_text(scope: Any, text: re.Pattern[str]) -> None:
-    """Wait until the scope shows ``text``; fail quoting what it shows instead."""
-    try:
-        scope.filter(has_text=text).wait_for(timeout=RUN)
-    except Exception as exc:
-        raise AssertionError(f"{text.pattern!r} not shown; the panel says:\n"
-                             f"{scope.inner_text()}") from exc  # fmt: skip
-
-
-def _inputs(folder: Path) -> list[tuple[int, int]]:
-    sizes = []
-    for path in (folder / "phota-runs" / "inputs").rglob("*"):
-        if not path.is_file():
-            continue
-        with Image.open(io.BytesIO(path.read_bytes())) as img:
-            sizes.append(img.size)
-    return sizes
 
 
 def test_phone_photos_arrive_in_the_voila_studio(
@@ -132,9 +85,10 @@ def test_phone_photos_arrive_in_the_voila_studio(
     studio = page.locator(".phota-studio")
     studio.locator(".phota-generate-panel .phota-prompt textarea").wait_for(timeout=LOAD)
     _refusals_are_said(page, photos)
-    _upload_big_photo_and_enhance(page, page, photos)
+    upload_and_enhance(page, photos.big)
     # what reached the kernel (and Phota) is the photo downscaled in the browser: 4096 px wide
-    assert (4096, 3072) in _inputs(studio_app.folder), _inputs(studio_app.folder)
+    sizes = stored_input_sizes(studio_app.folder / "phota-runs")
+    assert (4096, 3072) in sizes, sizes
     _upload_ten_photos_and_train(page, page, photos)
 
 
@@ -153,5 +107,5 @@ def test_phone_photos_arrive_in_jupyterlab(
     page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=LOAD)
     panel = run_all_cells(page, LOAD)
     panel.locator(".phota-studio .phota-generate-panel").wait_for(timeout=LOAD)
-    _upload_big_photo_and_enhance(page, panel, photos)
+    upload_and_enhance(panel, photos.big)
     _upload_ten_photos_and_train(page, panel, photos)

@@ -1,0 +1,87 @@
+"""Steps through the Studio shared by its browser tests in Voila, JupyterLab and Notebook 7: make a
+phone-sized photo, upload it into Enhance and run, read back what the kernel stored, and copy a
+result's code (the PhotoUpload and CopyCode anywidgets)."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+RUN = 180_000  # ms: a 4096 px enhance or a 10-photo profile on a busy machine
+
+
+def noisy_photo(path: Path, width: int, height: int, noise: float, seed: int) -> Path:
+    """A JPEG as large as a phone's: a colour gradient under grain (noise keeps it big)."""
+    rng = np.random.default_rng(seed)
+    x = np.linspace(0, 255, width, dtype=np.float32)[None, :]
+    y = np.linspace(0, 255, height, dtype=np.float32)[:, None]
+    base = np.stack([np.broadcast_to((x + y) / 2, (height, width)),
+                     np.broadcast_to(x, (height, width)),
+                     np.broadcast_to(255 - y, (height, width))], axis=-1)  # fmt: skip
+    grain = rng.normal(0, noise, (height, width, 1)).astype(np.float32)
+    pixels = np.clip(base + grain, 0, 255).astype(np.uint8)
+    Image.fromarray(pixels).save(path, "JPEG", quality=85)
+    return path
+
+
+def wait_text(scope: Any, text: re.Pattern[str]) -> None:
+    """Wait until the scope shows ``text``; fail quoting what it shows instead."""
+    try:
+        scope.filter(has_text=text).wait_for(timeout=RUN)
+    except Exception as exc:
+        raise AssertionError(f"{text.pattern!r} not shown; the panel says:\n"
+                             f"{scope.inner_text()}") from exc  # fmt: skip
+
+
+def upload_and_enhance(scope: Any, photo: Path) -> None:
+    """Enhance tab: upload ``photo`` (the PhotoUpload anywidget), see it arrive, run, see done."""
+    scope.get_by_role("tab", name="Enhance").click()
+    enhance = scope.locator(".phota-enhance-panel")
+    enhance.locator(".phota-upload input[type=file]").set_input_files(str(photo))
+    enhance.locator(".phota-input-thumbs img").first.wait_for(timeout=RUN)
+    assert "sent 1 image" in enhance.locator(".phota-upload-note").inner_text()
+    assert enhance.locator(".phota-picker-message").inner_text().strip() == ""
+    enhance.locator("button.phota-run").click()
+    enhance.locator("img.phota-thumb").first.wait_for(timeout=RUN)
+    enhance.locator(".phota-status").filter(has_text="done").wait_for(timeout=RUN)
+
+
+def stored_input_sizes(runs: Path) -> list[tuple[int, int]]:
+    """The (width, height) of every input image in the run store at ``runs``."""
+    sizes = []
+    for path in (runs / "inputs").rglob("*"):
+        if path.is_file():
+            with Image.open(io.BytesIO(path.read_bytes())) as img:
+                sizes.append(img.size)
+    return sizes
+
+
+def generate_and_copy_code(scope: Any, prompt: str) -> None:
+    """Generate tab: run ``prompt``, then "Copy code" (the CopyCode anywidget) in Python and
+    cURL: each snippet shows, holds the prompt or the endpoint, and no key."""
+    generate = scope.locator(".phota-studio .phota-generate-panel")
+    generate.locator(".phota-prompt textarea").wait_for(timeout=RUN)
+    assert not generate.locator(".phota-copy-code-python").is_visible()  # no result yet
+    generate.locator(".phota-prompt textarea").fill(prompt)
+    generate.locator("button.phota-run").click()
+    generate.locator("img.phota-thumb").first.wait_for(timeout=RUN)
+
+    generate.locator("button.phota-copy-code-python").click()
+    code = generate.locator("pre.phota-copy-code-text")
+    code.wait_for(timeout=RUN)
+    text = code.inner_text()
+    assert "pw.Session(" in text and prompt in text
+    assert "PHOTA_API_KEY" in text
+    note = generate.locator(".phota-copy-code-note").inner_text()
+    assert note in ("copied", "select the code below and copy it")
+
+    generate.locator("button.phota-copy-code-curl").click()
+    code.filter(has_text="curl -sS").wait_for(timeout=RUN)
+    curl = code.inner_text()
+    assert "X-API-Key: $PHOTA_API_KEY" in curl and "/generate" in curl
+    assert "local_" not in curl  # the stand-in's own key is never shown

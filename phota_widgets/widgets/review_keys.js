@@ -33,7 +33,9 @@ export default {
   render({ model, el }) {
     el.classList.add("phota-review-keys");
     el.tabIndex = 0;
-    el.dataset.lmSuppressShortcuts = "true"; // JupyterLab: no notebook shortcuts from here
+    // Lumino apps (JupyterLab, Notebook 7): no notebook shortcuts from here. Notebook 7 needs this
+    // (without it the keys reached the notebook there, although the event is stopped below)
+    el.dataset.lmSuppressShortcuts = "true";
     el.style.cssText = "outline:none;width:100%";
     const cache = new Map(); // id -> blob URL of the images this view holds
     const row = document.createElement("div");

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,16 +28,32 @@ def server() -> Iterator[LocalServer]:
         yield srv
 
 
-SHARED_WORKER = {"binder": "binder", "browser": "browser", "teams": "teams"}
-"""Test folders whose tests share a heavy fixture (a Binder venv; Chromium and the Studio;
-PostgreSQL, S3 and MLflow): each folder runs on one xdist worker, so it is built once."""
+SHARED_WORKER = {"binder": "binder", "teams": "teams"}
+"""Test folders whose tests share a session-wide heavy fixture (a Binder venv; PostgreSQL, S3 and
+MLflow): each folder runs on one xdist worker, so it is built once."""
+
+PER_MODULE = {"browser"}
+"""Test folders whose heavy fixtures (Chromium, a Studio, JupyterLab) are module-scoped: each
+module runs on one worker, different modules in parallel."""
+
+WORKERS_PER_CORE = 2
+"""``-n auto`` workers per core: most tests wait on servers, kernels and browsers, not the CPU."""
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """Two workers a core (at least two): the suite mostly waits, so a core serves two."""
+    return max(2, WORKERS_PER_CORE * (os.cpu_count() or 1))
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Put each test of a :data:`SHARED_WORKER` folder in its folder's xdist group."""
+    """Put each test of a :data:`SHARED_WORKER` folder in its folder's xdist group, and each
+    module of a :data:`PER_MODULE` folder in its own."""
     for item in items:
         parts = Path(str(item.path)).relative_to(Path(__file__).parent).parts
-        group = SHARED_WORKER.get(parts[0]) if len(parts) > 1 else None
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
+        if len(parts) < 2:
+            continue
+        if parts[0] in SHARED_WORKER:
+            item.add_marker(pytest.mark.xdist_group(SHARED_WORKER[parts[0]]))
+        elif parts[0] in PER_MODULE:
+            item.add_marker(pytest.mark.xdist_group(f"{parts[0]}:{Path(parts[-1]).stem}"))

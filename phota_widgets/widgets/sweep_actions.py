@@ -101,9 +101,9 @@ class SweepActions:
         result = self._shown()
         if result is None:
             return
-        from phota_widgets.experiments.review.report import leaderboard_html
+        from phota_widgets.experiments.review.report import review_boards_html
 
-        self.details.value = leaderboard_html(result)
+        self.details.value = review_boards_html(result, by_axis=False)
 
     def export(self, folder: str | Path | None) -> list[Path]:
         """Write the report, table and preference data, and send them to the browser as a zip.

@@ -35,7 +35,6 @@ from phota_widgets.experiments.review.judgements import (
     login_judge_warning,
 )
 from phota_widgets.experiments.review.judgements import judge as record_judgement
-from phota_widgets.experiments.review.leaderboard import position_bias_of
 from phota_widgets.experiments.review.pairs import ReviewPair, review_items, schedule_pairs
 from phota_widgets.store.judging import AlreadyJudgedError
 from phota_widgets.widgets._common import ErrorBox, close_tree, styled, ui_call, ui_method
@@ -43,6 +42,7 @@ from phota_widgets.widgets.review_criteria import FOCUS_PREFIX, CriteriaBoard
 from phota_widgets.widgets.review_keys import KEYS, PAIR_PX, ReviewKeys
 from phota_widgets.widgets.review_parts import (
     done_pairs,
+    finished_html,
     make_button,
     thumbnails,
     title_html,
@@ -314,7 +314,7 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
             ):
                 change.layout.display = "none"
                 reveal.value = note.value = ""
-            self.title.value = self._finished_html()
+            self.title.value = finished_html(self)
             return
         left, right = (self.result.output(item.output_id) for item in pair.shown)
         if self.board is not None:
@@ -377,19 +377,6 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
             button.disabled = not judging or done
         self.next_button.disabled = judging or done
         self._paint_criteria(judging=judging and not done)
-
-    def _finished_html(self) -> str:
-        if not self.pairs:
-            return (
-                "<b>Nothing to compare.</b> A review needs outputs of at least two variants for "
-                "the same prompt and input (or every pair was already judged by "
-                f"<code>{escape(self.judge)}</code>)."
-            )
-        bias = position_bias_of(self.result)
-        return (
-            f"<b>Review done</b>: {self.judged} judged, {self.skipped} skipped here. "
-            f"<small>{escape(str(bias))}</small> The Leaderboard button shows the ranking."
-        )
 
     @ui_method
     def refresh(self) -> None:

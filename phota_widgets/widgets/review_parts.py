@@ -9,11 +9,13 @@ from typing import TYPE_CHECKING
 import ipywidgets as w
 
 from phota_widgets.experiments.review.judgements import judgements
+from phota_widgets.experiments.review.leaderboard import position_bias_of
 from phota_widgets.widgets._common import styled
 
 if TYPE_CHECKING:
     from phota_widgets.experiments.review.pairs import ReviewPair
     from phota_widgets.experiments.sweeps.result import SweepResult
+    from phota_widgets.widgets.review import ReviewPanel
 
 
 def make_button(description: str, key: str, name: str, style: str = "") -> w.Button:
@@ -67,3 +69,23 @@ def done_pairs(result: SweepResult, judge: str, criteria: Sequence[str]) -> set[
         by_pair.setdefault(frozenset((j.output_a, j.output_b)), set()).add(j.criterion)
     wanted: set[str | None] = set(criteria) if criteria else {None}
     return {pair for pair, seen in by_pair.items() if wanted <= seen}
+
+
+def finished_html(panel: ReviewPanel) -> str:
+    """What the panel says when no pair is left: nothing to compare, or the review's counts
+    and the position bias (by each criterion, with criteria)."""
+    if not panel.pairs:
+        return (
+            "<b>Nothing to compare.</b> A review needs outputs of at least two variants for "
+            "the same prompt and input (or every pair was already judged by "
+            f"<code>{escape(panel.judge)}</code>)."
+        )
+    result = panel.result
+    if panel.criteria:
+        bias = "; ".join(f"{c}: {position_bias_of(result, None, c)}" for c in panel.criteria)
+    else:
+        bias = str(position_bias_of(result))
+    return (
+        f"<b>Review done</b>: {panel.judged} judged, {panel.skipped} skipped here. "
+        f"<small>{escape(bias)}</small> The Leaderboard button shows the ranking."
+    )

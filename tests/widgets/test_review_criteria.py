@@ -93,6 +93,7 @@ def test_a_row_of_buttons_per_criterion_records_the_pair_once_all_are_answered(
     panel.next_button.click()
     settle()
     assert panel.pair is None and "2 judged, 1 skipped" in panel.title.value
+    assert "realism: " in panel.title.value and "likeness: " in panel.title.value  # bias each
     seen.single()
 
     again = ReviewPanel(result, judge="ana", seed=2, criteria=CRITERIA)

@@ -177,3 +177,40 @@ def test_bad_criteria_are_refused_before_the_panel_opens(session: Any) -> None:
     with pytest.raises(ValueError, match="unknown review action"):
         ReviewPanel(result, judge="ana").act("criterion:0")  # no criteria: no such action
     assert _stored(result) == []
+
+
+def test_the_experiments_tab_reviews_by_the_criteria_typed(
+    session: Any, settle: Callable[..., None]
+) -> None:
+    from phota_widgets.widgets.sweep import SweepPanel
+
+    panel = SweepPanel(session)
+    panel.form.prompts.value = "a red house"
+    panel.form.selects["aspect_ratio"].value = ("1:1", "16:9")
+    settle()
+    panel.run_button.click()
+    result = panel.wait(timeout=60)
+    assert result is not None, panel.error.value
+    box = panel.actions.criteria_box
+    box.value = "realism, Realism"
+    panel.review_button.click()
+    settle()
+    assert panel.review is None and "given twice" in panel.error.value  # said, nothing opened
+    box.value = " realism ,, likeness "
+    panel.review_button.click()
+    settle()
+    review = panel.review
+    assert review is not None and review.criteria == CRITERIA and review.board is not None
+    assert "given twice" not in panel.error.value
+    review.board.buttons["realism"]["left"].click()
+    review.board.buttons["likeness"]["right"].click()
+    settle()
+    assert [j.criterion for j in _stored(result)] == CRITERIA
+    panel.leaderboard_button.click()
+    settle()
+    assert 'data-criterion="realism"' in panel.details.value
+    assert 'data-criterion="likeness"' in panel.details.value
+    box.value = ""
+    panel.review_button.click()  # no criteria: the overall review, as before
+    settle()
+    assert panel.review is not None and panel.review.board is None

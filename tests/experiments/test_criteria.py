@@ -165,3 +165,14 @@ def test_pairs_judged_by_criteria_are_not_assigned_again(result: SweepResult) ->
     result.judge(a, b, "a", judge="ana", criterion="realism")
     frame = result.assign(["ana", "bo"], overlap=0)
     assert frame.attrs["pairs"] == len(_pairs(result)) - 1
+
+
+def test_mlflow_gets_a_leaderboard_file_per_criterion(result: SweepResult, tmp_path: Path) -> None:
+    from phota_widgets.experiments.exports.mlflow_export import _leaderboard_files
+
+    assert _leaderboard_files(result, tmp_path) == {tmp_path / "leaderboard.csv": None}
+    _judge_all(result, "ana", "realism", SQUARE)
+    files = _leaderboard_files(result, tmp_path)
+    assert files == {tmp_path / "leaderboard.realism.csv": "realism"}  # no overall to rank
+    for file, criterion in files.items():  # what the export writes for each
+        assert result.leaderboard(criterion=criterion).iloc[0]["variant"] == SQUARE

@@ -240,6 +240,26 @@ class SweepResult(ReviewMethods):
 
         return snippet(self, self.output(value))
 
+    def to_mlflow(
+        self,
+        tracking_uri: str | None = None,
+        experiment: str | None = None,
+        *,
+        verbose: bool = False,
+    ) -> str:
+        """Log the sweep to MLflow: a parent run (settings, totals, leaderboards, report,
+        preferences with their images), a child run per cell (params, cost, latency, stars,
+        win rate, images).
+
+        Exporting again updates those runs, never duplicates them; each metric keeps one value
+        (a run whose values changed is replaced). MLflow's telemetry is off during the call
+        and its console lines quiet unless ``verbose``. Needs
+        ``pip install 'phota-widgets[mlflow]'``. Returns the parent run's id.
+        """
+        from phota_widgets.experiments.exports.mlflow_export import export_sweep
+
+        return export_sweep(self, tracking_uri, experiment, verbose=verbose)
+
     def compare(self, other: SweepResult) -> SweepComparison:
         """This sweep (A) against ``other`` (B), cell by cell: see ``pw.compare_sweeps``."""
         from phota_widgets.experiments.compare.comparison import compare_sweeps

@@ -174,5 +174,5 @@ def test_mlflow_gets_a_leaderboard_file_per_criterion(result: SweepResult, tmp_p
     _judge_all(result, "ana", "realism", SQUARE)
     files = _leaderboard_files(result, tmp_path)
     assert files == {tmp_path / "leaderboard.realism.csv": "realism"}  # no overall to rank
-    for file, criterion in files.items():  # what the export writes for each
+    for criterion in files.values():  # what the export writes for each
         assert result.leaderboard(criterion=criterion).iloc[0]["variant"] == SQUARE

@@ -89,7 +89,10 @@ def test_one_request_per_order_gives_a_winner_per_criterion(result: SweepResult,
         "realism": {"judged": 3, "consistent": 3, "inconsistent": 0, "malformed": 0},
         "likeness": {"judged": 3, "consistent": 0, "inconsistent": 3, "malformed": 0},
     }
-    assert "likeness: 3 judged, 3 position-inconsistent" in str(report)
+    said = str(report)
+    assert "6 judgements (pair and criterion) judged" in said
+    assert "likeness: 3 judged, 3 position-inconsistent, 0 malformed (flips with" in said
+    assert "realism: 3 judged, 0 position-inconsistent, 0 malformed\n" in said
     assert "tie" not in _winners(result, "realism")
     assert _winners(result, "likeness") == ["tie"] * 3  # a judge that follows the side: ties
     store = result.session.store

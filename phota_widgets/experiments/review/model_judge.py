@@ -111,10 +111,12 @@ class AutoJudgeReport:
         per = "".join(
             f"\n  {name}: {c['judged']} judged, {c['inconsistent']} position-inconsistent, "
             f"{c['malformed']} malformed"
+            + (" (flips with the sides here)" if c["inconsistent"] > 0.2 * c["judged"] else "")
             for name, c in self.per_criterion.items()
         )
+        unit = "judgements (pair and criterion)" if self.per_criterion else "pairs"
         return (
-            f"{self.judge}: {self.judged} pairs judged, {self.inconsistent} position-inconsistent "
+            f"{self.judge}: {self.judged} {unit} judged, {self.inconsistent} position-inconsistent "
             f"({self.inconsistent_share:.0%}){warning}; {self.malformed} malformed, "
             f"{self.already} answered before; {self.tokens_in + self.tokens_out:,} tokens{cost}"
             f"{per}"

@@ -128,6 +128,9 @@ def test_the_report_shows_a_leaderboard_per_criterion(result: SweepResult, tmp_p
     result.judge(a, b, "a", judge="ana")
     page = result.export_html(tmp_path / "again.html").read_text()
     assert page.count('class="phota-leaderboard">') == 1 and page.count("data-criterion=") == 2
+    result.judge(a, b, "a", judge="ana", criterion="<b>sharp</b>")
+    page = result.export_html(tmp_path / "third.html").read_text()
+    assert "<b>sharp</b>" not in page and "&lt;b&gt;sharp&lt;/b&gt;" in page  # named, inert
 
 
 def test_preferences_are_written_one_file_per_criterion(

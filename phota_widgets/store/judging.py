@@ -45,17 +45,20 @@ class Judging:
         shown_left: str | None = None,
         sweep_id: str | None = None,
         once: bool = False,
+        criterion: str | None = None,
     ) -> JudgementRecord:
         """Record (and commit at once) one pairwise judgement.
 
         Args:
-            once: refuse a pair this judge has already judged (either way round), checked in
-                the same transaction as the insert, so two panels (or processes) of one judge
-                never record the same pair twice.
+            once: refuse a pair this judge has already judged (either way round) by this
+                criterion, checked in the same transaction as the insert, so two panels (or
+                processes) of one judge never record the same pair twice.
+            criterion: what the pair is judged by (None: overall).
 
         Raises:
             AlreadyJudgedError: ``once`` and the judge has judged this pair already.
-            ValueError: a bad winner or side, the same output twice, or an empty judge name.
+            ValueError: a bad winner or side, the same output twice, an empty judge name or
+                an empty criterion.
         """
         if winner not in WINNERS:
             raise ValueError(f"winner must be one of {list(WINNERS)}, got {winner!r}")
@@ -65,6 +68,8 @@ class Judging:
             raise ValueError(f"an output cannot be judged against itself ({output_a!r})")
         if not judge.strip():
             raise ValueError("the judge's name is empty")
+        if criterion is not None and not criterion.strip():
+            raise ValueError("the criterion is empty (None for an overall judgement)")
         now = time.time()
         values = {
             "output_a": output_a,
@@ -74,30 +79,41 @@ class Judging:
             "judge": judge,
             "created_at": now,
             "sweep_id": sweep_id,
+            "criterion": criterion,
         }
         with self._writer.begin() as conn:
             if once:
-                _refuse_judged_pair(conn, judge, output_a, output_b)
+                _refuse_judged_pair(conn, judge, output_a, output_b, criterion)
             new_id = conn.execute(
                 insert(judgements).values(**values).returning(judgements.c.judgement_id)
             ).scalar_one()
         return JudgementRecord(
-            int(new_id), output_a, output_b, winner, shown_left, judge, now, sweep_id
+            int(new_id), output_a, output_b, winner, shown_left, judge, now, sweep_id, criterion
         )
 
     def judgements(
-        self, output_ids: Iterable[str], *, judge: str | None = None
+        self,
+        output_ids: Iterable[str],
+        *,
+        judge: str | None = None,
+        criterion: str | None = None,
+        every_criterion: bool = False,
     ) -> list[JudgementRecord]:
         """The judgements between outputs that are both among ``output_ids``, oldest first.
 
         Args:
             output_ids: the outputs of interest.
             judge: only this judge's (default: everyone's).
+            criterion: only those by this criterion (default None: the overall ones).
+            every_criterion: the overall ones and those of every criterion (``criterion``
+                is then ignored).
         """
         wanted = set(output_ids)
-        rows = self._rows_for(
-            select(*judgements.c), judgements.c.output_a, wanted, judgements.c.judge, judge
-        )
+        stmt = select(*judgements.c)
+        if not every_criterion:
+            by = judgements.c.criterion
+            stmt = stmt.where(by.is_(None) if criterion is None else by == criterion)
+        rows = self._rows_for(stmt, judgements.c.output_a, wanted, judgements.c.judge, judge)
         found = [JudgementRecord(*row) for row in rows if row[2] in wanted]
         return sorted(found, key=lambda j: j.judgement_id)
 
@@ -174,19 +190,24 @@ class Judging:
         return rows
 
 
-def _refuse_judged_pair(conn: Connection, judge: str, output_a: str, output_b: str) -> None:
-    """Raise AlreadyJudgedError when ``judge`` has judged the pair (SQLite: the write
-    transaction began IMMEDIATE, so writers take turns; PostgreSQL: an advisory lock on the
-    judge and pair, held until the transaction ends)."""
+def _refuse_judged_pair(
+    conn: Connection, judge: str, output_a: str, output_b: str, criterion: str | None
+) -> None:
+    """Raise AlreadyJudgedError when ``judge`` has judged the pair by ``criterion`` (SQLite:
+    the write transaction began IMMEDIATE, so writers take turns; PostgreSQL: an advisory lock
+    on the judge, pair and criterion, held until the transaction ends)."""
     if conn.dialect.name == "postgresql":
         first, second = sorted((output_a, output_b))
         key = f"phota-judgement\n{judge}\n{first}\n{second}"
+        if criterion is not None:
+            key += f"\n{criterion}"
         conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
     c = judgements.c
     found = conn.execute(
         select(c.judgement_id)
         .where(
             c.judge == judge,
+            c.criterion.is_(None) if criterion is None else c.criterion == criterion,
             or_(
                 and_(c.output_a == output_a, c.output_b == output_b),
                 and_(c.output_a == output_b, c.output_b == output_a),
@@ -195,7 +216,8 @@ def _refuse_judged_pair(conn: Connection, judge: str, output_a: str, output_b: s
         .limit(1)
     ).first()
     if found is not None:
+        by = "" if criterion is None else f" by {criterion!r}"
         raise AlreadyJudgedError(
-            f"{judge!r} has already judged {output_a} against {output_b} (in another panel or "
-            "session): that pair is skipped"
+            f"{judge!r} has already judged {output_a} against {output_b}{by} (in another panel "
+            "or session): that pair is skipped"
         )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from phota_widgets.store.schema import model_judgements
+from phota_widgets.store.schema import OVERALL, model_judgements
 
 
 def pair_key(output_a: str, output_b: str) -> str:
@@ -31,6 +31,7 @@ class ModelJudgementRecord:
         tokens_in, tokens_out: tokens of both requests.
         cost: US dollars of both requests (None without prices).
         created_at: when (epoch seconds).
+        criterion: what the pair was judged by (None: overall).
     """
 
     judge: str
@@ -44,17 +45,20 @@ class ModelJudgementRecord:
     tokens_out: int
     cost: float | None
     created_at: float
+    criterion: str | None = None
 
 
 class ModelJudging:
-    """Model judgements' details in the run store's index (one row per judge and pair)."""
+    """Model judgements' details in the run store's index (one row per judge, pair and
+    criterion)."""
 
     def __init__(self, writer: Engine, reader: Engine) -> None:
         self._writer = writer
         self._reader = reader
 
     def add(self, record: ModelJudgementRecord) -> None:
-        """Record (and commit) one pair's details; a pair asked again replaces its row."""
+        """Record (and commit) one pair's details; a pair asked again (by the same criterion)
+        replaces its row."""
         values = {
             "judge": record.judge,
             "pair": record.pair,
@@ -67,21 +71,26 @@ class ModelJudging:
             "tokens_out": record.tokens_out,
             "cost": record.cost,
             "created_at": record.created_at or time.time(),
+            "criterion": OVERALL if record.criterion is None else record.criterion,
         }
         with self._writer.begin() as conn:
             dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
             new = dialect.insert(model_judgements).values(**values)
-            changed = {k: v for k, v in values.items() if k not in ("judge", "pair")}
+            key = ("judge", "pair", "criterion")
+            changed = {k: v for k, v in values.items() if k not in key}
             conn.execute(
                 new.on_conflict_do_update(
-                    index_elements=[model_judgements.c.judge, model_judgements.c.pair],
+                    index_elements=[model_judgements.c[k] for k in key],
                     set_=changed,
                 )
             )
 
-    def of_judge(self, judge: str) -> dict[str, ModelJudgementRecord]:
-        """This judge's details, by pair."""
-        stmt = select(*model_judgements.c).where(model_judgements.c.judge == judge)
+    def of_judge(self, judge: str, criterion: str | None = None) -> dict[str, ModelJudgementRecord]:
+        """This judge's details by ``criterion`` (None: the overall ones), by pair."""
+        stmt = select(*model_judgements.c).where(
+            model_judgements.c.judge == judge,
+            model_judgements.c.criterion == (OVERALL if criterion is None else criterion),
+        )
         with self._reader.connect() as conn:
             rows = [tuple(r) for r in conn.execute(stmt)]
         found = {}
@@ -98,6 +107,7 @@ class ModelJudging:
                 tokens_out=int(row[8]),
                 cost=row[9],
                 created_at=float(row[10]),
+                criterion=row[11] or None,
             )
             found[record.pair] = record
         return found

@@ -124,7 +124,8 @@ class JudgementRecord:
     """One pairwise judgement of two outputs (ids ``"<run_id>:<index>"``).
 
     ``winner`` is ``"a"``, ``"b"``, ``"tie"`` or ``"both_bad"``; ``shown_left`` says which of
-    the two was shown on the left (None when judged from code, without showing).
+    the two was shown on the left (None when judged from code, without showing); ``criterion``
+    what the pair was judged by (None: overall).
     """
 
     judgement_id: int
@@ -135,6 +136,7 @@ class JudgementRecord:
     judge: str
     created_at: float
     sweep_id: str | None
+    criterion: str | None = None
 
 
 @dataclass(frozen=True)

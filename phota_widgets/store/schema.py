@@ -22,16 +22,22 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Table,
     Text,
+    inspect,
     text,
 )
 
 from phota_widgets.store.errors import StoreVersionError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """v1: runs, outputs. v2: output and pick counts on runs, run owners, sweeps and their cells,
 judgements and ratings, claims (leases on shared work), per-judge picks. v3: scores; model
 judgements' details (answers both ways round, position consistency, tokens, cost); review
-assignments. v4: HTTP requests per run; the concurrency learned per backend."""
+assignments. v4: HTTP requests per run; the concurrency learned per backend. v5: judgements
+per criterion (``criterion``, NULL for an overall judgement); model judgements' details keyed
+by judge, pair and criterion."""
+
+OVERALL = ""
+"""The ``criterion`` of an overall model judgement's details (part of the key, so not NULL)."""
 
 metadata = MetaData()
 
@@ -118,6 +124,7 @@ judgements = Table(
     Column("judge", Text, nullable=False),
     Column("created_at", Float, nullable=False),
     Column("sweep_id", Text),
+    Column("criterion", Text),  # NULL: an overall judgement
 )
 Index("judgements_output_a", judgements.c.output_a)
 
@@ -135,7 +142,8 @@ model_judgements = Table(
     Column("tokens_out", Integer, nullable=False),
     Column("cost", Float),
     Column("created_at", Float, nullable=False),
-    PrimaryKeyConstraint("judge", "pair"),
+    Column("criterion", Text, nullable=False, server_default=OVERALL),  # OVERALL: overall
+    PrimaryKeyConstraint("judge", "pair", "criterion"),
 )
 
 assignments = Table(
@@ -238,9 +246,39 @@ def _v4_requests_per_run(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE runs ADD COLUMN requests INTEGER"))
 
 
+def _v5_criteria(conn: Connection) -> None:
+    """Judgements get a criterion; model judgements' details are rebuilt with the criterion in
+    their primary key (SQLite cannot change a key in place): copied aside, the table made anew,
+    the rows copied back as overall ones. Tables made new by this version (a store older than
+    v3) already have the column."""
+    if not _has_column(conn, "judgements", "criterion"):
+        conn.execute(text("ALTER TABLE judgements ADD COLUMN criterion TEXT"))
+    if _has_column(conn, "model_judgements", "criterion"):
+        return
+    kept = [c.name for c in model_judgements.c if c.name != "criterion"]
+    columns = ", ".join(kept)
+    aside = f"CREATE TABLE model_judgements_v4 AS SELECT {columns} FROM model_judgements"
+    conn.execute(text(aside))
+    conn.execute(text("DROP TABLE model_judgements"))
+    model_judgements.create(conn)
+    conn.execute(
+        text(
+            f"INSERT INTO model_judgements ({columns}, criterion) "
+            f"SELECT {columns}, :overall FROM model_judgements_v4"
+        ),
+        {"overall": OVERALL},
+    )
+    conn.execute(text("DROP TABLE model_judgements_v4"))
+
+
+def _has_column(conn: Connection, table: str, column: str) -> bool:
+    return any(c["name"] == column for c in inspect(conn).get_columns(table))
+
+
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _v2_picks_per_judge,
     4: _v4_requests_per_run,
+    5: _v5_criteria,
 }
 """Steps that change data or existing tables, by the version they lead to (tables that are
 simply new are created by ``metadata.create_all``)."""

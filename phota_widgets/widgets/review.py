@@ -7,6 +7,10 @@ output was shown on). The pair is a :class:`ReviewKeys` anywidget with real key 
 the panel (``1`` left, ``2`` right, ``3`` tie, ``4`` both bad, ``0`` skip, ``n`` next); the next
 pair's thumbnails are sent ahead, so it shows the moment the key is pressed.
 
+With ``criteria=[...]`` each pair gets a row of winner buttons per criterion (and a letter key
+per criterion that makes it the active one for ``1``-``4``); the pair is recorded, one
+judgement per criterion, once every criterion has an answer (see ``review_criteria``).
+
 Two panels open with one judge (two tabs, two kernels, two machines on a team store) never
 record the same pair twice: the store refuses a pair the judge has judged since the panel
 opened, and the panel says so and moves on. A judge who gave no name and has no
@@ -24,18 +28,26 @@ from typing import TYPE_CHECKING, Literal
 import ipywidgets as w
 
 from phota_widgets.experiments.review.change_maps import change_picture, changed_fraction_of
+from phota_widgets.experiments.review.criteria import check_criteria
 from phota_widgets.experiments.review.design import pairs_for
 from phota_widgets.experiments.review.judgements import (
     default_judge,
-    judgements,
     login_judge_warning,
 )
 from phota_widgets.experiments.review.judgements import judge as record_judgement
-from phota_widgets.experiments.review.leaderboard import position_bias_of
 from phota_widgets.experiments.review.pairs import ReviewPair, review_items, schedule_pairs
 from phota_widgets.store.judging import AlreadyJudgedError
 from phota_widgets.widgets._common import ErrorBox, close_tree, styled, ui_call, ui_method
+from phota_widgets.widgets.review_criteria import FOCUS_PREFIX, CriteriaBoard
 from phota_widgets.widgets.review_keys import KEYS, PAIR_PX, ReviewKeys
+from phota_widgets.widgets.review_parts import (
+    done_pairs,
+    finished_html,
+    make_button,
+    thumbnails,
+    title_html,
+    verdict_winner,
+)
 
 if TYPE_CHECKING:
     from phota_widgets.experiments.sweeps.cells import SweepOutput
@@ -56,6 +68,8 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         result: the sweep (``SweepResult``) to review.
         judge: the name judgements are recorded under (the OS user by default).
         seed: the seed of the pair order and the sides (a fresh one by default).
+        compare: only pairs differing along these axes.
+        criteria: one winner per criterion per pair (checked before anything is shown).
 
     Attributes:
         pairs: the schedule (pairs this judge has not judged yet, when the panel opened).
@@ -66,7 +80,12 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         left_button, right_button, tie_button, both_bad_button, skip_button: the verdicts.
         next_button: the next pair.
         pair_view: the two images and the keyboard (a :class:`ReviewKeys` anywidget).
+        criteria: the criteria asked (empty: one overall judgement per pair).
+        board: their rows of buttons and the answers so far (None without criteria).
         progress, notice, judge_note, reveals, change_maps, error: what the panel shows.
+
+    Raises:
+        ValueError: criteria empty, repeated or too many.
     """
 
     def __init__(
@@ -76,15 +95,15 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         judge: str | None = None,
         seed: int | None = None,
         compare: str | Sequence[str] | None = None,
+        criteria: Sequence[str] | None = None,
     ) -> None:
+        self.criteria = check_criteria(criteria)
         self.result = result
         self.judge = judge or default_judge()
         self.judge_warning = login_judge_warning(judge)
         if self.judge_warning:
             warnings.warn(self.judge_warning, UserWarning, stacklevel=2)
-        done = {
-            frozenset((j.output_a, j.output_b)) for j in judgements(result) if j.judge == self.judge
-        }
+        done = done_pairs(result, self.judge, self.criteria)
         pairs = schedule_pairs(review_items(result), seed=seed, done=done)
         self.pairs = pairs_for(result, pairs, judge=self.judge, compare=compare)
         self.position = 0
@@ -104,6 +123,9 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         self.notice = styled(w.HTML(), "review-notice")
         self.progress = styled(w.HTML(), "review-progress")
         self.pair_view = ReviewKeys(max_height=REVIEW_MAX_HEIGHT)
+        self.board = CriteriaBoard(self.criteria, self.act) if self.criteria else None
+        if self.board is not None:
+            self.pair_view.add_keys(self.board.key_map())
         self.pair_view.on_action(self._on_key)
         self.reveals = [styled(w.HTML(), "review-reveal") for _ in range(2)]
         self.change_maps = [
@@ -128,12 +150,12 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
                 layout=w.Layout(flex="1 1 0%", min_width="0", padding="0 6px"),
             )
             sides.append(styled(column, f"review-{name}"))
-        self.left_button = _button("◀ Left better", "1", "review-left", "success")
-        self.right_button = _button("Right better ▶", "2", "review-right", "success")
-        self.tie_button = _button("Tie", "3", "review-tie")
-        self.both_bad_button = _button("Both bad", "4", "review-both-bad", "warning")
-        self.skip_button = _button("Skip", "0", "review-skip")
-        self.next_button = _button("Next ▶", "n", "review-next", "primary")
+        self.left_button = make_button("◀ Left better", "1", "review-left", "success")
+        self.right_button = make_button("Right better ▶", "2", "review-right", "success")
+        self.tie_button = make_button("Tie", "3", "review-tie")
+        self.both_bad_button = make_button("Both bad", "4", "review-both-bad", "warning")
+        self.skip_button = make_button("Skip", "0", "review-skip")
+        self.next_button = make_button("Next ▶", "n", "review-next", "primary")
         self.error = ErrorBox()
         self.left_button.on_click(lambda _: self.act("left"))
         self.right_button.on_click(lambda _: self.act("right"))
@@ -141,13 +163,12 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         self.both_bad_button.on_click(lambda _: self.act("both_bad"))
         self.skip_button.on_click(lambda _: self.act("skip"))
         self.next_button.on_click(lambda _: self.act("next"))
+        verdicts = [self.left_button, self.tie_button, self.both_bad_button]
         buttons = w.HBox(
             [
-                self.left_button,
-                self.tie_button,
-                self.both_bad_button,
+                *(verdicts if self.board is None else []),
                 self.skip_button,
-                self.right_button,
+                *([self.right_button] if self.board is None else []),
                 self.next_button,
             ],
             layout=w.Layout(flex_flow="row wrap", justify_content="center"),
@@ -160,6 +181,7 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
                 self.notice,
                 self.pair_view,
                 w.HBox(sides),
+                *([] if self.board is None else [self.board.rows]),
                 buttons,
                 self.error,
             ]
@@ -174,23 +196,32 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         """The pair shown (None once every pair was seen)."""
         return self.pairs[self.position] if self.position < len(self.pairs) else None
 
-    def act(self, action: str) -> concurrent.futures.Future[None]:
-        """Do what a button (or key) does: judge, skip or move to the next pair.
+    def act(self, action: str, criterion: str | None = None) -> concurrent.futures.Future[None]:
+        """Do what a button (or key) does: judge, skip or move to the next pair; with criteria,
+        answer ``criterion`` (default: the active one) or make one active (``criterion:<i>``).
 
         Runs on the UI thread (the returned future), which writes the judgement to the run
         store, then shows the settings (or the next pair).
 
         Raises:
-            ValueError: an unknown action.
+            ValueError: an unknown action or criterion.
         """
-        if action not in KEYS.values():
-            raise ValueError(f"unknown review action {action!r}; one of {list(KEYS.values())}")
-        return ui_call(self._act, action)
+        known = list(KEYS.values()) + (list(self.board.key_map().values()) if self.board else [])
+        if action not in known:
+            raise ValueError(f"unknown review action {action!r}; one of {known}")
+        if criterion is not None and criterion not in self.criteria:
+            raise ValueError(f"{criterion!r} is not a criterion of this review: {self.criteria}")
+        return ui_call(self._act, action, criterion)
 
-    def _act(self, action: str) -> None:
+    def _act(self, action: str, criterion: str | None = None) -> None:
         pair = self.pair
         if pair is None:
             self._show()
+            return
+        if action.startswith(FOCUS_PREFIX) and self.board is not None:
+            if not self._answered:
+                self.board.focus(action)
+                self._paint_criteria(judging=True)
             return
         if action == "next":
             if self._answered:
@@ -205,17 +236,32 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
             self.position += 1
             self._show()
             return
-        winner: str = action
-        if action == "left":
-            winner = pair.winner_of("left")
-        elif action == "right":
-            winner = pair.winner_of("right")
-        try:
-            record_judgement(
-                self.result, pair.a.output_id, pair.b.output_id, winner, self.judge,
-                shown_left=pair.left, once=True,
-            )  # fmt: skip
-        except AlreadyJudgedError:
+        if self.board is None:
+            self._record(pair, {None: action})
+        elif self.board.answer(action, criterion):
+            self._record(pair, {name: self.board.answers[name] for name in self.criteria})
+        else:
+            self._paint_criteria(judging=True)
+
+    def _record(self, pair: ReviewPair, verdicts: dict[str | None, str]) -> None:
+        """Record the verdicts (by criterion; None: overall), one judgement each, then reveal.
+        Those this judge recorded meanwhile elsewhere are refused by the store and left."""
+        recorded, refused = {}, []
+        for criterion, verdict in verdicts.items():
+            winner = verdict_winner(pair, verdict)
+            try:
+                record_judgement(
+                    self.result, pair.a.output_id, pair.b.output_id, winner, self.judge,
+                    shown_left=pair.left, once=True, criterion=criterion,
+                )  # fmt: skip
+            except AlreadyJudgedError:
+                refused.append(str(criterion))
+            except (KeyError, ValueError, OSError) as exc:
+                self.error.show_error(exc)
+                return
+            else:
+                recorded[criterion] = winner
+        if not recorded:
             self.already_judged += 1
             self.position += 1
             self._show()
@@ -225,12 +271,20 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
                 "here is the next one.</small>"
             )
             return
-        except (KeyError, ValueError, OSError) as exc:
-            self.error.show_error(exc)
-            return
         self.judged += 1
         self._answered = True
-        self._reveal(pair, winner)
+        self._reveal(pair, recorded.get(None, ""))
+        if refused:
+            self.notice.value = (
+                f"<small>Already judged in another panel by {escape(', '.join(refused))}: "
+                "kept as it was.</small>"
+            )
+
+    def _paint_criteria(self, *, judging: bool) -> None:
+        """Show the criteria's answers and the active one, in the buttons and the keyboard."""
+        if self.board is not None:
+            self.board.paint(judging=judging)
+            self.pair_view.set_criteria(self.board.state(), self.board.active if judging else -1)
 
     def _on_key(self, action: str) -> None:
         """A key pressed in the browser: act, then tell the browser what is shown now."""
@@ -260,11 +314,16 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
             ):
                 change.layout.display = "none"
                 reveal.value = note.value = ""
-            self.title.value = self._finished_html()
+            self.title.value = finished_html(self)
             return
         left, right = (self.result.output(item.output_id) for item in pair.shown)
-        self.title.value = self._title_html(pair, hidden=True)
-        self.pair_view.show(self._thumbnails(pair), self._thumbnails(self._upcoming()))
+        if self.board is not None:
+            self.board.reset()
+        self.title.value = title_html(self.result, pair, hidden=True)
+        self.pair_view.show(
+            thumbnails(self.result, pair, REVIEW_PX),
+            thumbnails(self.result, self._upcoming(), REVIEW_PX),
+        )
         for side, out in enumerate((left, right)):
             self.reveals[side].value = ""
             self._show_change(side, out)
@@ -274,29 +333,6 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         """The pair after the one shown (its images go to the browser ahead of time)."""
         after = self.position + 1
         return self.pairs[after] if after < len(self.pairs) else None
-
-    def _thumbnails(self, pair: ReviewPair | None) -> dict[str, bytes]:
-        """The pair's images as shown, left first: output id to JPEG thumbnail."""
-        if pair is None:
-            return {}
-        store = self.result.session.store
-        outputs = [self.result.output(item.output_id) for item in pair.shown]
-        return {out.output_id: store.thumbnail(out.record, REVIEW_PX) for out in outputs}
-
-    def _title_html(self, pair: ReviewPair, *, hidden: bool) -> str:
-        """The question, and whether the settings are still hidden or now shown below."""
-        info = self.result.output(pair.shown[0].output_id).cell.info
-        prompt = info.prompt or info.template or ""
-        source = f" · input <code>{escape(info.input)}</code>" if info.input else ""
-        state = (
-            "settings hidden until you judge"
-            if hidden
-            else "settings revealed below each image · Next for the next pair"
-        )
-        return (
-            f"<div>Which is better for <b>{escape(prompt)}</b>{source}?</div>"
-            f'<small style="color:#777">{state}</small>'
-        )
 
     def _show_change(self, side: int, out: SweepOutput) -> None:
         change = change_picture(self.result, out.output_id)
@@ -311,20 +347,24 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         note.value = f"<small>change map · {fraction:.0%} of pixels changed</small>"
 
     def _reveal(self, pair: ReviewPair, winner: str) -> None:
-        """Name each side's variant and what was chosen."""
-        chosen = {"a": pair.a.output_id, "b": pair.b.output_id}.get(winner)
+        """Name each side's variant and what was chosen (by each criterion)."""
+        ids = {"a": pair.a.output_id, "b": pair.b.output_id}
+        chosen = ids.get(winner)
         for side, item in enumerate(pair.shown):
             out = self.result.output(item.output_id)
             verdict = (
                 "✔ chosen" if item.output_id == chosen
                 else {"tie": "tie", "both_bad": "both bad"}.get(winner, "")
             )  # fmt: skip
+            if self.board is not None:
+                by = {n: ids.get(verdict_winner(pair, v)) for n, v in self.board.answers.items()}
+                verdict = self.board.verdict_of(by, item.output_id)
             self.reveals[side].value = (
                 f'<div style="padding:4px"><b>{escape(item.variant)}</b> {escape(verdict)}'
                 f"<br/><small>{escape(out.cell.info.prompt or '')} · "
                 f"<code>{escape(item.output_id)}</code></small></div>"
             )
-        self.title.value = self._title_html(pair, hidden=False)
+        self.title.value = title_html(self.result, pair, hidden=False)
         self.pair_view.answered = True
         self.progress.value = self._counter()
         self._set_buttons(judging=False)
@@ -336,19 +376,7 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         ):  # fmt: skip
             button.disabled = not judging or done
         self.next_button.disabled = judging or done
-
-    def _finished_html(self) -> str:
-        if not self.pairs:
-            return (
-                "<b>Nothing to compare.</b> A review needs outputs of at least two variants for "
-                "the same prompt and input (or every pair was already judged by "
-                f"<code>{escape(self.judge)}</code>)."
-            )
-        bias = position_bias_of(self.result)
-        return (
-            f"<b>Review done</b>: {self.judged} judged, {self.skipped} skipped here. "
-            f"<small>{escape(str(bias))}</small> The Leaderboard button shows the ranking."
-        )
+        self._paint_criteria(judging=judging and not done)
 
     @ui_method
     def refresh(self) -> None:
@@ -358,13 +386,3 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
     def close(self) -> None:
         """Close the panel and everything inside it."""
         close_tree(self, super().close)
-
-
-def _button(description: str, key: str, name: str, style: str = "") -> w.Button:
-    button = w.Button(
-        description=description,
-        tooltip=f"key {key}",
-        button_style=style,
-        layout=w.Layout(width="auto"),
-    )
-    return styled(button, name)

@@ -2,7 +2,8 @@
 // review panel go to the kernel as they are; the kernel decides. The next pair's images arrive
 // ahead of time (binary messages), so "n" (after a verdict) and "0" (skip) show the next pair at
 // once; the kernel's answer to every key then confirms what is shown. Each view holds its own
-// images (a view that renders asks for them: "ready").
+// images (a view that renders asks for them: "ready"). With criteria, a bar above the pair shows
+// each criterion's letter and answer so far, the active one (the one 1-4 answer) marked.
 
 function keep(cache, ids) {
   for (const [id, url] of cache) {
@@ -28,6 +29,28 @@ function receive(model, cache, msg, buffers) {
 }
 
 const TYPING = new Set(["INPUT", "TEXTAREA", "SELECT"]);
+const CRITERION = "criterion:";
+
+function drawCriteria(bar, model) {
+  const criteria = model.get("criteria");
+  const active = model.get("active");
+  bar.replaceChildren();
+  bar.style.display = criteria.length && !model.get("done") ? "flex" : "none";
+  criteria.forEach((c, i) => {
+    const chip = document.createElement("span");
+    chip.className = "phota-review-criterion" + (i === active ? " phota-review-criterion-active" : "");
+    chip.dataset.criterion = c.name;
+    chip.dataset.answer = c.answer || "";
+    chip.style.cssText =
+      "padding:2px 8px;border-radius:10px;border:1px solid " +
+      (i === active ? "#1976d2;background:#e3f2fd;font-weight:600" : "#ccc");
+    const key = document.createElement("kbd");
+    key.textContent = c.key;
+    const answer = c.answer ? " ✔ " + c.answer.replace("_", " ") : "";
+    chip.append(key, " " + c.name + answer);
+    bar.appendChild(chip);
+  });
+}
 
 export default {
   render({ model, el }) {
@@ -54,14 +77,20 @@ export default {
     const status = document.createElement("div");
     status.className = "phota-review-keys-status";
     status.style.cssText = "text-align:center;font-size:0.85em;padding:4px;cursor:pointer";
-    el.append(row, status);
+    const bar = document.createElement("div");
+    bar.className = "phota-review-criteria-bar";
+    bar.style.cssText = "display:none;gap:6px;justify-content:center;flex-wrap:wrap;padding:4px";
+    el.append(bar, row, status);
 
     let optimistic = false; // showing the upcoming pair before the kernel said so
     let pressed = null; // when the key that moves on was pressed (for the timing below)
     let panel = null;
     const focused = () => (panel || el).contains(document.activeElement);
     const say = () => {
-      const keys = Object.entries(model.get("key_map")).map(([k, a]) => `${k} ${a.replace("_", " ")}`);
+      const keys = Object.entries(model.get("key_map"))
+        .filter(([, a]) => !a.startsWith(CRITERION))
+        .map(([k, a]) => `${k} ${a.replace("_", " ")}`);
+      if (model.get("criteria").length) keys.push("letters: choose the criterion");
       if (model.get("done")) {
         status.textContent = "";
       } else if (focused()) {
@@ -143,9 +172,15 @@ export default {
       else if (receive(model, cache, msg, buffers) && !optimistic) paint(model.get("shown"));
     });
     model.on("change:shown", truth);
-    model.on("change:done", say);
+    model.on("change:done", () => {
+      say();
+      drawCriteria(bar, model);
+    });
+    model.on("change:criteria", () => drawCriteria(bar, model));
+    model.on("change:active", () => drawCriteria(bar, model));
     model.send({ type: "ready" }); // this view has no images yet: send the pair (again)
     truth();
+    drawCriteria(bar, model);
     attach(600);
     return () => keep(cache, new Set());
   },

@@ -1,7 +1,8 @@
 """The review pair with real key events: an anywidget showing the two images judged.
 
 Keys pressed anywhere in the review panel (``1`` left, ``2`` right, ``3`` tie, ``4`` both bad,
-``0`` skip, ``n`` next) reach the kernel as custom messages; clicking the panel gives it the
+``0`` skip, ``n`` next, and with criteria a letter per criterion that makes it the active one
+for ``1``-``4``) reach the kernel as custom messages; clicking the panel gives it the
 keyboard, and it says when it has lost it. Images travel as JPEG thumbnails in binary messages,
 never as widget traits (so never in a saved notebook), and the next pair's are sent ahead: the
 browser shows it the moment ``n`` (after a verdict) or ``0`` is pressed, and the kernel's answer
@@ -40,6 +41,9 @@ class ReviewKeys(anywidget.AnyWidget):
         answered: the pair shown was judged (``n`` moves on; verdicts are ignored).
         done: no pair is left.
         key_map: each key and its action (the browser sends the key; the kernel maps it).
+        criteria: with criteria, each one's ``name``, ``key`` and ``answer`` so far (shown
+            above the pair, the active one marked).
+        active: index of the criterion the keys 1-4 answer (-1: none).
         pressed: the actions received from the browser, in order.
         sent: how many images went to the browser (each once per view).
     """
@@ -50,6 +54,8 @@ class ReviewKeys(anywidget.AnyWidget):
     answered = traitlets.Bool(False).tag(sync=True)
     done = traitlets.Bool(False).tag(sync=True)
     key_map = traitlets.Dict(default_value=KEYS).tag(sync=True)
+    criteria = traitlets.List(traitlets.Dict()).tag(sync=True)
+    active = traitlets.Int(-1).tag(sync=True)
     max_px = traitlets.Int(PAIR_PX).tag(sync=True)
     max_height = traitlets.Unicode("60vh").tag(sync=True)
 
@@ -58,6 +64,7 @@ class ReviewKeys(anywidget.AnyWidget):
         self.add_class("phota-review-keys")
         self.pressed: list[str] = []
         self.sent = 0
+        self._keys: dict[str, str] = dict(KEYS)  # the kernel's own: never what a browser sets
         self._images: dict[str, bytes] = {}
         self._on_action: list[Callable[[str], object]] = []
         self.on_msg(self._on_message)
@@ -85,6 +92,15 @@ class ReviewKeys(anywidget.AnyWidget):
         self._send_images({k: v for k, v in self._images.items() if k not in held})
         self._update(shown=list(shown), upcoming=list(upcoming), answered=answered, done=False)
 
+    def add_keys(self, keys: Mapping[str, str]) -> None:
+        """More keys and their actions (a letter per criterion), beside :data:`KEYS`."""
+        self._keys = {**KEYS, **keys}
+        self.key_map = dict(self._keys)
+
+    def set_criteria(self, criteria: list[dict[str, str]], active: int) -> None:
+        """Show the criteria's answers so far and which one the keys 1-4 answer."""
+        self._update(criteria=criteria, active=active)
+
     def finish(self) -> None:
         """No pair is left: show nothing."""
         self._images = {}
@@ -111,7 +127,7 @@ class ReviewKeys(anywidget.AnyWidget):
         if content.get("type") == "ready":  # a new view: it holds nothing yet
             self._send_images(self._images)
         elif content.get("type") == "key":
-            action = KEYS.get(str(content.get("key", "")).lower())
+            action = self._keys.get(str(content.get("key", "")).lower())
             if action is not None:
                 self.pressed.append(action)
                 for callback in self._on_action:

@@ -37,6 +37,7 @@ class SweepActions:
 
     Attributes:
         review_button, leaderboard_button, export_format, export_button: the buttons' row.
+        criteria_box: the criteria Review asks (comma-separated; empty: one overall winner).
         details: what Leaderboard and Export show.
         review_area: where Review opens; ``review`` is the open :class:`ReviewPanel`, or None.
         downloader: the browser downloads of Export.
@@ -50,6 +51,14 @@ class SweepActions:
         self._error = error
         self.review: ReviewPanel | None = None
         self.review_button = action_button("Review", "blind pairwise review", "sweep-review")
+        self.criteria_box = styled(
+            w.Text(
+                placeholder="criteria, comma-separated (optional)",
+                layout=w.Layout(width="16em"),
+                tooltip="e.g. prompt adherence, realism: one winner per criterion per pair",
+            ),
+            "sweep-review-criteria",
+        )
         self.leaderboard_button = action_button(
             "Leaderboard", "ranking with intervals", "sweep-board"
         )
@@ -70,7 +79,13 @@ class SweepActions:
     def row(self) -> w.HBox:
         """The buttons' row."""
         return w.HBox(
-            [self.review_button, self.leaderboard_button, self.export_format, self.export_button],
+            [
+                self.review_button,
+                self.criteria_box,
+                self.leaderboard_button,
+                self.export_format,
+                self.export_button,
+            ],
             layout=w.Layout(flex_flow="row wrap"),
         )
 
@@ -84,8 +99,15 @@ class SweepActions:
         result = self._shown()
         if result is None:
             return
+        typed = [c for c in self.criteria_box.value.split(",") if c.strip()]
+        try:
+            opened = ReviewPanel(result, seed=seed, criteria=typed or None)
+        except ValueError as exc:  # criteria refused (repeated, too many): said, nothing opened
+            self._error.show_error(exc)
+            return
+        self._error.clear()
         self.close_review()
-        self.review = ReviewPanel(result, seed=seed)
+        self.review = opened
         self.review_area.children = [self.review]
 
     def close_review(self) -> None:
@@ -101,9 +123,9 @@ class SweepActions:
         result = self._shown()
         if result is None:
             return
-        from phota_widgets.experiments.review.report import leaderboard_html
+        from phota_widgets.experiments.review.report import review_boards_html
 
-        self.details.value = leaderboard_html(result)
+        self.details.value = review_boards_html(result, by_axis=False)
 
     def export(self, folder: str | Path | None) -> list[Path]:
         """Write the report, table and preference data, and send them to the browser as a zip.

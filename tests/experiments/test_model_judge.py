@@ -44,12 +44,12 @@ def _brightness(result: SweepResult, output_id: str) -> float:
 def test_a_consistent_judge_is_recorded_cached_and_resumed(result: SweepResult, key: str) -> None:
     with JudgeFake(key, "brighter") as fake:
         ask = {"base_url": fake.base_url, "api_key_env": ENV, "prices": (1.0, 2.0)}
-        first = result.auto_judge(MODEL, limit=2, criteria=["realism"], **ask)
+        first = result.auto_judge(MODEL, limit=2, **ask)
         assert (first.judged, first.consistent, first.inconsistent) == (2, 2, 0)
         assert fake.requests == 4  # each pair asked twice, the sides swapped
         assert (first.tokens_in, first.tokens_out) == (4 * PROMPT_TOKENS, 4 * COMPLETION_TOKENS)
         assert first.cost == pytest.approx((400 * 1.0 + 40 * 2.0) / 1e6)
-        assert "Judge by: realism" in fake.seen_texts[0] and "a red house" in fake.seen_texts[0]
+        assert "Judge by: how well" in fake.seen_texts[0] and "a red house" in fake.seen_texts[0]
         second = result.auto_judge(MODEL, **ask)
         assert (second.judged, second.already, fake.requests) == (1, 2, 6)
         third = result.auto_judge(MODEL, **ask)

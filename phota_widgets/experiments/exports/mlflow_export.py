@@ -221,13 +221,29 @@ def _log_parent(
     params |= {f"swept.{name}": values for name, values in result.axes.items()}
     params |= {f"fixed.{name}": value for name, value in result.fixed.items()}
     _log(client, run_id, existing, params, _parent_metrics(result))
-    board = result.leaderboard()
-    write_frame_csv(board, folder / "leaderboard.csv")
-    client.log_artifact(run_id, str(folder / "leaderboard.csv"))
+    for file, criterion in _leaderboard_files(result, folder).items():
+        write_frame_csv(result.leaderboard(criterion=criterion), file)
+        client.log_artifact(run_id, str(file))
     client.log_artifact(run_id, str(result.export_html(folder / "report.html")))
     preferences = folder / "preferences"
     result.export_preferences(preferences / "preferences.jsonl", "jsonl")
     client.log_artifacts(run_id, str(preferences), "preferences")  # the rows and their images
+
+
+def _leaderboard_files(result: SweepResult, folder: Path) -> dict[Path, str | None]:
+    """``leaderboard.csv`` (unless judged by criteria only), and one per criterion judged."""
+    from phota_widgets.experiments.exports.preference_data import criterion_file_names
+    from phota_widgets.experiments.review.criteria import criteria_judged
+    from phota_widgets.experiments.review.judgements import judgements
+
+    overall = folder / "leaderboard.csv"
+    judged = criteria_judged(result)
+    files: dict[Path, str | None] = {}
+    if not judged or judgements(result):
+        files[overall] = None
+    for criterion, file in criterion_file_names(overall, judged).items():
+        files[file] = criterion
+    return files
 
 
 def _cell_metrics(

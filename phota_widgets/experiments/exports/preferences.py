@@ -13,7 +13,11 @@ Formats (``format=``):
   ``has_label``, ``user_id`` (the judge), ``created_at``, ``ranking_id``,
   ``num_example_per_prompt``.
 * ``"jsonl"``: every row with every field (outputs, paths, variants, winner, sides, judge, time,
-  ``identical``).
+  ``identical``, ``criterion``).
+
+Judgements by a criterion (``res.review(criteria=[...])``) go to a file per criterion beside
+the overall one (see :func:`~phota_widgets.experiments.exports.preference_data.export_preferences`):
+each is a valid dataset of its format on its own, never mixing what was judged.
 
 The file is JSON lines; with ``pyarrow`` installed the same rows are also written as Parquet
 beside it (same name, ``.parquet``). Images are copied into ``images/`` beside the file and named
@@ -65,6 +69,7 @@ class PreferenceRow:
         created_at: when (epoch seconds; None for picks).
         shown_left: which of the two was on the left (None when not shown side by side).
         identical: both images have the same bytes (no preference to learn from).
+        criterion: what the pair was judged by (None: overall, and picks).
     """
 
     prompt: str
@@ -80,6 +85,7 @@ class PreferenceRow:
     created_at: float | None = None
     shown_left: Literal["a", "b"] | None = None
     identical: bool = False
+    criterion: str | None = None
 
 
 def write_preferences(
@@ -212,6 +218,7 @@ def _full(row: PreferenceRow, copied: Any) -> dict[str, Any]:
         "created_at": _iso(row.created_at),
         "shown_left": row.shown_left,
         "identical": row.identical,
+        "criterion": row.criterion,
     }
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.stats import binomtest
 
+from phota_widgets.experiments.review.criteria import criteria_judged
 from phota_widgets.store import JudgementRecord
 
 if TYPE_CHECKING:
@@ -175,45 +176,61 @@ def _variants(result: SweepResult) -> dict[str, str]:
     return {o.output_id: o.cell.info.variant for o in result.outputs()}
 
 
-def _answers(result: SweepResult) -> dict[str, dict[tuple[str, str], str]]:
+def _answers(
+    result: SweepResult, criterion: str | None = None
+) -> dict[str, dict[tuple[str, str], str]]:
     ids = [o.output_id for o in result.outputs()]
-    return oriented_answers(result.session.store.judgements(ids))
+    return oriented_answers(result.session.store.judgements(ids, criterion=criterion))
 
 
-def agreement(result: SweepResult, judge_a: str, judge_b: str) -> Agreement:
-    """How far two judges agree on this sweep's pairs (see the module docs).
+def agreement(
+    result: SweepResult, judge_a: str, judge_b: str, criterion: str | None = None
+) -> Agreement:
+    """How far two judges agree on this sweep's pairs, overall or by ``criterion`` (see the
+    module docs).
 
     Raises:
-        ValueError: the same judge twice, or a judge who judged nothing in this sweep.
+        ValueError: the same judge twice, or a judge who judged nothing in this sweep (by
+            that criterion; the criteria judged are named).
     """
     if judge_a == judge_b:
         raise ValueError(f"agreement needs two different judges (got {judge_a!r} twice)")
-    answers = _answers(result)
+    answers = _answers(result, criterion)
     for name in (judge_a, judge_b):
         if name not in answers:
             known = ", ".join(sorted(answers)) or "nobody yet"
-            raise ValueError(f"{name!r} has judged no pair of this sweep (judges: {known})")
+            by = "" if criterion is None else f" by criterion {criterion!r}"
+            judged = criteria_judged(result, name)
+            hint = f"; {name} judged by criteria {judged}: pass criterion=" if judged else ""
+            raise ValueError(
+                f"{name!r} has judged no pair of this sweep{by} (judges: {known}{hint})"
+            )
     return compare_judges(judge_a, judge_b, answers, _variants(result))
 
 
 def agreement_of(
-    result: SweepResult, judge_a: str | None, judge_b: str | None
+    result: SweepResult,
+    judge_a: str | None,
+    judge_b: str | None,
+    criterion: str | None = None,
 ) -> Agreement | pandas.DataFrame:
-    """``res.agreement()``: two judges' :class:`Agreement`, or with neither named the table.
+    """``res.agreement()``: two judges' :class:`Agreement`, or with neither named the table
+    (overall judgements, or those by ``criterion``).
 
     Raises:
         ValueError: one judge named without the other (and see :func:`agreement`).
     """
     if judge_a is None and judge_b is None:
-        return agreement_table(result)
+        return agreement_table(result, criterion)
     if judge_a is None or judge_b is None:
         raise ValueError("name two judges (res.agreement('ana', 'ben')), or none for the table")
-    return agreement(result, judge_a, judge_b)
+    return agreement(result, judge_a, judge_b, criterion)
 
 
-def agreement_table(result: SweepResult) -> pandas.DataFrame:
-    """Every two judges who judged a pair in common: one row each (``AGREEMENT_COLUMNS``)."""
-    return table_of(_answers(result))
+def agreement_table(result: SweepResult, criterion: str | None = None) -> pandas.DataFrame:
+    """Every two judges who judged a pair in common (overall, or by ``criterion``): one row
+    each (``AGREEMENT_COLUMNS``)."""
+    return table_of(_answers(result, criterion))
 
 
 def table_of(answers: dict[str, dict[tuple[str, str], str]]) -> pandas.DataFrame:
@@ -232,9 +249,9 @@ def table_of(answers: dict[str, dict[tuple[str, str], str]]) -> pandas.DataFrame
     return pd.DataFrame(rows, columns=list(AGREEMENT_COLUMNS))
 
 
-def agreement_html(result: SweepResult) -> str:
+def agreement_html(result: SweepResult, criterion: str | None = None) -> str:
     """The report's agreement section (class ``phota-agreement``); empty with one judge."""
-    table = agreement_table(result)
+    table = agreement_table(result, criterion)
     if table.empty:
         return ""
     head = "".join(f"<th>{escape(c)}</th>" for c in AGREEMENT_COLUMNS)
@@ -246,6 +263,7 @@ def agreement_html(result: SweepResult) -> str:
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     return (
         '<div class="phota-agreement"><h3 style="margin:8px 0 4px">Agreement between judges'
+        f"{'' if criterion is None else escape(f' on {criterion}')}"
         '</h3><table style="border-collapse:collapse;font-size:12px">'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
         '<div><small style="color:#555">Cohen\'s kappa over the pairs both judged: 1 = '

@@ -114,7 +114,8 @@ def assign(
         raise ValueError("an overlap needs at least two annotators (or overlap=0)")
     axes = compared_axes(result, compare)
     ids = [o.output_id for o in result.outputs()]
-    done = {frozenset((j.output_a, j.output_b)) for j in result.session.store.judgements(ids)}
+    judged = result.session.store.judgements(ids, every_criterion=True)  # by any criterion
+    done = {frozenset((j.output_a, j.output_b)) for j in judged}
     pairs = schedule_pairs(review_items(result), seed=seed, done=done)
     if axes is not None:
         pairs = pairs_along(result, pairs, axes)

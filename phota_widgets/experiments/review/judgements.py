@@ -12,6 +12,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Literal
 
 from phota_widgets.experiments.review.change_maps import changed_fraction_of
+from phota_widgets.experiments.review.criteria import check_criteria
 from phota_widgets.experiments.review.pairs import group_of
 from phota_widgets.experiments.review.ranking import WINNERS, Winner
 from phota_widgets.store import JudgementRecord, RatingRecord
@@ -53,9 +54,18 @@ def login_judge_warning(judge: str | None) -> str | None:
     )
 
 
-def judgements(result: SweepResult, judge: str | None = None) -> list[JudgementRecord]:
-    """Every judgement (or one ``judge``'s) between two outputs of this sweep, oldest first."""
-    return result.session.store.judgements((o.output_id for o in result.outputs()), judge=judge)
+def judgements(
+    result: SweepResult,
+    judge: str | None = None,
+    criterion: str | None = None,
+    *,
+    every_criterion: bool = False,
+) -> list[JudgementRecord]:
+    """Every judgement (or one ``judge``'s) between two outputs of this sweep, oldest first:
+    the overall ones, or those by ``criterion``, or (``every_criterion``) all of them."""
+    ids = (o.output_id for o in result.outputs())
+    store = result.session.store
+    return store.judgements(ids, judge=judge, criterion=criterion, every_criterion=every_criterion)
 
 
 def ratings(result: SweepResult, judge: str | None = None) -> list[RatingRecord]:
@@ -72,16 +82,20 @@ def judge(
     *,
     shown_left: Literal["a", "b"] | None = None,
     once: bool = False,
+    criterion: str | None = None,
 ) -> JudgementRecord:
     """Record one judgement between two outputs of the sweep (committed at once).
 
-    ``once``: refuse (``AlreadyJudgedError``) a pair this judge has already judged, checked in
-    the store at the moment of judging (what the review panel does).
+    ``once``: refuse (``AlreadyJudgedError``) a pair this judge has already judged (by this
+    ``criterion``), checked in the store at the moment of judging (what the review panel does).
+    ``criterion``: what the pair is judged by (None: overall).
 
     Raises:
         KeyError: an output is not in this sweep.
-        ValueError: a bad winner, or two outputs of different prompts or inputs.
+        ValueError: a bad winner or criterion, or two outputs of different prompts or inputs.
     """
+    if criterion is not None:
+        [criterion] = check_criteria([criterion])
     first, second = result.output(output_a), result.output(output_b)
     if group_of(first) != group_of(second):
         raise ValueError(
@@ -96,6 +110,7 @@ def judge(
         shown_left=shown_left,
         sweep_id=result.sweep_id,
         once=once,
+        criterion=criterion,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from phota_widgets.experiments.review.criteria import criteria_judged, no_overall
 from phota_widgets.experiments.review.judgements import (
     judgements,
     parse_side,
@@ -48,12 +49,16 @@ def _item_of(result: SweepResult, by: str | None) -> dict[str, str]:
 
 
 def comparisons(
-    result: SweepResult, by: str | None = None, judge: str | None = None
+    result: SweepResult,
+    by: str | None = None,
+    judge: str | None = None,
+    criterion: str | None = None,
 ) -> list[Comparison]:
-    """The sweep's judgements (everyone's, or one ``judge``'s) between items."""
+    """The sweep's judgements (everyone's, or one ``judge``'s; overall, or by ``criterion``)
+    between items."""
     item_of = _item_of(result, by)
     found = []
-    for j in judgements(result, judge):
+    for j in judgements(result, judge, criterion):
         a, b = item_of[j.output_a], item_of[j.output_b]
         if a != b:
             found.append(Comparison(a, b, parse_winner(j.winner), parse_side(j.shown_left)))
@@ -67,13 +72,21 @@ def leaderboard(
     seed: int = 0,
     draws: int = DRAWS,
     judge: str | None = None,
+    criterion: str | None = None,
 ) -> pandas.DataFrame:
     """One row per variant (or per value of ``by``), best first; see ``LEADERBOARD_COLUMNS``.
 
     ``judge`` limits the judgements and ratings to one person's (default: everyone's).
+    ``criterion`` ranks by the judgements by that criterion (default: the overall ones; stars,
+    picks and cost are the same on every criterion's board).
 
     ``df.attrs["position_bias"]`` holds a :class:`PositionBias` (how often the left side won):
-    the judge's, over every judgement of the sweep, the same whatever ``by``.
+    the judge's, over every judgement of the sweep (by the same criterion), whatever ``by``.
+    ``df.attrs["criterion"]`` says which criterion ranked it (None: overall).
+
+    Raises:
+        ValueError: ``by`` is not swept; no judgement by ``criterion``; or (no criterion) the
+            sweep was judged by criteria only, naming them.
     """
     import pandas as pd
 
@@ -82,7 +95,9 @@ def leaderboard(
         items = result.variants
     else:
         items = list(dict.fromkeys(item_of[o.output_id] for o in result.outputs()))
-    comps = comparisons(result, by, judge)
+    comps = comparisons(result, by, judge, criterion)
+    if not comps:
+        _refuse_missing_criterion(result, judge, criterion)
     board = rank(items, comps, seed=seed, draws=draws)
     stars: dict[str, list[int]] = defaultdict(list)
     for r in ratings(result, judge):
@@ -111,25 +126,44 @@ def leaderboard(
         board[column] = values  # pass_rate and mean_<score>, when the sweep was scored
     if by is not None:
         board = board.rename(columns={"variant": by})
-    board.attrs["position_bias"] = position_bias_of(result, judge)
+    board.attrs["position_bias"] = position_bias_of(result, judge, criterion)
+    board.attrs["criterion"] = criterion
     return board
 
 
-def position_bias_of(result: SweepResult, judge: str | None = None) -> PositionBias:
-    """How often the left side won in this sweep's reviews (everyone's, or one ``judge``'s),
-    over every judgement with recorded sides, whatever it compared."""
+def _refuse_missing_criterion(
+    result: SweepResult, judge: str | None, criterion: str | None
+) -> None:
+    """Nothing to rank: say so when the judgements are by other criteria (or by criteria only);
+    a sweep nobody judged yet gets its empty board."""
+    judged = criteria_judged(result, judge)
+    overall = judgements(result, judge)
+    if criterion is None and judged and not overall:
+        raise no_overall("leaderboard", judged)
+    if criterion is not None and criterion not in judged and (judged or overall):
+        named = ", ".join(repr(c) for c in judged) or "none, only overall judgements"
+        raise ValueError(
+            f"no judgement of this sweep is by criterion {criterion!r} (criteria judged: {named})"
+        )
+
+
+def position_bias_of(
+    result: SweepResult, judge: str | None = None, criterion: str | None = None
+) -> PositionBias:
+    """How often the left side won in this sweep's reviews (everyone's, or one ``judge``'s;
+    overall or by ``criterion``), over every judgement with recorded sides."""
     return position_bias(
         [
             Comparison(j.output_a, j.output_b, parse_winner(j.winner), parse_side(j.shown_left))
-            for j in judgements(result, judge)
+            for j in judgements(result, judge, criterion)
         ]
     )
 
 
-def judgement_counts(result: SweepResult) -> dict[str, int]:
-    """How many judgements: ``total``, each winner (``a``, ``b``, ``tie``, ``both_bad``),
-    ``judges`` and ``rated`` (outputs with stars)."""
-    found = judgements(result)
+def judgement_counts(result: SweepResult, criterion: str | None = None) -> dict[str, int]:
+    """How many judgements (overall, or by ``criterion``): ``total``, each winner (``a``,
+    ``b``, ``tie``, ``both_bad``), ``judges`` and ``rated`` (outputs with stars)."""
+    found = judgements(result, criterion=criterion)
     counts = {"total": len(found), "a": 0, "b": 0, "tie": 0, "both_bad": 0}
     for j in found:
         counts[j.winner] += 1

@@ -178,10 +178,16 @@ def needed_line(board: pandas.DataFrame) -> str:
 
 
 def with_needed(
-    result: SweepResult, board: pandas.DataFrame, by: str | None, judge: str | None
+    result: SweepResult,
+    board: pandas.DataFrame,
+    by: str | None,
+    judge: str | None,
+    criterion: str | None = None,
 ) -> pandas.DataFrame:
-    """The leaderboard with ``attrs["needed"]`` set (a :class:`Needed`)."""
+    """The leaderboard with ``attrs["needed"]`` set (a :class:`Needed`): judgements by the
+    board's ``criterion`` (None: overall ones) still needed."""
     from phota_widgets.experiments.review.leaderboard import comparisons
 
-    board.attrs["needed"] = judgements_needed(board, comparisons(result, by, judge))
+    found = comparisons(result, by, judge, criterion)
+    board.attrs["needed"] = judgements_needed(board, found)
     return board

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from phota_widgets.api.thumbnails import data_uri
 from phota_widgets.experiments.review.agreement import agreement_html
 from phota_widgets.experiments.review.change_maps import change_picture, changed_fraction_of
+from phota_widgets.experiments.review.criteria import criteria_judged
+from phota_widgets.experiments.review.judgements import judgements
 from phota_widgets.experiments.review.leaderboard import judgement_counts
 from phota_widgets.experiments.review.needed import needed_line
 
@@ -58,11 +60,29 @@ def _number(value: object, digits: int = 2) -> str:
     return escape(str(value))
 
 
-def leaderboard_html(result: SweepResult, by: str | None = None) -> str:
-    """The leaderboard as a table (class ``phota-leaderboard``), with counts and position bias."""
-    board = result.leaderboard(by=by)
+def review_boards_html(result: SweepResult, *, by_axis: bool = True) -> str:
+    """The sweep's leaderboards: the overall one (unless it was judged by criteria only), then
+    (``by_axis`` and more than one axis) one per swept axis, then one per criterion judged."""
+    judged = criteria_judged(result)
+    parts = []
+    if not judged or judgements(result):
+        parts.append(leaderboard_html(result))
+        if by_axis and len(result.axes) > 1:
+            parts += [leaderboard_html(result, by=axis) for axis in result.axes]
+    parts += [leaderboard_html(result, criterion=criterion) for criterion in judged]
+    return "\n".join(parts)
+
+
+def leaderboard_html(
+    result: SweepResult, by: str | None = None, criterion: str | None = None
+) -> str:
+    """The leaderboard as a table (class ``phota-leaderboard``), with counts and position bias;
+    overall, or by ``criterion`` (``data-criterion`` names it)."""
+    board = result.leaderboard(by=by, criterion=criterion)
     title = "Leaderboard" if by is None else f"Leaderboard by {by}"
-    counts = judgement_counts(result)
+    if criterion is not None:
+        title += f" · criterion: {criterion}"
+    counts = judgement_counts(result, criterion)
     bias = board.attrs.get("position_bias")
     first = board.columns[0]
     head = "".join(f'<th style="{_HEAD}">{escape(str(c))}</th>' for c in board.columns)
@@ -79,13 +99,14 @@ def leaderboard_html(result: SweepResult, by: str | None = None) -> str:
         f"{counts['a'] + counts['b']} with a winner, {counts['tie']} ties, "
         f"{counts['both_bad']} both bad; {counts['rated']} outputs rated"
     )
+    mark = "" if criterion is None else f' data-criterion="{escape(criterion)}"'
     return (
-        '<div class="phota-leaderboard">'
+        f'<div class="phota-leaderboard"{mark}>'
         f'<h3 style="margin:8px 0 4px">{escape(title)}</h3><div>{escape(summary)}</div>'
         f"<div><small>{escape(str(bias)) if bias is not None else ''}</small></div>"
         f'<div class="phota-needed"><small>{escape(needed_line(board))}</small></div>'
         '<table style="border-collapse:collapse;font-size:12px;margin:6px 0">'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
         f'<div><small style="color:#555">{escape(HOW_TO_READ)}</small></div>'
-        f"{agreement_html(result)}</div>"
+        f"{agreement_html(result, criterion)}</div>"
     )

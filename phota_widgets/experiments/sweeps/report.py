@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from phota_widgets.api.provenance import server_label
 from phota_widgets.api.thumbnails import data_uri
 from phota_widgets.display import offline_banner
-from phota_widgets.experiments.review.report import leaderboard_html, output_extras
+from phota_widgets.experiments.review.report import output_extras, review_boards_html
 from phota_widgets.experiments.scoring.report_parts import badge_html, rates_html
 from phota_widgets.files import atomic_write
 
@@ -198,11 +198,9 @@ def grid_view(result: SweepResult, max_px: int = 192) -> HTMLView:
 
 
 def _leaderboards(result: SweepResult) -> str:
-    """The leaderboard of the variants, then (more than one axis) one per swept axis."""
-    parts = [leaderboard_html(result)]
-    if len(result.axes) > 1:
-        parts += [leaderboard_html(result, by=axis) for axis in result.axes]
-    return "\n".join(parts)
+    """The leaderboard of the variants, then (more than one axis) one per swept axis, then one
+    per criterion judged."""
+    return review_boards_html(result)
 
 
 def report_html(result: SweepResult, max_px: int = REPORT_PX) -> str:

@@ -19,22 +19,19 @@ from phota_widgets.experiments.sweeps.cells import (
     output_id,
     split_output_id,
 )
-from phota_widgets.store import JudgementRecord, RatingRecord, RunRecord
+from phota_widgets.experiments.sweeps.reviewing import ReviewMethods
+from phota_widgets.store import RunRecord
 
 if TYPE_CHECKING:
     import pandas
 
     from phota_widgets.display import HTMLView
     from phota_widgets.experiments.compare.comparison import SweepComparison
-    from phota_widgets.experiments.exports.preferences import PreferenceFormat
-    from phota_widgets.experiments.review.agreement import Agreement
-    from phota_widgets.experiments.review.model_judge import AutoJudgeReport
     from phota_widgets.experiments.scoring import CheckSpec, Failure, Scorer
     from phota_widgets.experiments.session_protocol import SweepSession
-    from phota_widgets.widgets.review import ReviewPanel
 
 
-class SweepResult:
+class SweepResult(ReviewMethods):
     """A sweep from the run store: cells, outputs, picks, totals; grid, table, report, snippets.
 
     Reopen one with ``SweepResult.load(session, sweep_id)`` (ids from ``session.sweeps()``).
@@ -243,58 +240,6 @@ class SweepResult:
 
         return snippet(self, self.output(value))
 
-    # -- review (experiments/review/) ---------------------------------------------------------
-
-    def review(
-        self,
-        *,
-        judge: str | None = None,
-        seed: int | None = None,
-        compare: str | Sequence[str] | None = None,
-    ) -> ReviewPanel:
-        """A blind pairwise :class:`~phota_widgets.widgets.review.ReviewPanel` of this sweep
-        (``compare``: only pairs differing along these axes; ``judge``: their assigned pairs)."""
-        from phota_widgets.widgets.review import ReviewPanel
-
-        return ReviewPanel(self, judge=judge, seed=seed, compare=compare)
-
-    def judge(
-        self, output_a: str, output_b: str, winner: str, judge: str | None = None
-    ) -> JudgementRecord:
-        """Record that ``winner`` (``"a"``, ``"b"``, ``"tie"``, ``"both_bad"``) is better."""
-        from phota_widgets.experiments.review import judgements
-
-        return judgements.judge(self, output_a, output_b, winner, judge)
-
-    def rate(
-        self, output_id: str, stars: int, note: str | None = None, judge: str | None = None
-    ) -> RatingRecord:
-        """Give an output 1-5 stars (and a note); kept in the run store."""
-        from phota_widgets.experiments.review import judgements
-
-        return judgements.rate(self, output_id, stars, note, judge)
-
-    def leaderboard(
-        self, by: str | None = None, *, seed: int = 0, judge: str | None = None
-    ) -> pandas.DataFrame:
-        """One row per variant (or per value of the setting ``by``), best first, with intervals.
-
-        ``judge``: rank by one person's judgements and ratings (default: everyone's).
-        """
-        from phota_widgets.experiments.review import leaderboard
-        from phota_widgets.experiments.review.needed import with_needed
-
-        board = leaderboard.leaderboard(self, by, seed=seed, judge=judge)
-        return with_needed(self, board, by, judge)
-
-    def export_preferences(
-        self, path: str | os.PathLike[str], format: PreferenceFormat = "trl"
-    ) -> list[Path]:
-        """Write judgements and picks as preference data (``trl``, ``pickapic``, ``jsonl``)."""
-        from phota_widgets.experiments.exports.preference_data import export_preferences
-
-        return export_preferences(self, Path(path), format)
-
     def to_mlflow(
         self,
         tracking_uri: str | None = None,
@@ -302,7 +247,7 @@ class SweepResult:
         *,
         verbose: bool = False,
     ) -> str:
-        """Log the sweep to MLflow: a parent run (settings, totals, leaderboard, report,
+        """Log the sweep to MLflow: a parent run (settings, totals, leaderboards, report,
         preferences with their images), a child run per cell (params, cost, latency, stars,
         win rate, images).
 
@@ -315,44 +260,11 @@ class SweepResult:
 
         return export_sweep(self, tracking_uri, experiment, verbose=verbose)
 
-    def agreement(
-        self, judge_a: str | None = None, judge_b: str | None = None
-    ) -> Agreement | pandas.DataFrame:
-        """Two judges' agreement (share, Cohen's kappa, disagreements), or with no names a
-        table of every two judges with pairs in common."""
-        from phota_widgets.experiments.review.agreement import agreement_of
-
-        return agreement_of(self, judge_a, judge_b)
-
-    def assign(
-        self, judges: Sequence[str], *, overlap: float = 0.2, compare: str | None = None
-    ) -> pandas.DataFrame:
-        """Split the unjudged pairs among annotators, ``overlap`` of them judged by two."""
-        from phota_widgets.experiments.review.design import assign
-
-        return assign(self, judges, overlap=overlap, compare=compare)
-
     def compare(self, other: SweepResult) -> SweepComparison:
         """This sweep (A) against ``other`` (B), cell by cell: see ``pw.compare_sweeps``."""
         from phota_widgets.experiments.compare.comparison import compare_sweeps
 
         return compare_sweeps(self, other)
-
-    def auto_judge(
-        self,
-        model: str,
-        *,
-        base_url: str | None = None,
-        api_key_env: str = "OPENAI_API_KEY",
-        criteria: list[str] | None = None,
-        limit: int | None = None,
-        prices: tuple[float, float] | None = None,
-    ) -> AutoJudgeReport:
-        """Judge the scheduled pairs with an OpenAI-compatible vision model (judge
-        ``model:<name>``), each pair asked twice with the sides swapped; resumable."""
-        from phota_widgets.experiments.review.model_judge import run_auto_judge
-
-        return run_auto_judge(self, model, base_url, api_key_env, criteria, limit, prices)
 
     def _repr_html_(self) -> str:
         return self.show()._repr_html_()

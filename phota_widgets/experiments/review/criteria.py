@@ -1,0 +1,85 @@
+"""Criteria: a pair judged by several things at once, one winner per criterion.
+
+``res.review(criteria=["prompt adherence", "realism", "likeness"])`` asks, for each pair, which
+side is better by each criterion; each answer is its own judgement row in the store (its
+``criterion`` set; overall judgements have none). Criteria are checked before anything is
+recorded: named, distinct, and few enough that each gets a key of its own in the keyboard panel
+(a letter, its first free one, that jumps to it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from phota_widgets.experiments.sweeps.result import SweepResult
+
+__all__ = ["MAX_CRITERIA", "check_criteria", "criteria_judged", "criterion_keys", "no_overall"]
+
+MAX_CRITERIA = 8
+"""The most criteria one review asks (each needs a key, and a row of buttons, of its own)."""
+_TAKEN = set("n0123456789")
+"""Keys the panel uses already (``n`` next, the digits answer and skip)."""
+
+
+def check_criteria(criteria: Sequence[str] | None) -> list[str]:
+    """The criteria a review asks, checked (none: an overall judgement per pair).
+
+    Raises:
+        ValueError: a criterion that is not text or is empty, one given twice (case and
+            spaces aside), or more than :data:`MAX_CRITERIA`.
+    """
+    if criteria is None:
+        return []
+    if isinstance(criteria, str):
+        raise ValueError(f"give criteria as a list (criteria=[{criteria!r}]), not one string")
+    names = []
+    for value in criteria:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"each criterion is a name such as 'realism', got {value!r}")
+        names.append(" ".join(value.split()))
+    if not names:
+        raise ValueError("criteria=[] asks nothing: name at least one, or leave criteria out")
+    seen: dict[str, str] = {}
+    for name in names:
+        if name.casefold() in seen:
+            raise ValueError(f"criterion {name!r} is given twice (criteria: {names})")
+        seen[name.casefold()] = name
+    if len(names) > MAX_CRITERIA:
+        raise ValueError(
+            f"{len(names)} criteria is too many for one review (at most {MAX_CRITERIA}, each "
+            "with its own key and row of buttons): split them over two reviews"
+        )
+    return names
+
+
+def criterion_keys(criteria: Sequence[str]) -> dict[str, str]:
+    """A letter per criterion (its first letter not taken yet, else the first free one), the
+    key that makes it the active criterion in the keyboard panel."""
+    taken = set(_TAKEN)
+    keys: dict[str, str] = {}
+    for name in criteria:
+        own = [c for c in name.casefold() if "a" <= c <= "z" and c not in taken]
+        spare = [c for c in "abcdefghijklmopqrstuvwxyz" if c not in taken]
+        key = (own or spare)[0]
+        taken.add(key)
+        keys[name] = key
+    return keys
+
+
+def criteria_judged(result: SweepResult, judge: str | None = None) -> list[str]:
+    """The criteria this sweep's pairs were judged by (everyone's, or one judge's), in the
+    order first judged."""
+    ids = (o.output_id for o in result.outputs())
+    found = result.session.store.judgements(ids, judge=judge, every_criterion=True)
+    return list(dict.fromkeys(j.criterion for j in found if j.criterion is not None))
+
+
+def no_overall(what: str, judged: Sequence[str]) -> ValueError:
+    """The error for asking overall judgements of a sweep judged only by criteria."""
+    named = ", ".join(repr(c) for c in judged)
+    return ValueError(
+        f"this sweep was judged by criteria only ({named}), with no overall judgement: "
+        f"ask {what}(criterion={judged[0]!r}) (criteria: {named})"
+    )

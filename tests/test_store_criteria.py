@@ -1,0 +1,89 @@
+"""Judgements per criterion in the run store (schema v5), and a v4 store migrated with its rows."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from store_v4 import JUDGEMENTS, write_v4_index
+
+from phota_widgets.store import SCHEMA_VERSION, RunStore
+from phota_widgets.store.judging import AlreadyJudgedError
+from phota_widgets.store.model_judging import ModelJudgementRecord
+
+IDS = ["r1:0", "r2:0", "r3:0"]
+
+
+def test_judgements_per_criterion_apart_from_overall_ones(tmp_path: Path) -> None:
+    with RunStore(tmp_path) as store:
+        overall = store.add_judgement("r1:0", "r2:0", "a", judge="ana", once=True)
+        real = store.add_judgement("r1:0", "r2:0", "b", judge="ana", criterion="realism", once=True)
+        store.add_judgement("r2:0", "r1:0", "tie", judge="ana", criterion="likeness", once=True)
+        with pytest.raises(AlreadyJudgedError, match="by 'realism'"):  # either way round
+            store.add_judgement("r2:0", "r1:0", "a", judge="ana", criterion="realism", once=True)
+        with pytest.raises(AlreadyJudgedError):
+            store.add_judgement("r2:0", "r1:0", "a", judge="ana", once=True)
+        store.add_judgement("r1:0", "r2:0", "a", judge="bo", criterion="realism", once=True)
+        with pytest.raises(ValueError, match="criterion is empty"):
+            store.add_judgement("r1:0", "r3:0", "a", judge="ana", criterion=" ")
+    with RunStore(tmp_path) as store:
+        assert store.judgements(IDS) == [overall]
+        assert overall.criterion is None and real.criterion == "realism"
+        by_realism = store.judgements(IDS, criterion="realism")
+        assert [(j.judge, j.winner) for j in by_realism] == [("ana", "b"), ("bo", "a")]
+        assert store.judgements(IDS, criterion="realism", judge="bo")[0].criterion == "realism"
+        every = store.judgements(IDS, every_criterion=True)
+        assert [j.criterion for j in every] == [None, "realism", "likeness", "realism"]
+        assert store.judgements(IDS, criterion="nothing") == []
+
+
+def test_model_judgement_details_are_kept_per_criterion(tmp_path: Path) -> None:
+    def details(criterion: str | None, answer: str) -> ModelJudgementRecord:
+        return ModelJudgementRecord(
+            "model:m", "r1:0 r2:0", None, "s", answer, answer, True, 10, 2, None, 1.0, criterion
+        )
+
+    with RunStore(tmp_path) as store:
+        store.model_judging.add(details(None, "left"))
+        store.model_judging.add(details("realism", "right"))
+        store.model_judging.add(details("realism", "tie"))  # asked again: replaced
+        assert store.model_judging.of_judge("model:m")["r1:0 r2:0"].answer_ab == "left"
+        [again] = store.model_judging.of_judge("model:m", "realism").values()
+        assert (again.answer_ab, again.criterion) == ("tie", "realism")
+        assert store.model_judging.of_judge("model:m", "likeness") == {}
+
+
+def test_a_v4_store_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
+    index = tmp_path / "runs.sqlite3"
+    write_v4_index(f"sqlite:///{index}")
+    with RunStore(tmp_path) as store:
+        kept = store.judgements(IDS)
+        assert [(j.judgement_id, j.output_a, j.winner, j.judge) for j in kept] == [
+            (row[0], row[1], row[3], row[5]) for row in JUDGEMENTS
+        ]
+        assert {j.criterion for j in kept} == {None}
+        [model] = store.model_judging.of_judge("model:fake").values()
+        assert (model.pair, model.answer_ab, model.tokens_in, model.criterion) == (
+            "r2:0 r3:0", "left", 200, None,
+        )  # fmt: skip
+        # the new key: the same pair by a criterion is a row of its own
+        store.model_judging.add(
+            ModelJudgementRecord(
+                "model:fake", "r2:0 r3:0", None, "s1", "right", "right", True, 1, 1, None, 2.0,
+                "realism",
+            )
+        )  # fmt: skip
+        assert len(store.model_judging.of_judge("model:fake", "realism")) == 1
+        assert len(store.model_judging.of_judge("model:fake")) == 1
+        store.add_judgement("r1:0", "r2:0", "a", judge="ana", criterion="realism", once=True)
+        new_id = store.add_judgement("r1:0", "r3:0", "a", judge="ana").judgement_id
+        assert new_id > max(row[0] for row in JUDGEMENTS)
+    db = sqlite3.connect(index)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    key = [r[1] for r in db.execute("PRAGMA table_info(model_judgements)") if r[5]]
+    assert key == ["judge", "pair", "criterion"]
+    assert db.execute("SELECT name FROM sqlite_master WHERE name LIKE '%_v4'").fetchall() == []
+    db.close()
+    with RunStore(tmp_path) as store:  # opened again: nothing to migrate, nothing lost
+        assert len(store.judgements(IDS, every_criterion=True)) == 4

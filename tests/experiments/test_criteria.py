@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from small_sweeps import three_ratios
 
 import phota_widgets as pw
 from phota_widgets.experiments import SweepResult
@@ -18,12 +19,7 @@ SQUARE, WIDE, CLASSIC = "aspect_ratio=1:1", "aspect_ratio=16:9", "aspect_ratio=4
 
 @pytest.fixture
 def result(session: pw.Session) -> SweepResult:
-    return session.sweep(
-        "generate",
-        prompts=["a red house", "a blue boat"],
-        aspect_ratio=["1:1", "16:9", "4:3"],
-        progress=False,
-    )
+    return three_ratios(session, ["a red house", "a blue boat"])
 
 
 def _pairs(result: SweepResult) -> list[tuple[str, str, str, str]]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fakes.openai_judge_fake import COMPLETION_TOKENS, PROMPT_TOKENS, JudgeFake
 from PIL import Image, ImageStat
+from small_sweeps import three_ratios
 
 import phota_widgets as pw
 from phota_widgets.experiments import SweepResult
@@ -21,12 +22,7 @@ MODEL = "fake-vision"
 
 @pytest.fixture
 def result(session: pw.Session) -> SweepResult:
-    return session.sweep(
-        "generate",
-        prompts=["a red house at dusk"],
-        aspect_ratio=["1:1", "16:9", "4:3"],
-        progress=False,
-    )
+    return three_ratios(session, ["a red house at dusk"])
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fakes.openai_fake import OpenAIFake
 from PIL import Image, ImageStat
+from small_sweeps import three_ratios
 
 import phota_widgets as pw
 from phota_widgets.experiments import SweepResult
@@ -24,12 +25,7 @@ JUDGE = f"model:{MODEL}"
 
 @pytest.fixture
 def result(session: pw.Session) -> SweepResult:
-    return session.sweep(
-        "generate",
-        prompts=["a red house at dusk"],
-        aspect_ratio=["1:1", "16:9", "4:3"],
-        progress=False,
-    )
+    return three_ratios(session, ["a red house at dusk"])
 
 
 @pytest.fixture

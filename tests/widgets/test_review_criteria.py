@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from review_wire import Wire
+from small_sweeps import three_ratios
 
 from phota_widgets.experiments import SweepResult
 from phota_widgets.widgets.review import ReviewPanel
@@ -17,13 +18,7 @@ CRITERIA = ["realism", "likeness"]
 
 
 def _sweep(session: Any) -> SweepResult:
-    result: SweepResult = session.sweep(
-        "generate",
-        prompts=["a red house"],
-        aspect_ratio=["1:1", "16:9", "4:3"],
-        progress=False,
-    )
-    return result
+    return three_ratios(session)
 
 
 def _stored(result: SweepResult) -> list[Any]:

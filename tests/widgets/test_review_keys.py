@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from PIL import Image
 from review_wire import Wire
+from small_sweeps import three_ratios
 
 from phota_widgets.experiments import SweepResult
 from phota_widgets.widgets.review import ReviewPanel
@@ -18,13 +19,7 @@ from phota_widgets.widgets.review_keys import PAIR_PX, ReviewKeys
 
 
 def _sweep(session: Any) -> SweepResult:
-    result: SweepResult = session.sweep(
-        "generate",
-        prompts=["a red house"],
-        aspect_ratio=["1:1", "16:9", "4:3"],
-        progress=False,
-    )
-    return result
+    return three_ratios(session)
 
 
 def _shown_ids(panel: ReviewPanel) -> list[str]:

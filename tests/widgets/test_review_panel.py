@@ -7,19 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from review_wire import Wire
+from small_sweeps import three_ratios
 
 from phota_widgets.experiments import SweepResult
 from phota_widgets.widgets.review import ReviewPanel
 
 
 def _sweep(session: Any) -> SweepResult:
-    result: SweepResult = session.sweep(
-        "generate",
-        prompts=["a red house", "a blue boat"],
-        aspect_ratio=["1:1", "16:9", "4:3"],
-        progress=False,
-    )
-    return result
+    return three_ratios(session, ["a red house", "a blue boat"])
 
 
 def _stored(result: SweepResult) -> list[Any]:

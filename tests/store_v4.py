@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
+
+from phota_widgets.store import RunStore
+from phota_widgets.store.judging import AlreadyJudgedError
+from phota_widgets.store.model_judging import ModelJudgementRecord
 
 SCHEMA_V4 = Path(__file__).with_name("data") / "store_v4_schema.sql"
 JUDGEMENTS = [  # judgement_id, output_a, output_b, winner, shown_left, judge, created_at, sweep_id
@@ -54,3 +59,30 @@ def write_v4_index(url: str) -> None:
             conn.execute(text("CREATE TABLE phota_schema (version INTEGER NOT NULL)"))
             conn.execute(text("INSERT INTO phota_schema VALUES (4)"))
     engine.dispose()
+
+
+IDS = ["r1:0", "r2:0", "r3:0"]
+
+
+def check_migrated(store: RunStore) -> None:
+    """The v4 rows are overall ones now; the new keys take a criterion's rows beside them
+    (a model judgement and one of ana's, which the store refuses a second time)."""
+    kept = store.judgements(IDS)
+    assert [(j.judgement_id, j.output_a, j.winner, j.judge, j.criterion) for j in kept] == [
+        (row[0], row[1], row[3], row[5], None) for row in JUDGEMENTS
+    ]
+    [model] = store.model_judging.of_judge("model:fake").values()
+    assert (model.pair, model.answer_ab, model.tokens_in, model.criterion) == (
+        "r2:0 r3:0", "left", 200, None,
+    )  # fmt: skip
+    store.model_judging.add(
+        ModelJudgementRecord(
+            "model:fake", "r2:0 r3:0", None, "s1", "right", "right", True, 1, 1, None, 2.0,
+            "realism",
+        )
+    )  # fmt: skip
+    assert len(store.model_judging.of_judge("model:fake", "realism")) == 1
+    assert len(store.model_judging.of_judge("model:fake")) == 1
+    store.add_judgement("r1:0", "r2:0", "a", judge="ana", criterion="realism", once=True)
+    with pytest.raises(AlreadyJudgedError):
+        store.add_judgement("r2:0", "r1:0", "b", judge="ana", criterion="realism", once=True)

@@ -6,13 +6,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from store_v4 import JUDGEMENTS, write_v4_index
+from store_v4 import IDS, JUDGEMENTS, check_migrated, write_v4_index
 
 from phota_widgets.store import SCHEMA_VERSION, RunStore
 from phota_widgets.store.judging import AlreadyJudgedError
 from phota_widgets.store.model_judging import ModelJudgementRecord
-
-IDS = ["r1:0", "r2:0", "r3:0"]
 
 
 def test_judgements_per_criterion_apart_from_overall_ones(tmp_path: Path) -> None:
@@ -58,25 +56,7 @@ def test_a_v4_store_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
     index = tmp_path / "runs.sqlite3"
     write_v4_index(f"sqlite:///{index}")
     with RunStore(tmp_path) as store:
-        kept = store.judgements(IDS)
-        assert [(j.judgement_id, j.output_a, j.winner, j.judge) for j in kept] == [
-            (row[0], row[1], row[3], row[5]) for row in JUDGEMENTS
-        ]
-        assert {j.criterion for j in kept} == {None}
-        [model] = store.model_judging.of_judge("model:fake").values()
-        assert (model.pair, model.answer_ab, model.tokens_in, model.criterion) == (
-            "r2:0 r3:0", "left", 200, None,
-        )  # fmt: skip
-        # the new key: the same pair by a criterion is a row of its own
-        store.model_judging.add(
-            ModelJudgementRecord(
-                "model:fake", "r2:0 r3:0", None, "s1", "right", "right", True, 1, 1, None, 2.0,
-                "realism",
-            )
-        )  # fmt: skip
-        assert len(store.model_judging.of_judge("model:fake", "realism")) == 1
-        assert len(store.model_judging.of_judge("model:fake")) == 1
-        store.add_judgement("r1:0", "r2:0", "a", judge="ana", criterion="realism", once=True)
+        check_migrated(store)
         new_id = store.add_judgement("r1:0", "r3:0", "a", judge="ana").judgement_id
         assert new_id > max(row[0] for row in JUDGEMENTS)
     db = sqlite3.connect(index)

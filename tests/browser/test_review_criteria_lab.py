@@ -4,15 +4,12 @@ per criterion, and no key reached the notebook (``r`` makes a raw cell in comman
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from test_lab_run_all import ALL_RAN, PANEL, _shut_kernels_down
+from jupyter_pages import put_notebook, run_all_cells, shut_kernels_down
 
 from phota_widgets.store import RunStore
 
@@ -31,18 +28,6 @@ PAIRS = [  # the keys pressed for each pair, and the (realism, likeness) answers
 ]
 
 
-def _put_notebook(lab: Any, runs: Path) -> None:
-    source = SOURCE.format(runs=str(runs))
-    cell: dict[str, Any] = {"cell_type": "code", "metadata": {}, "outputs": [],
-                            "execution_count": None, "source": source}  # fmt: skip
-    kernel = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-    content = {"cells": [cell], "metadata": {"kernelspec": kernel}, "nbformat": 4,
-               "nbformat_minor": 5}  # fmt: skip
-    body = {"type": "notebook", "format": "json", "content": content}
-    url = f"{lab.base}/api/contents/{NAME}?token={lab.token}"
-    assert httpx.put(url, content=json.dumps(body), timeout=30).status_code in (200, 201)
-
-
 def _active(review: Any) -> Any:
     return review.locator(".phota-review-criterion-active")
 
@@ -52,15 +37,12 @@ def test_criteria_judged_with_the_keyboard_alone_in_jupyterlab(
     lab: Any, new_page: Callable[[], Any], tmp_path: Path
 ) -> None:
     runs = tmp_path / "runs"
-    _put_notebook(lab, runs)
+    put_notebook(lab, NAME, SOURCE.format(runs=str(runs)))
     page = new_page()
     try:
         page.goto(f"{lab.base}/lab/tree/{NAME}?reset&token={lab.token}", timeout=120_000)
         page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=120_000)
-        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
-        panel = page.locator(PANEL)
-        page.wait_for_function(ALL_RAN, arg=panel.element_handle(), timeout=180_000)
+        panel = run_all_cells(page)
         review = panel.locator(".phota-review-panel")
         review.locator("img.phota-review-image").nth(1).wait_for(timeout=60_000)
         keys = review.locator(".phota-review-keys")
@@ -103,7 +85,7 @@ def test_criteria_judged_with_the_keyboard_alone_in_jupyterlab(
         assert panel.locator(".jp-RawCell, .jp-MarkdownCell").count() == 0  # r, 1-4 did nothing
         assert review.evaluate("el => el.contains(document.activeElement)")  # focus kept
     finally:
-        _shut_kernels_down(lab)
+        shut_kernels_down(lab)
     with RunStore(runs) as store:
         ids = [f"{r.run_id}:{o.index}" for r in store.runs() for o in r.outputs]
         found = store.judgements(ids, every_criterion=True)

@@ -36,6 +36,10 @@ PER_MODULE = {"browser"}
 """Test folders whose heavy fixtures (Chromium, a Studio, JupyterLab) are module-scoped: each
 module runs on one worker, different modules in parallel."""
 
+BROWSER_TIMEOUT = 400
+"""Seconds a real-browser test may take on a busy machine (a page starts a kernel, which starts
+the Studio), unless it says otherwise."""
+
 WORKERS_PER_CORE = 2
 """``-n auto`` workers per core: most tests wait on servers, kernels and browsers, not the CPU."""
 
@@ -57,3 +61,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group(SHARED_WORKER[parts[0]]))
         elif parts[0] in PER_MODULE:
             item.add_marker(pytest.mark.xdist_group(f"{parts[0]}:{Path(parts[-1]).stem}"))
+        if parts[0] == "browser" and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(BROWSER_TIMEOUT))

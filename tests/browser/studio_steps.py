@@ -20,11 +20,11 @@ def noisy_photo(path: Path, width: int, height: int, noise: float, seed: int) ->
     rng = np.random.default_rng(seed)
     x = np.linspace(0, 255, width, dtype=np.float32)[None, :]
     y = np.linspace(0, 255, height, dtype=np.float32)[:, None]
-    base = np.stack([np.broadcast_to((x + y) / 2, (height, width)),
-                     np.broadcast_to(x, (height, width)),
-                     np.broadcast_to(255 - y, (height, width))], axis=-1)  # fmt: skip
-    grain = rng.normal(0, noise, (height, width, 1)).astype(np.float32)
-    pixels = np.clip(base + grain, 0, 255).astype(np.uint8)
+    grain = rng.standard_normal((height, width), dtype=np.float32)
+    grain *= noise
+    pixels = np.empty((height, width, 3), np.uint8)  # one channel at a time: a quarter the memory
+    for channel, ramp in enumerate(((x + y) / 2, x, 255 - y)):
+        pixels[..., channel] = np.clip(grain + ramp, 0, 255)
     Image.fromarray(pixels).save(path, "JPEG", quality=85)
     return path
 

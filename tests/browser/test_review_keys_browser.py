@@ -15,7 +15,7 @@ from phota_widgets.store import RunStore
 pytestmark = pytest.mark.browser
 
 LOAD = 120_000  # ms: a page starts a kernel, which starts the Studio
-RUN = 90_000  # ms: a run on a busy machine
+RUN = 180_000  # ms: a run on a busy machine
 VERDICT_KEYS = ["1", "2", "3", "4", "1"]  # left, right, tie, both bad, left
 
 

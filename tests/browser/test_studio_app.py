@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 KEY = "sk-planted-SECRET-1234567890"
 LOAD = 120_000  # ms: a page starts a kernel, which starts the Studio
-RUN = 90_000  # ms: a run on a busy machine
+RUN = 180_000  # ms: a run on a busy machine
 
 
 def _open_studio(page: Any, url: str) -> Any:

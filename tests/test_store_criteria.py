@@ -9,6 +9,7 @@ import pytest
 from store_v4 import IDS, JUDGEMENTS, check_migrated, write_v4_index
 
 from phota_widgets.store import SCHEMA_VERSION, RunStore
+from phota_widgets.store.errors import StoreVersionError
 from phota_widgets.store.judging import AlreadyJudgedError
 from phota_widgets.store.model_judging import ModelJudgementRecord
 
@@ -67,3 +68,20 @@ def test_a_v4_store_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
     db.close()
     with RunStore(tmp_path) as store:  # opened again: nothing to migrate, nothing lost
         assert len(store.judgements(IDS, every_criterion=True)) == 4
+
+
+def test_a_v4_store_opened_read_only_is_refused_in_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_v4_index(f"sqlite:///{tmp_path / 'runs.sqlite3'}")
+    monkeypatch.setattr("phota_widgets.store.runstore.read_only_folder", lambda folder: True)
+    with pytest.raises(StoreVersionError, match="open it once writable to upgrade it to v5"):
+        RunStore(tmp_path)
+    monkeypatch.undo()
+    with RunStore(tmp_path) as store:  # writable: upgraded
+        check_migrated(store)
+        kept = len(store.judgements(IDS, every_criterion=True))
+    monkeypatch.setattr("phota_widgets.store.runstore.read_only_folder", lambda folder: True)
+    with RunStore(tmp_path) as store:  # read-only, now v5: read as it is
+        assert store.read_only
+        assert len(store.judgements(IDS, every_criterion=True)) == kept > 0

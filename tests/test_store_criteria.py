@@ -37,6 +37,32 @@ def test_judgements_per_criterion_apart_from_overall_ones(tmp_path: Path) -> Non
         assert store.judgements(IDS, criterion="nothing") == []
 
 
+def test_one_pairs_criteria_are_recorded_all_or_nothing(tmp_path: Path) -> None:
+    with RunStore(tmp_path) as store:
+        store.add_judgement("r1:0", "r2:0", "a", judge="ana", criterion="realism")
+        with pytest.raises(AlreadyJudgedError, match="by 'realism'") as refused:
+            store.add_judgements(
+                "r2:0", "r1:0", {"likeness": "b", "realism": "tie"}, judge="ana", once=True
+            )
+        assert refused.value.criteria == ["realism"]
+        assert len(store.judgements(IDS, every_criterion=True)) == 1  # likeness not written
+        with pytest.raises(ValueError, match="winner must be one of"):
+            store.add_judgements("r1:0", "r2:0", {"likeness": "a", "light": "x"}, judge="ana")
+        assert len(store.judgements(IDS, every_criterion=True)) == 1
+        made = store.add_judgements(
+            "r1:0", "r2:0", {"likeness": "b", None: "a"}, judge="ana", shown_left="a", once=True
+        )
+        assert [(j.criterion, j.winner, j.shown_left) for j in made] == [
+            ("likeness", "b", "a"),
+            (None, "a", "a"),
+        ]
+        assert len({j.created_at for j in made}) == 1
+        with pytest.raises(AlreadyJudgedError) as overall:
+            store.add_judgements("r1:0", "r2:0", {None: "b", "light": "a"}, judge="ana", once=True)
+        assert overall.value.criteria == [None]
+        assert store.add_judgements("r1:0", "r2:0", {"light": "a"}, judge="ben", once=True)
+
+
 def test_model_judgement_details_are_kept_per_criterion(tmp_path: Path) -> None:
     def details(criterion: str | None, answer: str) -> ModelJudgementRecord:
         return ModelJudgementRecord(

@@ -92,6 +92,7 @@ class RunStore(Runs, Outputs, Picks, Statements):
         self.model_judging = ModelJudging(self._writer, self.engine)
         self.assignments = Assignments(self._writer, self.engine)
         self.add_judgement = self.judging.add_judgement
+        self.add_judgements = self.judging.add_judgements
         self.judgements = self.judging.judgements
         self.set_rating = self.judging.set_rating
         self.ratings = self.judging.ratings

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Literal
 import ipywidgets as w
 
 from phota_widgets.experiments.review.change_maps import change_picture, changed_fraction_of
-from phota_widgets.experiments.review.criteria import check_criteria
+from phota_widgets.experiments.review.criteria import same_criteria
 from phota_widgets.experiments.review.design import pairs_for
 from phota_widgets.experiments.review.judgements import (
     default_judge,
@@ -97,7 +97,7 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         compare: str | Sequence[str] | None = None,
         criteria: Sequence[str] | None = None,
     ) -> None:
-        self.criteria = check_criteria(criteria)
+        self.criteria = same_criteria(result, criteria)
         self.result = result
         self.judge = judge or default_judge()
         self.judge_warning = login_judge_warning(judge)

@@ -175,3 +175,41 @@ def test_mlflow_gets_a_leaderboard_file_per_criterion(result: SweepResult, tmp_p
     assert files == {tmp_path / "leaderboard.realism.csv": "realism"}  # no overall to rank
     for criterion in files.values():  # what the export writes for each
         assert result.leaderboard(criterion=criterion).iloc[0]["variant"] == SQUARE
+
+
+def test_one_form_of_a_criterion_name_on_every_write_and_read(result: SweepResult) -> None:
+    (a, b, *_), (c, d, *_) = _pairs(result)[:2]
+    result.judge(a, b, "a", judge="ana", criterion="Realism")
+    result.judge(c, d, "b", judge="ana", criterion="  realism ")  # the stored spelling kept
+    result.judge(a, b, "b", judge="bo", criterion="REALISM")
+    ids = [o.output_id for o in result.outputs()]
+    stored = result.session.store.judgements(ids, every_criterion=True)
+    assert [j.criterion for j in stored] == ["Realism"] * 3
+    for asked in ("realism", " realism ", "Realism", "REALISM"):
+        board = result.leaderboard(criterion=asked)
+        assert board["judgements"].sum() == 6 and board.attrs["criterion"] == "Realism"
+        assert result.agreement("ana", "bo", criterion=asked).pairs == 1
+        assert list(result.agreement(criterion=asked)["pairs"]) == [1]
+    panel = result.review(judge="ana", criteria=["realism", "likeness"])
+    assert panel.criteria == ["Realism", "likeness"]
+    result.judge(c, d, "a", judge="bo", criterion="Light")
+    assert result.leaderboard(criterion="light").attrs["criterion"] == "Light"
+
+
+def test_errors_name_the_judge_and_the_criterion_to_pass(result: SweepResult) -> None:
+    a, b, *_ = _pairs(result)[0]
+    result.judge(a, b, "a", judge="ana", criterion="realism")
+    with pytest.raises(ValueError, match=r"^'ana' judged this sweep by criteria only \('realism'"):
+        result.leaderboard(judge="ana")
+    with pytest.raises(ValueError, match=r"^this sweep was judged by criteria only"):
+        result.agreement()  # no silent empty table
+    result.judge(a, b, "a", judge="bo")  # overall, by bo
+    with pytest.raises(ValueError, match="criteria judged: 'realism'") as typo:
+        result.leaderboard(judge="ana", criterion="likeness")
+    assert "by 'ana'" in str(typo.value)
+    with pytest.raises(ValueError) as missing:
+        result.agreement("ana", "bo")
+    said = str(missing.value)
+    assert said.endswith("pass criterion='realism'"), said
+    assert "judges overall: bo" in said and "nobody" not in said
+    assert result.agreement().empty  # overall judgements exist: an empty table is the answer

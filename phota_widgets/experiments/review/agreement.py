@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.stats import binomtest
 
-from phota_widgets.experiments.review.criteria import criteria_judged
+from phota_widgets.experiments.review.criteria import criteria_judged, no_overall, same_criterion
 from phota_widgets.store import JudgementRecord
 
 if TYPE_CHECKING:
@@ -195,15 +195,19 @@ def agreement(
     """
     if judge_a == judge_b:
         raise ValueError(f"agreement needs two different judges (got {judge_a!r} twice)")
+    criterion = same_criterion(result, criterion)
     answers = _answers(result, criterion)
     for name in (judge_a, judge_b):
         if name not in answers:
-            known = ", ".join(sorted(answers)) or "nobody yet"
-            by = "" if criterion is None else f" by criterion {criterion!r}"
-            judged = criteria_judged(result, name)
-            hint = f"; {name} judged by criteria {judged}: pass criterion=" if judged else ""
+            by = " overall" if criterion is None else f" by criterion {criterion!r}"
+            known = ", ".join(sorted(answers)) or "nobody"
+            judged = [c for c in criteria_judged(result, name) if c != criterion]
+            hint = ""
+            if judged:
+                named = ", ".join(repr(c) for c in judged)
+                hint = f"; {name!r} judged by criteria {named}: pass criterion={judged[0]!r}"
             raise ValueError(
-                f"{name!r} has judged no pair of this sweep{by} (judges: {known}{hint})"
+                f"{name!r} has judged no pair of this sweep{by} (judges{by}: {known}){hint}"
             )
     return compare_judges(judge_a, judge_b, answers, _variants(result))
 
@@ -221,7 +225,13 @@ def agreement_of(
         ValueError: one judge named without the other (and see :func:`agreement`).
     """
     if judge_a is None and judge_b is None:
-        return agreement_table(result, criterion)
+        criterion = same_criterion(result, criterion)
+        table = agreement_table(result, criterion)
+        if table.empty and criterion is None:
+            judged = criteria_judged(result)
+            if judged and not _answers(result):
+                raise no_overall("agreement", judged)
+        return table
     if judge_a is None or judge_b is None:
         raise ValueError("name two judges (res.agreement('ana', 'ben')), or none for the table")
     return agreement(result, judge_a, judge_b, criterion)

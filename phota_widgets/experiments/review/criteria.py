@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from phota_widgets.experiments.sweeps.result import SweepResult
 
-__all__ = ["MAX_CRITERIA", "check_criteria", "criteria_judged", "criterion_keys", "no_overall"]
+__all__ = [
+    "MAX_CRITERIA",
+    "check_criteria",
+    "criteria_judged",
+    "criterion_keys",
+    "no_overall",
+    "same_criteria",
+    "same_criterion",
+]
 
 MAX_CRITERIA = 8
 """The most criteria one review asks (each needs a key, and a row of buttons, of its own)."""
@@ -76,10 +84,35 @@ def criteria_judged(result: SweepResult, judge: str | None = None) -> list[str]:
     return list(dict.fromkeys(j.criterion for j in found if j.criterion is not None))
 
 
-def no_overall(what: str, judged: Sequence[str]) -> ValueError:
-    """The error for asking overall judgements of a sweep judged only by criteria."""
+def same_criterion(result: SweepResult, criterion: str | None) -> str | None:
+    """``criterion`` in the one form every write and read uses: spaces trimmed (and runs of
+    them made one), and a criterion already judged on this sweep matched regardless of case,
+    its stored spelling reused (None stays None: overall).
+
+    Raises:
+        ValueError: not text, or empty.
+    """
+    if criterion is None:
+        return None
+    return same_criteria(result, [criterion])[0]
+
+
+def same_criteria(result: SweepResult, criteria: Sequence[str] | None) -> list[str]:
+    """:func:`check_criteria`, then each name in its stored spelling (see
+    :func:`same_criterion`)."""
+    names = check_criteria(criteria)
+    if not names:
+        return names
+    stored = {name.casefold(): name for name in reversed(criteria_judged(result))}
+    return [stored.get(name.casefold(), name) for name in names]
+
+
+def no_overall(what: str, judged: Sequence[str], judge: str | None = None) -> ValueError:
+    """The error for asking overall judgements of a sweep (or of one ``judge``) judged only
+    by criteria."""
     named = ", ".join(repr(c) for c in judged)
+    who = "this sweep was judged" if judge is None else f"{judge!r} judged this sweep"
     return ValueError(
-        f"this sweep was judged by criteria only ({named}), with no overall judgement: "
+        f"{who} by criteria only ({named}), with no overall judgement: "
         f"ask {what}(criterion={judged[0]!r}) (criteria: {named})"
     )

@@ -12,7 +12,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Literal
 
 from phota_widgets.experiments.review.change_maps import changed_fraction_of
-from phota_widgets.experiments.review.criteria import check_criteria
+from phota_widgets.experiments.review.criteria import same_criterion
 from phota_widgets.experiments.review.pairs import group_of
 from phota_widgets.experiments.review.ranking import WINNERS, Winner
 from phota_widgets.store import JudgementRecord, RatingRecord
@@ -63,6 +63,8 @@ def judgements(
 ) -> list[JudgementRecord]:
     """Every judgement (or one ``judge``'s) between two outputs of this sweep, oldest first:
     the overall ones, or those by ``criterion``, or (``every_criterion``) all of them."""
+    if criterion is not None and not every_criterion:
+        criterion = same_criterion(result, criterion)
     ids = (o.output_id for o in result.outputs())
     store = result.session.store
     return store.judgements(ids, judge=judge, criterion=criterion, every_criterion=every_criterion)
@@ -88,14 +90,14 @@ def judge(
 
     ``once``: refuse (``AlreadyJudgedError``) a pair this judge has already judged (by this
     ``criterion``), checked in the store at the moment of judging (what the review panel does).
-    ``criterion``: what the pair is judged by (None: overall).
+    ``criterion``: what the pair is judged by (None: overall), spaces trimmed and a criterion
+    already judged on the sweep matched regardless of case (its stored spelling kept).
 
     Raises:
         KeyError: an output is not in this sweep.
         ValueError: a bad winner or criterion, or two outputs of different prompts or inputs.
     """
-    if criterion is not None:
-        [criterion] = check_criteria([criterion])
+    criterion = same_criterion(result, criterion)
     first, second = result.output(output_a), result.output(output_b)
     if group_of(first) != group_of(second):
         raise ValueError(

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from phota_widgets.api.thumbnails import data_uri
-from phota_widgets.experiments.review.criteria import check_criteria
+from phota_widgets.experiments.review.criteria import check_criteria, same_criteria
 from phota_widgets.store.model_judging import ModelJudgementRecord, pair_key
 
 if TYPE_CHECKING:
@@ -201,7 +201,7 @@ def auto_judge(
 
     if limit is not None and limit < 0:
         raise ValueError(f"limit must be 0 or more pairs, got {limit}")
-    asked: list[Criterion] = [*check_criteria(criteria)] or [None]
+    asked: list[Criterion] = [*same_criteria(result, criteria)] or [None]
     judge = judge_name(client.model)
     store = result.session.store
     ids = [o.output_id for o in result.outputs()]

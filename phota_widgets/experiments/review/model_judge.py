@@ -9,18 +9,21 @@ flips with the sides is not to be trusted: the share of inconsistent pairs is re
 Judgements go into the run store as judge ``model:<name>`` (so ``res.agreement("ana",
 "model:<name>")`` and ``res.leaderboard(judge=...)`` use them), with both answers, tokens and
 cost beside them. A pair this judge has answered is never asked again, so a second run resumes;
-a pair with a malformed answer is not recorded (counted, and asked again next time).
+a pair with a malformed answer is not recorded (counted, and asked again next time), but what
+asking it cost is: its details row (answers ``malformed``, no judgement) keeps its tokens and
+cost, and asking again adds to them, so the details rows always sum to what was paid.
 
 With ``criteria=[...]`` each request asks for a winner per criterion at once (``{"winners":
 {"<criterion>": "left" | ...}}``), still twice per pair with the sides swapped; each criterion
 gets its own judgement row (consistency per criterion), its details row (the request's tokens
-and cost shared evenly among the criteria asked) and its own resume: a criterion answered
-malformed or not at all is left unrecorded and asked again next time, alone.
+and cost shared evenly among the criteria asked, answered or not) and its own resume: a
+criterion answered malformed or not at all is left unrecorded and asked again next time, alone.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -38,6 +41,8 @@ __all__ = ["AutoJudgeReport", "auto_judge", "judge_name", "run_auto_judge"]
 
 IMAGE_PX = 512
 ANSWERS = ("left", "right", "tie", "both_bad")
+MALFORMED = "malformed"
+"""The answer kept in a details row when the model's answer was unusable."""
 SYSTEM = (
     "You compare two images made for the same prompt. Answer with one JSON object only: "
     '{"winner": "left" | "right" | "tie" | "both_bad", "reason": "<one sentence>"}.'
@@ -114,7 +119,7 @@ class AutoJudgeReport:
             + (" (flips with the sides here)" if c["inconsistent"] > 0.2 * c["judged"] else "")
             for name, c in self.per_criterion.items()
         )
-        unit = "judgements (pair and criterion)" if self.per_criterion else "pairs"
+        unit = "pair-criterion judgements" if self.per_criterion else "pairs"
         return (
             f"{self.judge}: {self.judged} {unit} judged, {self.inconsistent} position-inconsistent "
             f"({self.inconsistent_share:.0%}){warning}; {self.malformed} malformed, "
@@ -252,25 +257,27 @@ def _judge_pair(
     share = len(missing)
     for k, criterion in enumerate(missing):
         answer_ab, answer_ba = _answer(one.data, criterion), _answer(two.data, criterion)
+        judgement_id, consistent, now = None, False, time.time()
         if answer_ab is None or answer_ba is None:
-            report.count(criterion, "malformed")
-            continue
-        first, second = _winner(answer_ab, True), _winner(answer_ba, False)
-        consistent = first == second
-        recorded = store.add_judgement(
-            pair.a.output_id, pair.b.output_id, first if consistent else "tie", judge=judge,
-            sweep_id=result.sweep_id, criterion=criterion,
-        )  # fmt: skip
+            report.count(criterion, "malformed")  # its share of the spend is kept all the same
+        else:
+            first, second = _winner(answer_ab, True), _winner(answer_ba, False)
+            consistent = first == second
+            recorded = store.add_judgement(
+                pair.a.output_id, pair.b.output_id, first if consistent else "tie", judge=judge,
+                sweep_id=result.sweep_id, criterion=criterion,
+            )  # fmt: skip
+            judgement_id, now = recorded.judgement_id, recorded.created_at
+            report.count(criterion, "judged")
+            report.count(criterion, "consistent" if consistent else "inconsistent")
         store.model_judging.add(
             ModelJudgementRecord(
-                judge, pair_key(pair.a.output_id, pair.b.output_id), recorded.judgement_id,
-                result.sweep_id, answer_ab, answer_ba, consistent,
+                judge, pair_key(pair.a.output_id, pair.b.output_id), judgement_id,
+                result.sweep_id, answer_ab or MALFORMED, answer_ba or MALFORMED, consistent,
                 _part(tokens_in, share, k), _part(tokens_out, share, k),
-                None if cost is None else cost / share, recorded.created_at, criterion,
+                None if cost is None else cost / share, now, criterion,
             )
         )  # fmt: skip
-        report.count(criterion, "judged")
-        report.count(criterion, "consistent" if consistent else "inconsistent")
 
 
 def _part(total: int, parts: int, k: int) -> int:

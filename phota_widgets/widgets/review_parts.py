@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
+from phota_widgets.experiments.review.criteria import pairs_done
 from phota_widgets.experiments.review.judgements import judgements
 from phota_widgets.experiments.review.leaderboard import position_bias_of
 from phota_widgets.widgets._common import styled
@@ -63,12 +64,7 @@ def title_html(result: SweepResult, pair: ReviewPair, *, hidden: bool) -> str:
 
 def done_pairs(result: SweepResult, judge: str, criteria: Sequence[str]) -> set[frozenset[str]]:
     """Pairs ``judge`` needs no more: judged overall (no criteria), or by every criterion."""
-    found = judgements(result, judge, every_criterion=bool(criteria))
-    by_pair: dict[frozenset[str], set[str | None]] = {}
-    for j in found:
-        by_pair.setdefault(frozenset((j.output_a, j.output_b)), set()).add(j.criterion)
-    wanted: set[str | None] = set(criteria) if criteria else {None}
-    return {pair for pair, seen in by_pair.items() if wanted <= seen}
+    return pairs_done(judgements(result, judge, every_criterion=bool(criteria)), criteria)
 
 
 def finished_html(panel: ReviewPanel) -> str:

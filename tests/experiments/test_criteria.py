@@ -159,11 +159,20 @@ def test_preferences_are_written_one_file_per_criterion(
     assert len(pickapic) == len(written)
 
 
-def test_pairs_judged_by_criteria_are_not_assigned_again(result: SweepResult) -> None:
-    a, b, *_ = _pairs(result)[0]
+def test_pairs_judged_by_every_criterion_asked_are_not_assigned_again(
+    result: SweepResult,
+) -> None:
+    (a, b, *_), (c, d, *_) = _pairs(result)[:2]
+    every = len(_pairs(result))
     result.judge(a, b, "a", judge="ana", criterion="realism")
-    frame = result.assign(["ana", "bo"], overlap=0)
-    assert frame.attrs["pairs"] == len(_pairs(result)) - 1
+    result.judge(c, d, "a", judge="ana", criterion="realism")
+    result.judge(c, d, "b", judge="bo", criterion="likeness")  # by two people: not one's whole
+    assert result.assign(["ana", "bo"], overlap=0, criteria=["Realism"]).attrs["pairs"] == every - 2
+    both = result.assign(["ana", "bo"], overlap=0, criteria=["realism", "likeness"])
+    assert both.attrs["pairs"] == every
+    assert result.assign(["ana", "bo"], overlap=0).attrs["pairs"] == every  # none overall yet
+    result.judge(a, b, "b", judge="ana")
+    assert result.assign(["ana", "bo"], overlap=0).attrs["pairs"] == every - 1
 
 
 def test_mlflow_gets_a_leaderboard_file_per_criterion(result: SweepResult, tmp_path: Path) -> None:

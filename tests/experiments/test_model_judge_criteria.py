@@ -153,3 +153,13 @@ def test_bad_criteria_are_refused_before_any_request(result: SweepResult, key: s
             with pytest.raises(ValueError):
                 result.auto_judge(MODEL, criteria=criteria, base_url=fake.base_url, api_key_env=ENV)
         assert fake.count == 0
+
+
+def test_people_are_assigned_the_model_judges_pairs(result: SweepResult, key: str) -> None:
+    with OpenAIFake(api_key=key, answer_for=scripted(realism="brighter")) as fake:
+        ask = {"base_url": fake.base_url, "api_key_env": ENV}
+        assert result.auto_judge(MODEL, criteria=["realism"], limit=2, **ask).judged == 2
+    frame = result.assign(["ana", "bo"], overlap=0, criteria=["realism"])
+    assert frame.attrs["pairs"] == 3  # the model's two pairs too: agreement becomes measurable
+    panel = result.review(judge="ana", criteria=["realism"])
+    assert len(panel.pairs) == int(frame.set_index("judge").loc["ana", "pairs"]) == 2

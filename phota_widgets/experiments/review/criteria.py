@@ -9,18 +9,21 @@ recorded: named, distinct, and few enough that each gets a key of its own in the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from phota_widgets.experiments.sweeps.result import SweepResult
+    from phota_widgets.store import JudgementRecord
 
 __all__ = [
     "MAX_CRITERIA",
+    "MODEL_JUDGE_PREFIX",
     "check_criteria",
     "criteria_judged",
     "criterion_keys",
     "no_overall",
+    "pairs_done",
     "same_criteria",
     "same_criterion",
 ]
@@ -105,6 +108,21 @@ def same_criteria(result: SweepResult, criteria: Sequence[str] | None) -> list[s
         return names
     stored = {name.casefold(): name for name in reversed(criteria_judged(result))}
     return [stored.get(name.casefold(), name) for name in names]
+
+
+MODEL_JUDGE_PREFIX = "model:"
+"""How a model judge's name begins (``model:<name>``)."""
+
+
+def pairs_done(found: Iterable[JudgementRecord], criteria: Sequence[str]) -> set[frozenset[str]]:
+    """Pairs (sets of two output ids) a judge among ``found``'s has finished: judged overall
+    (no criteria), or by every criterion asked (one judge alone, not several together)."""
+    by_pair: dict[tuple[str, frozenset[str]], set[str | None]] = {}
+    for j in found:
+        key = (j.judge, frozenset((j.output_a, j.output_b)))
+        by_pair.setdefault(key, set()).add(j.criterion)
+    wanted: set[str | None] = set(criteria) if criteria else {None}
+    return {pair for (_, pair), seen in by_pair.items() if wanted <= seen}
 
 
 def no_overall(what: str, judged: Sequence[str], judge: str | None = None) -> ValueError:

@@ -29,7 +29,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from phota_widgets.api.thumbnails import data_uri
-from phota_widgets.experiments.review.criteria import check_criteria, same_criteria
+from phota_widgets.experiments.review.criteria import (
+    MODEL_JUDGE_PREFIX,
+    check_criteria,
+    same_criteria,
+)
 from phota_widgets.store.model_judging import ModelJudgementRecord, pair_key
 
 if TYPE_CHECKING:
@@ -60,7 +64,7 @@ Criterion = str | None
 
 def judge_name(model: str) -> str:
     """The judge a model's judgements are recorded under: ``model:<name>``."""
-    return f"model:{model}"
+    return f"{MODEL_JUDGE_PREFIX}{model}"
 
 
 @dataclass

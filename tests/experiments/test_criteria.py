@@ -222,3 +222,15 @@ def test_errors_name_the_judge_and_the_criterion_to_pass(result: SweepResult) ->
     assert said.endswith("pass criterion='realism'"), said
     assert "judges overall: bo" in said and "nobody" not in said
     assert result.agreement().empty  # overall judgements exist: an empty table is the answer
+
+
+def test_compare_says_its_win_rates_are_overall_ones(result: SweepResult) -> None:
+    _judge_all(result, "ana", "realism", SQUARE)
+    found = pw.compare_sweeps(result, result)
+    assert found.deltas["win_rate_a"].isna().all()
+    assert any("judged by criteria (realism) only: win_rate is NaN" in n for n in found.notes)
+    assert "win_rate is NaN" in found.summary() and "win_rate is NaN" in found.show().html
+    a, b, *_ = _pairs(result)[0]
+    result.judge(a, b, "a", judge="ana")
+    again = pw.compare_sweeps(result, result)
+    assert "win_rate counts its overall judgements only" in again.notes[0]

@@ -61,6 +61,9 @@ def test_one_pairs_criteria_are_recorded_all_or_nothing(tmp_path: Path) -> None:
             store.add_judgements("r1:0", "r2:0", {None: "b", "light": "a"}, judge="ana", once=True)
         assert overall.value.criteria == [None]
         assert store.add_judgements("r1:0", "r2:0", {"light": "a"}, judge="ben", once=True)
+        [spaced] = store.add_judgements("r1:0", "r3:0", {" prompt   adherence ": "a"}, judge="ana")
+        assert spaced.criterion == "prompt adherence"
+        assert store.judgements(IDS, criterion="  prompt adherence") != []
 
 
 def test_model_judgement_details_are_kept_per_criterion(tmp_path: Path) -> None:

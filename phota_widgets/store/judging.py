@@ -100,6 +100,7 @@ class Judging:
         """
         if not winners:
             raise ValueError("no judgement to record (winners is empty)")
+        winners = {_spaced(c): w for c, w in winners.items()}
         for criterion, winner in winners.items():
             _check(output_a, output_b, winner, shown_left, judge, criterion)
         now = time.time()
@@ -138,6 +139,7 @@ class Judging:
         """
         wanted = set(output_ids)
         stmt = select(*judgements.c)
+        criterion = _spaced(criterion)
         if not every_criterion:
             by = judgements.c.criterion
             stmt = stmt.where(by.is_(None) if criterion is None else by == criterion)
@@ -216,6 +218,11 @@ class Judging:
                 chunk = ordered[start : start + _CHUNK]
                 rows += [tuple(r) for r in conn.execute(stmt.where(key.in_(chunk)))]
         return rows
+
+
+def _spaced(criterion: str | None) -> str | None:
+    """A criterion's name with its spaces trimmed (runs of them made one), as stored."""
+    return None if criterion is None else " ".join(criterion.split()) or criterion
 
 
 def _check(

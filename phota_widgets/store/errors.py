@@ -4,7 +4,7 @@
 
     StoreError                      the store cannot be opened, read or written
      ├── StoreCorruptError          the index is not a database (truncated, overwritten, wrong kind)
-     ├── StoreVersionError          written by a newer phota-widgets
+     ├── StoreVersionError          written by a newer phota-widgets (or older, read-only)
      ├── StoreReadOnlyError         the folder or database refuses writes
      ├── StoreFullError             no space left
      ├── StoreBusyError             another process held the lock too long
@@ -34,7 +34,7 @@ class StoreCorruptError(StoreError):
 
 
 class StoreVersionError(StoreError, RuntimeError):
-    """The store was written by a newer phota-widgets."""
+    """The store was written by a newer phota-widgets (or an older one, opened read-only)."""
 
 
 class StoreReadOnlyError(StoreError):

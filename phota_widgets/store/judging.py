@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, case, func, insert, or_, select
@@ -19,7 +19,15 @@ _CHUNK = 500
 
 
 class AlreadyJudgedError(ValueError):
-    """This judge has already judged this pair (in another panel, process or machine)."""
+    """This judge has already judged this pair (in another panel, process or machine).
+
+    Attributes:
+        criteria: the criteria it was judged by already (None: overall).
+    """
+
+    def __init__(self, message: str, criteria: Sequence[str | None] = (None,)) -> None:
+        super().__init__(message)
+        self.criteria = list(criteria)
 
 
 @ride_out
@@ -60,36 +68,57 @@ class Judging:
             ValueError: a bad winner or side, the same output twice, an empty judge name or
                 an empty criterion.
         """
-        if winner not in WINNERS:
-            raise ValueError(f"winner must be one of {list(WINNERS)}, got {winner!r}")
-        if shown_left not in (None, "a", "b"):
-            raise ValueError(f"shown_left must be 'a', 'b' or None, got {shown_left!r}")
-        if output_a == output_b:
-            raise ValueError(f"an output cannot be judged against itself ({output_a!r})")
-        if not judge.strip():
-            raise ValueError("the judge's name is empty")
-        if criterion is not None and not criterion.strip():
-            raise ValueError("the criterion is empty (None for an overall judgement)")
+        [record] = self.add_judgements(
+            output_a, output_b, {criterion: winner}, judge=judge, shown_left=shown_left,
+            sweep_id=sweep_id, once=once,
+        )  # fmt: skip
+        return record
+
+    def add_judgements(
+        self,
+        output_a: str,
+        output_b: str,
+        winners: Mapping[str | None, str],
+        *,
+        judge: str,
+        shown_left: str | None = None,
+        sweep_id: str | None = None,
+        once: bool = False,
+    ) -> list[JudgementRecord]:
+        """Record one pair's judgements, one per criterion (``winners``: criterion, None for
+        overall, to winner), all in one transaction: all are recorded or none.
+
+        Args:
+            once: refuse the whole set when this judge has already judged the pair by any of
+                these criteria (checked in the same transaction as the inserts).
+
+        Raises:
+            AlreadyJudgedError: ``once`` and some criteria were judged already (all of them
+                named in its ``criteria``); nothing is recorded.
+            ValueError: no winners, a bad winner or side, the same output twice, an empty
+                judge name or an empty criterion.
+        """
+        if not winners:
+            raise ValueError("no judgement to record (winners is empty)")
+        winners = {_spaced(c): w for c, w in winners.items()}
+        for criterion, winner in winners.items():
+            _check(output_a, output_b, winner, shown_left, judge, criterion)
         now = time.time()
-        values = {
-            "output_a": output_a,
-            "output_b": output_b,
-            "winner": winner,
-            "shown_left": shown_left,
-            "judge": judge,
-            "created_at": now,
-            "sweep_id": sweep_id,
-            "criterion": criterion,
-        }
+        records = []
         with self._writer.begin() as conn:
             if once:
-                _refuse_judged_pair(conn, judge, output_a, output_b, criterion)
-            new_id = conn.execute(
-                insert(judgements).values(**values).returning(judgements.c.judgement_id)
-            ).scalar_one()
-        return JudgementRecord(
-            int(new_id), output_a, output_b, winner, shown_left, judge, now, sweep_id, criterion
-        )
+                _refuse_judged_pair(conn, judge, output_a, output_b, list(winners))
+            for criterion, winner in winners.items():
+                values: dict[str, Any] = {
+                    "output_a": output_a, "output_b": output_b, "winner": winner,
+                    "shown_left": shown_left, "judge": judge, "created_at": now,
+                    "sweep_id": sweep_id, "criterion": criterion,
+                }  # fmt: skip
+                new_id = conn.execute(
+                    insert(judgements).values(**values).returning(judgements.c.judgement_id)
+                ).scalar_one()
+                records.append(JudgementRecord(int(new_id), **values))
+        return records
 
     def judgements(
         self,
@@ -110,6 +139,7 @@ class Judging:
         """
         wanted = set(output_ids)
         stmt = select(*judgements.c)
+        criterion = _spaced(criterion)
         if not every_criterion:
             by = judgements.c.criterion
             stmt = stmt.where(by.is_(None) if criterion is None else by == criterion)
@@ -190,34 +220,66 @@ class Judging:
         return rows
 
 
-def _refuse_judged_pair(
-    conn: Connection, judge: str, output_a: str, output_b: str, criterion: str | None
+def _spaced(criterion: str | None) -> str | None:
+    """A criterion's name with its spaces trimmed (runs of them made one), as stored."""
+    return None if criterion is None else " ".join(criterion.split()) or criterion
+
+
+def _check(
+    output_a: str,
+    output_b: str,
+    winner: str,
+    shown_left: str | None,
+    judge: str,
+    criterion: str | None,
 ) -> None:
-    """Raise AlreadyJudgedError when ``judge`` has judged the pair by ``criterion`` (SQLite:
-    the write transaction began IMMEDIATE, so writers take turns; PostgreSQL: an advisory lock
-    on the judge, pair and criterion, held until the transaction ends)."""
+    """Refuse a judgement the store does not keep (ValueError, in words)."""
+    if winner not in WINNERS:
+        raise ValueError(f"winner must be one of {list(WINNERS)}, got {winner!r}")
+    if shown_left not in (None, "a", "b"):
+        raise ValueError(f"shown_left must be 'a', 'b' or None, got {shown_left!r}")
+    if output_a == output_b:
+        raise ValueError(f"an output cannot be judged against itself ({output_a!r})")
+    if not judge.strip():
+        raise ValueError("the judge's name is empty")
+    if criterion is not None and not criterion.strip():
+        raise ValueError("the criterion is empty (None for an overall judgement)")
+
+
+def _refuse_judged_pair(
+    conn: Connection, judge: str, output_a: str, output_b: str, criteria: list[str | None]
+) -> None:
+    """Raise AlreadyJudgedError when ``judge`` has judged the pair by any of ``criteria``
+    (SQLite: the write transaction began IMMEDIATE, so writers take turns; PostgreSQL: an
+    advisory lock on the judge and pair, held until the transaction ends)."""
     if conn.dialect.name == "postgresql":
         first, second = sorted((output_a, output_b))
         key = f"phota-judgement\n{judge}\n{first}\n{second}"
-        if criterion is not None:
-            key += f"\n{criterion}"
         conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
     c = judgements.c
+    named = [k for k in criteria if k is not None]
+    by = or_(
+        *([c.criterion.is_(None)] if None in criteria else []),
+        *([c.criterion.in_(named)] if named else []),
+    )
     found = conn.execute(
-        select(c.judgement_id)
+        select(c.criterion)
         .where(
             c.judge == judge,
-            c.criterion.is_(None) if criterion is None else c.criterion == criterion,
+            by,
             or_(
                 and_(c.output_a == output_a, c.output_b == output_b),
                 and_(c.output_a == output_b, c.output_b == output_a),
             ),
         )
-        .limit(1)
-    ).first()
-    if found is not None:
-        by = "" if criterion is None else f" by {criterion!r}"
+        .distinct()
+    ).scalars()
+    judged = set(found)
+    if judged:
+        refused = [k for k in criteria if k in judged]
+        by_words = "" if refused == [None] else f" by {', '.join(repr(k) for k in refused if k)}"
         raise AlreadyJudgedError(
-            f"{judge!r} has already judged {output_a} against {output_b}{by} (in another panel "
-            "or session): that pair is skipped"
+            f"{judge!r} has already judged {output_a} against {output_b}{by_words} (in another "
+            "panel or session): not recorded twice",
+            refused,
         )

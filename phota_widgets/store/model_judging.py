@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from phota_widgets.store.schema import OVERALL, model_judgements
@@ -23,13 +24,15 @@ class ModelJudgementRecord:
     Attributes:
         judge: ``"model:<name>"``.
         pair: :func:`pair_key` of the two outputs.
-        judgement_id: the judgement recorded from the answers.
+        judgement_id: the judgement recorded from the answers (None: an answer was
+            malformed, nothing recorded; the row keeps what the asking cost).
         sweep_id: the sweep it was asked for.
         answer_ab, answer_ba: its answer with output_a on the left, then with output_b on the
-            left (``left``, ``right``, ``tie`` or ``both_bad``).
+            left (``left``, ``right``, ``tie`` or ``both_bad``; ``malformed`` when unusable).
         consistent: both answers named the same output (or both a tie, or both "both bad").
-        tokens_in, tokens_out: tokens of both requests.
-        cost: US dollars of both requests (None without prices).
+        tokens_in, tokens_out: tokens of both requests (this criterion's share of them, with
+            criteria), summed over every time the pair was asked.
+        cost: US dollars of the same (None without prices).
         created_at: when (epoch seconds).
         criterion: what the pair was judged by (None: overall).
     """
@@ -57,8 +60,9 @@ class ModelJudging:
         self._reader = reader
 
     def add(self, record: ModelJudgementRecord) -> None:
-        """Record (and commit) one pair's details; a pair asked again (by the same criterion)
-        replaces its row."""
+        """Record (and commit) one pair's details. A pair asked again (by the same criterion)
+        replaces its answers and adds this asking's tokens and cost to the row's, so the rows
+        always sum to what was paid (an answer that was malformed still cost its share)."""
         values = {
             "judge": record.judge,
             "pair": record.pair,
@@ -77,7 +81,11 @@ class ModelJudging:
             dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
             new = dialect.insert(model_judgements).values(**values)
             key = ("judge", "pair", "criterion")
-            changed = {k: v for k, v in values.items() if k not in key}
+            changed: dict[str, Any] = {k: v for k, v in values.items() if k not in key}
+            old, added = model_judgements.c, new.excluded
+            changed["tokens_in"] = old.tokens_in + added.tokens_in
+            changed["tokens_out"] = old.tokens_out + added.tokens_out
+            changed["cost"] = func.coalesce(old.cost + added.cost, old.cost, added.cost)
             conn.execute(
                 new.on_conflict_do_update(
                     index_elements=[model_judgements.c[k] for k in key],

@@ -35,7 +35,7 @@ from phota_widgets.store.model_judging import ModelJudging
 from phota_widgets.store.outputs import Outputs
 from phota_widgets.store.picks import Picks
 from phota_widgets.store.runs import Runs
-from phota_widgets.store.schema import check_version, migrate
+from phota_widgets.store.schema import check_readable, migrate
 from phota_widgets.store.scores import Scores
 from phota_widgets.store.statements import Statements
 
@@ -80,7 +80,7 @@ class RunStore(Runs, Outputs, Picks, Statements):
         try:
             if self.read_only:
                 with self.engine.connect() as conn:
-                    check_version(conn, str(self.root))
+                    check_readable(conn, str(self.root))
             else:
                 with self._writer.begin() as conn:
                     migrate(conn, str(self.root) if index_url is None else self.index_display)
@@ -92,6 +92,7 @@ class RunStore(Runs, Outputs, Picks, Statements):
         self.model_judging = ModelJudging(self._writer, self.engine)
         self.assignments = Assignments(self._writer, self.engine)
         self.add_judgement = self.judging.add_judgement
+        self.add_judgements = self.judging.add_judgements
         self.judgements = self.judging.judgements
         self.set_rating = self.judging.set_rating
         self.ratings = self.judging.ratings

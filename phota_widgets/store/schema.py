@@ -336,3 +336,21 @@ def check_version(conn: Connection, where: str) -> int:
             where,
         )
     return version
+
+
+def check_readable(conn: Connection, where: str) -> int:
+    """The schema version of a store opened read-only: this version exactly (an older one
+    cannot be upgraded without writing, and its tables lack newer columns).
+
+    Raises:
+        StoreVersionError: the store is newer, or older than this phota-widgets reads.
+    """
+    version = check_version(conn, where)
+    if version < SCHEMA_VERSION and conn.dialect.has_table(conn, "runs"):
+        raise StoreVersionError(
+            f"run store {where} has schema v{version} and is read-only here; this "
+            f"phota-widgets reads v{SCHEMA_VERSION}: open it once writable to upgrade it to "
+            f"v{SCHEMA_VERSION} (or read it with the phota-widgets that wrote it)",
+            where,
+        )
+    return version

@@ -27,14 +27,13 @@ from typing import TYPE_CHECKING, Literal
 
 import ipywidgets as w
 
-from phota_widgets.experiments.review.change_maps import change_picture, changed_fraction_of
-from phota_widgets.experiments.review.criteria import check_criteria
+from phota_widgets.experiments.review.criteria import same_criteria
 from phota_widgets.experiments.review.design import pairs_for
 from phota_widgets.experiments.review.judgements import (
     default_judge,
+    judge_pair,
     login_judge_warning,
 )
-from phota_widgets.experiments.review.judgements import judge as record_judgement
 from phota_widgets.experiments.review.pairs import ReviewPair, review_items, schedule_pairs
 from phota_widgets.store.judging import AlreadyJudgedError
 from phota_widgets.widgets._common import ErrorBox, close_tree, styled, ui_call, ui_method
@@ -44,13 +43,16 @@ from phota_widgets.widgets.review_parts import (
     done_pairs,
     finished_html,
     make_button,
+    recorded_notice,
+    reveal_html,
+    show_change,
+    stored_verdicts,
     thumbnails,
     title_html,
     verdict_winner,
 )
 
 if TYPE_CHECKING:
-    from phota_widgets.experiments.sweeps.cells import SweepOutput
     from phota_widgets.experiments.sweeps.result import SweepResult
 
 REVIEW_PX = PAIR_PX
@@ -97,7 +99,7 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         compare: str | Sequence[str] | None = None,
         criteria: Sequence[str] | None = None,
     ) -> None:
-        self.criteria = check_criteria(criteria)
+        self.criteria = same_criteria(result, criteria)
         self.result = result
         self.judge = judge or default_judge()
         self.judge_warning = login_judge_warning(judge)
@@ -239,46 +241,55 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         if self.board is None:
             self._record(pair, {None: action})
         elif self.board.answer(action, criterion):
-            self._record(pair, {name: self.board.answers[name] for name in self.criteria})
+            self._record(pair, self.board.open_answers())
         else:
             self._paint_criteria(judging=True)
 
     def _record(self, pair: ReviewPair, verdicts: dict[str | None, str]) -> None:
-        """Record the verdicts (by criterion; None: overall), one judgement each, then reveal.
-        Those this judge recorded meanwhile elsewhere are refused by the store and left."""
-        recorded, refused = {}, []
-        for criterion, verdict in verdicts.items():
-            winner = verdict_winner(pair, verdict)
+        """Record the verdicts (by criterion; None: overall) in one transaction, then reveal
+        what is stored. Criteria this judge recorded meanwhile elsewhere are refused by the
+        store: their stored answers replace these, and the rest are recorded."""
+        refused: list[str] = []
+        while verdicts:
+            winners = {c: verdict_winner(pair, v) for c, v in verdicts.items()}
             try:
-                record_judgement(
-                    self.result, pair.a.output_id, pair.b.output_id, winner, self.judge,
-                    shown_left=pair.left, once=True, criterion=criterion,
+                judge_pair(
+                    self.result, pair.a.output_id, pair.b.output_id, winners, self.judge,
+                    shown_left=pair.left, once=True,
                 )  # fmt: skip
-            except AlreadyJudgedError:
-                refused.append(str(criterion))
+                break
+            except AlreadyJudgedError as exc:
+                if self.board is None:
+                    verdicts = {}
+                    break
+                stored = stored_verdicts(self.result, pair, self.judge, self.criteria)
+                self.board.lock(stored)
+                found = [str(c) for c in verdicts if c in stored]
+                if not found:  # refused, yet nothing stored for it: never loop on it
+                    self.error.show_error(exc)
+                    return
+                refused += found
+                verdicts = {c: v for c, v in verdicts.items() if c not in stored}
             except (KeyError, ValueError, OSError) as exc:
                 self.error.show_error(exc)
                 return
-            else:
-                recorded[criterion] = winner
-        if not recorded:
+        if not verdicts:  # everything was recorded elsewhere already
             self.already_judged += 1
             self.position += 1
             self._show()
             self.notice.value = (
-                "<small>That pair was already judged by "
+                recorded_notice(refused, self.judge, "not recorded twice; here is the next one.")
+                if refused
+                else "<small>That pair was already judged by "
                 f"<code>{escape(self.judge)}</code> in another panel: not recorded twice; "
                 "here is the next one.</small>"
             )
             return
         self.judged += 1
         self._answered = True
-        self._reveal(pair, recorded.get(None, ""))
+        self._reveal(pair, verdict_winner(pair, verdicts.get(None, "")))
         if refused:
-            self.notice.value = (
-                f"<small>Already judged in another panel by {escape(', '.join(refused))}: "
-                "kept as it was.</small>"
-            )
+            self.notice.value = recorded_notice(refused, self.judge, "its stored answer is shown.")
 
     def _paint_criteria(self, *, judging: bool) -> None:
         """Show the criteria's answers and the active one, in the buttons and the keyboard."""
@@ -318,15 +329,25 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
             return
         left, right = (self.result.output(item.output_id) for item in pair.shown)
         if self.board is not None:
-            self.board.reset()
-        self.title.value = title_html(self.result, pair, hidden=True)
+            stored = stored_verdicts(self.result, pair, self.judge, self.criteria)
+            self.board.reset(stored)
+            if self.board.complete:  # judged by every criterion elsewhere since the panel opened
+                self.already_judged += 1
+                self.position += 1
+                self._show()
+                return
+            if stored:
+                self.notice.value = recorded_notice(
+                    list(stored), self.judge, "shown, locked; answer the others."
+                )
+        self.title.value = title_html(self.result, pair, hidden=True, criteria=self.criteria)
         self.pair_view.show(
             thumbnails(self.result, pair, REVIEW_PX),
             thumbnails(self.result, self._upcoming(), REVIEW_PX),
         )
         for side, out in enumerate((left, right)):
             self.reveals[side].value = ""
-            self._show_change(side, out)
+            show_change(self.result, out.output_id, self.change_maps[side], self.change_notes[side])
         self._set_buttons(judging=True)
 
     def _upcoming(self) -> ReviewPair | None:
@@ -334,37 +355,22 @@ class ReviewPanel(w.VBox):  # type: ignore[misc]
         after = self.position + 1
         return self.pairs[after] if after < len(self.pairs) else None
 
-    def _show_change(self, side: int, out: SweepOutput) -> None:
-        change = change_picture(self.result, out.output_id)
-        image, note = self.change_maps[side], self.change_notes[side]
-        if change is None:
-            image.layout.display = "none"
-            note.value = ""
-            return
-        image.value = change
-        image.layout.display = None
-        fraction = changed_fraction_of(self.result, out.output_id)
-        note.value = f"<small>change map · {fraction:.0%} of pixels changed</small>"
-
     def _reveal(self, pair: ReviewPair, winner: str) -> None:
         """Name each side's variant and what was chosen (by each criterion)."""
         ids = {"a": pair.a.output_id, "b": pair.b.output_id}
-        chosen = ids.get(winner)
+        if self.board is not None:  # what is stored, whichever panel recorded it
+            self.board.answers = stored_verdicts(self.result, pair, self.judge, self.criteria)
         for side, item in enumerate(pair.shown):
-            out = self.result.output(item.output_id)
             verdict = (
-                "✔ chosen" if item.output_id == chosen
+                "✔ chosen" if item.output_id == ids.get(winner)
                 else {"tie": "tie", "both_bad": "both bad"}.get(winner, "")
             )  # fmt: skip
             if self.board is not None:
                 by = {n: ids.get(verdict_winner(pair, v)) for n, v in self.board.answers.items()}
                 verdict = self.board.verdict_of(by, item.output_id)
-            self.reveals[side].value = (
-                f'<div style="padding:4px"><b>{escape(item.variant)}</b> {escape(verdict)}'
-                f"<br/><small>{escape(out.cell.info.prompt or '')} · "
-                f"<code>{escape(item.output_id)}</code></small></div>"
-            )
-        self.title.value = title_html(self.result, pair, hidden=False)
+            prompt = self.result.output(item.output_id).cell.info.prompt
+            self.reveals[side].value = reveal_html(item.variant, verdict, prompt, item.output_id)
+        self.title.value = title_html(self.result, pair, hidden=False, criteria=self.criteria)
         self.pair_view.answered = True
         self.progress.value = self._counter()
         self._set_buttons(judging=False)

@@ -3,12 +3,14 @@
 A pair reviewed with ``criteria=[...]`` gets one answer per criterion before anything is
 recorded. Buttons answer their own row; keys answer the *active* criterion (``1``-``4``) and
 move on to the next one unanswered, and each criterion's letter makes it the active one. When
-every criterion has an answer the panel records them, one judgement each.
+every criterion has an answer the panel records them, one judgement each. Criteria this judge
+had recorded for the pair already (a panel reopened with a new criterion, or another panel)
+show their stored answer, locked: neither the buttons, the letters nor 1-4 change them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 
 import ipywidgets as w
@@ -37,6 +39,7 @@ class CriteriaBoard:
         keys: each criterion's letter.
         answers: criterion -> the verdict given for the pair shown (``left``, ``right``,
             ``tie``, ``both_bad``).
+        recorded: the criteria whose answer was in the store already (locked).
         active: index of the criterion the keys 1-4 answer.
         buttons: criterion -> verdict -> its button.
         rows: the widget holding a labelled row of buttons per criterion.
@@ -46,6 +49,7 @@ class CriteriaBoard:
         self.criteria = list(criteria)
         self.keys = criterion_keys(self.criteria)
         self.answers: dict[str, str] = {}
+        self.recorded: set[str] = set()
         self.active = 0
         self.buttons: dict[str, dict[str, w.Button]] = {}
         self.labels: dict[str, w.HTML] = {}
@@ -78,36 +82,63 @@ class CriteriaBoard:
     def focus(self, action: str) -> None:
         """Make the criterion of a ``criterion:<index>`` action the active one."""
         index = int(action.removeprefix(FOCUS_PREFIX))
-        if 0 <= index < len(self.criteria):
+        if 0 <= index < len(self.criteria) and self.criteria[index] not in self.recorded:
             self.active = index
 
     def answer(self, verdict: str, criterion: str | None = None) -> bool:
         """Give ``criterion`` (default: the active one) an answer; the next criterion without
         one becomes active. Returns whether every criterion now has an answer."""
         name = self.criteria[self.active] if criterion is None else criterion
-        self.answers[name] = verdict
-        start = self.criteria.index(name)
-        for step in range(1, len(self.criteria) + 1):
-            following = self.criteria[(start + step) % len(self.criteria)]
-            if following not in self.answers:
-                self.active = self.criteria.index(following)
-                break
+        if name not in self.recorded:
+            self.answers[name] = verdict
+            self.active = self._next_open(self.criteria.index(name) + 1)
         return self.complete
+
+    def _next_open(self, start: int) -> int:
+        """The first criterion from ``start`` on (round the end) without an answer, else the
+        active one."""
+        for step in range(len(self.criteria)):
+            index = (start + step) % len(self.criteria)
+            if self.criteria[index] not in self.answers:
+                return index
+        return self.active
 
     @property
     def complete(self) -> bool:
         """Every criterion has an answer."""
         return all(name in self.answers for name in self.criteria)
 
-    def reset(self) -> None:
-        """A new pair: no answers, the first criterion active."""
-        self.answers = {}
+    def reset(self, stored: Mapping[str, str] | None = None) -> None:
+        """A new pair: only the answers ``stored`` already (locked), the first criterion
+        without one active."""
+        self.answers = dict(stored or {})
+        self.recorded = set(self.answers)
         self.active = 0
+        self.active = self._next_open(0)
+
+    def lock(self, stored: Mapping[str, str]) -> None:
+        """Answers found recorded meanwhile: they replace those given here, locked."""
+        self.answers.update(stored)
+        self.recorded |= set(stored)
+        self.active = self._next_open(self.active)
+
+    def open_answers(self) -> dict[str | None, str]:
+        """The answers given here (not recorded before), in the criteria's order."""
+        return {
+            name: self.answers[name]
+            for name in self.criteria
+            if name in self.answers and name not in self.recorded
+        }
 
     def state(self) -> list[dict[str, str]]:
         """What the keyboard view shows: each criterion's name, letter and answer so far."""
         return [
-            {"name": name, "key": self.keys[name], "answer": self.answers.get(name, "")}
+            {
+                "name": name,
+                "key": self.keys[name],
+                "answer": self.answers.get(name, ""),
+                "recorded": "yes" if name in self.recorded else "",
+            }
             for name in self.criteria
         ]
 
@@ -117,15 +148,17 @@ class CriteriaBoard:
             active = judging and k == self.active
             mark = "▶ " if active else ""
             weight = "font-weight:600;" if active else ""
+            locked = name in self.recorded
+            note = ' <small style="color:#777">recorded before</small>' if locked else ""
             self.labels[name].value = (
                 f'<span style="{weight}display:inline-block;min-width:12em">{mark}'
-                f"<kbd>{escape(self.keys[name])}</kbd> {escape(name)}</span>"
+                f"<kbd>{escape(self.keys[name])}</kbd> {escape(name)}{note}</span>"
             )
             for verdict, button in self.buttons[name].items():
                 chosen = self.answers.get(name) == verdict
                 button.button_style = CHOSEN_STYLE if chosen else STYLES[verdict]
                 button.description = ("✔ " if chosen else "") + LABELS[verdict]
-                button.disabled = not judging
+                button.disabled = not judging or locked
 
     def verdict_of(self, chosen: dict[str, str | None], output_id: str) -> str:
         """One side's results after judging: each criterion and how this side fared."""

@@ -46,7 +46,9 @@ function drawCriteria(bar, model) {
       (i === active ? "#1976d2;background:#e3f2fd;font-weight:600" : "#ccc");
     const key = document.createElement("kbd");
     key.textContent = c.key;
-    const answer = c.answer ? " ✔ " + c.answer.replace("_", " ") : "";
+    const answer = c.answer
+      ? " ✔ " + c.answer.replace("_", " ") + (c.recorded ? " (recorded before)" : "")
+      : "";
     chip.append(key, " " + c.name + answer);
     bar.appendChild(chip);
   });

@@ -10,8 +10,10 @@ import pytest
 
 import phota_widgets as pw
 from phota_widgets.experiments.review.agreement import (
+    Agreement,
     agreement_html,
     cohen_kappa,
+    compare_judges,
     oriented_answers,
     table_of,
 )
@@ -44,7 +46,8 @@ def test_perfect_agreement_even_with_the_outputs_stored_swapped() -> None:
     found = oriented_answers(_records("ana", answers) + _records("ben", answers, swap=True))
     row = table_of(found).iloc[0]
     assert (row.pairs, row.agreeing, row.share_agreeing) == (60, 60, 1.0)
-    assert row.kappa == pytest.approx(1.0) and row.kappa_low == pytest.approx(1.0)
+    assert row.kappa == pytest.approx(1.0) and row.kappa_high == pytest.approx(1.0)
+    assert 0.7 < row.kappa_low < 0.97  # 60 agreeing pairs: near 1, never surely exactly 1
 
 
 def test_opposite_judges_have_negative_kappa() -> None:
@@ -79,6 +82,35 @@ def test_one_answer_throughout_has_no_kappa_but_a_share() -> None:
     found = oriented_answers(_records("ana", ["a"] * 5) + _records("ben", ["a"] * 5))
     row = table_of(found).iloc[0]
     assert row.share_agreeing == 1.0 and math.isnan(row.kappa)
+
+
+def test_the_interval_is_honest_on_small_and_lopsided_sets() -> None:
+    """Never zero wide (the large-sample formula gave "0.00 to 0.00" to a judge who gave one
+    answer throughout), wide at three pairs, seeded, and always holding the estimate."""
+    sets = {
+        "perfect": (list("ab" * 30), list("ab" * 30)),
+        "opposite": (list("ab" * 30), list("ba" * 30)),
+        "one answer throughout": (list("a" * 20), list("ab" * 10)),
+        "three pairs": (list("abt"), list("abt")),
+        "three pairs, one differing": (list("abt"), list("abb")),
+    }
+    found = {name: cohen_kappa(*pair) for name, pair in sets.items()}
+    for name, (kappa, low, high) in found.items():
+        assert -1.0 <= low <= kappa <= high <= 1.0, name
+        assert high - low > 0.1, f"{name}: {low:.2f} to {high:.2f}"
+    assert found["one answer throughout"][0] == 0.0
+    assert found["one answer throughout"][1] < 0 < found["one answer throughout"][2]
+    assert found["three pairs"][1] < 0.3  # 3 of 3 agreeing tells little
+    assert found["opposite"][0] == -1.0 and found["opposite"][2] < -0.7
+    assert cohen_kappa(*sets["three pairs"]) == found["three pairs"]  # seeded
+    assert cohen_kappa(*sets["three pairs"], seed=1) != found["three pairs"]
+    said = str(_agreement(list("a" * 20), list("ab" * 10)))
+    assert "0.00 to 0.00" not in said and "kappa 0.00 (95% -0." in said
+
+
+def _agreement(first: list[str], second: list[str]) -> Agreement:
+    found = oriented_answers(_records("ana", first) + _records("ben", second))
+    return compare_judges("ana", "ben", found)
 
 
 def test_the_latest_judgement_of_a_pair_counts() -> None:

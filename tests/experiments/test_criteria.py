@@ -159,11 +159,20 @@ def test_preferences_are_written_one_file_per_criterion(
     assert len(pickapic) == len(written)
 
 
-def test_pairs_judged_by_criteria_are_not_assigned_again(result: SweepResult) -> None:
-    a, b, *_ = _pairs(result)[0]
+def test_pairs_judged_by_every_criterion_asked_are_not_assigned_again(
+    result: SweepResult,
+) -> None:
+    (a, b, *_), (c, d, *_) = _pairs(result)[:2]
+    every = len(_pairs(result))
     result.judge(a, b, "a", judge="ana", criterion="realism")
-    frame = result.assign(["ana", "bo"], overlap=0)
-    assert frame.attrs["pairs"] == len(_pairs(result)) - 1
+    result.judge(c, d, "a", judge="ana", criterion="realism")
+    result.judge(c, d, "b", judge="bo", criterion="likeness")  # by two people: not one's whole
+    assert result.assign(["ana", "bo"], overlap=0, criteria=["Realism"]).attrs["pairs"] == every - 2
+    both = result.assign(["ana", "bo"], overlap=0, criteria=["realism", "likeness"])
+    assert both.attrs["pairs"] == every
+    assert result.assign(["ana", "bo"], overlap=0).attrs["pairs"] == every  # none overall yet
+    result.judge(a, b, "b", judge="ana")
+    assert result.assign(["ana", "bo"], overlap=0).attrs["pairs"] == every - 1
 
 
 def test_mlflow_gets_a_leaderboard_file_per_criterion(result: SweepResult, tmp_path: Path) -> None:
@@ -175,3 +184,53 @@ def test_mlflow_gets_a_leaderboard_file_per_criterion(result: SweepResult, tmp_p
     assert files == {tmp_path / "leaderboard.realism.csv": "realism"}  # no overall to rank
     for criterion in files.values():  # what the export writes for each
         assert result.leaderboard(criterion=criterion).iloc[0]["variant"] == SQUARE
+
+
+def test_one_form_of_a_criterion_name_on_every_write_and_read(result: SweepResult) -> None:
+    (a, b, *_), (c, d, *_) = _pairs(result)[:2]
+    result.judge(a, b, "a", judge="ana", criterion="Realism")
+    result.judge(c, d, "b", judge="ana", criterion="  realism ")  # the stored spelling kept
+    result.judge(a, b, "b", judge="bo", criterion="REALISM")
+    ids = [o.output_id for o in result.outputs()]
+    stored = result.session.store.judgements(ids, every_criterion=True)
+    assert [j.criterion for j in stored] == ["Realism"] * 3
+    for asked in ("realism", " realism ", "Realism", "REALISM"):
+        board = result.leaderboard(criterion=asked)
+        assert board["judgements"].sum() == 6 and board.attrs["criterion"] == "Realism"
+        assert result.agreement("ana", "bo", criterion=asked).pairs == 1
+        assert list(result.agreement(criterion=asked)["pairs"]) == [1]
+    panel = result.review(judge="ana", criteria=["realism", "likeness"])
+    assert panel.criteria == ["Realism", "likeness"]
+    result.judge(c, d, "a", judge="bo", criterion="Light")
+    assert result.leaderboard(criterion="light").attrs["criterion"] == "Light"
+
+
+def test_errors_name_the_judge_and_the_criterion_to_pass(result: SweepResult) -> None:
+    a, b, *_ = _pairs(result)[0]
+    result.judge(a, b, "a", judge="ana", criterion="realism")
+    with pytest.raises(ValueError, match=r"^'ana' judged this sweep by criteria only \('realism'"):
+        result.leaderboard(judge="ana")
+    with pytest.raises(ValueError, match=r"^this sweep was judged by criteria only"):
+        result.agreement()  # no silent empty table
+    result.judge(a, b, "a", judge="bo")  # overall, by bo
+    with pytest.raises(ValueError, match="criteria judged: 'realism'") as typo:
+        result.leaderboard(judge="ana", criterion="likeness")
+    assert "by 'ana'" in str(typo.value)
+    with pytest.raises(ValueError) as missing:
+        result.agreement("ana", "bo")
+    said = str(missing.value)
+    assert said.endswith("pass criterion='realism'"), said
+    assert "judges overall: bo" in said and "nobody" not in said
+    assert result.agreement().empty  # overall judgements exist: an empty table is the answer
+
+
+def test_compare_says_its_win_rates_are_overall_ones(result: SweepResult) -> None:
+    _judge_all(result, "ana", "realism", SQUARE)
+    found = pw.compare_sweeps(result, result)
+    assert found.deltas["win_rate_a"].isna().all()
+    assert any("judged by criteria (realism) only: win_rate is NaN" in n for n in found.notes)
+    assert "win_rate is NaN" in found.summary() and "win_rate is NaN" in found.show().html
+    a, b, *_ = _pairs(result)[0]
+    result.judge(a, b, "a", judge="ana")
+    again = pw.compare_sweeps(result, result)
+    assert "win_rate counts its overall judgements only" in again.notes[0]

@@ -86,7 +86,7 @@ def test_one_request_per_order_gives_a_winner_per_criterion(result: SweepResult,
         "likeness": {"judged": 3, "consistent": 0, "inconsistent": 3, "malformed": 0},
     }
     said = str(report)
-    assert "6 judgements (pair and criterion) judged" in said
+    assert "fake-vision: 6 pair-criterion judgements judged" in said
     assert "likeness: 3 judged, 3 position-inconsistent, 0 malformed (flips with" in said
     assert "realism: 3 judged, 0 position-inconsistent, 0 malformed\n" in said
     assert "tie" not in _winners(result, "realism")
@@ -114,7 +114,7 @@ def test_a_criterion_left_unanswered_is_asked_again_alone(result: SweepResult, k
     with OpenAIFake(
         api_key=key, answer_for=scripted(realism="brighter", likeness="missing")
     ) as fake:
-        ask = {"base_url": fake.base_url, "api_key_env": ENV}
+        ask = {"base_url": fake.base_url, "api_key_env": ENV, "prices": (1.0, 2.0)}
         first = result.auto_judge(MODEL, criteria=["realism", "likeness"], limit=2, **ask)
         assert (first.judged, first.malformed, fake.count) == (2, 2, 4)
         assert first.per_criterion["likeness"]["malformed"] == 2
@@ -130,7 +130,21 @@ def test_a_criterion_left_unanswered_is_asked_again_alone(result: SweepResult, k
         assert (third.judged, third.already, fake.count) == (0, 3, 10)
         overall = result.auto_judge(MODEL, **ask)  # the overall question is its own
         assert overall.judged == 0 and overall.malformed == 3  # (answers under "winners")
+        again = result.auto_judge(MODEL, criteria=["Likeness", " REALISM"], **ask)
+        assert (again.judged, again.already, fake.count) == (0, 3, 16)  # any case: answered
     assert len(_winners(result, "realism")) == len(_winners(result, "likeness")) == 3
+    paid = [first, second, third, overall, again]
+    store = result.session.store
+    kept = [
+        d
+        for c in ("realism", "likeness", None)
+        for d in store.model_judging.of_judge(JUDGE, c).values()
+    ]
+    assert sum(d.tokens_in for d in kept) == sum(r.tokens_in for r in paid) == 16 * 100
+    assert sum(d.tokens_out for d in kept) == sum(r.tokens_out for r in paid)
+    assert sum(d.cost or 0.0 for d in kept) == pytest.approx(sum(r.cost or 0.0 for r in paid))
+    unanswered = store.model_judging.of_judge(JUDGE).values()  # malformed: no judgement
+    assert {(d.judgement_id, d.answer_ab) for d in unanswered} == {(None, "malformed")}
 
 
 def test_bad_criteria_are_refused_before_any_request(result: SweepResult, key: str) -> None:
@@ -139,3 +153,13 @@ def test_bad_criteria_are_refused_before_any_request(result: SweepResult, key: s
             with pytest.raises(ValueError):
                 result.auto_judge(MODEL, criteria=criteria, base_url=fake.base_url, api_key_env=ENV)
         assert fake.count == 0
+
+
+def test_people_are_assigned_the_model_judges_pairs(result: SweepResult, key: str) -> None:
+    with OpenAIFake(api_key=key, answer_for=scripted(realism="brighter")) as fake:
+        ask = {"base_url": fake.base_url, "api_key_env": ENV}
+        assert result.auto_judge(MODEL, criteria=["realism"], limit=2, **ask).judged == 2
+    frame = result.assign(["ana", "bo"], overlap=0, criteria=["realism"])
+    assert frame.attrs["pairs"] == 3  # the model's two pairs too: agreement becomes measurable
+    panel = result.review(judge="ana", criteria=["realism"])
+    assert len(panel.pairs) == int(frame.set_index("judge").loc["ana", "pairs"]) == 2

@@ -94,3 +94,42 @@ def test_one_judge_on_two_machines_judges_a_pair_once(tmp_path: Path, shared: Sh
         assert str(one.store.root) not in code
         password = make_url(shared.index_url).password
         assert not password or str(password) not in code
+
+
+def test_one_pairs_criteria_race_all_or_nothing(tmp_path: Path, shared: SharedStore) -> None:
+    """Two machines of one judge record overlapping criteria of one pair at once: one whole
+    set is recorded, the other refused whole (none of its criteria written)."""
+    import threading
+
+    from phota_widgets.store.judging import AlreadyJudgedError
+
+    with (
+        LocalServer(api_key=KEY) as server,
+        session(server, shared, tmp_path / "one") as one,
+        session(server, shared, tmp_path / "two") as two,
+    ):
+        mine = one.sweep("generate", prompts=["a kite"], aspect_ratio=["1:1", "16:9"],
+                         progress=False)  # fmt: skip
+        other = SweepResult.load(two, mine.sweep_id)
+        a, b = (o.output_id for o in mine.outputs())
+        sets = ({"realism": "a", "likeness": "b"}, {"likeness": "tie", "light": "a"})
+        outcomes: dict[int, str] = {}
+        start = threading.Barrier(2)
+
+        def record(k: int) -> None:
+            start.wait(timeout=60)
+            try:
+                judgements.judge_pair((mine, other)[k], a, b, sets[k], "ana", once=True)
+                outcomes[k] = "recorded"
+            except AlreadyJudgedError as exc:
+                outcomes[k] = f"refused {exc.criteria}"
+
+        threads = [threading.Thread(target=record, args=(k,)) for k in (0, 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert sorted(outcomes.values()) == ["recorded", "refused ['likeness']"]
+        won = next(k for k, said in outcomes.items() if said == "recorded")
+        stored = two.store.judgements([a, b], judge="ana", every_criterion=True)
+        assert {j.criterion: j.winner for j in stored} == sets[won]

@@ -158,8 +158,69 @@ def test_a_pair_judged_in_another_panel_is_not_recorded_twice(
         panel.board.buttons["likeness"]["right"].click()
         settle()
     assert len(_stored(result)) == 2
-    assert second.already_judged == 1 and "already judged" in second.notice.value
-    assert "Pair 2 of 3" in second.progress.value
+    assert second.already_judged == 1 and "Pair 2 of 3" in second.progress.value
+    said = "realism and likeness were already recorded for this pair by <code>ana</code>"
+    assert said in second.notice.value
+
+
+def test_a_panel_reopened_with_a_new_criterion_asks_only_that_one(
+    session: Any, settle: Callable[..., None]
+) -> None:
+    result = _sweep(session)
+    first = ReviewPanel(result, judge="ana", seed=1, criteria=["realism"])
+    pair = first.pair
+    assert pair is not None
+    first.act("left").result(10)
+    panel = ReviewPanel(result, judge="ana", seed=1, criteria=["realism", "light"])
+    board = panel.board
+    assert board is not None and panel.pair == pair  # offered again, for light
+    assert "Which is better for <b>realism, light</b>?" in panel.title.value
+    assert board.answers == {"realism": "left"} and board.recorded == {"realism"}
+    assert board.active == 1 and all(b.disabled for b in board.buttons["realism"].values())
+    assert "realism was already recorded for this pair by <code>ana</code>" in panel.notice.value
+    assert panel.pair_view.criteria[0]["recorded"] == "yes"
+    wire = Wire(panel.pair_view)
+    wire.press("r")  # a recorded criterion cannot be made active
+    settle()
+    assert board.active == 1
+    board.buttons["realism"]["right"].click()  # nor answered again
+    settle()
+    assert board.answers["realism"] == "left" and _stored(result)[-1].criterion == "realism"
+    wire.press("3")  # light: tie, the only one asked: recorded
+    settle()
+    stored = [(j.criterion, j.winner) for j in _stored(result)]
+    assert stored == [("realism", pair.winner_of("left")), ("light", "tie")]
+    assert "realism ✔" in panel.reveals[0].value and "light tie" in panel.reveals[1].value
+
+
+def test_criteria_recorded_meanwhile_elsewhere_are_shown_as_stored(
+    session: Any, settle: Callable[..., None]
+) -> None:
+    result = _sweep(session)
+    panel = ReviewPanel(result, judge="ana", seed=1, criteria=CRITERIA)
+    pair = panel.pair
+    assert pair is not None and panel.board is not None
+    a, b = pair.a.output_id, pair.b.output_id
+    result.judge(a, b, "a", "ana", criterion="Realism")  # another process, another case
+    panel.act("right", "realism").result(10)  # the panel still thinks realism is open
+    panel.act("tie", "likeness").result(10)
+    stored = [(j.criterion, j.winner) for j in _stored(result)]
+    assert stored == [("Realism", "a"), ("likeness", "tie")]  # realism kept as it was
+    notice = panel.notice.value
+    assert "realism was already recorded for this pair by <code>ana</code>" in notice
+    assert "another panel by realism" not in notice
+    left_is_a = pair.left == "a"
+    assert ("realism ✔" in panel.reveals[0].value) == left_is_a  # the stored answer revealed
+    assert ("realism ✔" in panel.reveals[1].value) != left_is_a
+    assert panel.judged == 1 and panel.board.answers["realism"] == (
+        "left" if left_is_a else "right"
+    )
+
+    other = ReviewPanel(result, judge="ana", seed=1, criteria=CRITERIA)
+    assert pair not in other.pairs  # done by every criterion
+    result.judge(a, b, "b", "ana", criterion="light")
+    whole = ReviewPanel(result, judge="ana", seed=1, criteria=["light", "realism"])
+    assert whole.pair != pair
 
 
 def test_bad_criteria_are_refused_before_the_panel_opens(session: Any) -> None:

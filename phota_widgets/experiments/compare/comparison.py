@@ -3,7 +3,8 @@
 Cells are joined by filled prompt, input and variant (repeats of a cell are pooled); cells that
 exist in one sweep only are listed apart. For every joined cell the table holds A's value, B's
 and the delta (B - A) of: cost per image, latency per call, win rate (where judged, from the
-judgements within each sweep: ties and "both bad" count half) and, for every check column of
+overall judgements within each sweep, criteria apart: ties and "both bad" count half; NaN, with
+a note saying why, for a sweep judged by criteria only) and, for every check column of
 ``to_dataframe()`` (``check.<name>``: passed or not; ``passed``: all checks; ``score.<name>``:
 a number), the pass rate or mean score.
 
@@ -194,6 +195,8 @@ class SweepComparison:
         only_in_a, only_in_b: cells found in one sweep only (with their output counts).
         checks: per check over the joined cells: passes, totals, rates, ``drop`` (A - B) and
             its 95 % interval.
+        notes: what to know reading the table (win rates from overall judgements only, and
+            why a sweep judged by criteria only has none).
     """
 
     def __init__(self, a: SweepResult, b: SweepResult, joined: Joined) -> None:
@@ -202,6 +205,7 @@ class SweepComparison:
         self.only_in_a = joined.only_in_a
         self.only_in_b = joined.only_in_b
         self.checks = joined.checks
+        self.notes = [note for name, s in (("A", a), ("B", b)) if (note := _criteria_note(name, s))]
 
     def to_dataframe(self) -> pandas.DataFrame:
         """The per-cell deltas (a copy)."""
@@ -222,6 +226,7 @@ class SweepComparison:
             f"{len(self.only_in_a)} only in A, {len(self.only_in_b)} only in B",
             f"cost ${self.a.cost:.2f} -> ${self.b.cost:.2f}",
         ]
+        lines += self.notes
         for row in self.checks.itertuples(index=False):
             lines.append(
                 f"{row.check}: pass rate {_share(row.rate_a)} -> {_share(row.rate_b)} "
@@ -251,6 +256,22 @@ class SweepComparison:
 
     def __repr__(self) -> str:
         return f"SweepComparison({self.summary().splitlines()[0]})"
+
+
+def _criteria_note(name: str, result: SweepResult) -> str:
+    """Why a sweep's win rates are NaN or partial: they count overall judgements only."""
+    from phota_widgets.experiments.review.criteria import criteria_judged
+
+    judged = criteria_judged(result)
+    if not judged:
+        return ""
+    named = ", ".join(judged)
+    overall = bool(result.session.store.judgements(o.output_id for o in result.outputs()))
+    what = "win_rate counts its overall judgements only" if overall else "win_rate is NaN"
+    return (
+        f"{name} ({result.sweep_id}) was judged by criteria ({named}){'' if overall else ' only'}: "
+        f"{what}; compare res.leaderboard(criterion=...) for a criterion"
+    )
 
 
 def _share(value: float) -> str:

@@ -308,7 +308,8 @@ def _log(
 
 def _cell_scores(result: SweepResult) -> tuple[dict[str, float], dict[str, float]]:
     """Mean stars and pairwise win rate of each cell's outputs (a tie and a "both bad" count
-    half a win each way, as on the leaderboard)."""
+    half a win each way, as on the leaderboard); the win rate counts overall judgements only
+    (each criterion has its own leaderboard file)."""
     from phota_widgets.experiments.review.judgements import judgements, ratings
 
     cell_of = {o.output_id: o.cell.info.key for o in result.outputs()}

@@ -6,8 +6,13 @@ counts. Answers are put in one orientation per pair (the smaller output id first
 one judge and "b" of another with the outputs swapped is the same answer. The four answers
 (first better, second better, tie, both bad) are the categories of an unweighted Cohen's kappa.
 
-Kappa's interval is the large-sample one of Fleiss, Cohen and Everitt (1969), clipped to
-[-1, 1]; the share agreeing has a Wilson interval. Kappa is 1 for perfect agreement, about 0
+Kappa's 95 % interval is a credible interval: the two judges' table of answers drawn from its
+posterior (a Dirichlet over the table's cells, with half a pseudo-count in each), kappa computed
+for every draw (seeded: the same answers give the same interval). Unlike the large-sample
+formula it stays honest on small and lopsided samples: never zero wide because every answer
+agreed, or because one judge gave one answer throughout (that formula said "0.00 to 0.00"), and
+wide at a handful of pairs. Kappa is undefined (NaN) when both judges gave one same answer
+throughout. The share agreeing has a Wilson interval. Kappa is 1 for perfect agreement, about 0
 for agreement no better than chance, and negative for judges who tend to answer the opposite.
 """
 
@@ -23,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.stats import binomtest
 
-from phota_widgets.experiments.review.criteria import criteria_judged
+from phota_widgets.experiments.review.criteria import criteria_judged, no_overall, same_criterion
 from phota_widgets.store import JudgementRecord
 
 if TYPE_CHECKING:
@@ -48,7 +53,10 @@ AGREEMENT_COLUMNS = (
     "kappa_high",
 )  # fmt: skip
 DISAGREEMENT_COLUMNS = ("output_1", "output_2", "variant_1", "variant_2", "answer_a", "answer_b")
-_Z = 1.959963984540054
+KAPPA_DRAWS = 4000
+"""Posterior draws behind kappa's interval."""
+KAPPA_PRIOR = 0.5
+"""Pseudo-count added to every cell of the answer table (Jeffreys' prior)."""
 
 
 @dataclass(frozen=True)
@@ -96,8 +104,11 @@ class Agreement:
         return f'<div class="phota-agreement"><p>{escape(str(self))}</p>{table}</div>'
 
 
-def cohen_kappa(first: Sequence[str], second: Sequence[str]) -> tuple[float, float, float]:
-    """Unweighted Cohen's kappa of two equally long label lists and its 95 % interval.
+def cohen_kappa(
+    first: Sequence[str], second: Sequence[str], *, seed: int = 0
+) -> tuple[float, float, float]:
+    """Unweighted Cohen's kappa of two equally long label lists and its 95 % credible
+    interval (see the module docs; it always holds the estimate).
 
     Returns NaNs for no labels or when chance agreement is certain (one label throughout).
     """
@@ -115,15 +126,14 @@ def cohen_kappa(first: Sequence[str], second: Sequence[str]) -> tuple[float, flo
     if expected >= 1.0 - 1e-12:
         return (math.nan, math.nan, math.nan)
     kappa = (observed - expected) / (1.0 - expected)
-    # Fleiss, Cohen & Everitt (1969): the large-sample variance of kappa.
-    spread = np.add.outer(rows, cols)  # p_i. + p_.j
-    diagonal = float(np.sum(np.diag(p) * (1.0 - np.diag(spread) * (1.0 - kappa)) ** 2))
-    off = p * (np.add.outer(cols, rows)) ** 2  # p_ij * (p_.i + p_j.)^2
-    off_sum = float(off.sum() - np.trace(off)) * (1.0 - kappa) ** 2
-    extra = (kappa - expected * (1.0 - kappa)) ** 2
-    variance = max(0.0, (diagonal + off_sum - extra) / (n * (1.0 - expected) ** 2))
-    half = _Z * math.sqrt(variance)
-    return (kappa, max(-1.0, kappa - half), min(1.0, kappa + half))
+    size = len(labels)
+    rng = np.random.default_rng(seed)
+    cells = rng.dirichlet(table.ravel() + KAPPA_PRIOR, size=KAPPA_DRAWS).reshape(-1, size, size)
+    agreed = np.trace(cells, axis1=1, axis2=2)
+    chance = np.einsum("di,di->d", cells.sum(axis=2), cells.sum(axis=1))
+    kappas = (agreed - chance) / (1.0 - chance)
+    low, high = (float(q) for q in np.quantile(kappas, [0.025, 0.975]))
+    return (kappa, max(-1.0, min(low, kappa)), min(1.0, max(high, kappa)))
 
 
 def oriented_answers(found: Iterable[JudgementRecord]) -> dict[str, dict[tuple[str, str], str]]:
@@ -195,15 +205,19 @@ def agreement(
     """
     if judge_a == judge_b:
         raise ValueError(f"agreement needs two different judges (got {judge_a!r} twice)")
+    criterion = same_criterion(result, criterion)
     answers = _answers(result, criterion)
     for name in (judge_a, judge_b):
         if name not in answers:
-            known = ", ".join(sorted(answers)) or "nobody yet"
-            by = "" if criterion is None else f" by criterion {criterion!r}"
-            judged = criteria_judged(result, name)
-            hint = f"; {name} judged by criteria {judged}: pass criterion=" if judged else ""
+            by = " overall" if criterion is None else f" by criterion {criterion!r}"
+            known = ", ".join(sorted(answers)) or "nobody"
+            judged = [c for c in criteria_judged(result, name) if c != criterion]
+            hint = ""
+            if judged:
+                named = ", ".join(repr(c) for c in judged)
+                hint = f"; {name!r} judged by criteria {named}: pass criterion={judged[0]!r}"
             raise ValueError(
-                f"{name!r} has judged no pair of this sweep{by} (judges: {known}{hint})"
+                f"{name!r} has judged no pair of this sweep{by} (judges{by}: {known}){hint}"
             )
     return compare_judges(judge_a, judge_b, answers, _variants(result))
 
@@ -221,7 +235,13 @@ def agreement_of(
         ValueError: one judge named without the other (and see :func:`agreement`).
     """
     if judge_a is None and judge_b is None:
-        return agreement_table(result, criterion)
+        criterion = same_criterion(result, criterion)
+        table = agreement_table(result, criterion)
+        if table.empty and criterion is None:
+            judged = criteria_judged(result)
+            if judged and not _answers(result):
+                raise no_overall("agreement", judged)
+        return table
     if judge_a is None or judge_b is None:
         raise ValueError("name two judges (res.agreement('ana', 'ben')), or none for the table")
     return agreement(result, judge_a, judge_b, criterion)

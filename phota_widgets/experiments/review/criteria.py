@@ -9,13 +9,24 @@ recorded: named, distinct, and few enough that each gets a key of its own in the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from phota_widgets.experiments.sweeps.result import SweepResult
+    from phota_widgets.store import JudgementRecord
 
-__all__ = ["MAX_CRITERIA", "check_criteria", "criteria_judged", "criterion_keys", "no_overall"]
+__all__ = [
+    "MAX_CRITERIA",
+    "MODEL_JUDGE_PREFIX",
+    "check_criteria",
+    "criteria_judged",
+    "criterion_keys",
+    "no_overall",
+    "pairs_done",
+    "same_criteria",
+    "same_criterion",
+]
 
 MAX_CRITERIA = 8
 """The most criteria one review asks (each needs a key, and a row of buttons, of its own)."""
@@ -76,10 +87,50 @@ def criteria_judged(result: SweepResult, judge: str | None = None) -> list[str]:
     return list(dict.fromkeys(j.criterion for j in found if j.criterion is not None))
 
 
-def no_overall(what: str, judged: Sequence[str]) -> ValueError:
-    """The error for asking overall judgements of a sweep judged only by criteria."""
+def same_criterion(result: SweepResult, criterion: str | None) -> str | None:
+    """``criterion`` in the one form every write and read uses: spaces trimmed (and runs of
+    them made one), and a criterion already judged on this sweep matched regardless of case,
+    its stored spelling reused (None stays None: overall).
+
+    Raises:
+        ValueError: not text, or empty.
+    """
+    if criterion is None:
+        return None
+    return same_criteria(result, [criterion])[0]
+
+
+def same_criteria(result: SweepResult, criteria: Sequence[str] | None) -> list[str]:
+    """:func:`check_criteria`, then each name in its stored spelling (see
+    :func:`same_criterion`)."""
+    names = check_criteria(criteria)
+    if not names:
+        return names
+    stored = {name.casefold(): name for name in reversed(criteria_judged(result))}
+    return [stored.get(name.casefold(), name) for name in names]
+
+
+MODEL_JUDGE_PREFIX = "model:"
+"""How a model judge's name begins (``model:<name>``)."""
+
+
+def pairs_done(found: Iterable[JudgementRecord], criteria: Sequence[str]) -> set[frozenset[str]]:
+    """Pairs (sets of two output ids) a judge among ``found``'s has finished: judged overall
+    (no criteria), or by every criterion asked (one judge alone, not several together)."""
+    by_pair: dict[tuple[str, frozenset[str]], set[str | None]] = {}
+    for j in found:
+        key = (j.judge, frozenset((j.output_a, j.output_b)))
+        by_pair.setdefault(key, set()).add(j.criterion)
+    wanted: set[str | None] = set(criteria) if criteria else {None}
+    return {pair for (_, pair), seen in by_pair.items() if wanted <= seen}
+
+
+def no_overall(what: str, judged: Sequence[str], judge: str | None = None) -> ValueError:
+    """The error for asking overall judgements of a sweep (or of one ``judge``) judged only
+    by criteria."""
     named = ", ".join(repr(c) for c in judged)
+    who = "this sweep was judged" if judge is None else f"{judge!r} judged this sweep"
     return ValueError(
-        f"this sweep was judged by criteria only ({named}), with no overall judgement: "
+        f"{who} by criteria only ({named}), with no overall judgement: "
         f"ask {what}(criterion={judged[0]!r}) (criteria: {named})"
     )

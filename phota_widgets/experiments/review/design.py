@@ -3,7 +3,7 @@
 ``compare=["base_model"]`` keeps the pairs whose two outputs differ along those axes and agree
 on every other swept setting and var (so with the same filled prompt and input, a pair says
 something about the base model alone). ``assign(["ana", "ben"], overlap=0.2)`` splits the pairs
-nobody has judged among annotators, in turn, and gives a share of them to a second annotator as
+no person has judged among annotators, in turn, and gives a share of them to a second annotator as
 well (what agreement is measured on); each annotator's panel then offers only theirs.
 """
 
@@ -14,6 +14,7 @@ import random
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from phota_widgets.experiments.review.criteria import MODEL_JUDGE_PREFIX, pairs_done, same_criteria
 from phota_widgets.store.model_judging import pair_key
 
 if TYPE_CHECKING:
@@ -85,9 +86,14 @@ def assign(
     *,
     overlap: float = 0.2,
     compare: str | Sequence[str] | None = None,
+    criteria: Sequence[str] | None = None,
     seed: int = 0,
 ) -> pandas.DataFrame:
-    """Split the pairs nobody has judged among ``judges``; ``overlap`` of them go to two.
+    """Split the pairs no person has judged among ``judges``; ``overlap`` of them go to two.
+
+    A pair counts as judged when a person (a model judge, ``model:<name>``, does not count,
+    so people can be given its pairs and their agreement with it measured) judged it overall,
+    or with ``criteria``, by every criterion asked (what a review panel offers again).
 
     Each pair goes to one annotator in turn (after a seeded shuffle); the first
     ``round(overlap * pairs)`` of them also to the next annotator. Assigning again replaces
@@ -99,7 +105,7 @@ def assign(
 
     Raises:
         ValueError: fewer than one annotator, a repeated or empty name, an overlap outside
-            0-1, or an overlap with a single annotator.
+            0-1, an overlap with a single annotator, or bad criteria.
     """
     import pandas as pd
 
@@ -113,9 +119,11 @@ def assign(
     if overlap and len(names) < 2:
         raise ValueError("an overlap needs at least two annotators (or overlap=0)")
     axes = compared_axes(result, compare)
+    asked = same_criteria(result, criteria)
     ids = [o.output_id for o in result.outputs()]
-    judged = result.session.store.judgements(ids, every_criterion=True)  # by any criterion
-    done = {frozenset((j.output_a, j.output_b)) for j in judged}
+    judged = result.session.store.judgements(ids, every_criterion=True)
+    people = (j for j in judged if not j.judge.startswith(MODEL_JUDGE_PREFIX))
+    done = pairs_done(people, asked)
     pairs = schedule_pairs(review_items(result), seed=seed, done=done)
     if axes is not None:
         pairs = pairs_along(result, pairs, axes)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal
 
 from phota_widgets.experiments.review.change_maps import changed_fraction_of
-from phota_widgets.experiments.review.criteria import check_criteria
+from phota_widgets.experiments.review.criteria import same_criterion
 from phota_widgets.experiments.review.pairs import group_of
 from phota_widgets.experiments.review.ranking import WINNERS, Winner
 from phota_widgets.store import JudgementRecord, RatingRecord
@@ -28,6 +29,7 @@ __all__ = [
     "add_review_columns",
     "default_judge",
     "judge",
+    "judge_pair",
     "judgements",
     "login_judge_warning",
     "parse_side",
@@ -63,6 +65,8 @@ def judgements(
 ) -> list[JudgementRecord]:
     """Every judgement (or one ``judge``'s) between two outputs of this sweep, oldest first:
     the overall ones, or those by ``criterion``, or (``every_criterion``) all of them."""
+    if criterion is not None and not every_criterion:
+        criterion = same_criterion(result, criterion)
     ids = (o.output_id for o in result.outputs())
     store = result.session.store
     return store.judgements(ids, judge=judge, criterion=criterion, every_criterion=every_criterion)
@@ -88,14 +92,14 @@ def judge(
 
     ``once``: refuse (``AlreadyJudgedError``) a pair this judge has already judged (by this
     ``criterion``), checked in the store at the moment of judging (what the review panel does).
-    ``criterion``: what the pair is judged by (None: overall).
+    ``criterion``: what the pair is judged by (None: overall), spaces trimmed and a criterion
+    already judged on the sweep matched regardless of case (its stored spelling kept).
 
     Raises:
         KeyError: an output is not in this sweep.
         ValueError: a bad winner or criterion, or two outputs of different prompts or inputs.
     """
-    if criterion is not None:
-        [criterion] = check_criteria([criterion])
+    criterion = same_criterion(result, criterion)
     first, second = result.output(output_a), result.output(output_b)
     if group_of(first) != group_of(second):
         raise ValueError(
@@ -112,6 +116,37 @@ def judge(
         once=once,
         criterion=criterion,
     )
+
+
+def judge_pair(
+    result: SweepResult,
+    output_a: str,
+    output_b: str,
+    winners: Mapping[str | None, str],
+    judge: str,
+    *,
+    shown_left: Literal["a", "b"] | None = None,
+    once: bool = False,
+) -> list[JudgementRecord]:
+    """Record one pair's judgements, one per criterion (None: overall), in one transaction:
+    all or none (``once``: none when the judge has judged the pair by any of them already,
+    ``AlreadyJudgedError`` naming those).
+
+    Raises:
+        KeyError: an output is not in this sweep.
+        ValueError: a bad winner or criterion, or two outputs of different prompts or inputs.
+    """
+    named = {same_criterion(result, c): w for c, w in winners.items()}
+    first, second = result.output(output_a), result.output(output_b)
+    if group_of(first) != group_of(second):
+        raise ValueError(
+            f"{output_a} and {output_b} answer different prompts or inputs: judge outputs of "
+            "the same filled prompt and input"
+        )
+    return result.session.store.add_judgements(
+        output_a, output_b, named, judge=judge, shown_left=shown_left,
+        sweep_id=result.sweep_id, once=once,
+    )  # fmt: skip
 
 
 def rate(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from phota_widgets.experiments.review.criteria import criteria_judged, no_overall
+from phota_widgets.experiments.review.criteria import criteria_judged, no_overall, same_criterion
 from phota_widgets.experiments.review.judgements import (
     judgements,
     parse_side,
@@ -90,6 +90,7 @@ def leaderboard(
     """
     import pandas as pd
 
+    criterion = same_criterion(result, criterion)
     item_of = _item_of(result, by)
     if by is None:
         items = result.variants
@@ -139,11 +140,12 @@ def _refuse_missing_criterion(
     judged = criteria_judged(result, judge)
     overall = judgements(result, judge)
     if criterion is None and judged and not overall:
-        raise no_overall("leaderboard", judged)
+        raise no_overall("leaderboard", judged, judge)
     if criterion is not None and criterion not in judged and (judged or overall):
         named = ", ".join(repr(c) for c in judged) or "none, only overall judgements"
+        of = "this sweep" if judge is None else f"this sweep by {judge!r}"
         raise ValueError(
-            f"no judgement of this sweep is by criterion {criterion!r} (criteria judged: {named})"
+            f"no judgement of {of} is by criterion {criterion!r} (criteria judged: {named})"
         )
 
 

@@ -9,24 +9,31 @@ flips with the sides is not to be trusted: the share of inconsistent pairs is re
 Judgements go into the run store as judge ``model:<name>`` (so ``res.agreement("ana",
 "model:<name>")`` and ``res.leaderboard(judge=...)`` use them), with both answers, tokens and
 cost beside them. A pair this judge has answered is never asked again, so a second run resumes;
-a pair with a malformed answer is not recorded (counted, and asked again next time).
+a pair with a malformed answer is not recorded (counted, and asked again next time), but what
+asking it cost is: its details row (answers ``malformed``, no judgement) keeps its tokens and
+cost, and asking again adds to them, so the details rows always sum to what was paid.
 
 With ``criteria=[...]`` each request asks for a winner per criterion at once (``{"winners":
 {"<criterion>": "left" | ...}}``), still twice per pair with the sides swapped; each criterion
 gets its own judgement row (consistency per criterion), its details row (the request's tokens
-and cost shared evenly among the criteria asked) and its own resume: a criterion answered
-malformed or not at all is left unrecorded and asked again next time, alone.
+and cost shared evenly among the criteria asked, answered or not) and its own resume: a
+criterion answered malformed or not at all is left unrecorded and asked again next time, alone.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from phota_widgets.api.thumbnails import data_uri
-from phota_widgets.experiments.review.criteria import check_criteria
+from phota_widgets.experiments.review.criteria import (
+    MODEL_JUDGE_PREFIX,
+    check_criteria,
+    same_criteria,
+)
 from phota_widgets.store.model_judging import ModelJudgementRecord, pair_key
 
 if TYPE_CHECKING:
@@ -38,6 +45,8 @@ __all__ = ["AutoJudgeReport", "auto_judge", "judge_name", "run_auto_judge"]
 
 IMAGE_PX = 512
 ANSWERS = ("left", "right", "tie", "both_bad")
+MALFORMED = "malformed"
+"""The answer kept in a details row when the model's answer was unusable."""
 SYSTEM = (
     "You compare two images made for the same prompt. Answer with one JSON object only: "
     '{"winner": "left" | "right" | "tie" | "both_bad", "reason": "<one sentence>"}.'
@@ -55,7 +64,7 @@ Criterion = str | None
 
 def judge_name(model: str) -> str:
     """The judge a model's judgements are recorded under: ``model:<name>``."""
-    return f"model:{model}"
+    return f"{MODEL_JUDGE_PREFIX}{model}"
 
 
 @dataclass
@@ -114,7 +123,7 @@ class AutoJudgeReport:
             + (" (flips with the sides here)" if c["inconsistent"] > 0.2 * c["judged"] else "")
             for name, c in self.per_criterion.items()
         )
-        unit = "judgements (pair and criterion)" if self.per_criterion else "pairs"
+        unit = "pair-criterion judgements" if self.per_criterion else "pairs"
         return (
             f"{self.judge}: {self.judged} {unit} judged, {self.inconsistent} position-inconsistent "
             f"({self.inconsistent_share:.0%}){warning}; {self.malformed} malformed, "
@@ -201,7 +210,7 @@ def auto_judge(
 
     if limit is not None and limit < 0:
         raise ValueError(f"limit must be 0 or more pairs, got {limit}")
-    asked: list[Criterion] = [*check_criteria(criteria)] or [None]
+    asked: list[Criterion] = [*same_criteria(result, criteria)] or [None]
     judge = judge_name(client.model)
     store = result.session.store
     ids = [o.output_id for o in result.outputs()]
@@ -252,25 +261,27 @@ def _judge_pair(
     share = len(missing)
     for k, criterion in enumerate(missing):
         answer_ab, answer_ba = _answer(one.data, criterion), _answer(two.data, criterion)
+        judgement_id, consistent, now = None, False, time.time()
         if answer_ab is None or answer_ba is None:
-            report.count(criterion, "malformed")
-            continue
-        first, second = _winner(answer_ab, True), _winner(answer_ba, False)
-        consistent = first == second
-        recorded = store.add_judgement(
-            pair.a.output_id, pair.b.output_id, first if consistent else "tie", judge=judge,
-            sweep_id=result.sweep_id, criterion=criterion,
-        )  # fmt: skip
+            report.count(criterion, "malformed")  # its share of the spend is kept all the same
+        else:
+            first, second = _winner(answer_ab, True), _winner(answer_ba, False)
+            consistent = first == second
+            recorded = store.add_judgement(
+                pair.a.output_id, pair.b.output_id, first if consistent else "tie", judge=judge,
+                sweep_id=result.sweep_id, criterion=criterion,
+            )  # fmt: skip
+            judgement_id, now = recorded.judgement_id, recorded.created_at
+            report.count(criterion, "judged")
+            report.count(criterion, "consistent" if consistent else "inconsistent")
         store.model_judging.add(
             ModelJudgementRecord(
-                judge, pair_key(pair.a.output_id, pair.b.output_id), recorded.judgement_id,
-                result.sweep_id, answer_ab, answer_ba, consistent,
+                judge, pair_key(pair.a.output_id, pair.b.output_id), judgement_id,
+                result.sweep_id, answer_ab or MALFORMED, answer_ba or MALFORMED, consistent,
                 _part(tokens_in, share, k), _part(tokens_out, share, k),
-                None if cost is None else cost / share, recorded.created_at, criterion,
+                None if cost is None else cost / share, now, criterion,
             )
         )  # fmt: skip
-        report.count(criterion, "judged")
-        report.count(criterion, "consistent" if consistent else "inconsistent")
 
 
 def _part(total: int, parts: int, k: int) -> int:

@@ -115,12 +115,18 @@ class ReviewMethods:
         return agreement_of(self._result(), judge_a, judge_b, criterion)
 
     def assign(
-        self, judges: Sequence[str], *, overlap: float = 0.2, compare: str | None = None
+        self,
+        judges: Sequence[str],
+        *,
+        overlap: float = 0.2,
+        compare: str | None = None,
+        criteria: Sequence[str] | None = None,
     ) -> pandas.DataFrame:
-        """Split the unjudged pairs among annotators, ``overlap`` of them judged by two."""
+        """Split the pairs no person has judged (overall, or by every one of ``criteria``)
+        among annotators, ``overlap`` of them judged by two; model judges' pairs stay in."""
         from phota_widgets.experiments.review.design import assign
 
-        return assign(self._result(), judges, overlap=overlap, compare=compare)
+        return assign(self._result(), judges, overlap=overlap, compare=compare, criteria=criteria)
 
     def auto_judge(
         self,

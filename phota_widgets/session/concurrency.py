@@ -15,7 +15,10 @@ Nobody knows an API key's limits in advance, so the limit is learned the way TCP
   rounds without trouble, so a raised cap is found again while 429s stay rare; after any other
   cut (too many requests), by one slot a round, as TCP does.
 * **Retry-After** holds every new call of the session until it has passed, not only the retry
-  of the call that was refused.
+  of the call that was refused. After a 429 for the server's cap on jobs, one exception: a job of
+  ours that ends frees a place the server counts for us, so a new call may take it (the session
+  never holds more jobs there than when it was refused). The refused submit gives its slot back
+  while it waits, and takes one again before it is sent anew.
 
 ``max_concurrency`` is the ceiling; ``adaptive=False`` keeps a fixed limit (a plain semaphore).
 """
@@ -67,6 +70,8 @@ class Ticket:
 
     started: float
     accepted: bool = False
+    parked: bool = False
+    """Refused for the server's cap on jobs: waiting for its retry without holding a slot."""
 
 
 @dataclass
@@ -90,6 +95,8 @@ class AdaptiveLimit:
     _in_flight: int = field(init=False, default=0)
     _accepted: int = field(init=False, default=0)
     _last_cut: float = field(init=False, default=-math.inf)
+    _replacing: bool = field(init=False, default=False)
+    _freed: int = field(init=False, default=0)
     _probing: bool = field(init=False, default=False)
     _usual: dict[str, deque[float]] = field(init=False, default_factory=dict)
     _changed: asyncio.Event | None = field(init=False, default=None)
@@ -118,21 +125,39 @@ class AdaptiveLimit:
 
     async def acquire(self) -> Ticket:
         """Wait for a free slot and for any session-wide Retry-After, then take the slot."""
+        await self._take()
+        return Ticket(started=self.clock())
+
+    async def resume(self, ticket: Ticket) -> None:
+        """Take a slot again for a parked ticket (a refused submit about to be sent anew)."""
+        if ticket.parked:
+            await self._take()
+            ticket.parked = False
+            ticket.started = self.clock()
+
+    async def _take(self) -> None:
+        """Wait until a slot is free and no Retry-After holds this call, then count it."""
         while True:
             wait = self.paused_until - self.clock()
-            if wait > 0:
-                await asyncio.sleep(wait)
+            paused = wait > 0
+            if paused and not (self._replacing and self._freed > 0):
+                await self._wait_change(wait)  # a job of ours ending may free a place sooner
                 continue
             if self._in_flight < self.current:
                 self._in_flight += 1
-                return Ticket(started=self.clock())
+                if paused:
+                    self._freed -= 1  # replaces a job of ours that ended
+                return
             await self._wait_change()
 
     def release(self, ticket: Ticket) -> None:
         """Give the slot back."""
-        self._in_flight -= 1
+        if not ticket.parked:
+            self._in_flight -= 1
         if ticket.accepted:
             self._accepted -= 1
+            if self._replacing and self.paused_until > self.clock():
+                self._freed += 1  # the server holds one job fewer of ours: a place to refill
         self._notify()
 
     def accepted(self, ticket: Ticket) -> None:
@@ -167,16 +192,25 @@ class AdaptiveLimit:
         """
         self.rate_limited_count += 1
         if retry_after:
+            if self.paused_until <= self.clock():
+                self._freed = 0
             self.paused_until = max(self.paused_until, self.clock() + retry_after)
         on_poll = ticket is None or ticket.accepted  # not a submit: too many requests, surely
+        holding = self._accepted
+        job_cap = not on_poll and self.pacer.rate is None
+        job_cap = job_cap and holding >= max(1.0, math.floor(self.limit * BETA))
+        self._replacing = job_cap  # any other 429 holds every new call until Retry-After
+        if job_cap and ticket is not None and not ticket.parked:
+            ticket.parked = True  # its retry waits without a slot, and takes one again
+            self._in_flight -= 1
+            self._notify()
         if on_poll or self.pacer.rate is not None:
             self.pacer.refused()  # a request rate met: paced (whatever the round)
         if not self.adaptive or (ticket is not None and ticket.started < self._last_cut):
             return
-        holding = self._accepted
         if on_poll:
             self._cut(self.limit * BETA, "429 on a poll: too many requests")
-        elif self.pacer.rate is None and holding >= max(1.0, math.floor(self.limit * BETA)):
+        elif job_cap:
             self._cut(holding, "429 on a submit: the server's cap on jobs", probe=True)
         else:  # the server held few of ours, or a request rate was met: not a cap on jobs
             self.pacer.refused()
@@ -222,10 +256,11 @@ class AdaptiveLimit:
                 self.on_change(self.current, why)
         self._notify()
 
-    async def _wait_change(self) -> None:
+    async def _wait_change(self, timeout: float | None = None) -> None:
         if self._changed is None:
             self._changed = asyncio.Event()
-        await self._changed.wait()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._changed.wait(), timeout)
 
     def _notify(self) -> None:
         if self._changed is not None:
@@ -322,6 +357,9 @@ def pace_requests(limit: AdaptiveLimit) -> Callable[[httpx.Request], Awaitable[N
     """An httpx request hook: each keyed request waits its turn under ``limit``'s pacer."""
 
     async def on_request(request: httpx.Request) -> None:
+        held = current_slot()
+        if held is not None and held[0] is limit:
+            await limit.resume(held[1])  # a refused submit takes a slot again before its retry
         if "x-api-key" in request.headers:
             await limit.pacer.wait()
 

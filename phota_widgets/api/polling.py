@@ -8,11 +8,13 @@ one-second job; the other jobs of that kind follow sparsely and are woken the mo
 Known, a job sleeps until it is likely done, then polls with gaps of at most ``CLOSE`` of the
 time elapsed: about 1.3 polls a job once learned.
 
-"Likely done" is a wake time tracked to the ``AIM`` quantile of the kind's durations: each job
-whose first poll finds it finished pulls the wake a little earlier, each found still running
-pushes it later (at least to when it was seen running). A poll that finds a job done says only
-that it ended before then, so the wake is never learned from those times alone: it would only
-ever grow, and every job would wait for the slowest poll seen.
+"Likely done" is a wake time searched for like a boundary: each job whose first poll finds it
+finished pulls the wake earlier, by steps that double while that goes on (from ``STEP`` to
+``MAX_STEP`` of it); a job found still running puts it at the time the job was then seen done,
+and the steps start small again. So about one job in four or five pays a second poll, and the
+wake stays within a few percent of the real duration, and follows it when it changes either
+way. A poll that finds a job done says only that it ended before then: a wake learned from
+those times alone would only ever grow, and every job would wait for the slowest poll seen.
 """
 
 from __future__ import annotations
@@ -41,11 +43,10 @@ EARLY = 1.0
 """Wake at this share of the expected duration (its upper quartile), then poll closely."""
 CLOSE = 0.05
 """Past the wake, a poll gap is at most this share of the time run so far."""
-AIM = 0.75
-"""The share of jobs the first poll should find finished (the wake's quantile)."""
-STEP = 0.02
-"""How far one job moves the wake, as a share of it (down by ``STEP * (1 - AIM)`` when the
-first poll found it done, up by ``STEP * AIM`` when it did not)."""
+STEP = 0.005
+"""The first step down of the wake after a job found running, as a share of it."""
+MAX_STEP = 0.1
+"""The largest step down (the steps double while first polls find jobs done)."""
 REMEMBERED = 16
 """Finished jobs remembered per endpoint and settings."""
 SETTING_FIELDS = (
@@ -81,6 +82,7 @@ class DurationBook:
     def __init__(self, remembered: int = REMEMBERED) -> None:
         self._seen: dict[str, deque[float]] = {}
         self._wake: dict[str, float] = {}
+        self._streak: dict[str, int] = {}
         self._scouts: dict[str, int] = {}
         self._waiters: dict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]] = {}
         self._remembered = remembered
@@ -114,8 +116,8 @@ class DurationBook:
         (None: never) and seen finished at ``done_at``.
 
         ``on_schedule``: its first poll was at this kind's wake (a job polled on the learned
-        schedule); its answer moves the wake toward the ``AIM`` quantile. Otherwise the wake is
-        only set when there is none yet: the middle of what the polls narrowed it to.
+        schedule); its answer moves the wake (see the module doc). Otherwise the wake is only
+        set when there is none yet: the middle of what the polls narrowed it to.
         """
         if done_at <= 0:
             return
@@ -125,11 +127,13 @@ class DurationBook:
             if wake is None:
                 low = running_at if running_at is not None else done_at
                 self._wake[key] = (low + done_at) / 2
-            elif on_schedule and running_at is None:  # the first poll found it done
-                self._wake[key] = wake * (1 - STEP * (1 - AIM))
-            elif on_schedule:  # still running at the wake: later, at least past that poll
-                assert running_at is not None
-                self._wake[key] = max(wake * (1 + STEP * AIM), running_at)
+            elif on_schedule and running_at is None:  # the first poll found it done: earlier
+                streak = self._streak.get(key, 0)
+                self._wake[key] = wake * (1 - min(MAX_STEP, STEP * 2**streak))
+                self._streak[key] = min(streak + 1, 16)
+            elif on_schedule:  # still running at the wake: when it was seen done
+                self._wake[key] = max(wake, done_at)
+                self._streak[key] = 0
             waiters = self._waiters.pop(key, [])
         for loop, future in waiters:
             _call_soon(loop, future)

@@ -72,6 +72,9 @@ class Ticket:
     accepted: bool = False
     parked: bool = False
     """Refused for the server's cap on jobs: waiting for its retry without holding a slot."""
+    paced: float = 0.0
+    """Seconds its requests waited for their turn under the session's pace (not the API's
+    latency: left out of the time that tells a rise)."""
 
 
 @dataclass
@@ -170,6 +173,7 @@ class AdaptiveLimit:
         """A call of settings ``key`` ended well after ``seconds``: grow, or cut on a rise."""
         if not self.adaptive:
             return
+        seconds = max(0.0, seconds - ticket.paced)  # our own pace's wait is no API latency
         usual = self._usual.setdefault(key, deque(maxlen=USUAL_OF))
         rose = len(usual) >= 2 and seconds > RISE * min(usual)
         usual.append(seconds)
@@ -177,6 +181,8 @@ class AdaptiveLimit:
             return  # started before the last cut: says nothing about the new limit
         if rose:
             self._cut(self.limit * BETA, f"latency rose ({seconds:.2f}s)")
+        elif self.pacer.holding_back():
+            return  # the pace, not the limit, holds calls back: more slots would only queue
         elif self.limit < self.threshold:
             self._set(self.limit + 1, "slow start")
         else:
@@ -204,9 +210,12 @@ class AdaptiveLimit:
             ticket.parked = True  # its retry waits without a slot, and takes one again
             self._in_flight -= 1
             self._notify()
-        if on_poll or self.pacer.rate is not None:
+        paced = self.pacer.rate is not None
+        if on_poll or paced:
             self.pacer.refused()  # a request rate met: paced (whatever the round)
-        if not self.adaptive or (ticket is not None and ticket.started < self._last_cut):
+        if paced or not self.adaptive:
+            return  # paced already: the pace answers a request rate, not fewer calls at once
+        if ticket is not None and ticket.started < self._last_cut:
             return
         if on_poll:
             self._cut(self.limit * BETA, "429 on a poll: too many requests")
@@ -361,6 +370,8 @@ def pace_requests(limit: AdaptiveLimit) -> Callable[[httpx.Request], Awaitable[N
         if held is not None and held[0] is limit:
             await limit.resume(held[1])  # a refused submit takes a slot again before its retry
         if "x-api-key" in request.headers:
-            await limit.pacer.wait()
+            waited = await limit.pacer.wait()
+            if held is not None and held[0] is limit:
+                held[1].paced += waited
 
     return on_request

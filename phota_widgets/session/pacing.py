@@ -65,17 +65,24 @@ class RequestPacer:
         self._taken.append(now)
         self._forget(now)
 
-    async def wait(self) -> None:
-        """Wait for this request's turn (at once when not paced)."""
+    async def wait(self) -> float:
+        """Wait for this request's turn (at once when not paced); the seconds waited."""
         now = self.clock()
-        if self.rate is not None:
-            if now - self._last_hit >= PROBE_SECONDS:
-                self.rate *= PROBE_STEP
-                self._last_hit = now
-            turn = max(now, self._next)
-            self._next = turn + 1.0 / self.rate
-            if turn > now:
-                await asyncio.sleep(turn - now)
+        if self.rate is None:
+            return 0.0
+        if now - self._last_hit >= PROBE_SECONDS:
+            self.rate *= PROBE_STEP
+            self._last_hit = now
+        turn = max(now, self._next)
+        self._next = turn + 1.0 / self.rate
+        if turn <= now:
+            return 0.0
+        await asyncio.sleep(turn - now)
+        return turn - now
+
+    def holding_back(self) -> bool:
+        """Whether requests are queued for their turn now (the pace is what limits calls)."""
+        return self.rate is not None and self._next > self.clock() + 1.0 / self.rate
 
     def _forget(self, now: float) -> None:
         for seen in (self._taken, self._refused):

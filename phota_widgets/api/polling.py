@@ -45,8 +45,9 @@ CLOSE = 0.05
 """Past the wake, a poll gap is at most this share of the time run so far."""
 STEP = 0.005
 """The first step down of the wake after a job found running, as a share of it."""
-MAX_STEP = 0.1
-"""The largest step down (the steps double while first polls find jobs done)."""
+MAX_STEP = 0.04
+"""The largest step down (the steps double while first polls find jobs done): below
+``CLOSE``, so a wake that went too low costs one more poll, seldom two."""
 REMEMBERED = 16
 """Finished jobs remembered per endpoint and settings."""
 SETTING_FIELDS = (

@@ -2,11 +2,12 @@
 
 A cap on jobs is met by fewer calls at once (:mod:`phota_widgets.session.concurrency`); a cap on
 requests per second is met by spacing the requests. Until the API first answers 429 for too many
-requests, nothing is paced. Then the pace becomes ``KEEP`` of the rate the API was taking (the
-keyed requests it answered, not refused, in the last second), and every keyed request waits its
-turn; each
-``PROBE_SECONDS`` without such a 429 the pace grows by ``PROBE_STEP``, so a raised limit is
-found again. Download links carry no key and are never paced.
+requests, nothing is paced (a few stray 429s are not a limit). Then the pace becomes ``KEEP``
+of the rate the API was taking (the keyed requests it answered, not refused, in the last second),
+and every keyed request waits its turn. Once paced, every 429 says the pace is too high: it is
+cut again (once a second at most), and it grows by ``PROBE_STEP`` only after ``PROBE_SECONDS``
+without any 429, so a raised limit is found again. Download links carry no key and are never
+paced.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class RequestPacer:
     _refused: deque[float] = field(default_factory=deque, repr=False)
     _next: float = field(default=0.0, repr=False)
     _last_hit: float = field(default=0.0, repr=False)
+    _last_cut: float = field(default=0.0, repr=False)
 
     def refused(self) -> None:
         """The API answered 429 for too many requests: pace below the rate just sent."""
@@ -50,14 +52,16 @@ class RequestPacer:
         self._refused.append(now)
         self._forget(now)
         refused = len(self._refused)
-        if refused < MIN_REFUSED or refused < MIN_SHARE * (refused + len(self._taken)):
-            return  # stray 429s, not a limit being met
-        if self.rate is not None and now - self._last_hit < WINDOW:
-            return  # the same burst: one cut for it
         taken = max(1.0, len(self._taken) / WINDOW)
-        pace = KEEP * taken if self.rate is None else min(self.rate, taken) * KEEP
-        self.rate = max(0.5, pace)
-        self._last_hit = now
+        if self.rate is None:
+            if refused < MIN_REFUSED or refused < MIN_SHARE * (refused + len(self._taken)):
+                return  # stray 429s, not a limit being met
+            self.rate = max(0.5, KEEP * taken)
+            self._last_cut = now
+        elif now - self._last_cut >= WINDOW:  # paced, and still refused: slower
+            self.rate = max(0.5, min(self.rate, taken) * KEEP)
+            self._last_cut = now
+        self._last_hit = now  # no growth until a quiet while has passed
 
     def taken(self) -> None:
         """The API answered a keyed request (not a 429): it counts toward the rate it takes."""

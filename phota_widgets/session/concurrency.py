@@ -363,15 +363,21 @@ def watch_answers(limit: AdaptiveLimit) -> Callable[[httpx.Response], Awaitable[
 
 
 def pace_requests(limit: AdaptiveLimit) -> Callable[[httpx.Request], Awaitable[None]]:
-    """An httpx request hook: each keyed request waits its turn under ``limit``'s pacer."""
+    """An httpx request hook: each keyed request waits its turn under ``limit``'s pacer (a
+    parked submit first takes a slot again), and a submit's clock starts as it leaves."""
 
     async def on_request(request: httpx.Request) -> None:
         held = current_slot()
-        if held is not None and held[0] is limit:
-            await limit.resume(held[1])  # a refused submit takes a slot again before its retry
+        ticket = held[1] if held is not None and held[0] is limit else None
+        if ticket is not None:
+            await limit.resume(ticket)  # a refused submit takes a slot again before its retry
         if "x-api-key" in request.headers:
             waited = await limit.pacer.wait()
-            if held is not None and held[0] is limit:
-                held[1].paced += waited
+            if ticket is not None:
+                ticket.paced += waited
+        if ticket is not None and not ticket.accepted and request.method == "POST":
+            # the call's latency runs from its submit leaving, not from the slot: the run
+            # store's writes before it are this machine's time, not the API's
+            ticket.started, ticket.paced = limit.clock(), 0.0
 
     return on_request

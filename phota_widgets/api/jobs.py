@@ -165,7 +165,11 @@ class AsyncJob:
                 if learn:
                     done_at = polled_at - self.submitted_at
                     durations.learn(
-                        kind, running_at=running_at, done_at=done_at, on_schedule=on_schedule
+                        kind,
+                        running_at=running_at,
+                        done_at=done_at,
+                        on_schedule=on_schedule,
+                        wake=likely if on_schedule else None,
                     )
                 return body
             learn = learn or watched

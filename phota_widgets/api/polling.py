@@ -45,7 +45,7 @@ CLOSE = 0.05
 """Past the wake, a poll gap is at most this share of the time run so far."""
 STEP = 0.005
 """The first step down of the wake after a job found running, as a share of it."""
-MAX_STEP = 0.04
+MAX_STEP = 0.08
 """The largest step down (the steps double while first polls find jobs done): below
 ``CLOSE``, so a wake that went too low costs one more poll, seldom two."""
 REMEMBERED = 16
@@ -111,29 +111,39 @@ class DurationBook:
         self.learn(key, running_at=None, done_at=seconds, on_schedule=False)
 
     def learn(
-        self, key: str, *, running_at: float | None, done_at: float, on_schedule: bool
+        self,
+        key: str,
+        *,
+        running_at: float | None,
+        done_at: float,
+        on_schedule: bool,
+        wake: float | None = None,
     ) -> None:
         """A job of this kind was last seen running ``running_at`` seconds after its submit
         (None: never) and seen finished at ``done_at``.
 
-        ``on_schedule``: its first poll was at this kind's wake (a job polled on the learned
-        schedule); its answer moves the wake (see the module doc). Otherwise the wake is only
-        set when there is none yet: the middle of what the polls narrowed it to.
+        ``on_schedule``: its first poll was at the wake ``wake`` (default: the wake now); its
+        answer moves the wake (see the module doc). A first poll that found the job done
+        says nothing new when the wake has come below the one it tested (jobs running at once
+        test the same wake: one step for them all). Not on schedule, the wake is only set when
+        there is none yet: the middle of what the polls narrowed it to.
         """
         if done_at <= 0:
             return
         with self._lock:
             self._seen.setdefault(key, deque(maxlen=self._remembered)).append(done_at)
-            wake = self._wake.get(key)
-            if wake is None:
+            now = self._wake.get(key)
+            tested = now if wake is None else wake
+            if now is None:
                 low = running_at if running_at is not None else done_at
                 self._wake[key] = (low + done_at) / 2
             elif on_schedule and running_at is None:  # the first poll found it done: earlier
-                streak = self._streak.get(key, 0)
-                self._wake[key] = wake * (1 - min(MAX_STEP, STEP * 2**streak))
-                self._streak[key] = min(streak + 1, 16)
+                if tested is not None and tested <= now * (1 + 1e-9):
+                    streak = self._streak.get(key, 0)
+                    self._wake[key] = tested * (1 - min(MAX_STEP, STEP * 2**streak))
+                    self._streak[key] = min(streak + 1, 16)
             elif on_schedule:  # still running at the wake: when it was seen done
-                self._wake[key] = max(wake, done_at)
+                self._wake[key] = max(now, done_at)
                 self._streak[key] = 0
             waiters = self._waiters.pop(key, [])
         for loop, future in waiters:

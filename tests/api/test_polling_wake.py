@@ -92,3 +92,12 @@ def test_a_follower_that_times_out_says_nothing_was_learned() -> None:
     book = DurationBook()
     assert asyncio.run(book.until_learned(KEY, 0.01)) is False
     assert book._waiters == {}  # no waiter left behind
+
+
+def test_jobs_that_ran_at_once_and_tested_the_same_wake_move_it_once() -> None:
+    book = DurationBook()
+    book.learn(KEY, running_at=None, done_at=1.2, on_schedule=False)
+    tested = book.likely_done(KEY)
+    for _ in range(12):  # a wave of 12 jobs, all polled at the same wake, all found done
+        book.learn(KEY, running_at=None, done_at=1.2, on_schedule=True, wake=tested)
+    assert book.likely_done(KEY) == pytest.approx(1.2 * (1 - STEP))

@@ -125,3 +125,24 @@ def test_our_own_pace_is_not_a_rise_in_latency() -> None:
     slow = Ticket(started=limit.clock())
     limit.succeeded(slow, "k", 2.5)  # 2.5 s at the API: the server queues
     assert limit.current < grown
+
+
+def test_once_paced_jobs_first_poll_a_little_later() -> None:
+    import httpx
+
+    from phota_widgets.api.polling import DurationBook
+    from phota_widgets.session.concurrency import PACED_PATIENCE, watch_answers
+
+    limit = AdaptiveLimit(start=4)
+    book = DurationBook()
+    hook = watch_answers(limit, book)
+    refused = httpx.Response(429, request=httpx.Request("GET", "http://127.0.0.1/jobs/x"))
+
+    async def answers(n: int) -> None:
+        for _ in range(n):
+            await hook(refused)
+
+    asyncio.run(answers(1))  # one stray 429: not paced, polls as learned
+    assert limit.pacer.rate is None and book.patience == 1.0
+    asyncio.run(answers(MIN_REFUSED))
+    assert limit.pacer.rate is not None and book.patience == PACED_PATIENCE

@@ -130,6 +130,7 @@ class AsyncJob:
         # a job watched from its submit sleeps until it is likely done; one found later (a
         # resume) is checked at once: it may have ended long ago
         likely = durations.likely_done(kind) if self._watched_from_submit else None
+        likely = likely * durations.patience if likely is not None else None
         scouting = likely is None and self._watched_from_submit
         scout = durations.scout(kind) if scouting else True  # one job of a new kind learns
         try:

@@ -88,6 +88,9 @@ class DurationBook:
         self._waiters: dict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]] = {}
         self._remembered = remembered
         self._lock = threading.Lock()
+        self.patience = 1.0
+        """How much later than the wake a job first polls: raised while each request counts
+        against a request-rate limit the session met (a poll then costs more than a wait)."""
 
     def scout(self, key: str) -> bool:
         """Whether a job of unknown kind ``key`` should watch closely (the first one does; the

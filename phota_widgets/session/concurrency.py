@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from phota_widgets.api.polling import DurationBook
 from phota_widgets.api.retry import parse_retry_after
 from phota_widgets.store.errors import StoreError
 
@@ -59,6 +60,9 @@ PROBE_ROUNDS = 8
 USUAL_OF = 5
 """Successes of the same settings remembered for their usual (lowest recent) time."""
 
+
+PACED_PATIENCE = 1.05
+"""Once paced, a job first polls this much later than its kind's wake (see ``watch_answers``)."""
 
 ADAPTIVE_CEILING = 32
 """The most calls at once an adaptive limit grows to when no ``max_concurrency`` is given."""
@@ -341,10 +345,13 @@ def current_slot() -> tuple[AdaptiveLimit, Ticket] | None:
     return _current.get()
 
 
-def watch_answers(limit: AdaptiveLimit) -> Callable[[httpx.Response], Awaitable[None]]:
+def watch_answers(
+    limit: AdaptiveLimit, durations: DurationBook | None = None
+) -> Callable[[httpx.Response], Awaitable[None]]:
     """An httpx response hook telling ``limit`` what the API answered the running slot's call:
     a 202 (the job was accepted: it counts against the server's cap from this moment) and every
-    429 (retried ones included)."""
+    429 (retried ones included). Once ``limit`` paces requests, ``durations`` polls a little
+    later (``PACED_PATIENCE``): fewer second polls, each a request the rate limit counts."""
 
     async def on_response(response: httpx.Response) -> None:
         if response.status_code != 429 and "x-api-key" in response.request.headers:
@@ -358,6 +365,8 @@ def watch_answers(limit: AdaptiveLimit) -> Callable[[httpx.Response], Awaitable[
                 limit.accepted(ticket)
             return
         limit.rate_limited(ticket, parse_retry_after(response.headers.get("Retry-After")))
+        if durations is not None and limit.pacer.rate is not None:
+            durations.patience = PACED_PATIENCE
 
     return on_response
 

@@ -127,3 +127,19 @@ def test_a_late_wait_checks_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     with LocalServer(api_key="k", processing=0.3) as srv:
         asyncio.run(scenario(srv))
     assert polls[0][1] <= 0.25  # a resumed job may be done already: no learned sleep
+
+
+def test_a_patient_book_polls_later_than_the_wake(monkeypatch: pytest.MonkeyPatch) -> None:
+    polls = counting(monkeypatch)
+    with (
+        LocalServer(api_key="k", processing=0.3) as srv,
+        pw.PhotaClient(api_key="k", base_url=srv.base_url) as client,
+    ):
+        first = client.submit("generate", prompt="a barn").wait()
+        book = client.aclient.durations
+        learned = book.likely_done(settings_key("generate", first.request))
+        assert learned is not None
+        book.patience = 2.0
+        polls.clear()
+        client.submit("generate", prompt="a boat").wait()
+        assert polls and polls[0][1] >= 2.0 * learned - 0.005, (learned, polls)

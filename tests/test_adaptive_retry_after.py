@@ -146,3 +146,32 @@ def test_once_paced_jobs_first_poll_a_little_later() -> None:
     assert limit.pacer.rate is None and book.patience == 1.0
     asyncio.run(answers(MIN_REFUSED))
     assert limit.pacer.rate is not None and book.patience == PACED_PATIENCE
+
+
+def test_the_pace_finds_the_refused_rate_again_slowly_and_a_raised_one_fast() -> None:
+    from phota_widgets.session.pacing import (
+        KEEP,
+        NEAR_STEP,
+        PROBE_SECONDS,
+        PROBE_STEP,
+        RequestPacer,
+    )
+
+    now = [100.0]
+    pacer = RequestPacer(clock=lambda: now[0])
+    for _ in range(20):  # the API took 20 requests in the last second, refused 3 (13%)
+        pacer.taken()
+    for _ in range(3):
+        pacer.refused()
+    assert pacer.rate is not None and abs(pacer.rate - KEEP * 20) < 1e-9
+
+    def quiet_while() -> float:
+        now[0] += PROBE_SECONDS
+        before = pacer.rate
+        asyncio.run(pacer.wait())
+        assert pacer.rate is not None and before is not None
+        return pacer.rate / before
+
+    assert abs(quiet_while() - NEAR_STEP) < 1e-9  # near the rate refused: slowly
+    pacer.rate = 5.0  # far below it (say, after cuts for a slow spell): fast
+    assert abs(quiet_while() - PROBE_STEP) < 1e-9

@@ -5,9 +5,10 @@ requests per second is met by spacing the requests. Until the API first answers 
 requests, nothing is paced (a few stray 429s are not a limit). Then the pace becomes ``KEEP``
 of the rate the API was taking (the keyed requests it answered, not refused, in the last second),
 and every keyed request waits its turn. Once paced, every 429 says the pace is too high: it is
-cut again (once a second at most), and it grows by ``PROBE_STEP`` only after ``PROBE_SECONDS``
-without any 429, so a raised limit is found again. Download links carry no key and are never
-paced.
+cut again (once a second at most), and it grows only after ``PROBE_SECONDS`` without any 429:
+by ``PROBE_STEP`` while well below the rate last refused, by ``NEAR_STEP`` near or past it, so
+a raised limit is found again and the same one is met seldom. Download links carry no key and
+are never paced.
 """
 
 from __future__ import annotations
@@ -23,10 +24,15 @@ KEEP = 0.9
 PROBE_SECONDS = 2.0
 """Seconds without a request-rate 429 before the pace grows."""
 PROBE_STEP = 1.1
-"""How much the pace grows at each probe."""
+"""How much the pace grows at each probe, while well below the rate last refused."""
+NEAR_STEP = 1.02
+"""How much it grows at each probe near or past the rate last refused (found again slowly, so
+the limit is met seldom: each time costs a few 429s)."""
+NEAR = 0.97
+"""Within this share of the rate last refused, the pace grows by ``NEAR_STEP``."""
 WINDOW = 1.0
 """Seconds over which the refused rate is counted."""
-MIN_SHARE = 0.2
+MIN_SHARE = 0.1
 """The share of the last second's answers that must be 429s before they say "a rate limit":
 a few stray 429s (an API's passing hiccups) never slow a session down."""
 MIN_REFUSED = 3
@@ -45,6 +51,7 @@ class RequestPacer:
     _next: float = field(default=0.0, repr=False)
     _last_hit: float = field(default=0.0, repr=False)
     _last_cut: float = field(default=0.0, repr=False)
+    _refused_rate: float = field(default=0.0, repr=False)
 
     def refused(self) -> None:
         """The API answered 429 for too many requests: pace below the rate just sent."""
@@ -56,10 +63,12 @@ class RequestPacer:
         if self.rate is None:
             if refused < MIN_REFUSED or refused < MIN_SHARE * (refused + len(self._taken)):
                 return  # stray 429s, not a limit being met
+            self._refused_rate = taken
             self.rate = max(0.5, KEEP * taken)
             self._last_cut = now
         elif now - self._last_cut >= WINDOW:  # paced, and still refused: slower
-            self.rate = max(0.5, min(self.rate, taken) * KEEP)
+            self._refused_rate = min(self.rate, taken)
+            self.rate = max(0.5, self._refused_rate * KEEP)
             self._last_cut = now
         self._last_hit = now  # no growth until a quiet while has passed
 
@@ -75,7 +84,8 @@ class RequestPacer:
         if self.rate is None:
             return 0.0
         if now - self._last_hit >= PROBE_SECONDS:
-            self.rate *= PROBE_STEP
+            near = self.rate * PROBE_STEP > NEAR * self._refused_rate
+            self.rate *= NEAR_STEP if near else PROBE_STEP
             self._last_hit = now
         turn = max(now, self._next)
         self._next = turn + 1.0 / self.rate

@@ -4,8 +4,9 @@ A cap on jobs is met by fewer calls at once (:mod:`phota_widgets.session.concurr
 requests per second is met by spacing the requests. Until the API first answers 429 for too many
 requests, nothing is paced (a few stray 429s are not a limit). Then the pace becomes ``KEEP``
 of the rate the API was taking (the keyed requests it answered, not refused, in the last second),
-and every keyed request waits its turn. Once paced, every 429 says the pace is too high: it is
-cut again (once a second at most), and it grows only after ``PROBE_SECONDS`` without any 429:
+and every keyed request waits its turn. Once paced, 429s that again say "a rate limit" cut
+the pace (once a second at most; stray ones never do: a pace cut by every stray 429 would
+spiral down), and it grows only after ``PROBE_SECONDS`` without such a cut:
 by ``PROBE_STEP`` while well below the rate last refused, by ``NEAR_STEP`` near or past it, so
 a raised limit is found again and the same one is met seldom. Download links carry no key and
 are never paced.
@@ -60,9 +61,9 @@ class RequestPacer:
         self._forget(now)
         refused = len(self._refused)
         taken = max(1.0, len(self._taken) / WINDOW)
+        if refused < MIN_REFUSED or refused < MIN_SHARE * (refused + len(self._taken)):
+            return  # stray 429s, not a limit being met (paced or not: no spiral down)
         if self.rate is None:
-            if refused < MIN_REFUSED or refused < MIN_SHARE * (refused + len(self._taken)):
-                return  # stray 429s, not a limit being met
             self._refused_rate = taken
             self.rate = max(0.5, KEEP * taken)
             self._last_cut = now

@@ -175,3 +175,22 @@ def test_the_pace_finds_the_refused_rate_again_slowly_and_a_raised_one_fast() ->
     assert abs(quiet_while() - NEAR_STEP) < 1e-9  # near the rate refused: slowly
     pacer.rate = 5.0  # far below it (say, after cuts for a slow spell): fast
     assert abs(quiet_while() - PROBE_STEP) < 1e-9
+
+
+def test_stray_429s_never_cut_a_pace_either() -> None:
+    from phota_widgets.session.pacing import WINDOW, RequestPacer
+
+    now = [100.0]
+    pacer = RequestPacer(clock=lambda: now[0])
+    for _ in range(20):
+        pacer.taken()
+    for _ in range(3):
+        pacer.refused()
+    paced = pacer.rate
+    assert paced is not None
+    for _ in range(30):  # a second later: many answers, one stray 429 among them, again and again
+        now[0] += WINDOW + 0.01
+        for _ in range(30):
+            pacer.taken()
+        pacer.refused()
+        assert pacer.rate == paced  # no spiral down

@@ -3,16 +3,21 @@
 The model server (its own process) takes 1 s a job and enforces per-key limits the way an API
 would, answering 429 with ``Retry-After`` beyond them; the client starts from its default limit
 and is told nothing. Each sweep runs on a new Session (nothing learned), and is compared with
-what a client knowing the limit does on the same server in the same run:
+the ideal schedule at that limit; what a client knowing the limit does on the same server in the
+same run is reported beside it:
 
-* a cap of K jobs at once (K = 3 and 12): the same cells as bare synchronous httpx calls on K
-  threads (``ceil(cells / K)`` job times when the server's cores keep up; the theoretical figure
-  is in the note);
+* a cap of K jobs at once (K = 3 and 12): the reference is the ideal, ``ceil(cells / K)`` job
+  times; the note gives the same cells as bare synchronous httpx calls on K threads (what the
+  server's cores allow here: the embedded server renders on this machine's cores) and the
+  sweep's time against that;
 * 20 requests per second per key: ``cells x 2 / 20`` s, a submit and one poll a cell (downloads
   carry no key), and never under one job time (one bare synchronous call).
 
 Beside each time: the 429 answers per submit and the HTTP requests per cell (all of them,
-downloads included).
+downloads included), and the polls a cell once a duration was learned (the second half).
+
+Last, the cost of a call made one at a time: ``s.generate`` (a submit, its polls, the download
+and the run store) against one bare synchronous POST, on a server with no processing delay.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from typing import Any
 import httpx
 
 import phota_widgets as pw
-from benchmarks.harness import Config, Figure
+from benchmarks.harness import Config, Figure, interleaved
 from phota_widgets.local import Limits, ServerProcess
 
 JOB_SECONDS = 1.0
@@ -36,6 +41,8 @@ JOB_SECONDS = 1.0
 RATE = 20.0
 KEYED_PER_CELL = 2
 """The fewest keyed requests a cell can cost: its submit and one poll."""
+ONE_CALL_REPEATS = {True: 9, False: 31}
+"""Interleaved repeats of the one-call figure (quick, full): their medians are compared."""
 
 
 @dataclass
@@ -49,6 +56,8 @@ class SweepRun:
     requests: int
     rate_limited: int
     final_limit: int
+    learned_requests: float
+    """Mean requests of the second half's cells (submit, polls, download, any retry)."""
 
     @property
     def share_429(self) -> float:
@@ -60,18 +69,25 @@ class SweepRun:
 
 
 def run(config: Config) -> list[Figure]:
-    """The K=3, K=12 and 20 requests/s sweeps, each against its ideal schedule."""
-    cells = 48 if config.quick else 200
+    """The K=3, K=12 and 20 requests/s sweeps, each against its ideal schedule, then one call
+    at a time against a bare synchronous POST."""
+    import phota_widgets.experiments  # noqa: F401  (imported once per process: not the sweep's)
+
+    cells = 36 if config.quick else 200
     figures = []
     for cap in (3, 12):
         took = limited_sweep(Limits(max_jobs=cap, retry_after=1), cells, bare_threads=cap)
-        theory = math.ceil(cells / cap) * took.job_seconds
+        ideal = math.ceil(cells / cap) * JOB_SECONDS
+        bare = took.bare_seconds
         figures.append(
             _figure(
                 f"{cells}-cell sweep, server capped at {cap} jobs",
                 took,
-                took.bare_seconds,
-                note=f"theory {theory:.1f} s",
+                ideal,
+                note=(
+                    f"bare httpx on {cap} threads {bare:.1f} s ({bare / ideal:.2f}x the ideal), "
+                    f"the sweep {took.seconds / bare:.2f}x that"
+                ),
             )
         )
     took = limited_sweep(Limits(requests_per_second=RATE), cells)
@@ -79,7 +95,35 @@ def run(config: Config) -> list[Figure]:
     figures.append(
         _figure(f"{cells}-cell sweep, server limited to {RATE:g} requests/s", took, ideal, 1.20)
     )
+    figures.append(one_call_overhead(config))
     return figures
+
+
+def one_call_overhead(config: Config) -> Figure:
+    """``s.generate`` one call at a time against one bare synchronous POST (no processing)."""
+    with (
+        ServerProcess(processing=0.0).start(wait=True) as server,
+        tempfile.TemporaryDirectory() as tmp,
+        pw.Session(output_dir=tmp, local_server=server, resume=False, announce=False) as s,
+        httpx.Client(timeout=120) as http,
+    ):
+        before = s.store.count()
+        times = interleaved(
+            {
+                "bare": lambda: _bare_post(http, server, "one at a time"),
+                "session": lambda: s.generate("a lighthouse, one at a time"),
+            },
+            ONE_CALL_REPEATS[config.quick],
+        )
+        runs = s.store.runs(limit=s.store.count() - before)
+        requests = statistics.median(r.requests or 0 for r in runs)
+    bare, session = times["bare"], times["session"]
+    return Figure(
+        "s.generate one call at a time vs a bare synchronous POST (no processing delay)",
+        session, bare, "s", "<= 1.35x", session <= 1.35 * bare,
+        note=f"{requests:g} requests a call (median)",
+        extra={"requests_per_call": requests},
+    )  # fmt: skip
 
 
 def limited_sweep(limits: Limits, cells: int, bare_threads: int = 0) -> SweepRun:
@@ -106,6 +150,7 @@ def limited_sweep(limits: Limits, cells: int, bare_threads: int = 0) -> SweepRun
         seconds = time.perf_counter() - started
         assert result.counts() == {"succeeded": cells}, result.counts()
         limit: Any = s._concurrency
+        later = s.store.runs(limit=cells // 2)  # newest first: the second half of the sweep
         return SweepRun(
             seconds,
             job_seconds,
@@ -114,6 +159,7 @@ def limited_sweep(limits: Limits, cells: int, bare_threads: int = 0) -> SweepRun
             requests,
             limit.rate_limited_count,
             s.concurrency,
+            statistics.fmean(r.requests or 0 for r in later),
         )
 
 
@@ -133,6 +179,17 @@ def _bare_threads_seconds(server: Any, cells: int, threads: int) -> float:
         with ThreadPoolExecutor(threads) as pool:
             list(pool.map(call, range(cells)))
         return time.perf_counter() - started
+
+
+def _bare_post(http: httpx.Client, server: Any, words: str) -> None:
+    """One bare synchronous generate: POST, wait, decode the JSON answer (images inline)."""
+    response = http.post(
+        f"{server.base_url}/generate",
+        json={"prompt": f"a lighthouse, {words}"},
+        headers={"X-API-Key": server.api_key},
+    )
+    response.raise_for_status()
+    response.json()
 
 
 def _bare_call_seconds(server: Any, repeats: int = 3) -> float:
@@ -160,11 +217,14 @@ def _figure(
         took.seconds, ideal, "s", f"<= {target:.2f}x, 429s < 5% of cells", ok,
         note=(
             f"429s {took.share_429:.1%} of cells, {took.requests_per_cell:.2f} requests a "
-            f"cell, limit ended at {took.final_limit}" + (f"; {note}" if note else "")
+            f"cell ({took.learned_requests:.2f} in the second half: submit + polls + "
+            f"download), limit ended at {took.final_limit}" + (f"; {note}" if note else "")
         ),
         extra={
             "share_429": took.share_429,
             "requests_per_cell": took.requests_per_cell,
+            "learned_requests_per_cell": took.learned_requests,
             "final_limit": took.final_limit,
+            "bare_seconds": took.bare_seconds,
         },
     )  # fmt: skip

@@ -130,6 +130,7 @@ class AsyncJob:
         # a job watched from its submit sleeps until it is likely done; one found later (a
         # resume) is checked at once: it may have ended long ago
         likely = durations.likely_done(kind) if self._watched_from_submit else None
+        likely = likely * durations.patience if likely is not None else None
         scouting = likely is None and self._watched_from_submit
         scout = durations.scout(kind) if scouting else True  # one job of a new kind learns
         try:
@@ -149,20 +150,31 @@ class AsyncJob:
     ) -> JobBody:
         """Poll on the schedule until the job ends (see :meth:`finished`)."""
         durations = self._client.durations
+        watched = self._watched_from_submit
         schedule = poll_times(likely, poll_interval, scout=scout)
         first = next(schedule)
         # Learn only from waits that saw the job end: watched from its submit, and either on
         # time for the first poll or having seen the job unfinished (not a late wait()).
-        learn = self._watched_from_submit and started - self.submitted_at <= first
+        learn = watched and started - self.submitted_at <= first
+        on_schedule = learn and likely is not None  # its first poll is at the learned wake
+        running_at: float | None = None  # when a poll last saw it unfinished (after submit)
         await asyncio.sleep(max(0.0, self.submitted_at + first - time.perf_counter()))
         while True:
             polled_at = time.perf_counter()
             body = await self.refresh()
             if body.status is JobStatus.SUCCEEDED:
                 if learn:
-                    durations.record(kind, polled_at - self.submitted_at)
+                    done_at = polled_at - self.submitted_at
+                    durations.learn(
+                        kind,
+                        running_at=running_at,
+                        done_at=done_at,
+                        on_schedule=on_schedule,
+                        wake=likely if on_schedule else None,
+                    )
                 return body
-            learn = learn or self._watched_from_submit
+            learn = learn or watched
+            running_at = polled_at - self.submitted_at
             if body.status is JobStatus.FAILED:
                 error = body.error
                 detail = error.detail if error else "no detail given"
@@ -172,7 +184,7 @@ class AsyncJob:
                     code=error.code if error else None,
                 )
             now = time.perf_counter()
-            if likely is None and self._watched_from_submit:
+            if likely is None and watched:
                 likely = durations.likely_done(kind)  # another job of its kind just ended
                 if likely is not None:
                     schedule = poll_times(likely, poll_interval)
@@ -185,7 +197,13 @@ class AsyncJob:
                     f"after {deadline - started:g}s "
                     "(it goes on; wait again or get_job() later)"
                 )
-            await asyncio.sleep(wake - now)
+            if likely is None and watched and await durations.until_learned(kind, wake - now):
+                # another job of its kind just learned how long they take: follow it at once
+                likely = durations.likely_done(kind)
+                schedule = poll_times(likely, poll_interval)
+                wake = max(self.submitted_at + next(schedule), time.perf_counter())
+                wake = min(wake, deadline) if deadline is not None else wake
+            await asyncio.sleep(max(0.0, wake - time.perf_counter()))
 
     async def collect(self, body: JobBody, on_image: ImageCallback | None = None) -> Result:
         """Download a succeeded job's images (the links expire: do it at once)."""

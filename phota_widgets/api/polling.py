@@ -4,13 +4,23 @@ A job's expected duration is learned from the finished jobs of the same endpoint
 (the client's :class:`DurationBook`). Unknown, the schedule checks once quickly, then polls with
 gaps of at most ``OVERSHOOT`` of the time elapsed (and never less than ``UNKNOWN_MIN_GAP``), so
 the first job of a kind waits at most about 20% longer than it ran, in about a dozen polls for a
-one-second job. Known, it sleeps until the job is likely done (the
-upper quartile of the kind's durations: the first poll usually finds it finished), then polls
-with gaps of at most ``CLOSE`` of the time elapsed: about 1.3 polls a job once learned.
+one-second job; the other jobs of that kind follow sparsely and are woken the moment it learns.
+Known, a job sleeps until it is likely done, then polls with gaps of at most ``CLOSE`` of the
+time elapsed: about 1.3 polls a job once learned.
+
+"Likely done" is a wake time searched for like a boundary: each job whose first poll finds it
+finished pulls the wake earlier, by steps that double while that goes on (from ``STEP`` to
+``MAX_STEP`` of it); a job found still running puts it at the time the job was then seen done,
+and the steps start small again. So about one job in four or five pays a second poll, and the
+wake stays within a few percent of the real duration, and follows it when it changes either
+way. A poll that finds a job done says only that it ended before then: a wake learned from
+those times alone would only ever grow, and every job would wait for the slowest poll seen.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import statistics
 import threading
 from collections import deque
@@ -33,6 +43,11 @@ EARLY = 1.0
 """Wake at this share of the expected duration (its upper quartile), then poll closely."""
 CLOSE = 0.05
 """Past the wake, a poll gap is at most this share of the time run so far."""
+STEP = 0.005
+"""The first step down of the wake after a job found running, as a share of it."""
+MAX_STEP = 0.08
+"""The largest step down (the steps double while first polls find jobs done): below
+``CLOSE``, so a wake that went too low costs one more poll, seldom two."""
 REMEMBERED = 16
 """Finished jobs remembered per endpoint and settings."""
 SETTING_FIELDS = (
@@ -59,13 +74,23 @@ def settings_key(endpoint: str | None, request: Mapping[str, Any]) -> str:
 
 
 class DurationBook:
-    """Durations of finished jobs, by :func:`settings_key` (thread-safe, bounded)."""
+    """Durations and wake times of finished jobs, by :func:`settings_key` (thread-safe, bounded).
+
+    Jobs of one client may run on different event loops (the sync client's and a session's), so
+    a job waiting for a kind to be learned registers its own loop's future.
+    """
 
     def __init__(self, remembered: int = REMEMBERED) -> None:
         self._seen: dict[str, deque[float]] = {}
+        self._wake: dict[str, float] = {}
+        self._streak: dict[str, int] = {}
         self._scouts: dict[str, int] = {}
+        self._waiters: dict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]] = {}
         self._remembered = remembered
         self._lock = threading.Lock()
+        self.patience = 1.0
+        """How much later than the wake a job first polls: raised while each request counts
+        against a request-rate limit the session met (a poll then costs more than a wait)."""
 
     def scout(self, key: str) -> bool:
         """Whether a job of unknown kind ``key`` should watch closely (the first one does; the
@@ -85,26 +110,91 @@ class DurationBook:
                 self._scouts.pop(key, None)
 
     def record(self, key: str, seconds: float) -> None:
-        """Remember that a job of this kind took ``seconds``."""
-        if seconds <= 0:
+        """Remember that a job of this kind was seen finished ``seconds`` after its submit."""
+        self.learn(key, running_at=None, done_at=seconds, on_schedule=False)
+
+    def learn(
+        self,
+        key: str,
+        *,
+        running_at: float | None,
+        done_at: float,
+        on_schedule: bool,
+        wake: float | None = None,
+    ) -> None:
+        """A job of this kind was last seen running ``running_at`` seconds after its submit
+        (None: never) and seen finished at ``done_at``.
+
+        ``on_schedule``: its first poll was at the wake ``wake`` (default: the wake now); its
+        answer moves the wake (see the module doc). A first poll that found the job done
+        says nothing new when the wake has come below the one it tested (jobs running at once
+        test the same wake: one step for them all). Not on schedule, the wake is only set when
+        there is none yet: the middle of what the polls narrowed it to.
+        """
+        if done_at <= 0:
             return
         with self._lock:
-            self._seen.setdefault(key, deque(maxlen=self._remembered)).append(seconds)
+            self._seen.setdefault(key, deque(maxlen=self._remembered)).append(done_at)
+            now = self._wake.get(key)
+            tested = now if wake is None else wake
+            if now is None:
+                low = running_at if running_at is not None else done_at
+                self._wake[key] = (low + done_at) / 2
+            elif on_schedule and running_at is None:  # the first poll found it done: earlier
+                if tested is not None and tested <= now * (1 + 1e-9):
+                    streak = self._streak.get(key, 0)
+                    self._wake[key] = tested * (1 - min(MAX_STEP, STEP * 2**streak))
+                    self._streak[key] = min(streak + 1, 16)
+            elif on_schedule:  # still running at the wake: when it was seen done
+                self._wake[key] = max(now, done_at)
+                self._streak[key] = 0
+            waiters = self._waiters.pop(key, [])
+        for loop, future in waiters:
+            _call_soon(loop, future)
 
     def expected(self, key: str) -> float | None:
-        """The median duration of this kind's remembered jobs (None before the first)."""
+        """The median time this kind's remembered jobs were seen finished (None before one)."""
         with self._lock:
             seen = self._seen.get(key)
             return statistics.median(seen) if seen else None
 
     def likely_done(self, key: str) -> float | None:
-        """When a job of this kind is likely done: the upper quartile of its remembered
-        durations (None before the first)."""
+        """Seconds after its submit a job of this kind is likely done: the tracked wake (None
+        before the first job of the kind was seen finished)."""
         with self._lock:
-            seen = list(self._seen.get(key) or ())
-        if len(seen) < 2:
-            return seen[0] if seen else None
-        return statistics.quantiles(seen, n=4, method="inclusive")[2]
+            return self._wake.get(key)
+
+    async def until_learned(self, key: str, seconds: float) -> bool:
+        """Wait up to ``seconds`` for this kind to be learned; whether it is (at once if so)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        with self._lock:
+            if key in self._wake:
+                return True
+            self._waiters.setdefault(key, []).append((loop, future))
+        try:
+            await asyncio.wait_for(future, max(0.0, seconds))
+        except TimeoutError:
+            pass
+        finally:
+            with self._lock:
+                waiting = self._waiters.get(key, [])
+                if (loop, future) in waiting:
+                    waiting.remove((loop, future))
+                if not waiting:
+                    self._waiters.pop(key, None)
+        with self._lock:
+            return key in self._wake
+
+
+def _wake_up(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _call_soon(loop: asyncio.AbstractEventLoop, future: asyncio.Future[None]) -> None:
+    with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits there
+        loop.call_soon_threadsafe(_wake_up, future)
 
 
 def poll_times(expected: float | None, max_gap: float, *, scout: bool = True) -> Iterator[float]:

@@ -107,7 +107,7 @@ class Backend:
         hooks = http.event_hooks
         http.event_hooks = {
             "request": [*hooks["request"], count_request, pace_requests(self._limit)],
-            "response": [*hooks["response"], watch_answers(self._limit)],
+            "response": [*hooks["response"], watch_answers(self._limit, client.durations)],
         }
         return client
 

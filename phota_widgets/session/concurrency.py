@@ -15,7 +15,10 @@ Nobody knows an API key's limits in advance, so the limit is learned the way TCP
   rounds without trouble, so a raised cap is found again while 429s stay rare; after any other
   cut (too many requests), by one slot a round, as TCP does.
 * **Retry-After** holds every new call of the session until it has passed, not only the retry
-  of the call that was refused.
+  of the call that was refused. After a 429 for the server's cap on jobs, one exception: a job of
+  ours that ends frees a place the server counts for us, so a new call may take it (the session
+  never holds more jobs there than when it was refused). The refused submit gives its slot back
+  while it waits, and takes one again before it is sent anew.
 
 ``max_concurrency`` is the ceiling; ``adaptive=False`` keeps a fixed limit (a plain semaphore).
 """
@@ -36,6 +39,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from phota_widgets.api.polling import DurationBook
 from phota_widgets.api.retry import parse_retry_after
 from phota_widgets.store.errors import StoreError
 
@@ -57,6 +61,9 @@ USUAL_OF = 5
 """Successes of the same settings remembered for their usual (lowest recent) time."""
 
 
+PACED_PATIENCE = 1.05
+"""Once paced, a job first polls this much later than its kind's wake (see ``watch_answers``)."""
+
 ADAPTIVE_CEILING = 32
 """The most calls at once an adaptive limit grows to when no ``max_concurrency`` is given."""
 
@@ -67,6 +74,11 @@ class Ticket:
 
     started: float
     accepted: bool = False
+    parked: bool = False
+    """Refused for the server's cap on jobs: waiting for its retry without holding a slot."""
+    paced: float = 0.0
+    """Seconds its requests waited for their turn under the session's pace (not the API's
+    latency: left out of the time that tells a rise)."""
 
 
 @dataclass
@@ -90,6 +102,8 @@ class AdaptiveLimit:
     _in_flight: int = field(init=False, default=0)
     _accepted: int = field(init=False, default=0)
     _last_cut: float = field(init=False, default=-math.inf)
+    _replacing: bool = field(init=False, default=False)
+    _freed: int = field(init=False, default=0)
     _probing: bool = field(init=False, default=False)
     _usual: dict[str, deque[float]] = field(init=False, default_factory=dict)
     _changed: asyncio.Event | None = field(init=False, default=None)
@@ -118,21 +132,39 @@ class AdaptiveLimit:
 
     async def acquire(self) -> Ticket:
         """Wait for a free slot and for any session-wide Retry-After, then take the slot."""
+        await self._take()
+        return Ticket(started=self.clock())
+
+    async def resume(self, ticket: Ticket) -> None:
+        """Take a slot again for a parked ticket (a refused submit about to be sent anew)."""
+        if ticket.parked:
+            await self._take()
+            ticket.parked = False
+            ticket.started = self.clock()
+
+    async def _take(self) -> None:
+        """Wait until a slot is free and no Retry-After holds this call, then count it."""
         while True:
             wait = self.paused_until - self.clock()
-            if wait > 0:
-                await asyncio.sleep(wait)
+            paused = wait > 0
+            if paused and not (self._replacing and self._freed > 0):
+                await self._wait_change(wait)  # a job of ours ending may free a place sooner
                 continue
             if self._in_flight < self.current:
                 self._in_flight += 1
-                return Ticket(started=self.clock())
+                if paused:
+                    self._freed -= 1  # replaces a job of ours that ended
+                return
             await self._wait_change()
 
     def release(self, ticket: Ticket) -> None:
         """Give the slot back."""
-        self._in_flight -= 1
+        if not ticket.parked:
+            self._in_flight -= 1
         if ticket.accepted:
             self._accepted -= 1
+            if self._replacing and self.paused_until > self.clock():
+                self._freed += 1  # the server holds one job fewer of ours: a place to refill
         self._notify()
 
     def accepted(self, ticket: Ticket) -> None:
@@ -145,6 +177,7 @@ class AdaptiveLimit:
         """A call of settings ``key`` ended well after ``seconds``: grow, or cut on a rise."""
         if not self.adaptive:
             return
+        seconds = max(0.0, seconds - ticket.paced)  # our own pace's wait is no API latency
         usual = self._usual.setdefault(key, deque(maxlen=USUAL_OF))
         rose = len(usual) >= 2 and seconds > RISE * min(usual)
         usual.append(seconds)
@@ -152,6 +185,8 @@ class AdaptiveLimit:
             return  # started before the last cut: says nothing about the new limit
         if rose:
             self._cut(self.limit * BETA, f"latency rose ({seconds:.2f}s)")
+        elif self.pacer.holding_back():
+            return  # the pace, not the limit, holds calls back: more slots would only queue
         elif self.limit < self.threshold:
             self._set(self.limit + 1, "slow start")
         else:
@@ -167,16 +202,28 @@ class AdaptiveLimit:
         """
         self.rate_limited_count += 1
         if retry_after:
+            if self.paused_until <= self.clock():
+                self._freed = 0
             self.paused_until = max(self.paused_until, self.clock() + retry_after)
         on_poll = ticket is None or ticket.accepted  # not a submit: too many requests, surely
-        if on_poll or self.pacer.rate is not None:
-            self.pacer.refused()  # a request rate met: paced (whatever the round)
-        if not self.adaptive or (ticket is not None and ticket.started < self._last_cut):
-            return
         holding = self._accepted
+        job_cap = not on_poll and self.pacer.rate is None
+        job_cap = job_cap and holding >= max(1.0, math.floor(self.limit * BETA))
+        self._replacing = job_cap  # any other 429 holds every new call until Retry-After
+        if job_cap and ticket is not None and not ticket.parked:
+            ticket.parked = True  # its retry waits without a slot, and takes one again
+            self._in_flight -= 1
+            self._notify()
+        paced = self.pacer.rate is not None
+        if on_poll or paced:
+            self.pacer.refused()  # a request rate met: paced (whatever the round)
+        if paced or not self.adaptive:
+            return  # paced already: the pace answers a request rate, not fewer calls at once
+        if ticket is not None and ticket.started < self._last_cut:
+            return
         if on_poll:
             self._cut(self.limit * BETA, "429 on a poll: too many requests")
-        elif self.pacer.rate is None and holding >= max(1.0, math.floor(self.limit * BETA)):
+        elif job_cap:
             self._cut(holding, "429 on a submit: the server's cap on jobs", probe=True)
         else:  # the server held few of ours, or a request rate was met: not a cap on jobs
             self.pacer.refused()
@@ -222,10 +269,11 @@ class AdaptiveLimit:
                 self.on_change(self.current, why)
         self._notify()
 
-    async def _wait_change(self) -> None:
+    async def _wait_change(self, timeout: float | None = None) -> None:
         if self._changed is None:
             self._changed = asyncio.Event()
-        await self._changed.wait()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._changed.wait(), timeout)
 
     def _notify(self) -> None:
         if self._changed is not None:
@@ -297,10 +345,13 @@ def current_slot() -> tuple[AdaptiveLimit, Ticket] | None:
     return _current.get()
 
 
-def watch_answers(limit: AdaptiveLimit) -> Callable[[httpx.Response], Awaitable[None]]:
+def watch_answers(
+    limit: AdaptiveLimit, durations: DurationBook | None = None
+) -> Callable[[httpx.Response], Awaitable[None]]:
     """An httpx response hook telling ``limit`` what the API answered the running slot's call:
     a 202 (the job was accepted: it counts against the server's cap from this moment) and every
-    429 (retried ones included)."""
+    429 (retried ones included). Once ``limit`` paces requests, ``durations`` polls a little
+    later (``PACED_PATIENCE``): fewer second polls, each a request the rate limit counts."""
 
     async def on_response(response: httpx.Response) -> None:
         if response.status_code != 429 and "x-api-key" in response.request.headers:
@@ -314,15 +365,28 @@ def watch_answers(limit: AdaptiveLimit) -> Callable[[httpx.Response], Awaitable[
                 limit.accepted(ticket)
             return
         limit.rate_limited(ticket, parse_retry_after(response.headers.get("Retry-After")))
+        if durations is not None and limit.pacer.rate is not None:
+            durations.patience = PACED_PATIENCE
 
     return on_response
 
 
 def pace_requests(limit: AdaptiveLimit) -> Callable[[httpx.Request], Awaitable[None]]:
-    """An httpx request hook: each keyed request waits its turn under ``limit``'s pacer."""
+    """An httpx request hook: each keyed request waits its turn under ``limit``'s pacer (a
+    parked submit first takes a slot again), and a submit's clock starts as it leaves."""
 
     async def on_request(request: httpx.Request) -> None:
+        held = current_slot()
+        ticket = held[1] if held is not None and held[0] is limit else None
+        if ticket is not None:
+            await limit.resume(ticket)  # a refused submit takes a slot again before its retry
         if "x-api-key" in request.headers:
-            await limit.pacer.wait()
+            waited = await limit.pacer.wait()
+            if ticket is not None:
+                ticket.paced += waited
+        if ticket is not None and not ticket.accepted and request.method == "POST":
+            # the call's latency runs from its submit leaving, not from the slot: the run
+            # store's writes before it are this machine's time, not the API's
+            ticket.started, ticket.paced = limit.clock(), 0.0
 
     return on_request

@@ -36,15 +36,14 @@ def test_known_duration_sleeps_until_it_is_likely_done() -> None:
     assert times[1] - times[0] <= times[0] * CLOSE + 1e-9
 
 
-def test_likely_done_is_the_upper_quartile() -> None:
+def test_likely_done_starts_in_the_middle_of_what_the_first_job_narrowed_it_to() -> None:
     book = DurationBook()
     key = settings_key("generate", {})
     assert book.likely_done(key) is None
-    book.record(key, 1.0)
-    assert book.likely_done(key) == 1.0
-    for seconds in (1.1, 1.2, 1.3, 1.4):
-        book.record(key, seconds)
-    assert book.likely_done(key) == pytest.approx(1.3)
+    book.learn(key, running_at=0.9, done_at=1.1, on_schedule=False)
+    assert book.likely_done(key) == pytest.approx(1.0)
+    book.record(key, 5.0)  # a late sighting of a job says little: the wake stays
+    assert book.likely_done(key) == pytest.approx(1.0)
 
 
 def test_a_long_expected_wait_still_polls_every_max_gap() -> None:
@@ -128,3 +127,19 @@ def test_a_late_wait_checks_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     with LocalServer(api_key="k", processing=0.3) as srv:
         asyncio.run(scenario(srv))
     assert polls[0][1] <= 0.25  # a resumed job may be done already: no learned sleep
+
+
+def test_a_patient_book_polls_later_than_the_wake(monkeypatch: pytest.MonkeyPatch) -> None:
+    polls = counting(monkeypatch)
+    with (
+        LocalServer(api_key="k", processing=0.3) as srv,
+        pw.PhotaClient(api_key="k", base_url=srv.base_url) as client,
+    ):
+        first = client.submit("generate", prompt="a barn").wait()
+        book = client.aclient.durations
+        learned = book.likely_done(settings_key("generate", first.request))
+        assert learned is not None
+        book.patience = 2.0
+        polls.clear()
+        client.submit("generate", prompt="a boat").wait()
+        assert polls and polls[0][1] >= 2.0 * learned - 0.005, (learned, polls)

@@ -100,12 +100,7 @@ def judge(
         ValueError: a bad winner or criterion, or two outputs of different prompts or inputs.
     """
     criterion = same_criterion(result, criterion)
-    first, second = result.output(output_a), result.output(output_b)
-    if group_of(first) != group_of(second):
-        raise ValueError(
-            f"{output_a} and {output_b} answer different prompts or inputs: judge outputs of "
-            "the same filled prompt and input"
-        )
+    _refuse_other_prompts(result, output_a, output_b)
     return result.session.store.add_judgement(
         output_a,
         output_b,
@@ -137,12 +132,7 @@ def judge_pair(
         ValueError: a bad winner or criterion, or two outputs of different prompts or inputs.
     """
     named = {same_criterion(result, c): w for c, w in winners.items()}
-    first, second = result.output(output_a), result.output(output_b)
-    if group_of(first) != group_of(second):
-        raise ValueError(
-            f"{output_a} and {output_b} answer different prompts or inputs: judge outputs of "
-            "the same filled prompt and input"
-        )
+    _refuse_other_prompts(result, output_a, output_b)
     return result.session.store.add_judgements(
         output_a, output_b, named, judge=judge, shown_left=shown_left,
         sweep_id=result.sweep_id, once=once,
@@ -200,3 +190,13 @@ def parse_side(value: str | None) -> Literal["a", "b"] | None:
     if value == "a":
         return "a"
     return "b" if value == "b" else None
+
+
+def _refuse_other_prompts(result: SweepResult, output_a: str, output_b: str) -> None:
+    """Raise ValueError unless both outputs answer the same filled prompt and input (KeyError:
+    an output is not in this sweep)."""
+    if group_of(result.output(output_a)) != group_of(result.output(output_b)):
+        raise ValueError(
+            f"{output_a} and {output_b} answer different prompts or inputs: judge outputs of "
+            "the same filled prompt and input"
+        )

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from phota_widgets.experiments.exports.preferences import (
     PreferenceFormat,
@@ -47,20 +47,14 @@ def preference_rows(result: SweepResult) -> list[PreferenceRow]:
         if _answers(first) != _answers(second):
             continue  # judged before pairs kept to one prompt: an owl against a fox
         rows.append(
-            PreferenceRow(
-                prompt=first.cell.info.prompt or "",
-                output_0=j.output_a,
-                output_1=j.output_b,
-                path_0=first.path,
-                path_1=second.path,
-                variant_0=first.cell.info.variant,
-                variant_1=second.cell.info.variant,
+            _pair_row(
+                first,
+                second,
                 winner=parse_winner(j.winner),
                 source="judgement",
                 judge=j.judge,
                 created_at=j.created_at,
                 shown_left=parse_side(j.shown_left),
-                identical=first.record.sha256 == second.record.sha256,
                 criterion=j.criterion,
             )
         )
@@ -70,21 +64,23 @@ def preference_rows(result: SweepResult) -> list[PreferenceRow]:
     for members in by_cell.values():
         for chosen in (o for o in members if o.record.picked):
             for other in (o for o in members if not o.record.picked):
-                rows.append(
-                    PreferenceRow(
-                        prompt=chosen.cell.info.prompt or "",
-                        output_0=chosen.output_id,
-                        output_1=other.output_id,
-                        path_0=chosen.path,
-                        path_1=other.path,
-                        variant_0=chosen.cell.info.variant,
-                        variant_1=other.cell.info.variant,
-                        winner="a",
-                        source="pick",
-                        identical=chosen.record.sha256 == other.record.sha256,
-                    )
-                )
+                rows.append(_pair_row(chosen, other, winner="a", source="pick"))
     return rows
+
+
+def _pair_row(first: SweepOutput, second: SweepOutput, **rest: Any) -> PreferenceRow:
+    """A row of ``first`` against ``second`` (prompt, ids, paths, variants, sameness filled in)."""
+    return PreferenceRow(
+        prompt=first.cell.info.prompt or "",
+        output_0=first.output_id,
+        output_1=second.output_id,
+        path_0=first.path,
+        path_1=second.path,
+        variant_0=first.cell.info.variant,
+        variant_1=second.cell.info.variant,
+        identical=first.record.sha256 == second.record.sha256,
+        **rest,
+    )
 
 
 def _answers(output: SweepOutput) -> tuple[str | None, str | None]:

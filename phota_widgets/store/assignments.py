@@ -5,17 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import delete, insert, select
 
 from phota_widgets.store.schema import assignments
+from phota_widgets.store.table_part import TablePart
 
 
-class Assignments:
+class Assignments(TablePart):
     """Review assignments in the run store's index: (sweep, pair, judge) rows."""
-
-    def __init__(self, writer: Engine, reader: Engine) -> None:
-        self._writer = writer
-        self._reader = reader
 
     def replace(self, sweep_id: str, rows: Iterable[tuple[str, str]]) -> int:
         """Make ``(pair, judge)`` rows the sweep's assignments (earlier ones dropped); how many."""

@@ -9,25 +9,17 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from phota_widgets.store.failures import ride_out
 from phota_widgets.store.schema import backend_limits
+from phota_widgets.store.table_part import TablePart
 
 
 @ride_out
-class BackendLimits:
-    """The ``backend_limits`` table of the run store.
-
-    Args:
-        writer: engine (with write execution options) for changes.
-        reader: engine for reads.
-    """
-
-    def __init__(self, writer: Engine, reader: Engine) -> None:
-        self._writer = writer
-        self._reader = reader
+class BackendLimits(TablePart):
+    """The ``backend_limits`` table of the run store."""
 
     def get(self, backend: str) -> tuple[int, float] | None:
         """The concurrency learned for ``backend`` and when (None: never)."""

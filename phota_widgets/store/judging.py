@@ -6,13 +6,14 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, case, func, insert, or_, select
+from sqlalchemy import Connection, and_, case, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from phota_widgets.redact import redact
 from phota_widgets.store.failures import ride_out
 from phota_widgets.store.records import JudgementRecord, RatingRecord
 from phota_widgets.store.schema import judgements, ratings
+from phota_widgets.store.table_part import TablePart
 
 WINNERS = ("a", "b", "tie", "both_bad")
 _CHUNK = 500
@@ -31,17 +32,8 @@ class AlreadyJudgedError(ValueError):
 
 
 @ride_out
-class Judging:
-    """Judgements and ratings in the run store's index.
-
-    Args:
-        writer: engine (with write execution options) for changes.
-        reader: engine for reads.
-    """
-
-    def __init__(self, writer: Engine, reader: Engine) -> None:
-        self._writer = writer
-        self._reader = reader
+class Judging(TablePart):
+    """Judgements and ratings in the run store's index."""
 
     def add_judgement(
         self,

@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import Engine, case, delete, or_, select, update
+from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from phota_widgets.store.failures import ride_out
 from phota_widgets.store.schema import claims
+from phota_widgets.store.table_part import TablePart
 
 DEFAULT_TTL = 60.0
 """Seconds a claim lasts without renewal before others may take it over."""
@@ -44,17 +45,8 @@ class Claim:
 
 
 @ride_out
-class Leases:
-    """Claims on keys in the run store's index.
-
-    Args:
-        writer: engine (with write execution options) for changes.
-        reader: engine for reads.
-    """
-
-    def __init__(self, writer: Engine, reader: Engine) -> None:
-        self._writer = writer
-        self._reader = reader
+class Leases(TablePart):
+    """Claims on keys in the run store's index."""
 
     def claim(
         self, key: str, holder: str, ttl: float = DEFAULT_TTL, *, dead: str | None = None

@@ -6,10 +6,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from phota_widgets.store.schema import OVERALL, model_judgements
+from phota_widgets.store.table_part import TablePart
 
 
 def pair_key(output_a: str, output_b: str) -> str:
@@ -51,13 +52,9 @@ class ModelJudgementRecord:
     criterion: str | None = None
 
 
-class ModelJudging:
+class ModelJudging(TablePart):
     """Model judgements' details in the run store's index (one row per judge, pair and
     criterion)."""
-
-    def __init__(self, writer: Engine, reader: Engine) -> None:
-        self._writer = writer
-        self._reader = reader
 
     def add(self, record: ModelJudgementRecord) -> None:
         """Record (and commit) one pair's details. A pair asked again (by the same criterion)

@@ -14,11 +14,12 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from phota_widgets.redact import redact
 from phota_widgets.store.schema import scores
+from phota_widgets.store.table_part import TablePart
 
 _CHUNK = 400
 
@@ -60,17 +61,8 @@ class ScoreRecord:
     error: bool = False
 
 
-class Scores:
-    """The ``scores`` table of the run store.
-
-    Args:
-        writer: engine (with write execution options) for changes.
-        reader: engine for reads.
-    """
-
-    def __init__(self, writer: Engine, reader: Engine) -> None:
-        self._writer = writer
-        self._reader = reader
+class Scores(TablePart):
+    """The ``scores`` table of the run store."""
 
     def get_many(self, keys: Iterable[ScoreKey]) -> dict[ScoreKey, ScoreRecord]:
         """The stored scores among ``keys`` (missing keys are simply absent)."""

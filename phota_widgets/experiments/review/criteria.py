@@ -26,6 +26,7 @@ __all__ = [
     "pairs_done",
     "same_criteria",
     "same_criterion",
+    "same_names",
 ]
 
 MAX_CRITERIA = 8
@@ -95,9 +96,15 @@ def same_criterion(result: SweepResult, criterion: str | None) -> str | None:
     Raises:
         ValueError: not text, or empty.
     """
-    if criterion is None:
-        return None
-    return same_criteria(result, [criterion])[0]
+    return same_names(result, [criterion])[0]
+
+
+def same_names(result: SweepResult, names: Sequence[str | None]) -> list[str | None]:
+    """Each name as :func:`same_criterion` gives it, the sweep's criteria read once."""
+    if all(name is None for name in names):
+        return list(names)
+    stored = _stored_spellings(result)
+    return [None if name is None else _spelled(name, stored) for name in names]
 
 
 def same_criteria(result: SweepResult, criteria: Sequence[str] | None) -> list[str]:
@@ -106,8 +113,18 @@ def same_criteria(result: SweepResult, criteria: Sequence[str] | None) -> list[s
     names = check_criteria(criteria)
     if not names:
         return names
-    stored = {name.casefold(): name for name in reversed(criteria_judged(result))}
+    stored = _stored_spellings(result)
     return [stored.get(name.casefold(), name) for name in names]
+
+
+def _stored_spellings(result: SweepResult) -> dict[str, str]:
+    """Each criterion judged on the sweep by its case-folded name (the first spelling judged)."""
+    return {name.casefold(): name for name in reversed(criteria_judged(result))}
+
+
+def _spelled(name: str, stored: dict[str, str]) -> str:
+    [checked] = check_criteria([name])
+    return stored.get(checked.casefold(), checked)
 
 
 MODEL_JUDGE_PREFIX = "model:"

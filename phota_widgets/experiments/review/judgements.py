@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal
 
 from phota_widgets.experiments.review.change_maps import changed_fraction_of
-from phota_widgets.experiments.review.criteria import same_criterion
+from phota_widgets.experiments.review.criteria import same_criterion, same_names
 from phota_widgets.experiments.review.pairs import group_of
 from phota_widgets.experiments.review.ranking import WINNERS, Winner
 from phota_widgets.store import JudgementRecord, RatingRecord
@@ -131,7 +131,7 @@ def judge_pair(
         KeyError: an output is not in this sweep.
         ValueError: a bad winner or criterion, or two outputs of different prompts or inputs.
     """
-    named = {same_criterion(result, c): w for c, w in winners.items()}
+    named = dict(zip(same_names(result, list(winners)), winners.values(), strict=True))
     _refuse_other_prompts(result, output_a, output_b)
     return result.session.store.add_judgements(
         output_a, output_b, named, judge=judge, shown_left=shown_left,

@@ -285,7 +285,10 @@ class AsyncPhotaClient:
             raise InvalidRequestError(
                 f"unknown endpoint {endpoint!r}: choose one of {', '.join(REQUEST_MODELS)}"
             )
-        wire, described = await asyncio.to_thread(_wire_and_describe, params)
+        if has_unencoded_images(params):  # reading and encoding files: off the loop
+            wire, described = await asyncio.to_thread(_wire_and_describe, params)
+        else:  # nothing to read: a thread hop would cost more than the work
+            wire, described = _wire_and_describe(params)
         try:
             request = model.model_validate(wire)
         except ValidationError as exc:
@@ -371,6 +374,16 @@ def encode_images(params: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out[name] = to_wire(value, what=name)
     return out
+
+
+def has_unencoded_images(params: Mapping[str, Any]) -> bool:
+    """Whether any image argument still needs reading or encoding (not yet a WireImage)."""
+    for name in IMAGE_FIELDS:
+        value = params.get(name)
+        items = value if isinstance(value, (list, tuple)) else [value]
+        if any(item is not None and not isinstance(item, WireImage) for item in items):
+            return True
+    return False
 
 
 def _wire_and_describe(params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -10,8 +10,9 @@ time elapsed: about 1.3 polls a job once learned.
 
 "Likely done" is a wake time searched for like a boundary: each job whose first poll finds it
 finished pulls the wake earlier, by steps that double while that goes on (from ``STEP`` to
-``MAX_STEP`` of it); a job found still running puts it at the time the job was then seen done,
-and the steps start small again. So about one job in four or five pays a second poll, and the
+``MAX_STEP`` of it); a job found still running puts it between the last poll that saw the job
+running and the one that saw it done (by ``MAX_RISE`` at most, unless the job was seen running
+later still), and the steps start small again. So about one job in four or five pays a second poll, and the
 wake stays within a few percent of the real duration, and follows it when it changes either
 way. A poll that finds a job done says only that it ended before then: a wake learned from
 those times alone would only ever grow, and every job would wait for the slowest poll seen.
@@ -29,8 +30,9 @@ from typing import Any
 
 FIRST_CHECK = 0.02
 """Seconds before the first poll: quick jobs (and resumed, finished ones) are seen at once."""
-MIN_GAP = 0.02
-"""The shortest pause between two polls, seconds."""
+MIN_GAP = 0.005
+"""The shortest pause between two polls of a job of known duration, seconds (a short job found
+running at its wake is about to end: a long pause would be most of its time)."""
 UNKNOWN_MIN_GAP = 0.05
 """The shortest pause between two polls of a job whose kind was never seen (each poll is a
 request against the key's rate limit)."""
@@ -43,11 +45,17 @@ EARLY = 1.0
 """Wake at this share of the expected duration (its upper quartile), then poll closely."""
 CLOSE = 0.05
 """Past the wake, a poll gap is at most this share of the time run so far."""
-STEP = 0.005
+STEP = 0.01
 """The first step down of the wake after a job found running, as a share of it."""
 MAX_STEP = 0.08
 """The largest step down (the steps double while first polls find jobs done): below
 ``CLOSE``, so a wake that went too low costs one more poll, seldom two."""
+MAX_RISE = 0.1
+"""The most one job found running at the wake raises it, as a share of it, unless the job was
+seen running later still (a slow second poll says little of when the job ended)."""
+FIRST_SHARE = 0.25
+"""The first wake of a kind lies this far into what its first job's polls narrowed its end to
+(low: a job found running there costs one close poll, a wake too late costs every job)."""
 REMEMBERED = 16
 """Finished jobs remembered per endpoint and settings."""
 SETTING_FIELDS = (
@@ -139,14 +147,15 @@ class DurationBook:
             tested = now if wake is None else wake
             if now is None:
                 low = running_at if running_at is not None else done_at
-                self._wake[key] = (low + done_at) / 2
+                self._wake[key] = low + (done_at - low) * FIRST_SHARE
             elif on_schedule and running_at is None:  # the first poll found it done: earlier
                 if tested is not None and tested <= now * (1 + 1e-9):
                     streak = self._streak.get(key, 0)
                     self._wake[key] = tested * (1 - min(MAX_STEP, STEP * 2**streak))
                     self._streak[key] = min(streak + 1, 16)
-            elif on_schedule:  # still running at the wake: when it was seen done
-                self._wake[key] = max(now, done_at)
+            elif on_schedule and running_at is not None:  # it ended between the last two polls
+                middle = min((running_at + done_at) / 2, tested * (1 + MAX_RISE))
+                self._wake[key] = max(now, middle, running_at)
                 self._streak[key] = 0
             waiters = self._waiters.pop(key, [])
         for loop, future in waiters:

@@ -70,6 +70,8 @@ class RunLifecycle:
         """Runs this session is working on now (recovery leaves them alone)."""
         self.in_flight = InFlight()
         """Submits on the wire: a closing session lets them land before it stops."""
+        self._saved: dict[str, set[int]] = {}
+        """Outputs each run's saver has written (store thread only): its record skips them."""
 
     async def arun(
         self,
@@ -82,7 +84,8 @@ class RunLifecycle:
         session = self._session
         store, writer = session.store, session.writer
         params = {**session.defaults, **params}
-        params = await asyncio.to_thread(self._wire_images, params)
+        if any(params.get(name) is not None for name in IMAGE_FIELDS):  # files: off the loop
+            params = await asyncio.to_thread(self._wire_images, params)
         _, described = await session.aclient.prepare(endpoint, params)  # refuses before spending
         key = uuid.uuid4().hex if session.use_jobs else None  # recorded with the row: never lost
         recording = writer.post(
@@ -128,6 +131,7 @@ class RunLifecycle:
     def _end_if_running(self, run_id: str, status: RunStatus, error: str) -> None:
         """End a run that nothing was accepted for (still "running") with this status."""
         store = self._session.store
+        self._saved.pop(run_id, None)
         if store.get(run_id).status == "running":
             store.finish_run(run_id, status=status, error=error)
 
@@ -249,6 +253,7 @@ class RunLifecycle:
 
         def write(image: OutputImage) -> None:
             session.store.add_output(run_id, image.index, image.data, image.format)
+            self._saved.setdefault(run_id, set()).add(image.index)
 
         async def save(image: OutputImage) -> None:
             await session.writer.call(write, image)
@@ -258,9 +263,9 @@ class RunLifecycle:
     def record(self, run_id: str, result: Result, elapsed: float) -> Result:
         """Keep any output not saved yet and end the run "succeeded" (on the store thread)."""
         store = self._session.store
-        stored = {output.index for output in store.get(run_id).outputs}
+        saved = self._saved.pop(run_id, set())
         for image in result.images:
-            if image.index not in stored:
+            if image.index not in saved:
                 store.add_output(run_id, image.index, image.data, image.format)
         store.finish_run(
             run_id,

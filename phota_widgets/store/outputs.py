@@ -46,18 +46,14 @@ class Outputs(StoreBase):
         self.files.put(image_name(sha, ext), data)
         width, height = _image_size(data)
         values = {"sha256": sha, "output_format": ext, "width": width, "height": height}
+        this = (outputs.c.run_id == run_id, outputs.c.idx == index)
         with self._writer.begin() as conn:
-            changed = conn.execute(
-                update(outputs)
-                .where(outputs.c.run_id == run_id, outputs.c.idx == index)
-                .values(**values)
-            )
-            if changed.rowcount == 0:
+            picked = conn.execute(select(outputs.c.picked).where(*this)).scalar()
+            if picked is None:  # a new output (not picked yet)
                 conn.execute(insert(outputs).values(run_id=run_id, idx=index, **values))
+            else:  # the same output again (a resumed download): same row, newest bytes
+                conn.execute(update(outputs).where(*this).values(**values))
             recount(conn, run_id)
-            picked = conn.execute(
-                select(outputs.c.picked).where(outputs.c.run_id == run_id, outputs.c.idx == index)
-            ).scalar_one()
         return OutputRecord(run_id, index, sha, ext, width, height, bool(picked), self.files)
 
     def store_input(self, data: bytes, suffix: str = "") -> str:

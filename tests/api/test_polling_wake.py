@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from phota_widgets.api.polling import MAX_STEP, STEP, DurationBook, poll_times, settings_key
+from phota_widgets.api.polling import MAX_RISE, MAX_STEP, STEP, DurationBook, poll_times, settings_key
 
 KEY = settings_key("generate", {})
 
@@ -37,15 +37,29 @@ def test_hits_pull_the_wake_down_in_doubling_steps() -> None:
     assert max(steps) == pytest.approx(MAX_STEP)  # doubling, then capped
 
 
-def test_a_miss_puts_the_wake_where_the_job_was_seen_done_and_steps_start_small() -> None:
+def test_a_miss_raises_the_wake_into_the_gap_the_job_ended_in_and_steps_start_small() -> None:
     book = DurationBook()
     book.learn(KEY, running_at=None, done_at=1.0, on_schedule=False)
-    for _ in range(5):
-        book.learn(KEY, running_at=None, done_at=1.0, on_schedule=True)
-    book.learn(KEY, running_at=0.8, done_at=1.04, on_schedule=True)  # still running at 0.8
-    assert book.likely_done(KEY) == pytest.approx(1.04)
-    book.learn(KEY, running_at=None, done_at=1.04, on_schedule=True)
-    assert book.likely_done(KEY) == pytest.approx(1.04 * (1 - STEP))
+    book.learn(KEY, running_at=0.99, done_at=1.03, on_schedule=True)  # ended in (0.99, 1.03)
+    assert book.likely_done(KEY) == pytest.approx(1.01)
+    book.learn(KEY, running_at=None, done_at=1.01, on_schedule=True)
+    assert book.likely_done(KEY) == pytest.approx(1.01 * (1 - STEP))
+
+
+def test_a_slow_second_poll_raises_the_wake_by_max_rise_at_most() -> None:
+    """Found running at the wake and seen done only much later (a slow poll): the job may
+    have ended just after the wake, so the wake rises by ``MAX_RISE``, not to the middle."""
+    book = DurationBook()
+    book.learn(KEY, running_at=None, done_at=1.0, on_schedule=False)
+    book.learn(KEY, running_at=1.0, done_at=2.0, on_schedule=True)
+    assert book.likely_done(KEY) == pytest.approx(1.0 * (1 + MAX_RISE))
+
+
+def test_a_job_seen_running_long_after_the_wake_lifts_it_that_far() -> None:
+    book = DurationBook()
+    book.learn(KEY, running_at=None, done_at=1.0, on_schedule=False)
+    book.learn(KEY, running_at=1.9, done_at=2.0, on_schedule=True)  # ran ~2 s: slower now
+    assert book.likely_done(KEY) == pytest.approx(1.9)
 
 
 @pytest.mark.parametrize("start", [0.5, 1.05, 3.0])

@@ -12,10 +12,11 @@ time elapsed: about 1.3 polls a job once learned.
 finished pulls the wake earlier, by steps that double while that goes on (from ``STEP`` to
 ``MAX_STEP`` of it); a job found still running puts it between the last poll that saw the job
 running and the one that saw it done (by ``MAX_RISE`` at most, unless the job was seen running
-later still), and the steps start small again. So about one job in four or five pays a second poll, and the
-wake stays within a few percent of the real duration, and follows it when it changes either
-way. A poll that finds a job done says only that it ended before then: a wake learned from
-those times alone would only ever grow, and every job would wait for the slowest poll seen.
+later still), and the steps start small again. So about one job in four or five pays a
+second poll, and the wake stays within a few percent of the real duration, and follows it when
+it changes either way. A poll that finds a job done says only that it ended before then: a wake
+learned from those times alone would only ever grow, and every job would wait for the slowest
+poll seen.
 """
 
 from __future__ import annotations

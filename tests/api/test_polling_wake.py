@@ -7,7 +7,14 @@ import itertools
 
 import pytest
 
-from phota_widgets.api.polling import MAX_RISE, MAX_STEP, STEP, DurationBook, poll_times, settings_key
+from phota_widgets.api.polling import (
+    MAX_RISE,
+    MAX_STEP,
+    STEP,
+    DurationBook,
+    poll_times,
+    settings_key,
+)
 
 KEY = settings_key("generate", {})
 

@@ -189,6 +189,23 @@ def test_a_submit_429_with_few_jobs_held_is_a_request_limit_and_grows_back_a_slo
     assert successes <= 8  # about one round of 7, not PROBE_ROUNDS rounds
 
 
+def test_a_submit_429_below_the_most_jobs_the_server_took_lately_is_a_request_limit() -> None:
+    """A cap on jobs refuses only at it: the server took 10 of ours at once a moment ago, so a
+    429 while it holds 8 is a request rate met (paced), not a cap of 8 (no slow probing)."""
+    limit, clock = _limit(start=10)
+    held = [Ticket(started=clock()) for _ in range(10)]
+    for ticket in held:
+        limit._in_flight += 1
+        limit.accepted(ticket)
+    for ticket in held[:2]:
+        limit.release(ticket)  # two ended: the server holds 8 of ours
+    clock.now += 0.1
+    limit.rate_limited(_ticket(clock, accepted=False), 0.1)
+    assert limit.pacer.rate is not None  # a request rate: paced
+    assert limit.current == 7  # cut by a share, not to the 8 held
+    assert not limit._probing  # and it grows back a slot a round
+
+
 def test_a_request_rate_429_paces_keyed_requests_below_the_rate_the_api_took() -> None:
     from phota_widgets.session.pacing import KEEP, PROBE_SECONDS, RequestPacer
 
@@ -203,11 +220,11 @@ def test_a_request_rate_429_paces_keyed_requests_below_the_rate_the_api_took() -
     assert pacer.rate is None
     for _ in range(20):  # the API took 20 requests in the last second ...
         pacer.taken()
-    pacer.refused()  # ... and a stray 429 is not a limit: 1 in 21
-    assert pacer.rate is None
+    pacer.refused()  # ... and one 429 (1 in 21, maybe a stray one) paces for a while only
+    assert not pacer.limit_met
     for _ in range(5):  # ... but a quarter of the answers refused is
         pacer.refused()
-    assert pacer.rate == pytest.approx(KEEP * 20)
+    assert pacer.limit_met and pacer.rate == pytest.approx(KEEP * 20)
     pacer.refused()  # the same burst: no second cut
     assert pacer.rate == pytest.approx(KEEP * 20)
     clock.now += PROBE_SECONDS

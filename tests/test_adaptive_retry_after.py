@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from phota_widgets.session.concurrency import AdaptiveLimit, Ticket
 from phota_widgets.session.pacing import MIN_REFUSED
 
@@ -142,15 +144,16 @@ def test_once_paced_jobs_first_poll_a_little_later() -> None:
         for _ in range(n):
             await hook(refused)
 
-    asyncio.run(answers(1))  # one stray 429: not paced, polls as learned
-    assert limit.pacer.rate is None and book.patience == 1.0
+    asyncio.run(answers(1))  # one stray 429: paced a while, polls as learned
+    assert not limit.pacer.limit_met and book.patience == 1.0
     asyncio.run(answers(MIN_REFUSED))
-    assert limit.pacer.rate is not None and book.patience == PACED_PATIENCE
+    assert limit.pacer.limit_met and book.patience == PACED_PATIENCE
 
 
 def test_the_pace_finds_the_refused_rate_again_slowly_and_a_raised_one_fast() -> None:
     from phota_widgets.session.pacing import (
         KEEP,
+        NEAR,
         NEAR_STEP,
         PROBE_SECONDS,
         PROBE_STEP,
@@ -163,7 +166,7 @@ def test_the_pace_finds_the_refused_rate_again_slowly_and_a_raised_one_fast() ->
         pacer.taken()
     for _ in range(3):
         pacer.refused()
-    assert pacer.rate is not None and abs(pacer.rate - KEEP * 20) < 1e-9
+    assert pacer.limit_met and pacer.rate is not None and abs(pacer.rate - KEEP * 20) < 1e-9
 
     def quiet_while() -> float:
         now[0] += PROBE_SECONDS
@@ -172,13 +175,15 @@ def test_the_pace_finds_the_refused_rate_again_slowly_and_a_raised_one_fast() ->
         assert pacer.rate is not None and before is not None
         return pacer.rate / before
 
-    assert abs(quiet_while() - NEAR_STEP) < 1e-9  # near the rate refused: slowly
+    quiet_while()  # well below the rate refused: back near it at once ...
+    assert abs(pacer.rate - NEAR * 20) < 1e-9
+    assert abs(quiet_while() - NEAR_STEP) < 1e-9  # ... then past it slowly
     pacer.rate = 5.0  # far below it (say, after cuts for a slow spell): fast
     assert abs(quiet_while() - PROBE_STEP) < 1e-9
 
 
-def test_stray_429s_never_cut_a_pace_either() -> None:
-    from phota_widgets.session.pacing import WINDOW, RequestPacer
+def test_once_paced_a_429_cuts_the_pace_a_little_once_a_second() -> None:
+    from phota_widgets.session.pacing import CUT, WINDOW, RequestPacer
 
     now = [100.0]
     pacer = RequestPacer(clock=lambda: now[0])
@@ -188,9 +193,44 @@ def test_stray_429s_never_cut_a_pace_either() -> None:
         pacer.refused()
     paced = pacer.rate
     assert paced is not None
-    for _ in range(30):  # a second later: many answers, one stray 429 among them, again and again
+    pacer.refused()  # the same second: no cut
+    assert pacer.rate == paced
+    now[0] += WINDOW + 0.01
+    pacer.refused()  # a second later, a 429 still: the first pace was a little high
+    assert pacer.rate == pytest.approx(paced * CUT)
+
+
+def test_stray_429s_cost_a_pace_a_bounded_share_and_never_spiral_it_down() -> None:
+    from phota_widgets.session.pacing import FLOOR, WINDOW, RequestPacer
+
+    now = [100.0]
+    pacer = RequestPacer(clock=lambda: now[0])
+    for _ in range(20):
+        pacer.taken()
+    for _ in range(3):
+        pacer.refused()
+    paced = pacer.rate
+    assert paced is not None
+    for _ in range(60):  # a second later: many answers, one stray 429 among them, again and again
         now[0] += WINDOW + 0.01
         for _ in range(30):
             pacer.taken()
         pacer.refused()
-        assert pacer.rate == paced  # no spiral down
+        assert pacer.rate is not None and pacer.rate >= FLOOR * paced - 1e-9
+    assert pacer.rate == pytest.approx(FLOOR * paced)  # the floor holds
+
+
+def test_one_429_paces_for_a_while_only() -> None:
+    """One 429 paces at once (the calls its Retry-After held are not all sent at once when it
+    passes), but a quiet while after it, nothing is paced: it was a stray one."""
+    from phota_widgets.session.pacing import KEEP, PROBE_SECONDS, RequestPacer
+
+    now = [100.0]
+    pacer = RequestPacer(clock=lambda: now[0])
+    for _ in range(20):
+        pacer.taken()
+    pacer.refused()
+    assert pacer.rate == pytest.approx(KEEP * 20) and not pacer.limit_met
+    now[0] += PROBE_SECONDS
+    assert asyncio.run(pacer.wait()) == 0.0
+    assert pacer.rate is None

@@ -138,29 +138,35 @@ class DurationBook:
         answer moves the wake (see the module doc). A first poll that found the job done
         says nothing new when the wake has come below the one it tested (jobs running at once
         test the same wake: one step for them all). Not on schedule, the wake is only set when
-        there is none yet: the middle of what the polls narrowed it to.
+        there is none yet: low in what the polls narrowed it to (``FIRST_SHARE``).
         """
         if done_at <= 0:
             return
         with self._lock:
             self._seen.setdefault(key, deque(maxlen=self._remembered)).append(done_at)
             now = self._wake.get(key)
-            tested = now if wake is None else wake
             if now is None:
                 low = running_at if running_at is not None else done_at
                 self._wake[key] = low + (done_at - low) * FIRST_SHARE
-            elif on_schedule and running_at is None:  # the first poll found it done: earlier
-                if tested is not None and tested <= now * (1 + 1e-9):
-                    streak = self._streak.get(key, 0)
-                    self._wake[key] = tested * (1 - min(MAX_STEP, STEP * 2**streak))
-                    self._streak[key] = min(streak + 1, 16)
-            elif on_schedule and running_at is not None:  # it ended between the last two polls
-                middle = min((running_at + done_at) / 2, tested * (1 + MAX_RISE))
-                self._wake[key] = max(now, middle, running_at)
-                self._streak[key] = 0
+            elif on_schedule:
+                self._move(key, now, now if wake is None else wake, running_at, done_at)
             waiters = self._waiters.pop(key, [])
         for loop, future in waiters:
             _call_soon(loop, future)
+
+    def _move(
+        self, key: str, now: float, tested: float, running_at: float | None, done_at: float
+    ) -> None:
+        """Move ``key``'s wake (now ``now``) after a job first polled at ``tested``; locked."""
+        if running_at is None:  # the first poll found it done: earlier
+            if tested <= now * (1 + 1e-9):  # unless jobs that tested it moved it already
+                streak = self._streak.get(key, 0)
+                self._wake[key] = tested * (1 - min(MAX_STEP, STEP * 2**streak))
+                self._streak[key] = min(streak + 1, 16)
+        else:  # found running at the wake: it ended between the last two polls
+            middle = min((running_at + done_at) / 2, tested * (1 + MAX_RISE))
+            self._wake[key] = max(now, middle, running_at)
+            self._streak[key] = 0
 
     def expected(self, key: str) -> float | None:
         """The median time this kind's remembered jobs were seen finished (None before one)."""

@@ -6,10 +6,11 @@ Nobody knows an API key's limits in advance, so the limit is learned the way TCP
   ``DEFAULT_START``), every call that succeeds adds one slot, so the limit doubles each round of
   calls, until the first 429 or a rise in latency.
 * **Cut.** A 429 on a submit sets the limit to the jobs the server was holding when it refused
-  (its cap, as seen from here), or halves it when none was; a 429 on a poll (too many requests,
-  not jobs) and a rise in latency (calls of the same settings
-  taking ``RISE`` times their usual time: the server queues) cuts it by ``BETA``. One cut per
-  round: answers to calls started before the last cut do not cut again.
+  (its cap, as seen from here), unless the server took more of ours at once lately (then it
+  was a request rate); a 429 on a poll (too many requests, not jobs) and a rise in latency
+  (calls of the same settings taking ``RISE`` times their usual time: the server queues) cuts
+  it by ``BETA``. One cut per round: answers to calls started before the last cut do not cut
+  again.
 * **Grow again.** After a cut to the server's cap on jobs (a 429 on a submit while the server
   held about as many of ours as the limit), the limit grows by one slot every ``PROBE_ROUNDS``
   rounds without trouble, so a raised cap is found again while 429s stay rare; after any other
@@ -57,6 +58,8 @@ RISE = 1.8
 """A call taking this many times its settings' usual time counts as a rise in latency."""
 PROBE_ROUNDS = 8
 """After the first cut, rounds (a limit's worth of successes) between two one-slot probes."""
+PEAK_SECONDS = 30.0
+"""How long the most jobs the server held at once is remembered (a cap may come down)."""
 USUAL_OF = 5
 """Successes of the same settings remembered for their usual (lowest recent) time."""
 
@@ -101,6 +104,9 @@ class AdaptiveLimit:
     rate_limited_count: int = field(init=False, default=0)
     _in_flight: int = field(init=False, default=0)
     _accepted: int = field(init=False, default=0)
+    _peak: int = field(init=False, default=0)
+    """The most jobs of ours the server held at once lately (its cap on jobs is above)."""
+    _peak_at: float = field(init=False, default=-math.inf)
     _last_cut: float = field(init=False, default=-math.inf)
     _replacing: bool = field(init=False, default=False)
     _freed: int = field(init=False, default=0)
@@ -172,6 +178,9 @@ class AdaptiveLimit:
         if not ticket.accepted:
             ticket.accepted = True
             self._accepted += 1
+            now = self.clock()
+            if self._accepted >= self._peak or now - self._peak_at > PEAK_SECONDS:
+                self._peak, self._peak_at = self._accepted, now
 
     def succeeded(self, ticket: Ticket, key: str, seconds: float) -> None:
         """A call of settings ``key`` ended well after ``seconds``: grow, or cut on a rise."""
@@ -209,14 +218,22 @@ class AdaptiveLimit:
         holding = self._accepted
         job_cap = not on_poll and self.pacer.rate is None
         job_cap = job_cap and holding >= max(1.0, math.floor(self.limit * BETA))
+        # a cap on jobs refuses only at it: refused while holding fewer than the server took
+        # lately (one fewer allowed: a job of ours may have ended as the submit flew), a request
+        # rate was met instead
+        job_cap = job_cap and holding >= self._peak - 1
         self._replacing = job_cap  # any other 429 holds every new call until Retry-After
         if job_cap and ticket is not None and not ticket.parked:
             ticket.parked = True  # its retry waits without a slot, and takes one again
             self._in_flight -= 1
             self._notify()
         paced = self.pacer.rate is not None
-        if on_poll or paced:
+        if on_poll or paced or not job_cap:
             self.pacer.refused()  # a request rate met: paced (whatever the round)
+        if not paced and self.pacer.rate is not None:
+            # a request rate, then: the submits refused before were that too, not a cap on
+            # jobs; the limit grows a slot a round again while the pace does not hold calls
+            self._probing = self._replacing = False
         if paced or not self.adaptive:
             return  # paced already: the pace answers a request rate, not fewer calls at once
         if ticket is not None and ticket.started < self._last_cut:
@@ -226,7 +243,6 @@ class AdaptiveLimit:
         elif job_cap:
             self._cut(holding, "429 on a submit: the server's cap on jobs", probe=True)
         else:  # the server held few of ours, or a request rate was met: not a cap on jobs
-            self.pacer.refused()
             self._cut(self.limit * BETA, "429 on a submit: too many requests")
 
     def start_from(self, learned: int | None) -> str:
@@ -365,8 +381,8 @@ def watch_answers(
                 limit.accepted(ticket)
             return
         limit.rate_limited(ticket, parse_retry_after(response.headers.get("Retry-After")))
-        if durations is not None and limit.pacer.rate is not None:
-            durations.patience = PACED_PATIENCE
+        if durations is not None:
+            durations.patience = PACED_PATIENCE if limit.pacer.limit_met else 1.0
 
     return on_response
 

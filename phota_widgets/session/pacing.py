@@ -2,23 +2,33 @@
 
 A cap on jobs is met by fewer calls at once (:mod:`phota_widgets.session.concurrency`); a cap on
 requests per second is met by spacing the requests. Until the API first answers 429 for too many
-requests, nothing is paced (a few stray 429s are not a limit). Then the pace becomes ``KEEP``
-of the rate the API was taking (the keyed requests it answered, not refused, in the last second),
-and every keyed request waits its turn. Once paced, 429s that again say "a rate limit" cut
-the pace (once a second at most; stray ones never do: a pace cut by every stray 429 would
-spiral down), and it grows only after ``PROBE_SECONDS`` without such a cut:
-by ``PROBE_STEP`` while well below the rate last refused, by ``NEAR_STEP`` near or past it, so
-a raised limit is found again and the same one is met seldom. Download links carry no key and
-are never paced.
+requests, nothing is paced. Then the pace becomes ``KEEP`` of the rate the API was taking (the
+keyed requests it answered, not refused, in the last second), and every keyed request waits its
+turn: for ``PROBE_SECONDS`` only while it was one 429 (a stray one, maybe: the calls it held up
+are not all sent at once when its ``Retry-After`` passes), for good once ``MIN_REFUSED`` 429s
+and ``MIN_SHARE`` of the answers in a second say a limit is met.
+
+Once paced, 429s cut the pace (once a second at most): the rate first taken counts an API's
+burst allowance too, so the first pace may lie above the limit. Many 429s in a second (a limit
+well past) set it to ``KEEP`` of the rate the API took meanwhile; one 429 cuts it by ``CUT``,
+never below ``FLOOR`` of the last pace set from a rate taken: stray 429s (an API's passing
+hiccups, at any pace) cost a bounded share of speed and never spiral it down. The
+pace grows again after ``PROBE_SECONDS`` without a 429: by ``PROBE_STEP`` while well below the
+pace that last met one, by ``NEAR_STEP`` near or past it, so a raised limit is found again and
+the same one is met seldom. Download links carry no key and are never paced.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+logger = logging.getLogger("phota_widgets.concurrency")
 
 KEEP = 0.9
 """The share of the refused rate a session keeps to."""
@@ -26,16 +36,24 @@ PROBE_SECONDS = 2.0
 """Seconds without a request-rate 429 before the pace grows."""
 PROBE_STEP = 1.1
 """How much the pace grows at each probe, while well below the rate last refused."""
-NEAR_STEP = 1.02
-"""How much it grows at each probe near or past the rate last refused (found again slowly, so
-the limit is met seldom: each time costs a few 429s)."""
-NEAR = 0.97
-"""Within this share of the rate last refused, the pace grows by ``NEAR_STEP``."""
+NEAR_STEP = 1.01
+"""How much it grows at each probe near or past the pace that last met a 429 (found again
+slowly, so the limit is met seldom: each time costs a 429)."""
+NEAR = 0.95
+"""Within this share of the pace that last met a 429, the pace grows by ``NEAR_STEP``."""
+CUT = 0.95
+"""The share of the pace kept after a 429 once paced."""
+FLOOR = 0.8
+"""Single 429s never take the pace below this share of the last pace set from a rate the API
+took (a bound on what stray 429s cost)."""
 WINDOW = 1.0
 """Seconds over which the refused rate is counted."""
 MIN_SHARE = 0.1
 """The share of the last second's answers that must be 429s before they say "a rate limit":
 a few stray 429s (an API's passing hiccups) never slow a session down."""
+REMEMBER_SECONDS = 10.0
+"""A 429 this soon after a pace for one 429 began says a limit is met (one stray 429 is rare,
+two close together are not a hiccup)."""
 MIN_REFUSED = 3
 """And at least this many 429s in the last second (a share of very few answers says little)."""
 
@@ -53,6 +71,9 @@ class RequestPacer:
     _last_hit: float = field(default=0.0, repr=False)
     _last_cut: float = field(default=0.0, repr=False)
     _refused_rate: float = field(default=0.0, repr=False)
+    _floor: float = field(default=0.5, repr=False)
+    _provisional: bool = field(default=False, repr=False)
+    _paced_at: float = field(default=-math.inf, repr=False)
 
     def refused(self) -> None:
         """The API answered 429 for too many requests: pace below the rate just sent."""
@@ -60,17 +81,35 @@ class RequestPacer:
         self._refused.append(now)
         self._forget(now)
         refused = len(self._refused)
-        taken = max(1.0, len(self._taken) / WINDOW)
-        if refused < MIN_REFUSED or refused < MIN_SHARE * (refused + len(self._taken)):
-            return  # stray 429s, not a limit being met (paced or not: no spiral down)
-        if self.rate is None:
+        limit_met = refused >= MIN_REFUSED and refused >= MIN_SHARE * (refused + len(self._taken))
+        if self.rate is None or self._provisional:
+            # 429s again soon after a while paced for one: a limit, not a stray one
+            limit_met = limit_met or now - self._paced_at <= REMEMBER_SECONDS
+            if self.rate is None:
+                self._paced_at = now
+        if self.rate is None or (self._provisional and limit_met):
+            taken = max(1.0, len(self._taken) / WINDOW)
             self._refused_rate = taken
             self.rate = max(0.5, KEEP * taken)
+            self._floor = FLOOR * self.rate
             self._last_cut = now
-        elif now - self._last_cut >= WINDOW:  # paced, and still refused: slower
-            self._refused_rate = min(self.rate, taken)
-            self.rate = max(0.5, self._refused_rate * KEEP)
+            self._provisional = not limit_met  # one 429 may be a stray one: paced a while
+            logger.info(
+                "pacing requests at %.1f/s (%s)",
+                self.rate,
+                "a request-rate limit met" if limit_met else "a 429: for a while",
+            )
+        elif not self._provisional and now - self._last_cut >= WINDOW:  # still 429s: slower
+            before = self.rate
+            if limit_met:  # many: the pace is well past the limit; what it took is the limit
+                self._refused_rate = min(self.rate, len(self._taken) / WINDOW)
+                self.rate = max(0.5, min(self.rate * CUT, KEEP * self._refused_rate))
+                self._floor = FLOOR * self.rate
+            else:  # one: a little past it, or a stray one (never below the floor for those)
+                self._refused_rate = self.rate
+                self.rate = max(self._floor, self.rate * CUT)
             self._last_cut = now
+            logger.info("pace %.1f -> %.1f requests/s (429s)", before, self.rate)
         self._last_hit = now  # no growth until a quiet while has passed
 
     def taken(self) -> None:
@@ -84,16 +123,29 @@ class RequestPacer:
         now = self.clock()
         if self.rate is None:
             return 0.0
+        if self._provisional and now - self._last_hit >= PROBE_SECONDS:
+            self.rate = None  # a stray 429, it seems: no limit was met after all
+            logger.info("no longer pacing requests (no 429 since)")
+            return 0.0
         if now - self._last_hit >= PROBE_SECONDS:
-            near = self.rate * PROBE_STEP > NEAR * self._refused_rate
-            self.rate *= NEAR_STEP if near else PROBE_STEP
+            near = NEAR * self._refused_rate
+            if self.rate < near:  # well below what last met a 429: back near it fast
+                self.rate = min(self.rate * PROBE_STEP, near)
+            else:  # near or past it: slowly (a raised limit is found, the same met seldom)
+                self.rate *= NEAR_STEP
             self._last_hit = now
+            logger.debug("pace grows to %.1f requests/s (no 429 lately)", self.rate)
         turn = max(now, self._next)
         self._next = turn + 1.0 / self.rate
         if turn <= now:
             return 0.0
         await asyncio.sleep(turn - now)
         return turn - now
+
+    @property
+    def limit_met(self) -> bool:
+        """Whether a request-rate limit was met for sure (paced for good, not for a while)."""
+        return self.rate is not None and not self._provisional
 
     def holding_back(self) -> bool:
         """Whether requests are queued for their turn now (the pace is what limits calls)."""

@@ -132,9 +132,17 @@ class AdaptiveLimit:
         """Calls holding a slot now."""
         return self._in_flight
 
-    def slot(self) -> _Slot:
-        """An async context manager holding one slot (waits for one, and for any Retry-After)."""
-        return _Slot(self)
+    def slot(self, taken: Ticket | None = None) -> _Slot:
+        """An async context manager holding one slot (waits for one, and for any Retry-After);
+        with ``taken`` (from :meth:`try_acquire`), that slot, already held."""
+        return _Slot(self, taken)
+
+    def try_acquire(self) -> Ticket | None:
+        """Take a slot at once if one is free and no Retry-After holds new calls (else None)."""
+        if self.paused_until > self.clock() or self._in_flight >= self.current:
+            return None
+        self._in_flight += 1
+        return Ticket(started=self.clock())
 
     async def acquire(self) -> Ticket:
         """Wait for a free slot and for any session-wide Retry-After, then take the slot."""
@@ -298,13 +306,14 @@ class AdaptiveLimit:
 
 
 class _Slot:
-    def __init__(self, owner: AdaptiveLimit) -> None:
+    def __init__(self, owner: AdaptiveLimit, taken: Ticket | None = None) -> None:
         self.owner = owner
-        self.ticket: Ticket | None = None
+        self.ticket: Ticket | None = taken
         self._token: contextvars.Token[tuple[AdaptiveLimit, Ticket] | None] | None = None
 
     async def __aenter__(self) -> Ticket:
-        self.ticket = await self.owner.acquire()
+        if self.ticket is None:
+            self.ticket = await self.owner.acquire()
         self._token = _current.set((self.owner, self.ticket))
         return self.ticket
 

@@ -88,17 +88,23 @@ class RunLifecycle:
             params = await asyncio.to_thread(self._wire_images, params)
         _, described = await session.aclient.prepare(endpoint, params)  # refuses before spending
         key = uuid.uuid4().hex if session.use_jobs else None  # recorded with the row: never lost
+        # a slot free now is taken now: the run is recorded "submitted" at once (one write
+        # fewer before the submit); else it is recorded queued and waits for one in run_job
+        taken = self.limit.try_acquire() if key is not None else None
         recording = writer.post(
             store.start_run,
             endpoint,
             described,
             backend=session.backend_id,
+            status="running" if taken is None else "submitted",
             client_request_id=key,
             owner=self.owner.token,
         )
         try:
             run_id = await asyncio.shield(asyncio.wrap_future(recording))
         except asyncio.CancelledError:  # recorded all the same: end it, after the record lands
+            if taken is not None:
+                self.limit.release(taken)
             with contextlib.suppress(RuntimeError):
                 writer.post(cancel_recorded, store, recording)
             raise
@@ -109,9 +115,9 @@ class RunLifecycle:
         requests = begin_count()  # this task's requests from here on (see api/counting.py)
         try:
             if key is not None:  # the job holds a slot while it runs (see run_job)
-                result = await self.run_job(run_id, endpoint, params, key, described)
+                result = await self.run_job(run_id, endpoint, params, key, described, taken=taken)
             else:
-                async with self._slot():
+                async with self.limit.slot():
                     await writer.call(store.set_note, run_id, SENT_SYNC)
                     result = await session.aclient.run(endpoint, params, self.saver(run_id))
                     self._succeeded(endpoint, params)
@@ -144,6 +150,7 @@ class RunLifecycle:
         recorded: Mapping[str, Any],
         *,
         fresh: bool = True,
+        taken: Ticket | None = None,
     ) -> Result:
         """Submit (the key recorded first), record the job id, then wait for the result.
 
@@ -154,7 +161,8 @@ class RunLifecycle:
         timeouts are retried a few times with the same key or job id; if they go on, the run
         stays "submitted" and ``Session.resume`` finishes it later, without paying twice. A
         concurrency slot is held from the submit until the job has ended on the server (so at
-        most ``max_concurrency`` jobs run there at once), not across the download of its images.
+        most ``max_concurrency`` jobs run there at once), not across the download of its images;
+        ``taken`` is one taken already (the run was recorded "submitted" with it).
         """
         session = self._session
         store, writer = session.store, session.writer
@@ -164,11 +172,15 @@ class RunLifecycle:
         maybe_sent = not fresh  # a resumed key may have been accepted by an earlier process
         for attempt, delay in enumerate((*COLLECT_DELAYS, None)):
             try:
-                async with self._slot():  # held while the job runs on the server
+                held, taken = taken, None  # a slot taken with the record: the first try's
+                async with self.limit.slot(held):  # held while the job runs on the server
                     if job is None and job_id is None:
-                        # "submitted" only once the slot is ours: a queued run of a dead
-                        # process is known never to have been sent (see settle_orphans)
-                        await writer.call(store.record_submission, run_id, client_request_id)
+                        if held is None:
+                            # "submitted" only once the slot is ours: a queued run of a dead
+                            # process is known never to have been sent (see settle_orphans)
+                            await writer.call(store.record_submission, run_id, client_request_id)
+                        else:  # a cancel asked for already lands here, before anything is sent
+                            await asyncio.sleep(0)
                         sending = True  # from here on, no cancel ends the run "cancelled"
                         job = await self._submit(run_id, endpoint, params, client_request_id)
                     elif job is None:
@@ -201,9 +213,6 @@ class RunLifecycle:
                 await writer.call(store.finish_run, run_id, status="failed", error=str(exc))
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
-
-    def _slot(self) -> contextlib.AbstractAsyncContextManager[Ticket]:
-        return self.limit.slot()
 
     def _succeeded(self, endpoint: str, params: Mapping[str, Any]) -> None:
         """The running task's call ended well: the adaptive limit may grow."""

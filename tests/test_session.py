@@ -370,6 +370,40 @@ def test_cancel_while_waiting_for_a_slot_ends_the_run(tmp_path: Path) -> None:
         assert s.store.get(recorded[0]).status == "cancelled"
 
 
+def test_a_run_with_a_free_slot_is_recorded_submitted_at_once_a_queued_one_when_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One store write before a submit when a slot is free (the run is born "submitted"); a
+    run that waits for a slot is recorded queued ("running") and marked once the slot is its."""
+    from phota_widgets.store import RunStore
+
+    marked: list[str] = []
+    real = RunStore.record_submission
+
+    def record_submission(store: RunStore, run_id: str, key: str) -> None:
+        marked.append(run_id)
+        real(store, run_id, key)
+
+    monkeypatch.setattr(RunStore, "record_submission", record_submission)
+    with (
+        LocalServer(api_key="k", queue_delay=2.0) as slow,  # the first holds the slot 2 s
+        pw.Session(
+            api_key="k", base_url=slow.base_url, output_dir=tmp_path, max_concurrency=1
+        ) as s,
+    ):
+        first_recorded: list[str] = []
+        first = s.submit_run("generate", prompt="first", on_recorded=first_recorded.append)
+        queued: list[str] = []
+        second = s.submit_run("generate", prompt="second", on_recorded=queued.append)
+        deadline = time.monotonic() + 10
+        while not (first_recorded and queued) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert s.store.get(queued[0]).status == "running"  # waits for the one slot
+        first.result(timeout=30)
+        second.result(timeout=30)
+    assert marked == [queued[0]]  # the first was born "submitted": no second write
+
+
 def test_each_output_is_stored_as_soon_as_it_arrives(
     session: pw.Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:

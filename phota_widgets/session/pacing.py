@@ -12,10 +12,10 @@ Once paced, 429s cut the pace (once a second at most): the rate first taken coun
 burst allowance too, so the first pace may lie above the limit. Many 429s in a second (a limit
 well past) set it to ``KEEP`` of the rate the API took meanwhile; one 429 cuts it by ``CUT``,
 never below ``FLOOR`` of the last pace set from a rate taken: stray 429s (an API's passing
-hiccups, at any pace) cost a bounded share of speed and never spiral it down. The
-pace grows again after ``PROBE_SECONDS`` without a 429: by ``PROBE_STEP`` while well below the
-pace that last met one, by ``NEAR_STEP`` near or past it, so a raised limit is found again and
-the same one is met seldom. Download links carry no key and are never paced.
+hiccups, at any pace) cost a bounded share of speed and never spiral it down. The pace grows
+again after ``PROBE_SECONDS`` without a 429: by ``PROBE_STEP`` (up to ``NEAR`` of it) while well
+below the pace that last met one, by ``NEAR_STEP`` near or past it, so a raised limit is found
+again and the same one is met seldom. Download links carry no key and are never paced.
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ took (a bound on what stray 429s cost)."""
 WINDOW = 1.0
 """Seconds over which the refused rate is counted."""
 MIN_SHARE = 0.1
-"""The share of the last second's answers that must be 429s before they say "a rate limit":
-a few stray 429s (an API's passing hiccups) never slow a session down."""
+"""The share of the last second's answers that must be 429s before they say "a rate limit"
+for good: a stray 429 (an API's passing hiccup) paces a session for a while only."""
 REMEMBER_SECONDS = 10.0
 """A 429 this soon after a pace for one 429 began says a limit is met (one stray 429 is rare,
 two close together are not a hiccup)."""

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from phota_widgets.session.concurrency import AdaptiveLimit, Ticket
-from phota_widgets.session.pacing import MIN_REFUSED
+from phota_widgets.session.pacing import MIN_REFUSED, RequestPacer
 
 DEADLINE = 60.0
 """Seconds a state is waited for at most (a busy machine is slow, never this slow)."""
@@ -150,23 +150,23 @@ def test_once_paced_jobs_first_poll_a_little_later() -> None:
     assert limit.pacer.limit_met and book.patience == PACED_PATIENCE
 
 
-def test_the_pace_finds_the_refused_rate_again_slowly_and_a_raised_one_fast() -> None:
-    from phota_widgets.session.pacing import (
-        KEEP,
-        NEAR,
-        NEAR_STEP,
-        PROBE_SECONDS,
-        PROBE_STEP,
-        RequestPacer,
-    )
-
-    now = [100.0]
+def _pacer_at_a_met_limit(now: list[float]) -> RequestPacer:
+    """A pacer on clock ``now`` whose API took 20 requests in the last second and refused 3."""
     pacer = RequestPacer(clock=lambda: now[0])
-    for _ in range(20):  # the API took 20 requests in the last second, refused 3 (13%)
+    for _ in range(20):
         pacer.taken()
     for _ in range(3):
         pacer.refused()
-    assert pacer.limit_met and pacer.rate is not None and abs(pacer.rate - KEEP * 20) < 1e-9
+    assert pacer.limit_met
+    return pacer
+
+
+def test_the_pace_finds_the_refused_rate_again_slowly_and_a_raised_one_fast() -> None:
+    from phota_widgets.session.pacing import KEEP, NEAR, NEAR_STEP, PROBE_SECONDS, PROBE_STEP
+
+    now = [100.0]
+    pacer = _pacer_at_a_met_limit(now)
+    assert pacer.rate is not None and abs(pacer.rate - KEEP * 20) < 1e-9
 
     def quiet_while() -> float:
         now[0] += PROBE_SECONDS
@@ -183,14 +183,10 @@ def test_the_pace_finds_the_refused_rate_again_slowly_and_a_raised_one_fast() ->
 
 
 def test_once_paced_a_429_cuts_the_pace_a_little_once_a_second() -> None:
-    from phota_widgets.session.pacing import CUT, WINDOW, RequestPacer
+    from phota_widgets.session.pacing import CUT, WINDOW
 
     now = [100.0]
-    pacer = RequestPacer(clock=lambda: now[0])
-    for _ in range(20):
-        pacer.taken()
-    for _ in range(3):
-        pacer.refused()
+    pacer = _pacer_at_a_met_limit(now)
     paced = pacer.rate
     assert paced is not None
     pacer.refused()  # the same second: no cut
@@ -201,14 +197,10 @@ def test_once_paced_a_429_cuts_the_pace_a_little_once_a_second() -> None:
 
 
 def test_stray_429s_cost_a_pace_a_bounded_share_and_never_spiral_it_down() -> None:
-    from phota_widgets.session.pacing import FLOOR, WINDOW, RequestPacer
+    from phota_widgets.session.pacing import FLOOR, WINDOW
 
     now = [100.0]
-    pacer = RequestPacer(clock=lambda: now[0])
-    for _ in range(20):
-        pacer.taken()
-    for _ in range(3):
-        pacer.refused()
+    pacer = _pacer_at_a_met_limit(now)
     paced = pacer.rate
     assert paced is not None
     for _ in range(60):  # a second later: many answers, one stray 429 among them, again and again
@@ -223,7 +215,7 @@ def test_stray_429s_cost_a_pace_a_bounded_share_and_never_spiral_it_down() -> No
 def test_one_429_paces_for_a_while_only() -> None:
     """One 429 paces at once (the calls its Retry-After held are not all sent at once when it
     passes), but a quiet while after it, nothing is paced: it was a stray one."""
-    from phota_widgets.session.pacing import KEEP, PROBE_SECONDS, RequestPacer
+    from phota_widgets.session.pacing import KEEP, PROBE_SECONDS
 
     now = [100.0]
     pacer = RequestPacer(clock=lambda: now[0])

@@ -94,7 +94,9 @@ def _spy(store: Any, name: str, threads: dict[str, set[str]]) -> None:
 
 def test_a_sessions_run_writes_the_store_off_its_loop(server: LocalServer, tmp_path: Path) -> None:
     threads: dict[str, set[str]] = {}
-    with pw.Session(api_key=PLANTED_KEY, base_url=server.base_url, output_dir=tmp_path) as s:
+    with pw.Session(  # one at a time: the runs behind the first wait for its slot
+        api_key=PLANTED_KEY, base_url=server.base_url, output_dir=tmp_path, max_concurrency=1
+    ) as s:
         for name in WRITES:
             _spy(s.store, name, threads)
         futures = [s.submit_run("generate", prompt=f"boat {i}") for i in range(3)]

@@ -53,6 +53,10 @@ SENT_SYNC = "sent as a synchronous request"
 logger = logging.getLogger("phota_widgets")
 
 
+def _nothing() -> None:
+    """A store call that writes nothing: awaited, every write queued before it has landed."""
+
+
 class RunLifecycle:
     """Runs calls for a session: submit, poll, record, cancel (one per session).
 
@@ -179,8 +183,8 @@ class RunLifecycle:
                             # "submitted" only once the slot is ours: a queued run of a dead
                             # process is known never to have been sent (see settle_orphans)
                             await writer.call(store.record_submission, run_id, client_request_id)
-                        else:  # a cancel asked for already lands here, before anything is sent
-                            await asyncio.sleep(0)
+                        else:  # what was queued before (a sweep's link to this run) lands
+                            await writer.call(_nothing)  # first, and a cancel asked for too
                         sending = True  # from here on, no cancel ends the run "cancelled"
                         job = await self._submit(run_id, endpoint, params, client_request_id)
                     elif job is None:

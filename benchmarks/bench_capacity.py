@@ -110,7 +110,7 @@ def one_call_overhead(config: Config) -> Figure:
         before = s.store.count()
         times = interleaved(
             {
-                "bare": lambda: _bare_post(http, server, "one at a time"),
+                "bare": lambda: _bare_post(http, server, "one at a time").json(),
                 "session": lambda: s.generate("a lighthouse, one at a time"),
             },
             ONE_CALL_REPEATS[config.quick],
@@ -166,30 +166,20 @@ def limited_sweep(limits: Limits, cells: int, bare_threads: int = 0) -> SweepRun
 def _bare_threads_seconds(server: Any, cells: int, threads: int) -> float:
     """Seconds for ``cells`` bare sync calls on ``threads`` threads (a client knowing the cap)."""
     with httpx.Client(timeout=120) as http:
-
-        def call(i: int) -> None:
-            response = http.post(
-                f"{server.base_url}/generate",
-                json={"prompt": f"a lighthouse, bare {i}"},
-                headers={"X-API-Key": server.api_key},
-            )
-            response.raise_for_status()
-
         started = time.perf_counter()
         with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(call, range(cells)))
+            list(pool.map(lambda i: _bare_post(http, server, f"bare {i}"), range(cells)))
         return time.perf_counter() - started
 
 
-def _bare_post(http: httpx.Client, server: Any, words: str) -> None:
-    """One bare synchronous generate: POST, wait, decode the JSON answer (images inline)."""
+def _bare_post(http: httpx.Client, server: Any, words: str) -> httpx.Response:
+    """One bare synchronous generate: POST and wait for the answer (images inline)."""
     response = http.post(
         f"{server.base_url}/generate",
         json={"prompt": f"a lighthouse, {words}"},
         headers={"X-API-Key": server.api_key},
     )
-    response.raise_for_status()
-    response.json()
+    return response.raise_for_status()
 
 
 def _bare_call_seconds(server: Any, repeats: int = 3) -> float:
@@ -198,12 +188,7 @@ def _bare_call_seconds(server: Any, repeats: int = 3) -> float:
     with httpx.Client(timeout=120) as http:
         for i in range(repeats):
             started = time.perf_counter()
-            response = http.post(
-                f"{server.base_url}/generate",
-                json={"prompt": f"a lighthouse, reference {i}"},
-                headers={"X-API-Key": server.api_key},
-            )
-            response.raise_for_status()
+            _bare_post(http, server, f"reference {i}")
             times.append(time.perf_counter() - started)
     return statistics.median(times)
 

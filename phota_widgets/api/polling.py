@@ -43,7 +43,7 @@ FOLLOWER_GAP = (0.25, 0.5)
 """While another job of the same unknown kind is being watched (the scout), a job's poll gaps
 are at least 0.25 s and at most half the time run so far: the scout learns for both."""
 EARLY = 1.0
-"""Wake at this share of the expected duration (its upper quartile), then poll closely."""
+"""Wake at this share of the learned wake (see the module doc), then poll closely."""
 CLOSE = 0.05
 """Past the wake, a poll gap is at most this share of the time run so far."""
 STEP = 0.01

@@ -90,8 +90,13 @@ def test_submit_run_returns_at_once_and_cancel_really_cancels(tmp_path: Path) ->
     ):
         future = s.submit_run("generate", prompt="slow boat")
         assert not future.done()  # returned before the (3 s) job could end: not a wall-clock bound
-        deadline = time.monotonic() + 5
-        while not s.store.runs(status="submitted") and time.monotonic() < deadline:
+        # cancel once the server has taken the submit (a run with a free slot is "submitted"
+        # from its record on, before the submit leaves: that state alone says nothing sent)
+        deadline = time.monotonic() + 30
+        while not any(
+            slow.state.jobs.by_client_request_id(r.client_request_id or "") for r in s.store.runs()
+        ):
+            assert time.monotonic() < deadline, "the submit never reached the server"
             time.sleep(0.02)
         future.cancel()
         with pytest.raises(Exception):  # noqa: B017 - CancelledError's module varies

@@ -90,7 +90,11 @@ def test_second_job_of_a_kind_polls_on_the_learned_schedule(
         first = client.submit("generate", prompt="a barn").wait()
         key = settings_key("generate", first.request)
         learned = client.aclient.durations.likely_done(key)
-        assert learned is not None and learned >= 0.5
+        # within what the first job's last two polls narrowed its end to (on a busy machine
+        # the polls come late and far apart: no fixed bound holds)
+        (_, running_at), (_, done_at) = polls[-2:]
+        assert learned is not None and running_at - 0.01 <= learned <= done_at + 0.01
+        assert learned >= 0.3
         polls.clear()
         second = client.submit("generate", prompt="a boat").wait()
         assert len(second.images) == 1

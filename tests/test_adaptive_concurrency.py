@@ -11,6 +11,7 @@ import pytest
 
 import phota_widgets as pw
 from phota_widgets.session.concurrency import PROBE_ROUNDS, AdaptiveLimit, Ticket
+from tests.pacing_helpers import answered_over_a_second
 
 
 class Clock:
@@ -19,6 +20,9 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 def _limit(**kwargs: object) -> tuple[AdaptiveLimit, Clock]:
@@ -218,8 +222,7 @@ def test_a_request_rate_429_paces_keyed_requests_below_the_rate_the_api_took() -
 
     asyncio.run(turns(50))  # not paced before a 429: no waiting at all
     assert pacer.rate is None
-    for _ in range(20):  # the API took 20 requests in the last second ...
-        pacer.taken()
+    answered_over_a_second(pacer, clock.advance, 20)  # the API took 20 in the last second ...
     pacer.refused()  # ... and one 429 (1 in 21, maybe a stray one) paces for a while only
     assert not pacer.limit_met
     for _ in range(5):  # ... but a quarter of the answers refused is

@@ -9,6 +9,7 @@ import pytest
 
 from phota_widgets.session.concurrency import AdaptiveLimit, Ticket
 from phota_widgets.session.pacing import MIN_REFUSED, RequestPacer
+from tests.pacing_helpers import answered_over_a_second
 
 DEADLINE = 60.0
 """Seconds a state is waited for at most (a busy machine is slow, never this slow)."""
@@ -153,8 +154,7 @@ def test_once_paced_jobs_first_poll_a_little_later() -> None:
 def _pacer_at_a_met_limit(now: list[float]) -> RequestPacer:
     """A pacer on clock ``now`` whose API took 20 requests in the last second and refused 3."""
     pacer = RequestPacer(clock=lambda: now[0])
-    for _ in range(20):
-        pacer.taken()
+    answered_over_a_second(pacer, lambda seconds: now.__setitem__(0, now[0] + seconds), 20)
     for _ in range(3):
         pacer.refused()
     assert pacer.limit_met
@@ -219,10 +219,67 @@ def test_one_429_paces_for_a_while_only() -> None:
 
     now = [100.0]
     pacer = RequestPacer(clock=lambda: now[0])
-    for _ in range(20):
-        pacer.taken()
+    answered_over_a_second(pacer, lambda seconds: now.__setitem__(0, now[0] + seconds), 20)
     pacer.refused()
     assert pacer.rate == pytest.approx(KEEP * 20) and not pacer.limit_met
     now[0] += PROBE_SECONDS
     assert asyncio.run(pacer.wait()) == 0.0
     assert pacer.rate is None
+
+
+def test_the_first_pace_counts_requests_sent_not_only_those_answered_yet() -> None:
+    """A busy server answers late: of 20 requests it admitted in the last second, 8 were
+    answered when the 429 came. The pace follows the 20 (from the 8 it sat at under half the
+    limit, and grew back too slowly to matter in a sweep)."""
+    from phota_widgets.session.pacing import KEEP, WINDOW
+
+    now = [100.0]
+    pacer = RequestPacer(clock=lambda: now[0])
+    for _ in range(20):
+        pacer.sent()
+        now[0] += 0.99 * WINDOW / 20
+    for _ in range(8):
+        pacer.taken()
+    pacer.refused()
+    assert pacer.rate == pytest.approx(KEEP * 20)
+
+
+def test_a_429_sent_before_the_pace_began_says_a_limit_is_met_but_keeps_the_pace() -> None:
+    """Requests already in flight when the first 429 set a pace are refused too: they say a
+    limit is met (paced for good), but nothing of that pace, whatever the last second held."""
+    from phota_widgets.session.pacing import KEEP
+
+    now = [100.0]
+    pacer = RequestPacer(clock=lambda: now[0])
+    answered_over_a_second(pacer, lambda seconds: now.__setitem__(0, now[0] + seconds), 20)
+    in_flight = pacer.sent()
+    now[0] += 0.01
+    pacer.refused()  # 21 sent in the second before it (one still unanswered) and admitted
+    first = pacer.rate
+    assert first == pytest.approx(KEEP * 21) and not pacer.limit_met
+    for _ in range(10):  # a burst let through, answered meanwhile
+        pacer.sent()
+        pacer.taken()
+    now[0] += 0.01
+    pacer.refused(sent_at=in_flight)
+    assert pacer.limit_met and pacer.rate == first
+
+
+def test_met_again_soon_after_a_pace_for_one_429_the_rate_measured_then_holds() -> None:
+    """After a quiet while unpaced, an API lets a burst through: the second before the next 429
+    counts it. That 429 comes soon after the pace for one: the limit measured then still holds."""
+    from phota_widgets.session.pacing import KEEP, PROBE_SECONDS
+
+    now = [100.0]
+    pacer = RequestPacer(clock=lambda: now[0])
+
+    def advance(seconds: float) -> None:
+        now[0] += seconds
+
+    answered_over_a_second(pacer, advance, 20)
+    pacer.refused()
+    now[0] += PROBE_SECONDS
+    assert asyncio.run(pacer.wait()) == 0.0 and pacer.rate is None  # a quiet while: unpaced
+    answered_over_a_second(pacer, advance, 40)  # the burst a quiet while allowed, and the rate
+    pacer.refused()
+    assert pacer.limit_met and pacer.rate == pytest.approx(KEEP * 20)

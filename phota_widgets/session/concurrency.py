@@ -67,6 +67,9 @@ USUAL_OF = 5
 PACED_PATIENCE = 1.05
 """Once paced, a job first polls this much later than its kind's wake (see ``watch_answers``)."""
 
+SENT_AT = "phota_sent_at"
+"""A keyed request's extension: when it left (after its turn), on the pacer's clock."""
+
 ADAPTIVE_CEILING = 32
 """The most calls at once an adaptive limit grows to when no ``max_concurrency`` is given."""
 
@@ -210,7 +213,9 @@ class AdaptiveLimit:
             rounds = PROBE_ROUNDS if self._probing else 1
             self._set(self.limit + 1 / (self.limit * rounds), "probe")
 
-    def rate_limited(self, ticket: Ticket | None, retry_after: float | None) -> None:
+    def rate_limited(
+        self, ticket: Ticket | None, retry_after: float | None, sent_at: float | None = None
+    ) -> None:
         """A 429: hold new calls for ``Retry-After``, and cut.
 
         Refused before the server took the call (a submit): the jobs it was holding are its cap
@@ -237,7 +242,9 @@ class AdaptiveLimit:
             self._notify()
         paced = self.pacer.rate is not None
         if on_poll or paced or not job_cap:
-            self.pacer.refused()  # a request rate met: paced (whatever the round)
+            self.pacer.refused(sent_at)  # a request rate met: paced (whatever the round)
+        elif sent_at is not None:
+            self.pacer.refused_for_jobs(sent_at)
         if not paced and self.pacer.rate is not None:
             # a request rate, then: the submits refused before were that too, not a cap on
             # jobs; the limit grows a slot a round again while the pace does not hold calls
@@ -389,7 +396,8 @@ def watch_answers(
             if ticket is not None:
                 limit.accepted(ticket)
             return
-        limit.rate_limited(ticket, parse_retry_after(response.headers.get("Retry-After")))
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        limit.rate_limited(ticket, retry_after, response.request.extensions.get(SENT_AT))
         if durations is not None:
             durations.patience = PACED_PATIENCE if limit.pacer.limit_met else 1.0
 
@@ -407,6 +415,7 @@ def pace_requests(limit: AdaptiveLimit) -> Callable[[httpx.Request], Awaitable[N
             await limit.resume(ticket)  # a refused submit takes a slot again before its retry
         if "x-api-key" in request.headers:
             waited = await limit.pacer.wait()
+            request.extensions[SENT_AT] = limit.pacer.sent()
             if ticket is not None:
                 ticket.paced += waited
         if ticket is not None and not ticket.accepted and request.method == "POST":

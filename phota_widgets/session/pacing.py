@@ -2,20 +2,25 @@
 
 A cap on jobs is met by fewer calls at once (:mod:`phota_widgets.session.concurrency`); a cap on
 requests per second is met by spacing the requests. Until the API first answers 429 for too many
-requests, nothing is paced. Then the pace becomes ``KEEP`` of the rate the API was taking (the
-keyed requests it answered, not refused, in the last second), and every keyed request waits its
-turn: for ``PROBE_SECONDS`` only while it was one 429 (a stray one, maybe: the calls it held up
-are not all sent at once when its ``Retry-After`` passes), for good once ``MIN_REFUSED`` 429s
-and ``MIN_SHARE`` of the answers in a second say a limit is met.
+requests, nothing is paced. Then the pace becomes ``KEEP`` of the rate the API was taking, and
+every keyed request waits its turn: for ``PROBE_SECONDS`` only while it was one 429 (a stray one,
+maybe: the calls it held up are not all sent at once when its ``Retry-After`` passes), for good
+once ``MIN_REFUSED`` 429s and ``MIN_SHARE`` of the answers in a second say a limit is met.
 
-Once paced, 429s cut the pace (once a second at most): the rate first taken counts an API's
-burst allowance too, so the first pace may lie above the limit. Many 429s in a second (a limit
-well past) set it to ``KEEP`` of the rate the API took meanwhile; one 429 cuts it by ``CUT``,
-never below ``FLOOR`` of the last pace set from a rate taken: stray 429s (an API's passing
-hiccups, at any pace) cost a bounded share of speed and never spiral it down. The pace grows
-again after ``PROBE_SECONDS`` without a 429: by ``PROBE_STEP`` (up to ``NEAR`` of it) while well
-below the pace that last met one, by ``NEAR_STEP`` near or past it, so a raised limit is found
-again and the same one is met seldom. Download links carry no key and are never paced.
+The rate taken is counted by when requests were *sent*: the ones admitted of those sent in the
+second before the refused one (counting answers would miss those still unanswered: many, while
+the server is busy, which once set a pace of half the limit). A 429 for a request sent before
+the pace for one 429 began says a limit is met, but nothing of that pace: it is kept.
+
+Once paced, 429s cut the pace (once a second at most). Many 429s in a second (a limit well
+past) set it to ``KEEP`` of the rate taken meanwhile; one 429 cuts it by ``CUT``, never below
+``FLOOR`` of the last pace set from a rate measured: stray 429s (an API's passing hiccups, at
+any pace) cost a bounded share of speed and never spiral it down. A 429 soon after a pace for
+one (``REMEMBER_SECONDS``) paces at most at the rate measured then: after a quiet while unpaced
+an API lets a burst through, and the second before counts it. The pace grows again after
+``PROBE_SECONDS`` without a 429: by ``PROBE_STEP`` (up to ``NEAR`` of it) while well below the
+pace that last met one, by ``NEAR_STEP`` near or past it, so a raised limit is found again and
+the same one is met seldom. Download links carry no key and are never paced.
 """
 
 from __future__ import annotations
@@ -67,6 +72,8 @@ class RequestPacer:
     """Requests per second now allowed (None: not paced)."""
     _taken: deque[float] = field(default_factory=deque, repr=False)
     _refused: deque[float] = field(default_factory=deque, repr=False)
+    _sent: deque[float] = field(default_factory=deque, repr=False)
+    _refused_sent: deque[float] = field(default_factory=deque, repr=False)
     _next: float = field(default=0.0, repr=False)
     _last_hit: float = field(default=0.0, repr=False)
     _last_cut: float = field(default=0.0, repr=False)
@@ -75,24 +82,41 @@ class RequestPacer:
     _provisional: bool = field(default=False, repr=False)
     _paced_at: float = field(default=-math.inf, repr=False)
 
-    def refused(self) -> None:
-        """The API answered 429 for too many requests: pace below the rate just sent."""
+    def sent(self) -> float:
+        """A keyed request leaves now (remembered a while); the time it left."""
         now = self.clock()
+        self._sent.append(now)
+        return now
+
+    def refused_for_jobs(self, sent_at: float) -> None:
+        """A 429 read as the API's cap on jobs: not paced for, only not counted as admitted."""
+        self._refused_sent.append(sent_at)
+
+    def refused(self, sent_at: float | None = None) -> None:
+        """The API answered 429 for too many requests (to one sent at ``sent_at``, default now):
+        pace below the rate just sent."""
+        now = self.clock()
+        sent_at = now if sent_at is None else sent_at
         self._refused.append(now)
+        self._refused_sent.append(sent_at)
         self._forget(now)
         refused = len(self._refused)
         limit_met = refused >= MIN_REFUSED and refused >= MIN_SHARE * (refused + len(self._taken))
+        again = now - self._paced_at <= REMEMBER_SECONDS  # soon after a while paced for one
         if self.rate is None or self._provisional:
-            # 429s again soon after a while paced for one: a limit, not a stray one
-            limit_met = limit_met or now - self._paced_at <= REMEMBER_SECONDS
+            limit_met = limit_met or again  # a limit, then, not a stray 429
             if self.rate is None:
                 self._paced_at = now
         if self.rate is None or (self._provisional and limit_met):
-            taken = max(1.0, len(self._taken) / WINDOW)
-            self._refused_rate = taken
-            self.rate = max(0.5, KEEP * taken)
-            self._floor = FLOOR * self.rate
-            self._last_cut = now
+            if self.rate is None or sent_at >= self._last_cut:  # sent at no pace, or this one
+                taken = self._measured(sent_at)
+                if self.rate is None and again:  # what it measured then, unless less now (a
+                    taken = min(taken, self._refused_rate)  # quiet while lets a burst through)
+                self._refused_rate = taken
+                self.rate = max(0.5, KEEP * taken)
+                self._floor = FLOOR * self.rate
+                self._last_cut = now
+            # else sent before the pace for one 429 began: a limit met, but no word on the pace
             self._provisional = not limit_met  # one 429 may be a stray one: paced a while
             logger.info(
                 "pacing requests at %.1f/s (%s)",
@@ -102,7 +126,7 @@ class RequestPacer:
         elif not self._provisional and now - self._last_cut >= WINDOW:  # still 429s: slower
             before = self.rate
             if limit_met:  # many: the pace is well past the limit; what it took is the limit
-                self._refused_rate = min(self.rate, len(self._taken) / WINDOW)
+                self._refused_rate = min(self.rate, self._measured(sent_at))
                 self.rate = max(0.5, min(self.rate * CUT, KEEP * self._refused_rate))
                 self._floor = FLOOR * self.rate
             else:  # one: a little past it, or a stray one (never below the floor for those)
@@ -151,7 +175,19 @@ class RequestPacer:
         """Whether requests are queued for their turn now (the pace is what limits calls)."""
         return self.rate is not None and self._next > self.clock() + 1.0 / self.rate
 
+    def _measured(self, sent_at: float) -> float:
+        """Requests a second the API admitted of those sent in the second before ``sent_at``."""
+        return max(1.0, self._admitted(sent_at - WINDOW, sent_at) / WINDOW)
+
+    def _admitted(self, start: float, end: float) -> int:
+        """Keyed requests sent in [start, end) and not refused (as far as known)."""
+        sent = sum(start <= t < end for t in self._sent)
+        return sent - sum(start <= t < end for t in self._refused_sent)
+
     def _forget(self, now: float) -> None:
         for seen in (self._taken, self._refused):
             while seen and seen[0] < now - WINDOW:
                 seen.popleft()
+        for sent in (self._sent, self._refused_sent):
+            while sent and sent[0] < now - 3 * WINDOW:
+                sent.popleft()

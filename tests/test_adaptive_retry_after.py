@@ -134,7 +134,7 @@ def test_once_paced_jobs_first_poll_a_little_later() -> None:
     import httpx
 
     from phota_widgets.api.polling import DurationBook
-    from phota_widgets.session.concurrency import PACED_PATIENCE, watch_answers
+    from phota_widgets.session.request_hooks import PACED_PATIENCE, watch_answers
 
     limit = AdaptiveLimit(start=4)
     book = DurationBook()

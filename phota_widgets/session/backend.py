@@ -15,9 +15,10 @@ from phota_widgets.api.client import AsyncPhotaClient
 from phota_widgets.api.counting import count_request
 from phota_widgets.api.models import ProfileSummary
 from phota_widgets.api.sync import PhotaClient
-from phota_widgets.session.concurrency import AdaptiveLimit, pace_requests, watch_answers
+from phota_widgets.session.concurrency import AdaptiveLimit
 from phota_widgets.session.owners import OwnerLock
 from phota_widgets.session.profile_cache import ProfileCache
+from phota_widgets.session.request_hooks import pace_requests, watch_answers
 
 if TYPE_CHECKING:
     from phota_widgets.local.process import ServerProcess

@@ -88,9 +88,9 @@ class RequestPacer:
         self._sent.append(now)
         return now
 
-    def refused_for_jobs(self, sent_at: float) -> None:
+    def refused_for_jobs(self, sent_at: float | None = None) -> None:
         """A 429 read as the API's cap on jobs: not paced for, only not counted as admitted."""
-        self._refused_sent.append(sent_at)
+        self._refused_sent.append(self.clock() if sent_at is None else sent_at)
 
     def refused(self, sent_at: float | None = None) -> None:
         """The API answered 429 for too many requests (to one sent at ``sent_at``, default now):

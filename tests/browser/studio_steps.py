@@ -29,12 +29,14 @@ def noisy_photo(path: Path, width: int, height: int, noise: float, seed: int) ->
     return path
 
 
-def wait_text(scope: Any, text: re.Pattern[str]) -> None:
-    """Wait until the scope shows ``text``; fail quoting what it shows instead."""
+def wait_text(scope: Any, text: str | re.Pattern[str], timeout: int = RUN) -> None:
+    """Wait until the scope shows ``text`` (widgets update one by one: never read one right after
+    another changed); fail quoting what it shows instead."""
     try:
-        scope.filter(has_text=text).wait_for(timeout=RUN)
+        scope.filter(has_text=text).wait_for(timeout=timeout)
     except Exception as exc:
-        raise AssertionError(f"{text.pattern!r} not shown; the panel says:\n"
+        wanted = text if isinstance(text, str) else text.pattern
+        raise AssertionError(f"{wanted!r} not shown; the panel says:\n"
                              f"{scope.inner_text()}") from exc  # fmt: skip
 
 
@@ -44,7 +46,7 @@ def upload_and_enhance(scope: Any, photo: Path) -> None:
     enhance = scope.locator(".phota-enhance-panel")
     enhance.locator(".phota-upload input[type=file]").set_input_files(str(photo))
     enhance.locator(".phota-input-thumbs img").first.wait_for(timeout=RUN)
-    assert "sent 1 image" in enhance.locator(".phota-upload-note").inner_text()
+    wait_text(enhance.locator(".phota-upload-note"), "sent 1 image")
     assert enhance.locator(".phota-picker-message").inner_text().strip() == ""
     enhance.locator("button.phota-run").click()
     enhance.locator("img.phota-thumb").first.wait_for(timeout=RUN)

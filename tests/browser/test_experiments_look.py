@@ -4,10 +4,12 @@ view with the pair, and Export lands in the browser. Screenshots go to ``$PHOTA_
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from studio_steps import wait_text
 from test_studio_look import OVERFLOWING, SHOTS
 
 pytestmark = pytest.mark.browser
@@ -27,8 +29,7 @@ def test_the_experiments_tab_fits_and_works_in_a_real_browser(
     plan.get_by_text("add a vars line").wait_for(timeout=30_000)  # not sent as written
     panel.locator(".phota-sweep-vars textarea").fill("colour: red, blue")
     panel.locator(".phota-sweep-aspect-ratio select").select_option(["1:1", "16:9"])
-    plan.get_by_text("cells (calls)").wait_for(timeout=30_000)
-    assert "4" in plan.inner_text()
+    wait_text(plan, re.compile(r"cells \(calls\)\s*4(?!\d)"), timeout=30_000)
     assert page.evaluate(OVERFLOWING) == [], "a horizontal scrollbar in the form"
     page.screenshot(path=str(SHOTS / "experiments-plan-1280x800.png"))
 

@@ -53,7 +53,7 @@ def test_five_pairs_judged_with_the_keyboard_alone(
     page.wait_for_function("() => !!document.activeElement?.closest('.phota-review-panel')",
                            timeout=30_000)  # fmt: skip  # the panel has the keyboard at once
     status = keys.locator(".phota-review-keys-status")
-    assert "1 left" in status.inner_text() and "n next" in status.inner_text()
+    status.filter(has_text="1 left").filter(has_text="n next").wait_for(timeout=10_000)
 
     page.locator(".phota-studio-header").click()  # elsewhere: the keys are paused, and it says so
     status.filter(has_text="keys paused").wait_for(timeout=10_000)
@@ -68,7 +68,8 @@ def test_five_pairs_judged_with_the_keyboard_alone(
         shown = keys.get_attribute("data-shown") or ""
         assert shown and shown not in seen, "a pair shown twice"
         seen.append(shown)
-        assert "settings hidden" in review.locator(".phota-review-title").inner_text()
+        title = review.locator(".phota-review-title")
+        title.filter(has_text="settings hidden").wait_for(timeout=30_000)
         page.keyboard.press(key)
         progress.filter(has_text=f"{number} judged").wait_for(timeout=30_000)
         review.get_by_text("settings revealed").wait_for(timeout=30_000)

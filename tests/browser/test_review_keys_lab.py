@@ -45,7 +45,8 @@ def test_review_keys_in_jupyterlab_judge_and_leave_the_notebook_alone(
         for _ in range(PAIRS - len(VERDICT_KEYS)):
             page.keyboard.press("0")
         review.get_by_text("Review done").wait_for(timeout=30_000)
-        assert "3 judged · 3 skipped" in review.locator(".phota-review-progress").inner_text()
+        progress = review.locator(".phota-review-progress")
+        progress.filter(has_text="3 judged · 3 skipped").wait_for(timeout=30_000)
         assert kernel_ids(lab) == kernels  # "0 0" restarted no kernel
         assert page.locator(".jp-Dialog").count() == 0  # nor asked to
         assert panel.locator(".jp-CodeCell").count() == 1  # still one code cell:

@@ -50,9 +50,9 @@ def test_review_keys_in_notebook7_judge_and_leave_the_notebook_alone(
             "() => !!document.activeElement?.closest('.phota-review-panel')", timeout=WAIT
         )  # no click: the panel has the keyboard once shown
         status = review.locator(".phota-review-keys-status")
-        assert "1 left" in status.inner_text() and "n next" in status.inner_text()
+        status.filter(has_text="1 left").filter(has_text="n next").wait_for(timeout=WAIT)
         progress = review.locator(".phota-review-progress")
-        assert f"Pair 1 of {PAIRS}" in progress.inner_text()
+        progress.filter(has_text=f"Pair 1 of {PAIRS}").wait_for(timeout=WAIT)
 
         shown = judge_by_keys(page, review, VERDICT_KEYS, PAIRS)
         for _ in range(2):  # two skips: "0 0" restarts the kernel if it reaches the notebook

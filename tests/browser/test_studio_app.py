@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from studio_steps import RUN, wait_text
 
 from phota_widgets.store import RunStore
 
@@ -18,17 +19,12 @@ pytestmark = pytest.mark.browser
 
 KEY = "sk-planted-SECRET-1234567890"
 LOAD = 120_000  # ms: a page starts a kernel, which starts the Studio
-RUN = 180_000  # ms: a run on a busy machine
 
 
 def _open_studio(page: Any, url: str) -> Any:
     page.goto(url, timeout=LOAD)
     page.locator(".phota-generate-panel .phota-prompt textarea").wait_for(timeout=LOAD)
     return page.locator(".phota-studio")
-
-
-def _wait_text(locator: Any, text: str | re.Pattern[str], timeout: int = RUN) -> None:
-    locator.filter(has_text=text).wait_for(timeout=timeout)
 
 
 def test_the_studio_app_generates_edits_and_shows_before_after(
@@ -48,7 +44,7 @@ def test_the_studio_app_generates_edits_and_shows_before_after(
     thumbs = generate.locator("img.phota-thumb")
     thumbs.nth(1).wait_for(timeout=RUN)
     assert thumbs.count() == 2
-    _wait_text(generate.locator(".phota-status"), "done")
+    wait_text(generate.locator(".phota-status"), "done")
     width, height = thumbs.first.evaluate("img => [img.naturalWidth, img.naturalHeight]")
     assert width > height, (width, height)  # 16:9, as chosen
     screenshot(studio.screenshot(), "studio.png")
@@ -64,7 +60,7 @@ def test_the_studio_app_generates_edits_and_shows_before_after(
     edit.locator("button.phota-run").click()
     edited = edit.locator("img.phota-thumb")
     edited.first.wait_for(timeout=RUN)
-    _wait_text(edit.locator(".phota-status"), "done")
+    wait_text(edit.locator(".phota-status"), "done")
     width, height = edited.first.evaluate("img => [img.naturalWidth, img.naturalHeight]")
     assert width == height  # cropped to 1:1
     edit.locator(".phota-select").first.click()
@@ -87,7 +83,7 @@ def test_a_bad_input_shows_the_error_box_and_sends_nothing(
     generate.locator(".phota-prompt textarea").fill("   ")
     generate.locator("button.phota-run").click()
     error = generate.locator(".phota-error")
-    _wait_text(error, "Not sent", timeout=30_000)
+    wait_text(error, "Not sent", timeout=30_000)
     assert "prompt" in error.inner_text().lower()
     assert generate.locator("img.phota-thumb").count() == 0
 
@@ -107,7 +103,7 @@ def test_cancel_stops_a_slow_run_and_the_key_stays_out_of_the_page(
     )  # the run is under way
     cancel.click()
     status = generate.locator(".phota-status")
-    _wait_text(status, "cancelled")
+    wait_text(status, "cancelled")
     run = generate.locator("button.phota-run")
     page.wait_for_function("el => !el.disabled", arg=run.element_handle(), timeout=30_000)
     assert cancel.is_disabled()
@@ -117,7 +113,7 @@ def test_cancel_stops_a_slow_run_and_the_key_stays_out_of_the_page(
     generate.locator(".phota-prompt textarea").fill("a slow sunset, this time to the end")
     run.click()  # the panel is usable again after a cancel
     generate.locator("img.phota-thumb").first.wait_for(timeout=RUN)
-    _wait_text(status, "done")
+    wait_text(status, "done")
 
 
 def test_a_small_sweep_from_the_experiments_tab_and_one_judged_pair(
@@ -134,12 +130,12 @@ def test_a_small_sweep_from_the_experiments_tab_and_one_judged_pair(
     sweep.locator(".phota-sweep-aspect-ratio select").select_option(label=["1:1", "16:9"])
     plan = sweep.locator(".jupyter-widgets.phota-sweep-plan")
     calls = re.compile(r"cells \(calls\)\s*8(?!\d)")  # 2 prompts x 2 animals x 2 ratios
-    _wait_text(plan, calls, timeout=30_000)
+    wait_text(plan, calls, timeout=30_000)
     assert "$" in plan.inner_text()  # priced before anything is sent
     run = sweep.locator("button.phota-sweep-run")
     page.wait_for_function("el => !el.disabled", arg=run.element_handle(), timeout=30_000)
     run.click()
-    _wait_text(sweep.locator(".phota-status"), "Finished")
+    wait_text(sweep.locator(".phota-status"), "Finished")
     grid = sweep.locator(".jupyter-widgets.phota-sweep-grid")
     grid.locator("img").nth(7).wait_for(timeout=RUN)
     assert grid.locator("img").count() == 8
@@ -155,13 +151,13 @@ def test_a_small_sweep_from_the_experiments_tab_and_one_judged_pair(
     sweep.locator("button.phota-sweep-review").click()
     review = sweep.locator(".phota-review-panel")
     review.locator("img.phota-review-image").nth(1).wait_for(timeout=30_000)
-    assert "settings hidden" in review.locator(".phota-review-title").inner_text()
+    wait_text(review.locator(".phota-review-title"), "settings hidden", timeout=30_000)
     assert not "".join(review.locator(".phota-review-reveal").all_inner_texts()).strip()
     review.locator("button.phota-review-left").click()
-    _wait_text(review.locator(".phota-review-progress"), "1 judged", timeout=30_000)
+    wait_text(review.locator(".phota-review-progress"), "1 judged", timeout=30_000)
     revealed = " ".join(review.locator(".phota-review-reveal").all_inner_texts())
     assert "aspect_ratio" in revealed and "chosen" in revealed  # settings shown once judged
 
     sweep.locator("button.phota-sweep-board").click()
     details = sweep.locator(".jupyter-widgets.phota-sweep-details")
-    _wait_text(details, "judgements", timeout=30_000)  # the leaderboard reads the store
+    wait_text(details, "judgements", timeout=30_000)  # the leaderboard reads the store

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from studio_steps import wait_text
 
 pytestmark = pytest.mark.browser
 
@@ -56,11 +57,11 @@ def test_the_studio_fits_and_works_in_a_real_browser(
     panel.locator(".phota-num-outputs select").select_option(label="2 images")
     panel.locator("button.phota-run").click()
     panel.locator("img.phota-thumb").nth(1).wait_for(timeout=90_000)
-    _until(lambda: "done" in panel.locator(".phota-status").inner_text())
+    wait_text(panel.locator(".phota-status"), "done", timeout=60_000)
     panel.locator(".phota-select").first.click()
     panel.locator(".phota-picked").first.wait_for(timeout=20_000)
-    assert "picked" in panel.locator(".phota-select").first.inner_text()
-    assert "1 picked" in panel.locator(".phota-grid-hint").inner_text()
+    wait_text(panel.locator(".phota-select").first, "picked", timeout=20_000)
+    wait_text(panel.locator(".phota-grid-hint"), "1 picked", timeout=20_000)
     with page.expect_download(timeout=30_000) as caught:
         panel.locator("button.phota-download").click()
     download = caught.value
@@ -87,14 +88,3 @@ def test_the_studio_fits_and_works_in_a_real_browser(
     assert top < height * 0.6, f"before/after starts at {top}px of a {height}px window"
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SHOTS / f"studio-before-after-{size}.png"))
-
-
-def _until(check: Any, timeout: float = 60.0) -> None:
-    import time
-
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if check():
-            return
-        time.sleep(0.2)
-    assert check()

@@ -181,6 +181,7 @@ async def _run_held(
         claim = await asyncio.to_thread(leases.get, key)
         result = None
         if claim is not None and claim.run_id is not None:
+            logger.info("took over %s from %s (its run %s)", key, claim.holder, claim.run_id)
             result = await _take_over(session, claim.run_id)
             if result is not None:
                 run_id = claim.run_id
@@ -209,6 +210,7 @@ async def _run_held(
 async def _take_over(session: Session, run_id: str) -> Result | None:
     """Finish the run a dead holder left: collect it if it was sent, else None (run anew)."""
     record = await asyncio.to_thread(session.store.get, run_id)
+    logger.info("run %s left %s: %s", run_id, record.status, record.error or record.note or "")
     if record.status == "succeeded":
         return await asyncio.to_thread(session.result, run_id)
     if record.status == "running":  # recorded, never sent: nothing was paid

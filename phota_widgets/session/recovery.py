@@ -10,6 +10,7 @@ by claim leases (:mod:`.claimed`) across machines.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -22,6 +23,8 @@ from phota_widgets.session.lifecycle import SENT_SYNC, RunLifecycle
 from phota_widgets.session.owners import OwnerLock
 from phota_widgets.session.submits import TRANSIENT_ERRORS
 from phota_widgets.store import RunRecord, RunStatus
+
+logger = logging.getLogger("phota_widgets")
 
 if TYPE_CHECKING:
     from phota_widgets.session.facade import Session
@@ -67,6 +70,7 @@ class Recovery:
             ):
                 continue
             status, error = outcome
+            logger.info("run %s of a stopped process: %s (%s)", record.run_id, status, error)
             store.finish_run(record.run_id, status=status, error=error)
             ended += 1
         return ended
@@ -119,6 +123,7 @@ class Recovery:
             if not await session.writer.call(self._claim, record.run_id):
                 continue
             self._runs.active.add(record.run_id)
+            logger.info("collecting run %s (job %s)", record.run_id, record.job_id or "unknown")
             try:
                 result = await self.collect(record)
             finally:

@@ -22,7 +22,12 @@ def main() -> None:
     if len(sys.argv) > 3:
         name = sys.argv[3]
         socket.gethostname = lambda: name  # type: ignore[assignment]
+    import logging
+
     import phota_widgets as pw
+
+    logging.basicConfig(format="%(created).3f %(message)s")  # stderr: shown when a test fails
+    logging.getLogger("phota_widgets").setLevel(logging.INFO)
 
     with pw.Session(base_url=sys.argv[1], output_dir=sys.argv[2], max_concurrency=2) as s:
         print("started", flush=True)

@@ -55,11 +55,34 @@ def outcome(proc: subprocess.Popen[str]) -> dict[str, Any]:
     out, err = proc.communicate(timeout=240)
     assert proc.returncode == 0, err[-3000:]
     answer: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    answer["log"] = err  # what the process logged (see sweep_worker.py): why, when a test fails
     return answer
 
 
 def submits(server: LocalServer) -> int:
     return len(server.state.jobs._jobs)
+
+
+def paid_once(
+    server: LocalServer, shared: SharedStore, folder: Path, killed: float = 0, log: str = ""
+) -> str:
+    """Why the server holds more jobs than cells: each key it took, with the runs that sent it."""
+    with RunStore(folder, index_url=shared.index_url) as store:
+        runs = {r.client_request_id: r for r in store.runs()}
+        claims = store.leases.under("cell/")
+    lines = [f"{submits(server)} jobs for {CELLS} cells:"]
+    for c in claims:
+        lines.append(f"  claim {c.key[-12:]} {c.holder} {c.state} x{c.attempts} {c.run_id}")
+    for key, job_id in server.state.jobs._by_client_id.items():
+        run = runs.get(key)
+        told = (
+            f"{run.run_id} {run.status} {run.prompt!r} made {run.created_at - killed:+.2f}s"
+            f" {run.note or ''} {run.error or ''}"
+            if run
+            else "no run"
+        )
+        lines.append(f"  {job_id} key {key[:8]}: {told}")
+    return "\n".join([*lines, f"killed at {killed:.3f}; the processes logged:", log[-4000:]])
 
 
 def check_store(tmp_path: Path, shared: SharedStore, cells: dict[str, str]) -> None:
@@ -118,11 +141,16 @@ def test_a_killed_process_has_its_cells_taken_over(
             wait_for(lambda: watch.count(status="submitted") >= 1, "a cell in flight")
         doomed.send_signal(signal.SIGKILL)
         doomed.wait(timeout=60)
+        killed = time.time()
+        assert doomed.stderr is not None
+        doomed_log = doomed.stderr.read()
         accepted = submits(server)
         assert 2 <= accepted <= CELLS
         survivor = outcome(worker(server, shared, tmp_path / "survivor"))
         assert survivor["counts"] == {"succeeded": CELLS}
-        assert submits(server) == CELLS  # the dead one's accepted jobs were collected
+        logs = f"{doomed_log[-1500:]}\n(killed)\n{survivor['log']}"
+        paid = paid_once(server, shared, tmp_path / "count", killed, logs)
+        assert submits(server) == CELLS, paid
         check_store(tmp_path, shared, survivor["cells"])
 
 
@@ -164,5 +192,5 @@ def test_a_claim_running_out_after_the_collection_still_gets_its_run_collected(
             result = survivor.sweep("generate", prompts=prompts, aspect_ratio="4:3", progress=False)
             assert result.counts() == {"succeeded": CELLS}
             cells = {c.info.key: c.run.run_id for c in result.cells if c.run is not None}
-        assert submits(server) == CELLS  # the dead one's accepted jobs were collected
+        assert submits(server) == CELLS, paid_once(server, shared, tmp_path / "count")
         check_store(tmp_path, shared, cells)

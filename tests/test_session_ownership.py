@@ -51,6 +51,26 @@ def test_runs_queued_by_a_dead_process_are_cancelled_not_left_running(tmp_path: 
         assert len(server.state.jobs._jobs) == 0  # nothing was sent on their behalf
 
 
+def test_a_run_told_of_is_not_marked_sent_before_the_callback_has_it(tmp_path: Path) -> None:
+    """A sweep links its cell (and a claim its run) when the run is recorded. Were the run
+    already "submitted" then, a process stopping before the link lands would leave a run that a
+    resume sends (its key was never sent) and a cell that the next sweep runs again: paid twice.
+    So it stays "running" (never sent: cancelled if the process stops) until the link is in."""
+    with (
+        LocalServer(api_key=KEY) as server,
+        pw.Session(api_key=KEY, base_url=server.base_url, output_dir=tmp_path) as s,
+    ):
+        told: list[str] = []
+        s.submit_run(
+            "generate",
+            prompt="a lighthouse",
+            on_recorded=lambda r: told.append(s.store.get(r).status),
+        ).result(timeout=120)
+        assert told == ["running"]
+        alone = s.generate("a lighthouse, nobody told")  # no one to tell: one write fewer
+        assert alone.run_id is not None and s.store.get(alone.run_id).status == "succeeded"
+
+
 def test_a_live_process_keeps_its_runs_and_a_second_one_leaves_them_alone(tmp_path: Path) -> None:
     with LocalServer(api_key=KEY, queue_delay=1.5) as server:
         with pw.Session(api_key=KEY, base_url=server.base_url, output_dir=tmp_path) as first:

@@ -93,8 +93,12 @@ class RunLifecycle:
         _, described = await session.aclient.prepare(endpoint, params)  # refuses before spending
         key = uuid.uuid4().hex if session.use_jobs else None  # recorded with the row: never lost
         # a slot free now is taken now: the run is recorded "submitted" at once (one write
-        # fewer before the submit); else it is recorded queued and waits for one in run_job
-        taken = self.limit.try_acquire() if key is not None else None
+        # fewer before the submit); else it is recorded queued and waits for one in run_job.
+        # Not when someone is told of the run first (a sweep links its cell, a claim its run):
+        # until that lands, a process that stops must leave the run "running" (never sent), or a
+        # resume sends it unlinked while its cell is run again (paid twice)
+        free = key is not None and on_recorded is None
+        taken = self.limit.try_acquire() if free else None
         recording = writer.post(
             store.start_run,
             endpoint,

@@ -379,7 +379,8 @@ def test_a_run_with_a_free_slot_is_recorded_submitted_at_once_a_queued_one_when_
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """One store write before a submit when a slot is free (the run is born "submitted"); a
-    run that waits for a slot is recorded queued ("running") and marked once the slot is its."""
+    run that waits for a slot is recorded queued ("running") and marked once the slot is its.
+    (A run someone is told of is never born "submitted": see test_session_ownership.py.)"""
     from phota_widgets.store import RunStore
 
     marked: list[str] = []
@@ -396,13 +397,20 @@ def test_a_run_with_a_free_slot_is_recorded_submitted_at_once_a_queued_one_when_
             api_key="k", base_url=slow.base_url, output_dir=tmp_path, max_concurrency=1
         ) as s,
     ):
-        first_recorded: list[str] = []
-        first = s.submit_run("generate", prompt="first", on_recorded=first_recorded.append)
-        queued: list[str] = []
-        second = s.submit_run("generate", prompt="second", on_recorded=queued.append)
-        deadline = time.monotonic() + 10
-        while not (first_recorded and queued) and time.monotonic() < deadline:
-            time.sleep(0.01)
+
+        def recorded(prompt: str) -> str:  # nobody is told of these runs: read the store
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                found = [r.run_id for r in s.store.runs() if r.prompt == prompt]
+                if found:
+                    return found[0]
+                time.sleep(0.01)
+            raise AssertionError(f"run {prompt!r} never recorded")
+
+        first = s.submit_run("generate", prompt="first")
+        recorded("first")  # it took the one slot before it was recorded
+        second = s.submit_run("generate", prompt="second")
+        queued = [recorded("second")]
         assert s.store.get(queued[0]).status == "running"  # waits for the one slot
         first.result(timeout=30)
         second.result(timeout=30)

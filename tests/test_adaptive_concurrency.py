@@ -145,7 +145,15 @@ def test_a_session_finds_the_servers_job_cap(
         ]
         cap_cut = re.compile(r"-> [23] \(429 on a submit: the server's cap on jobs\)$")
         assert found and cap_cut.search(found[0]), found
-        assert 1 <= s.concurrency <= 3
+        # After the cut it probes one above the cap at most (additive growth meets the 429
+        # again there); a sweep may end during a probe, so the last limit may read 4.
+        limits_set = [
+            int(m.group(1))
+            for r in caplog.records
+            if (m := re.search(r"-> (\d+) \(", r.getMessage())) is not None
+        ]
+        assert max(limits_set) <= 4, limits_set
+        assert 1 <= s.concurrency <= 4
 
 
 def test_a_fixed_session_keeps_its_limit(tmp_path: Path) -> None:

@@ -92,6 +92,10 @@ class StudioApp:
 
     url: str
     folder: Path
+    log: list[str]
+    """Every line the Studio printed so far (its kernels' stderr included)."""
+    pid: int
+    """The Studio's process (its kernels are its children)."""
 
 
 def _studio(folder: Path, env: dict[str, str]) -> Iterator[StudioApp]:
@@ -104,10 +108,12 @@ def _studio(folder: Path, env: dict[str, str]) -> Iterator[StudioApp]:
         preexec_fn=sigint_as_default,
     )
     lines: queue.Queue[str] = queue.Queue()
+    log: list[str] = []
 
     def pump() -> None:
         assert proc.stdout is not None
         for line in proc.stdout:
+            log.append(line)
             lines.put(line)
 
     threading.Thread(target=pump, daemon=True).start()
@@ -124,7 +130,7 @@ def _studio(folder: Path, env: dict[str, str]) -> Iterator[StudioApp]:
             seen.append(line)
             if line.startswith("Phota Studio"):
                 break
-        yield StudioApp(line.split(": ", 1)[1].strip(), folder)
+        yield StudioApp(line.split(": ", 1)[1].strip(), folder, log, proc.pid)
     finally:
         stop_tree(proc, signal.SIGINT, polite_seconds=90)
 

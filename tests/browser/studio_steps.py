@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psutil
 from PIL import Image
 
 RUN = 180_000  # ms: a 4096 px enhance or a 10-photo profile on a busy machine
@@ -38,6 +41,44 @@ def wait_text(scope: Any, text: str | re.Pattern[str], timeout: int = RUN) -> No
         wanted = text if isinstance(text, str) else text.pattern
         raise AssertionError(f"{wanted!r} not shown; the panel says:\n"
                              f"{scope.inner_text()}") from exc  # fmt: skip
+
+
+SWEEP_ENDED = re.compile(r"Finished|The sweep stopped|Cancelled after")
+
+
+def sweep_finished(sweep: Any, app: Any, timeout: int = RUN) -> None:
+    """Wait until the sweep panel's run has ended, and fail unless it finished: quoting the
+    panel (its status and any error), the last lines the Studio ``app`` printed (its kernel's
+    too) and, when it never ended, its kernels' thread stacks (py-spy)."""
+    status = sweep.locator(".phota-status")
+    try:
+        status.filter(has_text=SWEEP_ENDED).wait_for(timeout=timeout)
+        ended = True
+    except Exception:
+        ended = False
+    shown = sweep.inner_text()
+    if not ended or "Finished" not in status.inner_text():
+        said = "".join(app.log[-60:])
+        verdict = "did not end" if not ended else "ended without finishing"
+        stacks = "" if ended else kernel_stacks(app.pid)
+        raise AssertionError(
+            f"the sweep {verdict}; the panel says:\n{shown}\n-- the Studio printed:\n{said}{stacks}"
+        )
+
+
+def kernel_stacks(pid: int) -> str:
+    """Every thread's stack in the processes under ``pid`` (py-spy), to see what hangs."""
+    spy = shutil.which("py-spy")
+    if spy is None:
+        return "\n(py-spy is not installed: no stacks)"
+    dumps = []
+    for child in psutil.Process(pid).children(recursive=True):
+        done = subprocess.run(
+            [spy, "dump", "--pid", str(child.pid)], capture_output=True, text=True, timeout=60
+        )
+        dumps.append(f"\n-- stacks of {child.pid} ({' '.join(child.cmdline()[:3])}):\n"
+                     f"{done.stdout}{done.stderr}")  # fmt: skip
+    return "".join(dumps)
 
 
 def upload_and_enhance(scope: Any, photo: Path) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from studio_steps import wait_text
+from studio_steps import sweep_finished, wait_text
 from test_studio_look import OVERFLOWING, SHOTS
 
 pytestmark = pytest.mark.browser
@@ -34,7 +34,7 @@ def test_the_experiments_tab_fits_and_works_in_a_real_browser(
     page.screenshot(path=str(SHOTS / "experiments-plan-1280x800.png"))
 
     panel.locator("button.phota-sweep-run").click()
-    panel.locator(".phota-status", has_text="Finished").wait_for(timeout=120_000)
+    sweep_finished(panel, studio_app)
     panel.locator(".phota-sweep-grid img").nth(3).wait_for(timeout=60_000)  # all 4
     panel.locator("button.phota-sweep-review").click()
     review = panel.locator(".phota-review-panel")

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from studio_steps import sweep_finished
 
 from phota_widgets.store import RunStore
 
@@ -41,7 +42,7 @@ def test_five_pairs_judged_with_the_keyboard_alone(
     run = sweep.locator("button.phota-sweep-run")
     page.wait_for_function("el => !el.disabled", arg=run.element_handle(), timeout=30_000)
     run.click()
-    sweep.locator(".phota-status", has_text="Finished").wait_for(timeout=RUN)
+    sweep_finished(sweep, studio_app)
     sweep.locator("button.phota-sweep-review").click()
 
     review = sweep.locator(".phota-review-panel")

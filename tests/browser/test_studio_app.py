@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from studio_steps import RUN, wait_text
+from studio_steps import RUN, sweep_finished, wait_text
 
 from phota_widgets.store import RunStore
 
@@ -135,7 +135,7 @@ def test_a_small_sweep_from_the_experiments_tab_and_one_judged_pair(
     run = sweep.locator("button.phota-sweep-run")
     page.wait_for_function("el => !el.disabled", arg=run.element_handle(), timeout=30_000)
     run.click()
-    wait_text(sweep.locator(".phota-status"), "Finished")
+    sweep_finished(sweep, studio_app)
     grid = sweep.locator(".jupyter-widgets.phota-sweep-grid")
     grid.locator("img").nth(7).wait_for(timeout=RUN)
     assert grid.locator("img").count() == 8

@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -442,6 +443,32 @@ def test_each_output_is_stored_as_soon_as_it_arrives(
     (result,) = session.resume()
     assert [o.index for o in session.store.get(record.run_id).outputs] == [0, 1]
     assert len(result.images) == 2
+
+
+def test_a_single_output_is_kept_in_the_write_that_ends_its_run(
+    session: pw.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One output: nothing comes between its download and the run's record, so both are one
+    store write (several are kept one by one as they arrive, above)."""
+    writes: list[tuple[str, int]] = []
+    store = session.store
+    real_add, real_finish = store.add_output, store.finish_run
+
+    def add(*args: Any, **kwargs: Any) -> Any:
+        writes.append(("add_output", 1))
+        return real_add(*args, **kwargs)
+
+    def finish(*args: Any, **kwargs: Any) -> None:
+        writes.append(("finish_run", len(kwargs.get("outputs", ()))))
+        real_finish(*args, **kwargs)
+
+    monkeypatch.setattr(store, "add_output", add)
+    monkeypatch.setattr(store, "finish_run", finish)
+    result = session.generate("one boat")
+    assert writes == [("finish_run", 1)]
+    record = store.get(result.run_id or "")
+    assert record.status == "succeeded" and len(record.outputs) == 1
+    assert record.outputs[0].path.read_bytes() == result.images[0].data
 
 
 def test_a_plain_session_still_prints_the_notice_for_scripts(

@@ -382,3 +382,34 @@ def test_output_record_is_frozen(store: RunStore) -> None:
     with pytest.raises(AttributeError):
         out.picked = True  # type: ignore[misc]
     assert os.fspath(out.path).endswith(".jpg")
+
+
+def test_a_run_finishes_with_its_outputs_in_one_write(store: RunStore) -> None:
+    run_id = store.start_run("generate", {"prompt": "p", "num_output_images": 2})
+    kept = store.add_output(run_id, 0, make_image(), "jpg")  # one kept as it arrived
+    store.set_pick(run_id, 0)
+    png = make_image((0, 90, 200), "PNG")
+    store.finish_run(
+        run_id, status="succeeded", cost=0.08, outputs=[(0, kept.path.read_bytes(), "jpeg"),
+                                                        (1, png, "png")]
+    )  # fmt: skip
+    record = store.get(run_id)
+    assert record.status == "succeeded" and record.cost == 0.08
+    assert [(o.index, o.output_format, o.picked) for o in record.outputs] == [
+        (0, "jpg", True),  # the same output again: its pick kept
+        (1, "png", False),
+    ]
+    assert record.outputs[1].path.read_bytes() == png
+    assert (record.outputs[1].width, record.outputs[1].height) == (64, 48)
+    assert store.to_dataframe().loc[0, "n_outputs"] == 2
+
+
+def test_a_finish_with_outputs_refused_leaves_the_run_as_it_was(store: RunStore) -> None:
+    missing = "nope12345678"
+    with pytest.raises(KeyError, match=missing):
+        store.finish_run(missing, status="succeeded", outputs=[(0, make_image(), "jpg")])
+    run_id = store.start_run("generate", {"prompt": "p"}, status="submitted")
+    with pytest.raises(ValueError, match="format"):
+        store.finish_run(run_id, status="succeeded", outputs=[(0, make_image(), "../x")])
+    record = store.get(run_id)
+    assert record.status == "submitted" and not record.outputs

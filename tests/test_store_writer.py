@@ -99,10 +99,12 @@ def test_a_sessions_run_writes_the_store_off_its_loop(server: LocalServer, tmp_p
     ) as s:
         for name in WRITES:
             _spy(s.store, name, threads)
-        futures = [s.submit_run("generate", prompt=f"boat {i}") for i in range(3)]
+        futures = [  # two outputs a call: each is kept as it arrives (add_output)
+            s.submit_run("generate", prompt=f"boat {i}", num_output_images=2) for i in range(3)
+        ]
         results = [f.result(timeout=120) for f in futures]
         records = [s.store.get(r.run_id or "") for r in results]
-    assert all(r.status == "succeeded" and len(r.outputs) == 1 for r in records)
+    assert all(r.status == "succeeded" and len(r.outputs) == 2 for r in records)
     assert set(threads) == set(WRITES)
     for name, seen in threads.items():
         assert seen and all(t.startswith("phota-store") for t in seen), (name, seen)

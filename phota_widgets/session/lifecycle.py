@@ -21,6 +21,7 @@ from phota_widgets.api.client import IMAGE_FIELDS, encode_images
 from phota_widgets.api.counting import begin_count
 from phota_widgets.api.errors import NotSentError, PhotaError
 from phota_widgets.api.jobs import AsyncJob
+from phota_widgets.api.models import JobBody
 from phota_widgets.api.polling import settings_key
 from phota_widgets.api.results import OutputImage, Result
 from phota_widgets.session.concurrency import AdaptiveLimit, Ticket, current_slot
@@ -52,9 +53,8 @@ SENT_SYNC = "sent as a synchronous request"
 
 logger = logging.getLogger("phota_widgets")
 
-
-def _nothing() -> None:
-    """A store call that writes nothing: awaited, every write queued before it has landed."""
+Saver = Callable[[OutputImage], Awaitable[None]]
+"""Keeps one output in the run store as it arrives."""
 
 
 class RunLifecycle:
@@ -187,8 +187,8 @@ class RunLifecycle:
                             # "submitted" only once the slot is ours: a queued run of a dead
                             # process is known never to have been sent (see settle_orphans)
                             await writer.call(store.record_submission, run_id, client_request_id)
-                        else:  # what was queued before (a sweep's link to this run) lands
-                            await writer.call(_nothing)  # first, and a cancel asked for too
+                        # else recorded "submitted" already, and nobody was told of it (see
+                        # arun): nothing else has to land before the submit
                         sending = True  # from here on, no cancel ends the run "cancelled"
                         job = await self._submit(run_id, endpoint, params, client_request_id)
                     elif job is None:
@@ -198,7 +198,7 @@ class RunLifecycle:
                     job_id = job.job_id
                     done = await job.finished()
                     self._succeeded(endpoint, params)
-                return await job.collect(done, self.saver(run_id))  # downloads: no slot
+                return await job.collect(done, self._saver_for(run_id, done))  # no slot
             except TRANSIENT_ERRORS as exc:
                 if job_id is None and isinstance(exc, NotSentError) and not maybe_sent:
                     await writer.call(  # never left: nothing to keep, free to run again
@@ -260,7 +260,7 @@ class RunLifecycle:
         record_landing(self._session.store, run_id, key, landed, INTERRUPTED)
         self.active.discard(run_id)
 
-    def saver(self, run_id: str) -> Callable[[OutputImage], Awaitable[None]]:
+    def saver(self, run_id: str) -> Saver:
         """Writes each output to the run store the moment it arrives (paid images first).
 
         The write (decoding, hashing, the file and its commit) is made on the store thread and
@@ -277,14 +277,18 @@ class RunLifecycle:
 
         return save
 
+    def _saver_for(self, run_id: str, done: JobBody) -> Saver | None:
+        """The saver of a job with several outputs (each kept as it arrives); one output is
+        kept with the run's record instead (nothing comes between them: one write fewer)."""
+        found = done.result
+        several = found is not None and len(found.download_urls or found.images) > 1
+        return self.saver(run_id) if several else None
+
     def record(self, run_id: str, result: Result, elapsed: float) -> Result:
         """Keep any output not saved yet and end the run "succeeded" (on the store thread)."""
         store = self._session.store
         saved = self._saved.pop(run_id, set())
-        for image in result.images:
-            if image.index not in saved:
-                store.add_output(run_id, image.index, image.data, image.format)
-        store.finish_run(
+        store.finish_run(  # the outputs not saved yet with it: one transaction
             run_id,
             status="succeeded",
             request_id=result.request_id,
@@ -292,6 +296,7 @@ class RunLifecycle:
             cost=result.cost_estimate,
             known_subjects=result.known_subjects,
             requests=result.requests,
+            outputs=[(i.index, i.data, i.format) for i in result.images if i.index not in saved],
         )
         result.run_id = run_id
         result.backend = self._session.backend_id

@@ -15,8 +15,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from phota_widgets.redact import redact, scrub_params
 from phota_widgets.store import frames
-from phota_widgets.store.base import StoreBase
+from phota_widgets.store.base import StoreBase, recount
 from phota_widgets.store.failures import ride_out
+from phota_widgets.store.outputs import add_output_row, put_output
 from phota_widgets.store.queries import (
     RUN_COLUMNS,
     filters_of,
@@ -31,6 +32,9 @@ from phota_widgets.store.schema import run_owners, runs
 
 if TYPE_CHECKING:
     import pandas
+
+NewOutput = tuple[int, bytes, str]
+"""An output to keep with a finished run: its index, its bytes and its format."""
 
 
 @ride_out
@@ -144,8 +148,14 @@ class Runs(StoreBase):
         error: str | None = None,
         known_subjects: Mapping[str, int] | None = None,
         requests: int | None = None,
+        outputs: Sequence[NewOutput] = (),
     ) -> None:
-        """Set a run's final status; fields left as None keep their value (except error)."""
+        """Set a run's final status; fields left as None keep their value (except error).
+
+        Args:
+            outputs: images to keep with it, as ``(index, bytes, format)``: their files are
+                written first, their rows in the same transaction as the status.
+        """
         check_status(status)
         values: dict[str, Any] = {"status": status, "error": redact(error)}
         given = (("request_id", request_id), ("elapsed", elapsed), ("cost", cost))
@@ -154,7 +164,15 @@ class Runs(StoreBase):
                 values[name] = value
         if known_subjects is not None:
             values["known_subjects"] = json.dumps(dict(known_subjects))
-        self._update(run_id, **values)
+        if not outputs:
+            self._update(run_id, **values)
+            return
+        rows = [(i, put_output(self.files, run_id, i, data, fmt)) for i, data, fmt in outputs]
+        with self._writer.begin() as conn:
+            for index, row in rows:
+                add_output_row(conn, run_id, index, row)
+            recount(conn, run_id)
+            conn.execute(update(runs).where(runs.c.run_id == run_id).values(**values))
 
     def set_note(self, run_id: str, note: str | None) -> None:
         """Attach a free-text note to a run (None clears it)."""

@@ -93,7 +93,7 @@ class StudioApp:
     url: str
     folder: Path
     log: list[str]
-    """Every line the Studio printed so far (its kernels' stderr included)."""
+    """Every line ``phota-widgets studio`` printed so far (its server logs to voila.log)."""
     pid: int
     """The Studio's process (its kernels are its children)."""
 

@@ -48,21 +48,25 @@ SWEEP_ENDED = re.compile(r"Finished|The sweep stopped|Cancelled after")
 
 def sweep_finished(sweep: Any, app: Any, timeout: int = RUN) -> None:
     """Wait until the sweep panel's run has ended, and fail unless it finished: quoting the
-    panel (its status and any error), the last lines the Studio ``app`` printed (its kernel's
-    too) and, when it never ended, its kernels' thread stacks (py-spy)."""
+    panel (its status and any error), the last lines the Studio ``app`` printed, its server's
+    log (the kernels' own) and, when it never ended, its kernels' thread stacks (py-spy)."""
     status = sweep.locator(".phota-status")
     try:
         status.filter(has_text=SWEEP_ENDED).wait_for(timeout=timeout)
         ended = True
     except Exception:
         ended = False
-    shown = sweep.inner_text()
-    if not ended or "Finished" not in status.inner_text():
-        said = "".join(app.log[-60:])
+    said_now = status.inner_text()
+    if not ended or "Finished" not in said_now:
+        shown = f"status: {said_now}\n{sweep.inner_text()}"
+        said = "".join(app.log[-30:])
+        server_log = app.folder / "voila.log"  # the kernels' stderr: their logs and tracebacks
+        kernels = server_log.read_text(errors="replace")[-6000:] if server_log.exists() else ""
         verdict = "did not end" if not ended else "ended without finishing"
         stacks = "" if ended else kernel_stacks(app.pid)
         raise AssertionError(
-            f"the sweep {verdict}; the panel says:\n{shown}\n-- the Studio printed:\n{said}{stacks}"
+            f"the sweep {verdict}; the panel says:\n{shown}\n-- the Studio printed:\n{said}"
+            f"-- its server's log ends:\n{kernels}{stacks}"
         )
 
 

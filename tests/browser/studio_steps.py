@@ -15,6 +15,8 @@ import numpy as np
 import psutil
 from PIL import Image
 
+from phota_widgets.store import RunStore
+
 RUN = 180_000  # ms: a 4096 px enhance or a 10-photo profile on a busy machine
 
 
@@ -66,8 +68,16 @@ def sweep_finished(sweep: Any, app: Any, timeout: int = RUN) -> None:
         stacks = "" if ended else kernel_stacks(app.pid)
         raise AssertionError(
             f"the sweep {verdict}; the panel says:\n{shown}\n-- the Studio printed:\n{said}"
-            f"-- its server's log ends:\n{kernels}{stacks}"
+            f"-- its server's log ends:\n{kernels}\n-- {stored_runs(app.folder)}{stacks}"
         )
+
+
+def stored_runs(folder: Path) -> str:
+    """What the Studio's run store holds (the kernel's side: did the page miss an update?)."""
+    with RunStore(folder / "phota-runs") as store:
+        runs = store.runs(limit=50)
+    said = [f"{r.run_id} {r.status} {r.note or ''} {r.error or ''}" for r in runs]
+    return f"{len(runs)} runs in the store:\n" + "\n".join(said)
 
 
 def kernel_stacks(pid: int) -> str:

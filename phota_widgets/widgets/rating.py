@@ -65,7 +65,8 @@ class RatingBox(w.VBox):  # type: ignore[misc]
         self.message = styled(w.HTML(), "rating-message")
         self.error = ErrorBox()
         self.rate_button.on_click(lambda _: self.rate())
-        self.output.observe(lambda _: ui_call(self._preview), names="value")
+        self._refilling = False
+        self.output.observe(self._chosen, names="value")
         super().__init__(
             children=[
                 self.output,
@@ -90,17 +91,40 @@ class RatingBox(w.VBox):  # type: ignore[misc]
             )
             for o in result.outputs()
         ]
-        if list(self.output.options) != options:
-            self.output.options = options
         ids = [value for _, value in options]
-        self.output.value = current if current in ids else (ids[0] if ids else None)
+        chosen = current if current in ids else (ids[0] if ids else None)
+        self._refilling = True  # new options reset the choice for a moment: not a choice
+        try:
+            if list(self.output.options) != options:
+                self.output.options = options
+            self.output.value = chosen
+        finally:
+            self._refilling = False
         self.layout.display = None if ids else "none"
-        self._preview()
+        if chosen != current:
+            self._preview()  # another output: its picture and the rating given it
+        else:  # the same one (the store changed): the stars and note being typed are kept
+            self._show_output()
+
+    def _chosen(self, _: object) -> None:
+        """A person chose another output: show it (not while the options are refilled)."""
+        if not self._refilling:
+            ui_call(self._preview)
 
     def _preview(self) -> None:
+        """Show the chosen output and the stars and note this judge gave it."""
+        result, chosen = self.result, self.output.value
+        if result is None or not chosen or not self._show_output():
+            return
+        mine = [r for r in result.session.store.ratings([chosen]) if r.judge == _me()]
+        self.stars.value = mine[-1].stars if mine else None
+        self.note.value = (mine[-1].note or "") if mine else ""
+
+    def _show_output(self) -> bool:
+        """Show the chosen output and its change map; False when there is none."""
         result, chosen = self.result, self.output.value
         if result is None or not chosen:
-            return
+            return False
         out = find_output(result, chosen)
         self.preview.value = result.session.store.thumbnail(out.record, PREVIEW_PX)
         change = change_picture(result, chosen)
@@ -109,9 +133,7 @@ class RatingBox(w.VBox):  # type: ignore[misc]
             self.change_map.layout.display = None
         else:
             self.change_map.layout.display = "none"
-        mine = [r for r in result.session.store.ratings([chosen]) if r.judge == _me()]
-        self.stars.value = mine[-1].stars if mine else None
-        self.note.value = (mine[-1].note or "") if mine else ""
+        return True
 
     def rate(self) -> concurrent.futures.Future[None]:
         """Store the chosen stars and note for the chosen output (what Rate does)."""

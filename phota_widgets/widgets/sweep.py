@@ -144,13 +144,23 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         if self.result is None or running_here:
             return
         self._show_sweep(self.result.sweep_id)
-        if self.result is not None:
+        if self.result is not None and not self._ended_here(self.result):
             self._show_remote_progress(self.result)
+
+    def _ended_here(self, result: SweepResult) -> bool:
+        """Whether this panel ran the sweep shown to its end and the store knows no more of it:
+        its status ("Finished: ...") then stands (its own last writes, or a rating, noticed
+        after the end must not turn it into a reading from the store)."""
+        handle = self.handle
+        if handle is None or handle.sweep_id != result.sweep_id or not handle.done():
+            return False
+        p = handle.progress
+        return _ended_cells(result.counts()) == p.skipped_done + p.done + p.failed
 
     def _show_remote_progress(self, result: SweepResult) -> None:
         """Progress of a sweep shown from the store (one another process may be running)."""
         counts = result.counts()
-        ended = sum(n for status, n in counts.items() if status in ("succeeded", "failed"))
+        ended = _ended_cells(counts)
         shown = self._count(result.sweep_id, ended, len(result.cells), result.cost)
         text = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         self.status.show(
@@ -395,3 +405,8 @@ class SweepPanel(w.VBox):  # type: ignore[misc]
         self._unwatch()
         self.cancel()
         close_tree(self, super().close)
+
+
+def _ended_cells(counts: dict[str, int]) -> int:
+    """Cells that have ended, from a sweep's counts by status."""
+    return sum(n for status, n in counts.items() if status in ("succeeded", "failed"))

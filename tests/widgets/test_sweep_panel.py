@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from phota_widgets.widgets._common import ui_call
 from phota_widgets.widgets.review import ReviewPanel
 from phota_widgets.widgets.studio import Studio
 from phota_widgets.widgets.sweep import SweepPanel
@@ -120,6 +122,45 @@ def test_run_review_leaderboard_export_and_reopen(
     settle()
     assert again.result is not None and again.result.sweep_id == result.sweep_id
     assert "phota-sweep-grid" in again.grid.value and not again.review_button.disabled
+
+
+def test_a_finished_sweep_keeps_saying_so_when_the_store_changes_after(
+    session: Any, settle: Callable[..., None], eventually: Callable[..., bool]
+) -> None:
+    """The store watcher notices the sweep's own last writes (or a pick) after its end:
+    "Finished: ..." stands, not replaced by a reading of the store (CI once saw it replaced
+    before the page could show it), and the rating being typed is kept."""
+    session.watcher.interval = 0.02  # look often: the notice comes right after the end
+    panel = SweepPanel(session)
+    _fill(panel, settle)
+    panel.run_button.click()
+    result = panel.wait(timeout=60)
+    assert result is not None, panel.error.value
+    noticed = threading.Event()
+    unwatch = session.watch(noticed.set)  # called after the panel's own listener
+    try:
+        panel.rating.stars.value = 3  # a rating being typed, not sent yet
+        panel.rating.note.value = "half done"
+        first = next(iter(result.outputs()))
+        session.store.set_pick(first.record.run_id, first.record.index)  # the watcher sees it
+        assert eventually(noticed.is_set, 60), "the store watcher never reported a change"
+        settle()
+        assert "Finished: 6 done, 0 failed" in panel.status.value, panel.status.value
+        assert panel.progress.value == panel.progress.max == 6
+        assert (panel.rating.stars.value, panel.rating.note.value) == (3, "half done")
+
+        rating = panel.rating  # outputs arriving while a sweep runs refill the choices
+        fewer = list(rating.output.options)[:-1]
+        ui_call(setattr, rating.output, "options", fewer).result(timeout=30)
+        rating.output.value = fewer[1][1]
+        settle()
+        rating.stars.value, rating.note.value = 4, "the second"
+        ui_call(rating.set_result, result).result(timeout=30)
+        assert len(rating.output.options) == 6 and rating.output.value == fewer[1][1]
+        assert (rating.stars.value, rating.note.value) == (4, "the second")
+    finally:
+        unwatch()
+        panel.close()
 
 
 def test_an_edit_sweep_shows_change_maps_in_the_grid(

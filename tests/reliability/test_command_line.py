@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from process_trees import sigint_as_default
 
 import phota_widgets as pw
 from phota_widgets.cli import main
@@ -41,6 +42,7 @@ def test_serve_on_ipv6_loopback_answers_a_client(tmp_path: Path) -> None:
         text=True,
         env=env,
         cwd=tmp_path,
+        preexec_fn=sigint_as_default,  # Ctrl-C means Ctrl-C, also under a background shell
     )
     try:
         assert proc.stdout is not None

@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+from process_trees import sigint_as_default
 
 START_DEADLINE = 120.0
 STOP_DEADLINE = 20.0
@@ -80,6 +81,7 @@ def _start(folder: Path, *extra: str) -> Running:
         [sys.executable, "-m", "phota_widgets.cli", "studio", "--no-browser", "--dir",
          str(folder), *extra],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=sigint_as_default,  # Ctrl-C means Ctrl-C, also under a background shell
     )  # fmt: skip
     lines: queue.Queue[str] = queue.Queue()
 

@@ -113,9 +113,10 @@ class RatingBox(w.VBox):  # type: ignore[misc]
 
     def _preview(self) -> None:
         """Show the chosen output and the stars and note this judge gave it."""
-        result, chosen = self.result, self.output.value
-        if result is None or not chosen or not self._show_output():
+        if not self._show_output():
             return
+        result, chosen = self.result, self.output.value
+        assert result is not None  # shown: there is a result and a choice
         mine = [r for r in result.session.store.ratings([chosen]) if r.judge == _me()]
         self.stars.value = mine[-1].stars if mine else None
         self.note.value = (mine[-1].note or "") if mine else ""
